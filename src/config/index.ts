@@ -1,0 +1,2 @@
+/** src/config: the configuration model, its loader and validation, and Prometheus's units. */
+export { parseDuration, formatDuration, parseSize, formatSize } from './units.js';

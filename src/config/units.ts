@@ -1,0 +1,86 @@
+/**
+ * Prometheus's units: durations as in prometheus/common's model.ParseDuration (`15d`, `1h30m`,
+ * `500ms`; units in descending order, each at most once) and sizes as in alecthomas/units'
+ * ParseBase2Bytes (`64MB` is 64 MiB; `KiB`-style names are accepted too).
+ */
+
+const DURATION_UNITS: ReadonlyArray<readonly [string, number]> = [
+  ['y', 365 * 24 * 3600 * 1000],
+  ['w', 7 * 24 * 3600 * 1000],
+  ['d', 24 * 3600 * 1000],
+  ['h', 3600 * 1000],
+  ['m', 60 * 1000],
+  ['s', 1000],
+  ['ms', 1],
+];
+
+const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+
+/** Milliseconds in a Prometheus duration; throws `not a valid duration string: "x"` like upstream. */
+export function parseDuration(text: string): number {
+  if (text === '') throw new Error('empty duration string');
+  if (text === '0') return 0; // upstream allows a bare zero
+  const match = DURATION_RE.exec(text);
+  if (!match) throw new Error(`not a valid duration string: ${JSON.stringify(text)}`);
+  let ms = 0;
+  DURATION_UNITS.forEach(([, size], i) => {
+    const part = match[i + 1];
+    if (part !== undefined) ms += Number(part) * size;
+  });
+  if (!Number.isSafeInteger(ms)) throw new Error(`duration out of range: ${JSON.stringify(text)}`);
+  return ms;
+}
+
+/** Formats milliseconds the way model.Duration prints: `1h30m`, `15s`, `0s`. */
+export function formatDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  let rest = ms;
+  let out = '';
+  for (const [unit, size] of DURATION_UNITS) {
+    // Like upstream, weeks and years are printed only when they divide the whole duration.
+    if ((unit === 'y' || unit === 'w') && ms % size !== 0) continue;
+    const n = Math.floor(rest / size);
+    if (n > 0) {
+      out += `${n}${unit}`;
+      rest -= n * size;
+    }
+  }
+  return out;
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  B: 1,
+  KB: 2 ** 10,
+  MB: 2 ** 20,
+  GB: 2 ** 30,
+  TB: 2 ** 40,
+  PB: 2 ** 50,
+  EB: 2 ** 60,
+  KiB: 2 ** 10,
+  MiB: 2 ** 20,
+  GiB: 2 ** 30,
+  TiB: 2 ** 40,
+  PiB: 2 ** 50,
+  EiB: 2 ** 60,
+};
+
+/** Bytes in a size such as `64MB` (base 2, as Prometheus's flags and config read it). */
+export function parseSize(text: string): number {
+  const match = /^(\d+)([A-Za-z]+)?$/.exec(text);
+  const factor = match ? SIZE_UNITS[match[2] ?? 'B'] : undefined;
+  if (!match || factor === undefined)
+    throw new Error(`invalid size ${JSON.stringify(text)}: want a number with a unit such as 64MB`);
+  if (match[2] === undefined && match[1] !== '0')
+    throw new Error(`invalid size ${JSON.stringify(text)}: missing unit (B, KB, MB, GB, …)`);
+  return Number(match[1]) * factor;
+}
+
+/** Formats bytes back into the largest exact unit: `64MB`, `512B`. */
+export function formatSize(bytes: number): string {
+  if (bytes === 0) return '0B';
+  for (const unit of ['EB', 'PB', 'TB', 'GB', 'MB', 'KB'] as const) {
+    const size = SIZE_UNITS[unit] as number;
+    if (bytes % size === 0) return `${bytes / size}${unit}`;
+  }
+  return `${bytes}B`;
+}

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { formatDuration, formatSize, parseDuration, parseSize } from '../../src/config/index.js';
+
+describe('parseDuration', () => {
+  it.each([
+    ['15d', 15 * 86_400_000],
+    ['1h30m', 5_400_000],
+    ['50ms', 50],
+    ['1m', 60_000],
+    ['2w', 14 * 86_400_000],
+    ['1y', 365 * 86_400_000],
+    ['0', 0],
+    ['0s', 0],
+  ])('reads %s', (text, ms) => {
+    expect(parseDuration(text)).toBe(ms);
+  });
+
+  it.each(['', '1', '1.5s', '30m1h', '-1s', '1 h', '5sec'])('rejects %j like upstream', (text) => {
+    expect(() => parseDuration(text)).toThrow(
+      text === '' ? 'empty duration string' : `not a valid duration string: "${text}"`,
+    );
+  });
+
+  it('prints durations back as Prometheus does', () => {
+    expect(formatDuration(5_400_000)).toBe('1h30m');
+    expect(formatDuration(15_000)).toBe('15s');
+    expect(formatDuration(0)).toBe('0s');
+    expect(formatDuration(14 * 86_400_000)).toBe('2w');
+    expect(formatDuration(15 * 86_400_000)).toBe('15d');
+  });
+});
+
+describe('parseSize', () => {
+  it('reads base-2 units like Prometheus flags', () => {
+    expect(parseSize('64MB')).toBe(64 * 2 ** 20);
+    expect(parseSize('10MiB')).toBe(10 * 2 ** 20);
+    expect(parseSize('512B')).toBe(512);
+    expect(parseSize('0')).toBe(0);
+  });
+
+  it('rejects sizes without a known unit', () => {
+    expect(() => parseSize('64')).toThrow('missing unit');
+    expect(() => parseSize('64XB')).toThrow('invalid size "64XB"');
+    expect(() => parseSize('-1MB')).toThrow('invalid size');
+  });
+
+  it('prints sizes back in the largest exact unit', () => {
+    expect(formatSize(64 * 2 ** 20)).toBe('64MB');
+    expect(formatSize(1536)).toBe('1536B');
+  });
+});

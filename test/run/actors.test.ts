@@ -1,0 +1,58 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { Group, SignalError, abortHandler, signalHandler } from '../../src/run/index.js';
+
+describe('signalHandler', () => {
+  it('returns a SignalError naming the first of its signals', async () => {
+    const source = new EventEmitter();
+    const actor = signalHandler(['SIGINT', 'SIGTERM'], source);
+    const returned = actor.execute();
+    source.emit('SIGTERM', 'SIGTERM');
+    const err = await returned.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SignalError);
+    expect((err as SignalError).signal).toBe('SIGTERM');
+    expect((err as SignalError).message).toBe('received signal SIGTERM');
+  });
+
+  it('returns cleanly when interrupted and removes its listeners', async () => {
+    const source = new EventEmitter();
+    const actor = signalHandler(['SIGINT', 'SIGTERM'], source);
+    expect(source.listenerCount('SIGINT')).toBe(1);
+    const returned = actor.execute();
+    actor.interrupt(undefined);
+    await expect(returned).resolves.toBeUndefined();
+    expect(source.listenerCount('SIGINT')).toBe(0);
+    expect(source.listenerCount('SIGTERM')).toBe(0);
+  });
+
+  it('ends a whole group with its SignalError', async () => {
+    const source = new EventEmitter();
+    const g = new Group();
+    const sig = signalHandler(['SIGINT'], source);
+    g.add(sig.execute, sig.interrupt);
+    const other = abortHandler(new AbortController().signal);
+    g.add(other.execute, other.interrupt);
+    const result = g.run();
+    source.emit('SIGINT', 'SIGINT');
+    const err = await result;
+    expect(err).toBeInstanceOf(SignalError);
+  });
+});
+
+describe('abortHandler', () => {
+  it("returns the signal's reason when it aborts", async () => {
+    const ac = new AbortController();
+    const actor = abortHandler(ac.signal);
+    const returned = actor.execute();
+    const reason = new Error('cancelled');
+    ac.abort(reason);
+    await expect(returned).rejects.toBe(reason);
+  });
+
+  it('returns cleanly when interrupted', async () => {
+    const actor = abortHandler(new AbortController().signal);
+    const returned = actor.execute();
+    actor.interrupt(undefined);
+    await expect(returned).resolves.toBeUndefined();
+  });
+});

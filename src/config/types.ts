@@ -1,0 +1,88 @@
+/**
+ * The configuration model: what a prometheus.yml loads into. Field names are the YAML names in
+ * camelCase; durations are milliseconds, sizes bytes. Every default is already applied, so consumers
+ * never re-derive one (e.g. a scrape config's `scrapeTimeout` is always set).
+ */
+
+/** A set of targets sharing labels: what static_configs and every discovery provider produce. */
+export interface TargetGroup {
+  /** Identifies the group within its provider (upstream: `Source`), e.g. `0` for the first static config. */
+  source: string;
+  /** One label set per target; each has at least `__address__`. */
+  targets: Array<Record<string, string>>;
+  /** Labels common to every target of the group. */
+  labels: Record<string, string>;
+}
+
+export interface GlobalConfig {
+  scrapeInterval: number;
+  scrapeTimeout: number;
+  evaluationInterval: number;
+  externalLabels: Record<string, string>;
+  queryLogFile?: string;
+}
+
+export interface BasicAuth {
+  username: string;
+  password?: string;
+  passwordFile?: string;
+}
+
+export interface HTTPClientConfig {
+  basicAuth?: BasicAuth;
+  authorization?: { type: string; credentials?: string; credentialsFile?: string };
+  tlsConfig?: { caFile?: string; certFile?: string; keyFile?: string; serverName?: string; insecureSkipVerify: boolean };
+  followRedirects: boolean;
+}
+
+export interface ScrapeConfig {
+  jobName: string;
+  scrapeInterval: number;
+  scrapeTimeout: number;
+  metricsPath: string;
+  scheme: 'http' | 'https';
+  params: Record<string, string[]>;
+  honorLabels: boolean;
+  honorTimestamps: boolean;
+  /** 0 means no limit, as upstream. */
+  sampleLimit: number;
+  labelLimit: number;
+  bodySizeLimit: number;
+  httpClient: HTTPClientConfig;
+  staticConfigs: TargetGroup[];
+}
+
+export interface AlertmanagerConfig {
+  scheme: 'http' | 'https';
+  pathPrefix: string;
+  timeout: number;
+  apiVersion: 'v2';
+  httpClient: HTTPClientConfig;
+  staticConfigs: TargetGroup[];
+}
+
+export interface AlertingConfig {
+  alertmanagers: AlertmanagerConfig[];
+}
+
+export interface TracingConfig {
+  /** Empty when tracing is not configured: the tracing manager then exports nothing. */
+  endpoint: string;
+  clientType: 'grpc' | 'http';
+  samplingFraction: number;
+  insecure: boolean;
+  timeout: number;
+  headers: Record<string, string>;
+  compression: '' | 'gzip';
+}
+
+export interface Config {
+  /** Absolute path of the file this was loaded from. */
+  sourceFile: string;
+  global: GlobalConfig;
+  /** Glob patterns, resolved against the config file's directory as upstream does. */
+  ruleFiles: string[];
+  scrapeConfigs: ScrapeConfig[];
+  alerting: AlertingConfig;
+  tracing: TracingConfig;
+}

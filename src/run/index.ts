@@ -5,3 +5,11 @@
 export { Group, type Execute, type Interrupt, type GroupOptions } from './group.js';
 export { Latch, waitOrAbort } from './latch.js';
 export { SignalError, signalHandler, abortHandler, type Actor, type SignalSource } from './actors.js';
+export {
+  Timeline,
+  type TimelineEvent,
+  type TimelineListener,
+  type ActorEvent,
+  type LatchEvent,
+  type ReloadEvent,
+} from './timeline.js';

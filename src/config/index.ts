@@ -1,2 +1,3 @@
 /** src/config: the configuration model, its loader and validation, and Prometheus's units. */
 export { parseDuration, formatDuration, parseSize, formatSize } from './units.js';
+export type * from './types.js';

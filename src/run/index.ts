@@ -4,6 +4,7 @@
  */
 export { Group, type Execute, type Interrupt, type GroupOptions } from './group.js';
 export { Latch, waitOrAbort } from './latch.js';
+export { SignalChannel } from './signals.js';
 export { SignalError, signalHandler, abortHandler, type Actor, type SignalSource } from './actors.js';
 export {
   Timeline,

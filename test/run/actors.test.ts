@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { Group, SignalError, abortHandler, signalHandler } from '../../src/run/index.js';
+import { Group, SignalChannel, SignalError, abortHandler, signalHandler } from '../../src/run/index.js';
 
 describe('signalHandler', () => {
   it('returns a SignalError naming the first of its signals', async () => {
@@ -54,5 +54,34 @@ describe('abortHandler', () => {
     const returned = actor.execute();
     actor.interrupt(undefined);
     await expect(returned).resolves.toBeUndefined();
+  });
+});
+
+describe('SignalChannel', () => {
+  it('buffers one signal that arrives before anyone reads, and drops the rest like a Go channel of 1', async () => {
+    const source = new EventEmitter();
+    const ch = new SignalChannel(['SIGHUP'], source);
+    source.emit('SIGHUP', 'SIGHUP');
+    source.emit('SIGHUP', 'SIGHUP');
+    const never = new AbortController();
+    await expect(ch.next(never.signal)).resolves.toBe('SIGHUP');
+    const second = ch.next(never.signal);
+    const ac = new AbortController();
+    ac.abort();
+    // The second emit was dropped: nothing is buffered any more.
+    await expect(ch.next(ac.signal)).resolves.toBeUndefined();
+    source.emit('SIGHUP', 'SIGHUP');
+    await expect(second).resolves.toBe('SIGHUP');
+    ch.stop();
+    expect(source.listenerCount('SIGHUP')).toBe(0);
+  });
+
+  it('returns undefined when the reader is cancelled', async () => {
+    const ch = new SignalChannel(['SIGTERM'], new EventEmitter());
+    const ac = new AbortController();
+    const next = ch.next(ac.signal);
+    ac.abort();
+    await expect(next).resolves.toBeUndefined();
+    ch.stop();
   });
 });

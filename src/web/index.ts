@@ -1,0 +1,158 @@
+/**
+ * src/web: the web handler. A fastify server with Prometheus's lifecycle endpoints (exact texts in
+ * startup.md §5), /metrics from our own registry, and the JSON API in upstream's envelope. What it
+ * shows of other modules comes in through `WebSources`, small functions main passes in.
+ */
+import Fastify, { type FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { ReloadQueue } from './reload-queue.js';
+
+export { ReloadQueue, type ReloadOutcome } from './reload-queue.js';
+
+/** Upstream's three-state readiness; once Stopping, nothing sets it back. */
+export type Readiness = 'NotReady' | 'Ready' | 'Stopping';
+
+export interface WebSources {
+  targets(): unknown;
+  alertmanagers(): unknown;
+  lifecycle(): unknown;
+  /** The running configuration as YAML, secrets masked. */
+  configYAML(): string;
+  rules(): unknown;
+}
+
+export interface WebOptions {
+  logger: Logger;
+  registry: Registry;
+  listenAddress: string;
+  enableLifecycle: boolean;
+  mode: 'server' | 'agent';
+  version: string;
+  sources: WebSources;
+  /** Where reload requests go; main creates it early so SIGHUPs can queue there too. */
+  reloads: ReloadQueue;
+}
+
+export interface WebHandler {
+  /** Opens the listener (before the run group starts, as upstream); resolves to the bound address. */
+  listen(): Promise<string>;
+  /** Serves until `signal` aborts. */
+  run(signal: AbortSignal): Promise<void>;
+  /** Closes the server, cutting idle and open connections. */
+  close(): Promise<void>;
+  readonly readiness: Readiness;
+  setReadiness(next: Readiness): void;
+  /** Resolves when `POST /-/quit` has been answered. */
+  readonly quitRequested: Promise<void>;
+}
+
+/** Splits `host:port`, `:port` and `[v6]:port` as Go's net.SplitHostPort does. */
+export function splitHostPort(address: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]*)\]|([^:]*)):(\d+)$/.exec(address);
+  if (!match) throw new Error(`address ${address}: missing port in address`);
+  const port = Number(match[3]);
+  if (port > 65535) throw new Error(`address ${address}: invalid port`);
+  return { host: match[1] ?? (match[2] || '0.0.0.0'), port };
+}
+
+export function createWebHandler(opts: WebOptions): WebHandler {
+  const name = opts.mode === 'agent' ? 'Prometheus Agent' : 'Prometheus Server';
+  const { reloads } = opts;
+  let readiness: Readiness = 'NotReady';
+  let quitting = false;
+  let quitRequested!: () => void;
+  const quitPromise = new Promise<void>((resolve) => {
+    quitRequested = resolve;
+  });
+
+  const app = Fastify({
+    // fastify's own info lines (listening, every request) are not Prometheus's; keep its warnings.
+    loggerInstance: opts.logger.child({ component: 'web' }, { level: 'warn' }),
+    disableRequestLogging: true,
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  });
+
+  const text = (reply: FastifyReply, status: number, body: string) =>
+    reply.code(status).type('text/plain; charset=utf-8').send(body);
+  const envelope = (data: unknown) => ({ status: 'success', data });
+
+  app.get('/-/healthy', (_req, reply) => text(reply, 200, `${name} is Healthy.\n`));
+  app.get('/-/ready', (_req, reply) => {
+    if (readiness === 'Ready') return text(reply, 200, `${name} is Ready.\n`);
+    reply.header('X-Prometheus-Stopping', String(readiness === 'Stopping'));
+    return text(reply, 503, 'Service Unavailable');
+  });
+
+  const lifecycleOnly = ['/-/reload', '/-/quit'];
+  for (const url of lifecycleOnly) {
+    app.get(url, (_req, reply) => text(reply, 405, 'Only POST or PUT requests allowed'));
+  }
+  app.route({
+    method: ['POST', 'PUT'],
+    url: '/-/reload',
+    handler: async (_req, reply) => {
+      if (!opts.enableLifecycle) return text(reply, 403, 'Lifecycle API is not enabled.');
+      opts.logger.debug('Reload requested via web service');
+      const outcome = await reloads.request();
+      if (outcome.ok) return text(reply, 200, '');
+      return text(reply, outcome.status, outcome.status === 500 ? `failed to reload config: ${outcome.message}` : outcome.message);
+    },
+  });
+  app.route({
+    method: ['POST', 'PUT'],
+    url: '/-/quit',
+    handler: (_req, reply) => {
+      if (!opts.enableLifecycle) return text(reply, 403, 'Lifecycle API is not enabled.');
+      if (quitting) return text(reply, 200, 'Termination already in progress.');
+      quitting = true;
+      // Signal only once the answer has left, so shutting the server down cannot cut it off.
+      reply.raw.once('finish', quitRequested);
+      return text(reply, 200, 'Requesting termination... Goodbye!');
+    },
+  });
+
+  app.get('/metrics', async (_req, reply) => {
+    const body = await opts.registry.metrics();
+    return reply.type(opts.registry.contentType).send(body);
+  });
+  app.get('/api/v1/targets', () => envelope(opts.sources.targets()));
+  app.get('/api/v1/alertmanagers', () => envelope(opts.sources.alertmanagers()));
+  app.get('/api/v1/rules', () => envelope(opts.sources.rules()));
+  app.get('/api/v1/status/config', () => envelope({ yaml: opts.sources.configYAML() }));
+  app.get('/api/v1/status/lifecycle', () => envelope(opts.sources.lifecycle()));
+  app.get('/api/v1/status/buildinfo', () =>
+    envelope({ version: opts.version, goVersion: `node ${process.version}`, revision: '', branch: '', buildUser: '', buildDate: '' }),
+  );
+
+  let boundAddress = '';
+  return {
+    async listen() {
+      const { host, port } = splitHostPort(opts.listenAddress);
+      await app.listen({ host, port });
+      const address = app.server.address();
+      boundAddress =
+        address && typeof address === 'object'
+          ? `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`
+          : opts.listenAddress;
+      return boundAddress;
+    },
+    run(signal) {
+      opts.logger.info({ address: boundAddress }, 'Start listening for connections');
+      return new Promise((resolve) => {
+        if (signal.aborted) resolve();
+        else signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    },
+    close: () => app.close(),
+    get readiness() {
+      return readiness;
+    },
+    setReadiness(next) {
+      if (readiness === 'Stopping') return;
+      readiness = next;
+    },
+    quitRequested: quitPromise,
+  };
+}

@@ -1,0 +1,123 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Config, TargetGroup } from '../src/config/index.js';
+import { Mailbox } from '../src/discovery/index.js';
+import { type Alert, createNotifier } from '../src/notifier/index.js';
+
+const logger = pino({ level: 'silent' });
+/** Lets every pending promise chain settle (one macrotask), without waiting on time. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+const servers: Server[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
+});
+
+/** A fake Alertmanager: resolves `received` with each posted batch. */
+async function alertmanager(status = 200) {
+  const batches: Array<{ path: string; alerts: Alert[] }> = [];
+  let onBatch: (() => void) | undefined;
+  const server = createServer((req: IncomingMessage, res) => {
+    let body = '';
+    req.on('data', (d) => {
+      body += d;
+    });
+    req.on('end', () => {
+      batches.push({ path: req.url ?? '', alerts: JSON.parse(body) });
+      res.writeHead(status).end();
+      onBatch?.();
+    });
+  });
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    address: `127.0.0.1:${port}`,
+    batches,
+    next: () =>
+      new Promise<void>((resolve) => {
+        onBatch = resolve;
+      }),
+  };
+}
+
+function config(pathPrefix = '/'): Config {
+  return {
+    alerting: {
+      alertmanagers: [
+        { scheme: 'http', pathPrefix, timeout: 10_000, apiVersion: 'v2', httpClient: { followRedirects: true }, staticConfigs: [] },
+      ],
+    },
+  } as unknown as Config;
+}
+
+const sets = (address: string) =>
+  new Map<string, TargetGroup[]>([['config-0', [{ source: '0', labels: {}, targets: [{ __address__: address }] }]]]);
+const alert = (name: string): Alert => ({ labels: { alertname: name }, annotations: {} });
+
+describe('notifier', () => {
+  it("posts queued alerts to every Alertmanager that notify discovery found, at upstream's v2 path", async () => {
+    const am = await alertmanager();
+    const registry = new Registry();
+    const n = createNotifier({ logger, registry });
+    n.prepare(config('/prefix/'))();
+    const updates = new Mailbox<Map<string, TargetGroup[]>>();
+    const running = n.run(updates);
+    updates.publish(sets(am.address));
+    await settle();
+    expect(n.alertmanagers()).toEqual([{ url: `http://${am.address}/prefix/api/v2/alerts` }]);
+    const received = am.next();
+    n.send([alert('A'), alert('B')]);
+    await received;
+    expect(am.batches).toEqual([{ path: '/prefix/api/v2/alerts', alerts: [alert('A'), alert('B')] }]);
+    await n.stop();
+    await running;
+    expect(await registry.metrics()).toContain(`prometheus_notifications_sent_total{alertmanager="http://${am.address}/prefix/api/v2/alerts"} 2`);
+  });
+
+  it('sends what is still queued when stopped, so the last alerts are not lost', async () => {
+    const am = await alertmanager();
+    const n = createNotifier({ logger });
+    n.prepare(config())();
+    const updates = new Mailbox<Map<string, TargetGroup[]>>();
+    const running = n.run(updates);
+    updates.publish(sets(am.address));
+    await settle();
+    expect(n.alertmanagers()).toHaveLength(1);
+    n.send([alert('Last')]);
+    await n.stop();
+    await running;
+    expect(am.batches.flatMap((b) => b.alerts)).toEqual([alert('Last')]);
+    n.send([alert('After stop')]);
+    await n.stop();
+    expect(am.batches.flatMap((b) => b.alerts)).toEqual([alert('Last')]);
+  });
+
+  it('drops the oldest alerts when the queue is full, and counts them', async () => {
+    const registry = new Registry();
+    const n = createNotifier({ logger, registry, queueCapacity: 2 });
+    n.send([alert('1'), alert('2'), alert('3')]);
+    expect(await registry.metrics()).toMatch(/^prometheus_notifications_dropped_total 1$/m);
+    expect(await registry.metrics()).toMatch(/^prometheus_notifications_queue_length 2$/m);
+    await n.stop();
+  });
+
+  it('counts errors when an Alertmanager refuses', async () => {
+    const am = await alertmanager(500);
+    const registry = new Registry();
+    const n = createNotifier({ logger, registry });
+    n.prepare(config())();
+    const updates = new Mailbox<Map<string, TargetGroup[]>>();
+    const running = n.run(updates);
+    updates.publish(sets(am.address));
+    await settle();
+    const received = am.next();
+    n.send([alert('A')]);
+    await received;
+    await n.stop();
+    await running;
+    expect(await registry.metrics()).toContain('prometheus_notifications_errors_total{alertmanager=');
+  });
+});

@@ -21,14 +21,22 @@ function capture(format: 'logfmt' | 'json', log: (logger: ReturnType<typeof crea
 
 describe('createLogger', () => {
   it("writes logfmt in Prometheus 3's shape: time, level, source, msg, then fields", () => {
-    const out = capture('logfmt', (l) => l.child({ source: 'main' }).info({ mode: 'server' }, 'Starting Prometheus Server'));
-    expect(out).toMatch(/^time=\d{4}-\d\d-\d\dT[\d:.]+Z level=INFO source=main msg="Starting Prometheus Server" mode=server\n$/);
+    const out = capture('logfmt', (l) =>
+      l.child({ source: 'main' }).info({ mode: 'server' }, 'Starting Prometheus Server'),
+    );
+    expect(out).toMatch(
+      /^time=\d{4}-\d\d-\d\dT[\d:.]+Z level=INFO source=main msg="Starting Prometheus Server" mode=server\n$/,
+    );
   });
 
   it('writes one JSON object per line with msg and an upper-case level', () => {
     const out = capture('json', (l) => l.warn({ signal: 'SIGTERM' }, 'Received an OS signal, exiting gracefully...'));
     const record = JSON.parse(out);
-    expect(record).toMatchObject({ level: 'WARN', msg: 'Received an OS signal, exiting gracefully...', signal: 'SIGTERM' });
+    expect(record).toMatchObject({
+      level: 'WARN',
+      msg: 'Received an OS signal, exiting gracefully...',
+      signal: 'SIGTERM',
+    });
     expect(record.time).toMatch(/Z$/);
   });
 

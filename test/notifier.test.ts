@@ -47,7 +47,14 @@ function config(pathPrefix = '/'): Config {
   return {
     alerting: {
       alertmanagers: [
-        { scheme: 'http', pathPrefix, timeout: 10_000, apiVersion: 'v2', httpClient: { followRedirects: true }, staticConfigs: [] },
+        {
+          scheme: 'http',
+          pathPrefix,
+          timeout: 10_000,
+          apiVersion: 'v2',
+          httpClient: { followRedirects: true },
+          staticConfigs: [],
+        },
       ],
     },
   } as unknown as Config;
@@ -74,7 +81,9 @@ describe('notifier', () => {
     expect(am.batches).toEqual([{ path: '/prefix/api/v2/alerts', alerts: [alert('A'), alert('B')] }]);
     await n.stop();
     await running;
-    expect(await registry.metrics()).toContain(`prometheus_notifications_sent_total{alertmanager="http://${am.address}/prefix/api/v2/alerts"} 2`);
+    expect(await registry.metrics()).toContain(
+      `prometheus_notifications_sent_total{alertmanager="http://${am.address}/prefix/api/v2/alerts"} 2`,
+    );
   });
 
   it('sends what is still queued when stopped, so the last alerts are not lost', async () => {

@@ -30,8 +30,24 @@ describe('rule files', () => {
     const [group] = parseRuleFile(GOOD, 'r.yml');
     expect(group).toMatchObject({ name: 'example', intervalMs: 30_000 });
     expect(group?.rules).toEqual([
-      { name: 'job:up:sum', kind: 'record', expr: 'sum by (job) (up)', forMs: 0, keepFiringForMs: 0, labels: {}, annotations: {} },
-      { name: 'Down', kind: 'alert', expr: 'up == 0', forMs: 60_000, keepFiringForMs: 0, labels: { severity: 'page' }, annotations: { summary: 'down' } },
+      {
+        name: 'job:up:sum',
+        kind: 'record',
+        expr: 'sum by (job) (up)',
+        forMs: 0,
+        keepFiringForMs: 0,
+        labels: {},
+        annotations: {},
+      },
+      {
+        name: 'Down',
+        kind: 'alert',
+        expr: 'up == 0',
+        forMs: 60_000,
+        keepFiringForMs: 0,
+        labels: { severity: 'page' },
+        annotations: { summary: 'down' },
+      },
     ]);
   });
 
@@ -39,11 +55,20 @@ describe('rule files', () => {
     ['groups:\n  - name: a\n    rulez: []\n', 'r.yml:3:5: field rulez not found in rule group'],
     ['groups:\n  - name: a\n  - name: a\n', 'r.yml:3:11: groupname: "a" is repeated in the same file'],
     ['groups:\n  - name: a\n    rules:\n      - expr: up\n', "one of 'record' or 'alert' must be set"],
-    ['groups:\n  - name: a\n    rules:\n      - record: x\n        alert: y\n        expr: up\n', "only one of 'record' and 'alert' must be set"],
+    [
+      'groups:\n  - name: a\n    rules:\n      - record: x\n        alert: y\n        expr: up\n',
+      "only one of 'record' and 'alert' must be set",
+    ],
     ['groups:\n  - name: a\n    rules:\n      - record: x\n', "field 'expr' must be set in rule"],
     ['groups:\n  - name: a\n    rules:\n      - record: 1bad\n        expr: up\n', 'invalid recording rule name: 1bad'],
-    ['groups:\n  - name: a\n    rules:\n      - record: x\n        expr: up\n        for: 1m\n', "invalid field 'for' in recording rule"],
-    ['groups:\n  - name: a\n    rules:\n      - alert: x\n        expr: up\n        labels: { 0x: y }\n', 'invalid label name: 0x'],
+    [
+      'groups:\n  - name: a\n    rules:\n      - record: x\n        expr: up\n        for: 1m\n',
+      "invalid field 'for' in recording rule",
+    ],
+    [
+      'groups:\n  - name: a\n    rules:\n      - alert: x\n        expr: up\n        labels: { 0x: y }\n',
+      'invalid label name: 0x',
+    ],
     ['groups:\n  - name: a\n    interval: 1 minute\n', 'not a valid duration string: "1 minute"'],
     ['groups:\n  - name: a\n    name: b\n', 'r.yml:3:5: Map keys must be unique'],
   ])('rejects %j with %j', (text, message) => {

@@ -31,7 +31,13 @@ export interface BasicAuth {
 export interface HTTPClientConfig {
   basicAuth?: BasicAuth;
   authorization?: { type: string; credentials?: string; credentialsFile?: string };
-  tlsConfig?: { caFile?: string; certFile?: string; keyFile?: string; serverName?: string; insecureSkipVerify: boolean };
+  tlsConfig?: {
+    caFile?: string;
+    certFile?: string;
+    keyFile?: string;
+    serverName?: string;
+    insecureSkipVerify: boolean;
+  };
   followRedirects: boolean;
 }
 

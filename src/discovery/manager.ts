@@ -28,17 +28,14 @@ export interface DiscoveryManager {
   current(): TargetSets;
 }
 
-export function createDiscoveryManager(opts: { name: 'scrape' | 'notify'; logger: Logger; registry?: Registry }): DiscoveryManager {
+export function createDiscoveryManager(opts: {
+  name: 'scrape' | 'notify';
+  logger: Logger;
+  registry?: Registry;
+}): DiscoveryManager {
   const mailbox = new Mailbox<TargetSets>();
   let published: TargetSets = new Map();
-  const discovered = opts.registry
-    ? new Gauge({
-        name: 'prometheus_sd_discovered_targets',
-        help: 'Current number of discovered targets.',
-        labelNames: ['name', 'config'],
-        registers: [opts.registry],
-      })
-    : undefined;
+  const discovered = opts.registry ? discoveredTargets(opts.registry) : undefined;
 
   return {
     prepare(sets) {
@@ -47,11 +44,16 @@ export function createDiscoveryManager(opts: { name: 'scrape' | 'notify'; logger
       for (const [setName, cfg] of sets) {
         next.set(
           setName,
-          cfg.staticConfigs.map((g) => ({ source: g.source, labels: { ...g.labels }, targets: g.targets.map((t) => ({ ...t })) })),
+          cfg.staticConfigs.map((g) => ({
+            source: g.source,
+            labels: { ...g.labels },
+            targets: g.targets.map((t) => ({ ...t })),
+          })),
         );
       }
       return () => {
-        discovered?.reset();
+        for (const setName of published.keys())
+          if (!next.has(setName)) discovered?.remove({ name: opts.name, config: setName });
         for (const [setName, groups] of next) {
           const count = groups.reduce((n, g) => n + g.targets.length, 0);
           discovered?.set({ name: opts.name, config: setName }, count);
@@ -71,4 +73,17 @@ export function createDiscoveryManager(opts: { name: 'scrape' | 'notify'; logger
     syncCh: mailbox,
     current: () => published,
   };
+}
+
+/** Both managers (scrape and notify) share one metric, told apart by its `name` label. */
+function discoveredTargets(registry: Registry): Gauge {
+  const name = 'prometheus_sd_discovered_targets';
+  const existing = registry.getSingleMetric(name);
+  if (existing) return existing as Gauge;
+  return new Gauge({
+    name,
+    help: 'Current number of discovered targets.',
+    labelNames: ['name', 'config'],
+    registers: [registry],
+  });
 }

@@ -169,10 +169,32 @@ export function createNotifier(opts: NotifierOptions): Notifier {
 function notifierMetrics(registry: Registry) {
   const registers = [registry];
   return {
-    queueLength: new Gauge({ name: 'prometheus_notifications_queue_length', help: 'The number of alert notifications in the queue.', registers }),
-    dropped: new Counter({ name: 'prometheus_notifications_dropped_total', help: 'Total number of alerts dropped due to errors when sending to Alertmanager.', registers }),
-    discovered: new Gauge({ name: 'prometheus_notifications_alertmanagers_discovered', help: 'The number of alertmanagers discovered and active.', registers }),
-    sent: new Counter({ name: 'prometheus_notifications_sent_total', help: 'Total number of alerts sent.', labelNames: ['alertmanager'], registers }),
-    errors: new Counter({ name: 'prometheus_notifications_errors_total', help: 'Total number of sent alerts affected by errors.', labelNames: ['alertmanager'], registers }),
+    queueLength: new Gauge({
+      name: 'prometheus_notifications_queue_length',
+      help: 'The number of alert notifications in the queue.',
+      registers,
+    }),
+    dropped: new Counter({
+      name: 'prometheus_notifications_dropped_total',
+      help: 'Total number of alerts dropped due to errors when sending to Alertmanager.',
+      registers,
+    }),
+    discovered: new Gauge({
+      name: 'prometheus_notifications_alertmanagers_discovered',
+      help: 'The number of alertmanagers discovered and active.',
+      registers,
+    }),
+    sent: new Counter({
+      name: 'prometheus_notifications_sent_total',
+      help: 'Total number of alerts sent.',
+      labelNames: ['alertmanager'],
+      registers,
+    }),
+    errors: new Counter({
+      name: 'prometheus_notifications_errors_total',
+      help: 'Total number of sent alerts affected by errors.',
+      labelNames: ['alertmanager'],
+      registers,
+    }),
   };
 }

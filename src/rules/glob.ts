@@ -52,7 +52,8 @@ export function glob(pattern: string): string[] {
       } catch {
         continue; // like Go: an unreadable directory simply matches nothing
       }
-      for (const name of names) if (re.test(name) && !(name.startsWith('.') && !segment.startsWith('.'))) next.push(join(base, name));
+      for (const name of names)
+        if (re.test(name) && !(name.startsWith('.') && !segment.startsWith('.'))) next.push(join(base, name));
     }
     bases = next;
   }

@@ -79,7 +79,8 @@ export function parseRuleFile(text: string, file: string): RuleGroup[] {
     checkFields(groupNode, GROUP_FIELDS, 'rule group', fail);
     const name = scalarString(groupNode, 'name', fail);
     if (!name) return fail(groupNode, 'groupname must not be empty');
-    if (seen.has(name)) return fail(groupNode.get('name', true) as Node, `groupname: "${name}" is repeated in the same file`);
+    if (seen.has(name))
+      return fail(groupNode.get('name', true) as Node, `groupname: "${name}" is repeated in the same file`);
     seen.add(name);
     const interval = scalarString(groupNode, 'interval', fail);
     const rulesNode = groupNode.get('rules', true) as Node | undefined;
@@ -109,7 +110,8 @@ function parseRule(node: Node, where: string, fail: Fail): Rule {
   if (!record && !alert) fail(node, `${where}: one of 'record' or 'alert' must be set`);
   if (!expr) fail(node, `${where}: field 'expr' must be set in rule`);
   if (record) {
-    if (!METRIC_NAME.test(record)) fail(node.get('record', true) as Node, `${where}: invalid recording rule name: ${record}`);
+    if (!METRIC_NAME.test(record))
+      fail(node.get('record', true) as Node, `${where}: invalid recording rule name: ${record}`);
     for (const field of ['annotations', 'for', 'keep_firing_for']) {
       if (node.has(field)) fail(node.get(field, true) as Node, `${where}: invalid field '${field}' in recording rule`);
     }
@@ -137,7 +139,8 @@ function checkFields(map: YAMLMap, allowed: ReadonlySet<string>, what: string, f
 function scalarString(map: YAMLMap, key: string, fail: Fail): string | undefined {
   const node = map.get(key, true) as Node | undefined;
   if (node === undefined) return undefined;
-  if (!isScalar(node) || (node.value !== null && typeof node.value === 'object')) return fail(node, `field ${key} must be a string`);
+  if (!isScalar(node) || (node.value !== null && typeof node.value === 'object'))
+    return fail(node, `field ${key} must be a string`);
   return node.value === null ? '' : String(node.value);
 }
 

@@ -69,9 +69,10 @@ export function createWebHandler(opts: WebOptions): WebHandler {
   const app = Fastify({
     // fastify's own info lines (listening, every request) are not Prometheus's; keep its warnings.
     loggerInstance: opts.logger.child({ component: 'web' }, { level: 'warn' }),
-    disableRequestLogging: true,
-    forceCloseConnections: true,
-    return503OnClosing: true,
+    // Idle keep-alive connections are cut at close; a request in flight is answered first.
+    forceCloseConnections: 'idle',
+    // As Go's http.Server.Shutdown: requests already on a connection are answered, not refused.
+    return503OnClosing: false,
   });
 
   const text = (reply: FastifyReply, status: number, body: string) =>
@@ -97,7 +98,11 @@ export function createWebHandler(opts: WebOptions): WebHandler {
       opts.logger.debug('Reload requested via web service');
       const outcome = await reloads.request();
       if (outcome.ok) return text(reply, 200, '');
-      return text(reply, outcome.status, outcome.status === 500 ? `failed to reload config: ${outcome.message}` : outcome.message);
+      return text(
+        reply,
+        outcome.status,
+        outcome.status === 500 ? `failed to reload config: ${outcome.message}` : outcome.message,
+      );
     },
   });
   app.route({
@@ -123,7 +128,14 @@ export function createWebHandler(opts: WebOptions): WebHandler {
   app.get('/api/v1/status/config', () => envelope({ yaml: opts.sources.configYAML() }));
   app.get('/api/v1/status/lifecycle', () => envelope(opts.sources.lifecycle()));
   app.get('/api/v1/status/buildinfo', () =>
-    envelope({ version: opts.version, goVersion: `node ${process.version}`, revision: '', branch: '', buildUser: '', buildDate: '' }),
+    envelope({
+      version: opts.version,
+      goVersion: `node ${process.version}`,
+      revision: '',
+      branch: '',
+      buildUser: '',
+      buildDate: '',
+    }),
   );
 
   let boundAddress = '';

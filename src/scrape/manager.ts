@@ -206,15 +206,19 @@ export function createScrapeManager(opts: ScrapeManagerOptions): ScrapeManager {
       report('scrape_samples_scraped', scraped);
       report('scrape_samples_post_metric_relabeling', error ? 0 : scraped);
       report('scrape_series_added', error ? 0 : seen.size);
+      const record = (err: string) => {
+        target.health = err ? 'down' : 'up';
+        target.lastError = err;
+        target.lastScrape = new Date(t).toISOString();
+        target.lastScrapeDuration = duration;
+      };
+      // The target's state is what this scrape saw, whether or not storage takes the samples.
+      record(error);
       try {
         await app.commit();
       } catch (err) {
-        error ||= (err as Error).message;
+        if (!error) record((err as Error).message);
       }
-      target.health = error ? 'down' : 'up';
-      target.lastError = error;
-      target.lastScrape = new Date(t).toISOString();
-      target.lastScrapeDuration = duration;
     }
 
     schedule(hash(JSON.stringify(target.labels)) % Math.max(1, cfg.scrapeInterval));

@@ -51,9 +51,11 @@ describe('defaults', () => {
     });
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the name of the syntax under test
   it('expands ${VAR} and $VAR in external labels', () => {
     process.env.MINIPROM_TEST_REGION = 'eu-1';
     const cfg = load(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${VAR} is YAML for the loader to expand
       'global:\n  external_labels:\n    region: ${MINIPROM_TEST_REGION}\n    zone: $MINIPROM_TEST_REGION-a\n    none: ${MINIPROM_TEST_UNSET}\n',
     );
     expect(cfg.global.externalLabels).toEqual({ region: 'eu-1', zone: 'eu-1-a', none: '' });

@@ -9,10 +9,9 @@ import type { Config } from '../config/index.js';
 import { glob, hasMeta, segmentRegExp } from './glob.js';
 import { loadRuleFile, RuleFileError, type RuleGroup } from './rulefile.js';
 
-/** Expands and loads every rule file the patterns name; throws on the first bad one. */
-export function loadRuleGroups(patterns: readonly string[]): RuleGroup[] {
-  const groups: RuleGroup[] = [];
-  for (const pattern of patterns) {
+/** The files the rule_files patterns name, in order (globs expanded, as filepath.Glob). */
+export function ruleFilesOf(patterns: readonly string[]): string[] {
+  return patterns.flatMap((pattern) => {
     for (const segment of pattern.split('/')) {
       if (!hasMeta(segment)) continue;
       try {
@@ -21,9 +20,13 @@ export function loadRuleGroups(patterns: readonly string[]): RuleGroup[] {
         throw new RuleFileError(`${pattern}: ${(err as Error).message}`);
       }
     }
-    for (const file of glob(pattern)) groups.push(...loadRuleFile(file));
-  }
-  return groups;
+    return glob(pattern);
+  });
+}
+
+/** Expands and loads every rule file the patterns name; throws on the first bad one. */
+export function loadRuleGroups(patterns: readonly string[]): RuleGroup[] {
+  return ruleFilesOf(patterns).flatMap((file) => loadRuleFile(file));
 }
 
 export interface RuleManager {

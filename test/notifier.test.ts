@@ -46,6 +46,17 @@ async function alertmanager(status = 200) {
 function config(pathPrefix = '/'): Config {
   return {
     alerting: {
+      alertRelabelConfigs: [
+        {
+          sourceLabels: ['alertname'],
+          separator: ';',
+          regex: 'Ignored',
+          modulus: 0,
+          targetLabel: '',
+          replacement: '$1',
+          action: 'drop',
+        },
+      ],
       alertmanagers: [
         {
           scheme: 'http',
@@ -54,6 +65,7 @@ function config(pathPrefix = '/'): Config {
           apiVersion: 'v2',
           httpClient: { followRedirects: true },
           staticConfigs: [],
+          relabelConfigs: [],
         },
       ],
     },
@@ -76,7 +88,7 @@ describe('notifier', () => {
     await settle();
     expect(n.alertmanagers()).toEqual([{ url: `http://${am.address}/prefix/api/v2/alerts` }]);
     const received = am.next();
-    n.send([alert('A'), alert('B')]);
+    n.send([alert('A'), alert('Ignored'), alert('B')]);
     await received;
     expect(am.batches).toEqual([{ path: '/prefix/api/v2/alerts', alerts: [alert('A'), alert('B')] }]);
     await n.stop();

@@ -15,6 +15,7 @@ import type {
   TargetGroup,
   TracingConfig,
 } from './types.js';
+import { ACTIONS, type Action, DEFAULT_RELABEL, type RelabelConfig, validateRelabel } from '../relabel/index.js';
 import { formatDuration, parseDuration, parseSize } from './units.js';
 
 export class ConfigError extends Error {
@@ -37,9 +38,6 @@ const NOT_SUPPORTED = new Set([
   'otlp',
   'runtime',
   'scrape_config_files',
-  'relabel_configs',
-  'metric_relabel_configs',
-  'alert_relabel_configs',
   'oauth2',
   'proxy_url',
   'no_proxy',
@@ -233,6 +231,8 @@ const SCRAPE_FIELDS = [
   'tls_config',
   'follow_redirects',
   'static_configs',
+  'relabel_configs',
+  'metric_relabel_configs',
 ] as const;
 const HTTP_FIELDS = [
   'basic_auth',
@@ -293,7 +293,17 @@ export function parseConfig(text: string, file: string, opts: { agentMode: boole
     return sc;
   });
 
-  const alertingFields = r.fields(top.get('alerting'), 'alerting', ['alertmanagers'], 'alerting');
+  const alertingFields = r.fields(
+    top.get('alerting'),
+    'alerting',
+    ['alertmanagers', 'alert_relabel_configs'],
+    'alerting',
+  );
+  const alertRelabelConfigs = parseRelabelConfigs(
+    r,
+    alertingFields.get('alert_relabel_configs'),
+    'alerting.alert_relabel_configs',
+  );
   const alertmanagers = r
     .list(alertingFields.get('alertmanagers'), 'alerting.alertmanagers')
     .map((node, i) => parseAlertmanager(r, node, `alerting.alertmanagers[${i}]`, dir));
@@ -306,7 +316,7 @@ export function parseConfig(text: string, file: string, opts: { agentMode: boole
     if (ruleFiles.length > 0)
       r.fail(top.get('rule_files'), 'rule_files', 'field rule_files is not allowed in agent mode');
   }
-  return { sourceFile, global, ruleFiles, scrapeConfigs, alerting: { alertmanagers }, tracing };
+  return { sourceFile, global, ruleFiles, scrapeConfigs, alerting: { alertRelabelConfigs, alertmanagers }, tracing };
 }
 
 export function loadConfigFile(file: string, opts: { agentMode: boolean }): Config {
@@ -436,6 +446,43 @@ function parseStaticConfigs(r: Reader, node: Node | null | undefined, path: stri
   });
 }
 
+const RELABEL_FIELDS = ['source_labels', 'separator', 'regex', 'modulus', 'target_label', 'replacement', 'action'];
+
+function parseRelabelConfigs(r: Reader, node: Node | null | undefined, path: string): RelabelConfig[] {
+  return r.list(node, path).map((item, i) => {
+    const at = `${path}[${i}]`;
+    if (item === null || (isScalar(item) && item.value === null))
+      return r.fail(item, at, 'empty or null relabel config');
+    const f = r.fields(item, at, RELABEL_FIELDS, 'relabel_config');
+    const sourceNode = f.get('source_labels');
+    const sourceLabels = r.list(sourceNode, `${at}.source_labels`).map((n, j) => {
+      const name = r.string(n, `${at}.source_labels[${j}]`) ?? '';
+      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name))
+        r.fail(n, `${at}.source_labels[${j}]`, `${JSON.stringify(name)} is not a valid label name`);
+      return name;
+    });
+    const action = (r.string(f.get('action'), `${at}.action`) ?? 'replace').toLowerCase();
+    if (f.has('action') && action === '') r.fail(f.get('action'), `${at}.action`, 'relabel action cannot be empty');
+    if (!(ACTIONS as readonly string[]).includes(action))
+      r.fail(f.get('action'), `${at}.action`, `unknown relabel action ${JSON.stringify(action)}`);
+    const config: RelabelConfig = {
+      sourceLabels,
+      separator: r.string(f.get('separator'), `${at}.separator`) ?? DEFAULT_RELABEL.separator,
+      regex: r.string(f.get('regex'), `${at}.regex`) ?? DEFAULT_RELABEL.regex,
+      modulus: r.uint(f.get('modulus'), `${at}.modulus`) ?? 0,
+      targetLabel: r.string(f.get('target_label'), `${at}.target_label`) ?? '',
+      replacement: r.string(f.get('replacement'), `${at}.replacement`) ?? DEFAULT_RELABEL.replacement,
+      action: action as Action,
+    };
+    try {
+      validateRelabel({ ...config, sourceLabelsSet: sourceNode !== undefined && sourceNode !== null });
+    } catch (err) {
+      r.fail(item, at, (err as Error).message);
+    }
+    return config;
+  });
+}
+
 function parseScheme(r: Reader, node: Node | null | undefined, path: string): 'http' | 'https' {
   const scheme = r.string(node, path) ?? 'http';
   if (scheme !== 'http' && scheme !== 'https')
@@ -486,6 +533,8 @@ function parseScrapeConfig(r: Reader, node: Node, path: string, global: GlobalCo
     bodySizeLimit: r.size(f.get('body_size_limit'), `${path}.body_size_limit`) ?? 0,
     httpClient: parseHTTPClient(r, f, path, dir),
     staticConfigs: parseStaticConfigs(r, f.get('static_configs'), `${path}.static_configs`),
+    relabelConfigs: parseRelabelConfigs(r, f.get('relabel_configs'), `${path}.relabel_configs`),
+    metricRelabelConfigs: parseRelabelConfigs(r, f.get('metric_relabel_configs'), `${path}.metric_relabel_configs`),
   };
 }
 
@@ -493,7 +542,7 @@ function parseAlertmanager(r: Reader, node: Node, path: string, dir: string): Al
   const f = r.fields(
     node,
     path,
-    ['scheme', 'path_prefix', 'timeout', 'api_version', 'static_configs', ...HTTP_FIELDS],
+    ['scheme', 'path_prefix', 'timeout', 'api_version', 'static_configs', 'relabel_configs', ...HTTP_FIELDS],
     'alertmanager_config',
   );
   const apiVersion = r.string(f.get('api_version'), `${path}.api_version`) ?? 'v2';
@@ -506,6 +555,7 @@ function parseAlertmanager(r: Reader, node: Node, path: string, dir: string): Al
     apiVersion: 'v2',
     httpClient: parseHTTPClient(r, f, path, dir),
     staticConfigs: parseStaticConfigs(r, f.get('static_configs'), `${path}.static_configs`),
+    relabelConfigs: parseRelabelConfigs(r, f.get('relabel_configs'), `${path}.relabel_configs`),
   };
 }
 
@@ -590,15 +640,31 @@ export function configToYAML(cfg: Config): string {
             return out;
           })
           .join('')}`;
+  const relabels = (indent: string, key: string, steps: RelabelConfig[]) =>
+    steps.length === 0
+      ? ''
+      : `${indent}${key}:\n${steps
+          .map((c) => {
+            let out = `${indent}- `;
+            const lines: string[] = [];
+            if (c.sourceLabels.length > 0) lines.push(`source_labels: [${c.sourceLabels.map(q).join(', ')}]`);
+            lines.push(`separator: ${q(c.separator)}`, `regex: ${q(c.regex)}`);
+            if (c.modulus) lines.push(`modulus: ${c.modulus}`);
+            if (c.targetLabel) lines.push(`target_label: ${q(c.targetLabel)}`);
+            lines.push(`replacement: ${q(c.replacement)}`, `action: ${c.action}`);
+            out += lines.join(`\n${indent}  `);
+            return `${out}\n`;
+          })
+          .join('')}`;
   let y = `global:\n  scrape_interval: ${d(cfg.global.scrapeInterval)}\n  scrape_timeout: ${d(cfg.global.scrapeTimeout)}\n  evaluation_interval: ${d(cfg.global.evaluationInterval)}\n`;
   if (Object.keys(cfg.global.externalLabels).length > 0)
     y += `  external_labels:\n${labels('    ', cfg.global.externalLabels)}`;
   if (cfg.global.queryLogFile) y += `  query_log_file: ${q(cfg.global.queryLogFile)}\n`;
   if (cfg.ruleFiles.length > 0) y += `rule_files:\n${cfg.ruleFiles.map((f) => `- ${q(f)}\n`).join('')}`;
-  if (cfg.alerting.alertmanagers.length > 0) {
-    y += 'alerting:\n  alertmanagers:\n';
+  if (cfg.alerting.alertmanagers.length > 0 || cfg.alerting.alertRelabelConfigs.length > 0) {
+    y += `alerting:\n${relabels('  ', 'alert_relabel_configs', cfg.alerting.alertRelabelConfigs)}  alertmanagers:\n`;
     for (const am of cfg.alerting.alertmanagers) {
-      y += `  - scheme: ${am.scheme}\n    path_prefix: ${q(am.pathPrefix)}\n    timeout: ${d(am.timeout)}\n    api_version: ${am.apiVersion}\n${http('    ', am.httpClient)}${groups('    ', am.staticConfigs)}`;
+      y += `  - scheme: ${am.scheme}\n    path_prefix: ${q(am.pathPrefix)}\n    timeout: ${d(am.timeout)}\n    api_version: ${am.apiVersion}\n${http('    ', am.httpClient)}${groups('    ', am.staticConfigs)}${relabels('    ', 'relabel_configs', am.relabelConfigs)}`;
     }
   }
   if (cfg.scrapeConfigs.length > 0) {
@@ -613,6 +679,9 @@ export function configToYAML(cfg: Config): string {
       if (sc.labelLimit) y += `  label_limit: ${sc.labelLimit}\n`;
       if (sc.bodySizeLimit) y += `  body_size_limit: ${sc.bodySizeLimit}B\n`;
       y += http('  ', sc.httpClient) + groups('  ', sc.staticConfigs);
+      y +=
+        relabels('  ', 'relabel_configs', sc.relabelConfigs) +
+        relabels('  ', 'metric_relabel_configs', sc.metricRelabelConfigs);
     }
   }
   if (cfg.tracing.endpoint) {

@@ -41,6 +41,10 @@ export interface HTTPClientConfig {
   followRedirects: boolean;
 }
 
+import type { RelabelConfig } from '../relabel/index.js';
+
+export type { RelabelConfig } from '../relabel/index.js';
+
 export interface ScrapeConfig {
   jobName: string;
   scrapeInterval: number;
@@ -56,6 +60,10 @@ export interface ScrapeConfig {
   bodySizeLimit: number;
   httpClient: HTTPClientConfig;
   staticConfigs: TargetGroup[];
+  /** Applied to each discovered target before it is scraped. */
+  relabelConfigs: RelabelConfig[];
+  /** Applied to each scraped sample before it is stored. */
+  metricRelabelConfigs: RelabelConfig[];
 }
 
 export interface AlertmanagerConfig {
@@ -65,9 +73,13 @@ export interface AlertmanagerConfig {
   apiVersion: 'v2';
   httpClient: HTTPClientConfig;
   staticConfigs: TargetGroup[];
+  /** Applied to each discovered Alertmanager. */
+  relabelConfigs: RelabelConfig[];
 }
 
 export interface AlertingConfig {
+  /** Applied to every alert before it is sent. */
+  alertRelabelConfigs: RelabelConfig[];
   alertmanagers: AlertmanagerConfig[];
 }
 

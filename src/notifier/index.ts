@@ -5,7 +5,8 @@
  */
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { AlertmanagerConfig, Config, TargetGroup } from '../config/index.js';
+import type { AlertmanagerConfig, Config, RelabelConfig, TargetGroup } from '../config/index.js';
+import { applyRelabel } from '../relabel/index.js';
 
 /** An alert in Alertmanager's v2 "postable alert" shape. */
 export interface Alert {
@@ -41,6 +42,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
   const batchSize = opts.maxBatchSize ?? 256;
   const queue: Alert[] = [];
   let configs = new Map<string, AlertmanagerConfig>();
+  let alertRelabel: RelabelConfig[] = [];
   let urls: string[] = [];
   let lastSets = new Map<string, TargetGroup[]>();
   const stopping = new AbortController();
@@ -56,8 +58,17 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       if (!am) continue;
       for (const group of groups) {
         for (const target of group.targets) {
-          const address = target.__address__ ?? group.labels.__address__;
-          if (address) next.push(`${am.scheme}://${address}${am.pathPrefix.replace(/\/$/, '')}/api/v2/alerts`);
+          // As upstream: an Alertmanager's URL comes from labels that its relabel_configs may rewrite.
+          const labels = applyRelabel(
+            {
+              __scheme__: am.scheme,
+              __alerts_path__: `${am.pathPrefix.replace(/\/$/, '')}/api/v2/alerts`,
+              ...group.labels,
+              ...target,
+            },
+            am.relabelConfigs,
+          );
+          if (labels?.__address__) next.push(`${labels.__scheme__}://${labels.__address__}${labels.__alerts_path__}`);
         }
       }
     }
@@ -132,6 +143,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       const next = new Map(cfg.alerting.alertmanagers.map((am, i) => [`config-${i}`, am] as const));
       return () => {
         configs = next;
+        alertRelabel = cfg.alerting.alertRelabelConfigs;
         rebuildURLs();
       };
     },
@@ -141,7 +153,10 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     },
     send(alerts) {
       if (stopping.signal.aborted) return;
-      queue.push(...alerts);
+      for (const alert of alerts) {
+        const labels = alertRelabel.length > 0 ? applyRelabel(alert.labels, alertRelabel) : alert.labels;
+        if (labels) queue.push(labels === alert.labels ? alert : { ...alert, labels });
+      }
       const overflow = queue.length - capacity;
       if (overflow > 0) {
         queue.splice(0, overflow);

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { formatDuration } from '../config/units.js';
 import type { Config, ScrapeConfig, TargetGroup } from '../config/types.js';
+import { applyRelabel } from '../relabel/index.js';
 import type { Appendable, Labels } from '../storage/types.js';
 import { parseTextFormat } from './parser.js';
 
@@ -30,7 +31,7 @@ export interface ScrapeManager {
   prepare(cfg: Config): () => void;
   run(updates: AsyncIterable<Map<string, TargetGroup[]>>): Promise<void>;
   stop(): Promise<void>;
-  targets(): { activeTargets: ActiveTarget[]; droppedTargets: never[] };
+  targets(): { activeTargets: ActiveTarget[]; droppedTargets: DroppedTarget[] };
 }
 
 export interface ScrapeManagerOptions {
@@ -57,6 +58,13 @@ interface Loop {
 interface Pool {
   config: PoolConfig;
   loops: Map<string, Loop>;
+  /** Targets relabel_configs dropped, for /api/v1/targets. */
+  dropped: DroppedTarget[];
+}
+
+export interface DroppedTarget {
+  discoveredLabels: Record<string, string>;
+  scrapePool: string;
 }
 
 /** The stale marker: a NaN with a particular payload (value.StaleNaN upstream). */
@@ -74,29 +82,44 @@ function hash(text: string): number {
   return h >>> 0;
 }
 
-/** Target labels as upstream's PopulateLabels (without relabeling, which comes later). */
+/**
+ * Target labels as upstream's PopulateLabels: the group's and target's labels plus the job's
+ * defaults, then relabel_configs (which may drop the target), then `instance` defaults to the
+ * address and `__`-prefixed labels leave the final set. The URL comes from the relabeled
+ * `__scheme__`, `__address__`, `__metrics_path__` and `__param_*` labels.
+ */
 function targetLabels(cfg: ScrapeConfig, group: TargetGroup, target: Record<string, string>) {
   const discovered: Record<string, string> = {
-    ...group.labels,
-    ...target,
     job: cfg.jobName,
     __scheme__: cfg.scheme,
     __metrics_path__: cfg.metricsPath,
     __scrape_interval__: formatDuration(cfg.scrapeInterval),
     __scrape_timeout__: formatDuration(cfg.scrapeTimeout),
+    ...group.labels,
+    ...target,
   };
-  for (const [name, values] of Object.entries(cfg.params))
-    if (values[0] !== undefined) discovered[`__param_${name}`] = values[0];
-  if (target.job !== undefined || group.labels.job !== undefined)
-    discovered.job = target.job ?? group.labels.job ?? cfg.jobName;
+  for (const [name, values] of Object.entries(cfg.params)) {
+    if (values[0] !== undefined && discovered[`__param_${name}`] === undefined)
+      discovered[`__param_${name}`] = values[0];
+  }
+  const relabeled = applyRelabel(discovered, cfg.relabelConfigs);
+  if (!relabeled?.__address__) return { discovered, dropped: true as const };
   const labels: Record<string, string> = {};
-  for (const [k, v] of Object.entries(discovered)) if (!k.startsWith('__')) labels[k] = v;
-  labels.instance ??= discovered.__address__ ?? '';
+  for (const [k, v] of Object.entries(relabeled)) if (!k.startsWith('__')) labels[k] = v;
+  labels.instance ??= relabeled.__address__;
   const query = new URLSearchParams();
-  for (const [name, values] of Object.entries(cfg.params)) for (const v of values) query.append(name, v);
+  for (const [name, values] of Object.entries(cfg.params)) {
+    // A relabeled __param_<name> replaces the first value, as upstream.
+    const first = relabeled[`__param_${name}`];
+    for (const [i, v] of values.entries()) query.append(name, i === 0 && first !== undefined ? first : v);
+  }
+  for (const [k, v] of Object.entries(relabeled)) {
+    const name = k.slice('__param_'.length);
+    if (k.startsWith('__param_') && !(name in cfg.params)) query.append(name, v);
+  }
   const qs = query.toString();
-  const url = `${cfg.scheme}://${discovered.__address__}${cfg.metricsPath}${qs ? `?${qs}` : ''}`;
-  return { discovered, labels, url };
+  const url = `${relabeled.__scheme__ ?? cfg.scheme}://${relabeled.__address__}${relabeled.__metrics_path__ ?? cfg.metricsPath}${qs ? `?${qs}` : ''}`;
+  return { discovered, labels, url, dropped: false as const };
 }
 
 function preparePool(cfg: ScrapeConfig): PoolConfig {
@@ -155,6 +178,7 @@ export function createScrapeManager(opts: ScrapeManagerOptions): ScrapeManager {
       const seen = new Map<string, Labels>();
       let error = '';
       let scraped = 0;
+      let postRelabel = 0;
       const t0 = performance.now();
       try {
         const headers: Record<string, string> = {
@@ -182,12 +206,17 @@ export function createScrapeManager(opts: ScrapeManagerOptions): ScrapeManager {
           metrics?.exceededSampleLimit.inc();
           throw new Error('sample limit exceeded');
         }
+        let kept = 0;
         for (const s of samples) {
-          const labels = mergeLabels(s.labels, reportLabels, cfg.honorLabels);
+          const merged = mergeLabels(s.labels, reportLabels, cfg.honorLabels);
+          const labels = cfg.metricRelabelConfigs.length > 0 ? applyRelabel(merged, cfg.metricRelabelConfigs) : merged;
+          if (!labels) continue; // dropped by metric_relabel_configs
+          kept++;
           const key = JSON.stringify(labels);
           seen.set(key, labels);
           app.append(labels, cfg.honorTimestamps && s.timestamp !== undefined ? s.timestamp : t, s.value);
         }
+        postRelabel = kept;
       } catch (err) {
         app.rollback();
         seen.clear();
@@ -204,7 +233,7 @@ export function createScrapeManager(opts: ScrapeManagerOptions): ScrapeManager {
       report('up', error ? 0 : 1);
       report('scrape_duration_seconds', duration);
       report('scrape_samples_scraped', scraped);
-      report('scrape_samples_post_metric_relabeling', error ? 0 : scraped);
+      report('scrape_samples_post_metric_relabeling', error ? 0 : postRelabel);
       report('scrape_series_added', error ? 0 : seen.size);
       const record = (err: string) => {
         target.health = err ? 'down' : 'up';
@@ -252,9 +281,15 @@ export function createScrapeManager(opts: ScrapeManagerOptions): ScrapeManager {
     const stopping: Array<Promise<void>> = [];
     for (const [job, pool] of pools) {
       const wanted = new Map<string, ActiveTarget>();
+      const dropped: DroppedTarget[] = [];
       for (const group of sets.get(job) ?? []) {
         for (const t of group.targets) {
-          const { discovered, labels, url } = targetLabels(pool.config.cfg, group, t);
+          const result = targetLabels(pool.config.cfg, group, t);
+          if (result.dropped) {
+            dropped.push({ discoveredLabels: result.discovered, scrapePool: job });
+            continue;
+          }
+          const { discovered, labels, url } = result;
           const key = JSON.stringify([labels, url]);
           if (wanted.has(key)) continue; // the same target twice is scraped once
           wanted.set(key, {
@@ -272,6 +307,7 @@ export function createScrapeManager(opts: ScrapeManagerOptions): ScrapeManager {
           });
         }
       }
+      pool.dropped = dropped;
       for (const [key, loop] of pool.loops) {
         if (!wanted.has(key)) {
           pool.loops.delete(key);
@@ -297,7 +333,8 @@ export function createScrapeManager(opts: ScrapeManagerOptions): ScrapeManager {
           pools.delete(job);
           metrics?.poolTargets.remove({ scrape_job: job });
         }
-        for (const [job, config] of next) if (!pools.has(job)) pools.set(job, { config, loops: new Map() });
+        for (const [job, config] of next)
+          if (!pools.has(job)) pools.set(job, { config, loops: new Map(), dropped: [] });
         metrics?.pools.set(pools.size);
         void reconcile();
       };
@@ -327,7 +364,8 @@ export function createScrapeManager(opts: ScrapeManagerOptions): ScrapeManager {
       const activeTargets = [...pools.values()]
         .flatMap((p) => [...p.loops.values()].map((l) => l.target))
         .sort((a, b) => a.scrapePool.localeCompare(b.scrapePool) || a.scrapeUrl.localeCompare(b.scrapeUrl));
-      return { activeTargets, droppedTargets: [] };
+      const droppedTargets = [...pools.values()].flatMap((p) => p.dropped);
+      return { activeTargets, droppedTargets };
     },
   };
 }

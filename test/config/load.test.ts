@@ -48,6 +48,8 @@ describe('defaults', () => {
       staticConfigs: [
         { source: '0', targets: [{ __address__: 'x:1' }, { __address__: 'y:2' }], labels: { env: 'prod' } },
       ],
+      relabelConfigs: [],
+      metricRelabelConfigs: [],
     });
   });
 
@@ -109,7 +111,46 @@ describe('errors', () => {
       'scrape_configs:\n  - job_name: x\n    kubernetes_sd_configs: []\n',
       '3:5: scrape_configs[0].kubernetes_sd_configs: kubernetes_sd_configs is not supported by miniprom',
     ],
-    ['scrape_configs:\n  - job_name: x\n    relabel_configs: []\n', 'relabel_configs is not supported by miniprom'],
+    [
+      'scrape_configs:\n  - job_name: x\n    relabel_configs:\n      - action: replace\n',
+      "relabel configuration for replace action requires 'target_label' value",
+    ],
+    [
+      'scrape_configs:\n  - job_name: x\n    relabel_configs:\n      - action: hashmod\n        target_label: t\n',
+      'relabel configuration for hashmod requires non-zero modulus',
+    ],
+    [
+      'scrape_configs:\n  - job_name: x\n    relabel_configs:\n      - action: lowercase\n        target_label: 1t\n',
+      '"1t" is invalid \'target_label\' for lowercase action',
+    ],
+    [
+      'scrape_configs:\n  - job_name: x\n    relabel_configs:\n      - action: labeldrop\n        source_labels: [a]\n',
+      "labeldrop action requires only 'regex', and no other fields",
+    ],
+    [
+      'scrape_configs:\n  - job_name: x\n    relabel_configs:\n      - action: keepequal\n        target_label: t\n        regex: x\n',
+      "keepequal action requires only 'source_labels' and `target_label`, and no other fields",
+    ],
+    [
+      'scrape_configs:\n  - job_name: x\n    relabel_configs:\n      - action: labelmap\n        replacement: 0bad\n',
+      '"0bad" is invalid \'replacement\' for labelmap action',
+    ],
+    [
+      'scrape_configs:\n  - job_name: x\n    metric_relabel_configs:\n      - action: teleport\n',
+      'unknown relabel action "teleport"',
+    ],
+    [
+      'scrape_configs:\n  - job_name: x\n    relabel_configs:\n      - action: drop\n        regex: "(unclosed"\n',
+      'invalid regex "(unclosed"',
+    ],
+    [
+      'scrape_configs:\n  - job_name: x\n    relabel_configs:\n      - source_labels: [0a]\n',
+      '"0a" is not a valid label name',
+    ],
+    [
+      'scrape_configs:\n  - job_name: x\n    relabel_configs:\n      - colour: red\n',
+      'field colour not found in relabel_config',
+    ],
     ['remote_write:\n  - url: http://x\n', '1:1: remote_write: remote_write is not supported by miniprom'],
     [
       'scrape_configs:\n  - job_name: x\n    basic_auth: { username: u }\n    bearer_token: t\n',
@@ -120,7 +161,11 @@ describe('errors', () => {
       'authorization type cannot be set to "basic"',
     ],
     ['alerting:\n  alertmanagers:\n    - api_version: v1\n', 'expected Alertmanager api version to be one of [v2]'],
-    ['alerting:\n  alert_relabel_configs: []\n', 'alert_relabel_configs is not supported by miniprom'],
+    [
+      'alerting:\n  alert_relabel_configs:\n    - action: uppercase\n',
+      "relabel configuration for uppercase action requires 'target_label' value",
+    ],
+    ['alerting:\n  alertmanagers:\n    - relabel_configs: [~]\n', 'empty or null relabel config'],
     ['tracing:\n  client_type: carrier-pigeon\n', 'expected tracing client type'],
     ["rule_files: ['[unclosed']\n", 'invalid rule file path "[unclosed"'],
     ['scrape_configs: {}\n', 'cannot unmarshal !!map into a list'],
@@ -168,6 +213,10 @@ describe('printing back', () => {
   external_labels: { monitor: m }
 rule_files: ['rules/*.yml']
 alerting:
+  alert_relabel_configs:
+    - action: dropequal
+      source_labels: [severity]
+      target_label: ignored_severity
   alertmanagers:
     - path_prefix: /am
       timeout: 5s
@@ -182,6 +231,17 @@ scrape_configs:
     static_configs:
       - targets: ['x:1']
         labels: { env: prod }
+    relabel_configs:
+      - source_labels: [__address__]
+        regex: '([^:]+):.*'
+        target_label: host
+      - action: hashmod
+        source_labels: [host]
+        modulus: 4
+        target_label: shard
+    metric_relabel_configs:
+      - action: labeldrop
+        regex: 'tmp_.*'
   - job_name: b
     authorization: { credentials_file: /tok }
 tracing:

@@ -76,6 +76,8 @@ function job(name: string, extra: Partial<ScrapeConfig> = {}): ScrapeConfig {
     bodySizeLimit: 0,
     httpClient: { followRedirects: true },
     staticConfigs: [],
+    relabelConfigs: [],
+    metricRelabelConfigs: [],
     ...extra,
   };
 }
@@ -192,6 +194,47 @@ describe('scrape manager', () => {
     view.setFloat64(0, m1?.v as number);
     expect(view.getBigUint64(0)).toBe(0x7ff0000000000002n);
     expect(m.targets().activeTargets).toEqual([]);
+  });
+
+  it('applies relabel_configs to targets (dropping some) and metric_relabel_configs to samples', async () => {
+    const t = await target({ body: 'keep_me 1\ntmp_drop_me 2\n' });
+    const step = (c: object) =>
+      ({
+        separator: ';',
+        regex: '(.*)',
+        modulus: 0,
+        targetLabel: '',
+        replacement: '$1',
+        sourceLabels: [],
+        action: 'replace',
+        ...c,
+      }) as never;
+    const cfg = job('app', {
+      relabelConfigs: [
+        step({ action: 'drop', sourceLabels: ['__address__'], regex: '127\\.0\\.0\\.1:1' }),
+        step({ sourceLabels: ['__address__'], regex: '([^:]+):.*', targetLabel: 'host' }),
+      ],
+      metricRelabelConfigs: [step({ action: 'drop', sourceLabels: ['__name__'], regex: 'tmp_.*' })],
+    });
+    const rec = recorder();
+    const committed = rec.nextCommit();
+    const { m } = start(rec.appendable, config(cfg), new Map([['app', group(t.address, '127.0.0.1:1')]]));
+    await committed;
+    const batch = rec.commits[0] as Sample[];
+    expect(byName(batch, 'keep_me')[0]?.labels).toEqual({
+      __name__: 'keep_me',
+      job: 'app',
+      host: '127.0.0.1',
+      instance: t.address,
+    });
+    expect(byName(batch, 'tmp_drop_me')).toEqual([]);
+    expect(byName(batch, 'scrape_samples_scraped')[0]?.v).toBe(2);
+    expect(byName(batch, 'scrape_samples_post_metric_relabeling')[0]?.v).toBe(1);
+    const { activeTargets, droppedTargets } = m.targets();
+    expect(activeTargets.map((a) => a.labels.instance)).toEqual([t.address]);
+    expect(droppedTargets).toEqual([
+      { scrapePool: 'app', discoveredLabels: expect.objectContaining({ __address__: '127.0.0.1:1' }) },
+    ]);
   });
 
   it('changes nothing when prepare() fails', async () => {

@@ -1,0 +1,176 @@
+/**
+ * src/relabel: Prometheus's relabeling (model/relabel): the config with upstream's defaults and
+ * validation rules, and `process`, which applies a list of steps to a label set. Used by the
+ * scrape manager (relabel_configs, metric_relabel_configs) and the notifier (alert_relabel_configs).
+ * Regexes are fully anchored as upstream's; they run on JavaScript's engine, not RE2 (see ARCHITECTURE.md).
+ */
+import { createHash } from 'node:crypto';
+
+export const ACTIONS = [
+  'replace',
+  'keep',
+  'drop',
+  'keepequal',
+  'dropequal',
+  'hashmod',
+  'labelmap',
+  'labeldrop',
+  'labelkeep',
+  'lowercase',
+  'uppercase',
+] as const;
+export type Action = (typeof ACTIONS)[number];
+
+export interface RelabelConfig {
+  sourceLabels: string[];
+  separator: string;
+  /** The regex as written (unanchored); `compiled` is the anchored form. */
+  regex: string;
+  modulus: number;
+  targetLabel: string;
+  replacement: string;
+  action: Action;
+}
+
+export const DEFAULT_RELABEL: Readonly<Omit<RelabelConfig, 'sourceLabels' | 'action'>> = {
+  separator: ';',
+  regex: '(.*)',
+  modulus: 0,
+  targetLabel: '',
+  replacement: '$1',
+};
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** A target label may be a template: `$1`, `${name}` and friends inside otherwise valid characters. */
+const TEMPLATE_TARGET = /^(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+$/;
+
+/** Upstream's checks (relabel.Config.Validate), with its wording. Throws on the first problem. */
+export function validateRelabel(c: RelabelConfig & { sourceLabelsSet: boolean }): void {
+  const a = c.action;
+  if (!(ACTIONS as readonly string[]).includes(a)) throw new Error(`unknown relabel action ${JSON.stringify(a)}`);
+  if (c.modulus === 0 && a === 'hashmod')
+    throw new Error('relabel configuration for hashmod requires non-zero modulus');
+  const needsTarget: Action[] = ['replace', 'hashmod', 'lowercase', 'uppercase', 'keepequal', 'dropequal'];
+  if (needsTarget.includes(a) && c.targetLabel === '') {
+    throw new Error(`relabel configuration for ${a} action requires 'target_label' value`);
+  }
+  if (a === 'replace' && !TEMPLATE_TARGET.test(c.targetLabel) && !LABEL_NAME.test(c.targetLabel)) {
+    throw new Error(`${JSON.stringify(c.targetLabel)} is invalid 'target_label' for ${a} action`);
+  }
+  if (['lowercase', 'uppercase', 'keepequal', 'dropequal', 'hashmod'].includes(a) && !LABEL_NAME.test(c.targetLabel)) {
+    throw new Error(`${JSON.stringify(c.targetLabel)} is invalid 'target_label' for ${a} action`);
+  }
+  if (
+    (a === 'keepequal' || a === 'dropequal') &&
+    (c.regex !== DEFAULT_RELABEL.regex ||
+      c.modulus !== 0 ||
+      c.separator !== DEFAULT_RELABEL.separator ||
+      c.replacement !== DEFAULT_RELABEL.replacement)
+  ) {
+    throw new Error(`${a} action requires only 'source_labels' and \`target_label\`, and no other fields`);
+  }
+  if (
+    (a === 'labeldrop' || a === 'labelkeep') &&
+    (c.sourceLabelsSet ||
+      c.targetLabel !== '' ||
+      c.modulus !== 0 ||
+      c.separator !== DEFAULT_RELABEL.separator ||
+      c.replacement !== DEFAULT_RELABEL.replacement)
+  ) {
+    throw new Error(`${a} action requires only 'regex', and no other fields`);
+  }
+  if (a === 'labelmap' && !TEMPLATE_TARGET.test(c.replacement) && !LABEL_NAME.test(c.replacement)) {
+    throw new Error(`${JSON.stringify(c.replacement)} is invalid 'replacement' for ${a} action`);
+  }
+  compile(c.regex);
+}
+
+const compiled = new Map<string, RegExp>();
+
+/** The anchored regex, compiled once per distinct source (relabeling runs on every scrape). */
+export function compile(regex: string): RegExp {
+  let re = compiled.get(regex);
+  if (!re) {
+    try {
+      re = new RegExp(`^(?:${regex})$`, 's');
+    } catch (err) {
+      throw new Error(`invalid regex ${JSON.stringify(regex)}: ${(err as Error).message}`);
+    }
+    compiled.set(regex, re);
+  }
+  return re;
+}
+
+/** Go's regexp.Expand: `$1`, `${1}`, `$name`, `${name}`, `$$`; an unknown group expands to "". */
+export function expand(template: string, match: RegExpExecArray): string {
+  return template.replace(/\$(\$|\{(\w+)\}|(\w+))/g, (_, whole: string, braced?: string, bare?: string) => {
+    if (whole === '$') return '$';
+    const name = braced ?? bare ?? '';
+    const value = /^\d+$/.test(name) ? match[Number(name)] : match.groups?.[name];
+    return value ?? '';
+  });
+}
+
+/**
+ * Applies the steps in order. Returns the new label set, or undefined when a step drops it.
+ * The input is not modified.
+ */
+export function applyRelabel(
+  labels: Readonly<Record<string, string>>,
+  steps: readonly RelabelConfig[],
+): Record<string, string> | undefined {
+  const out: Record<string, string> = { ...labels };
+  for (const c of steps) {
+    const value = c.sourceLabels.map((n) => out[n] ?? '').join(c.separator);
+    const re = compile(c.regex);
+    switch (c.action) {
+      case 'drop':
+        if (re.test(value)) return undefined;
+        break;
+      case 'keep':
+        if (!re.test(value)) return undefined;
+        break;
+      case 'dropequal':
+        if ((out[c.targetLabel] ?? '') === value) return undefined;
+        break;
+      case 'keepequal':
+        if ((out[c.targetLabel] ?? '') !== value) return undefined;
+        break;
+      case 'replace': {
+        const m = re.exec(value);
+        if (!m) break;
+        const target = expand(c.targetLabel, m);
+        if (!LABEL_NAME.test(target)) break;
+        const result = expand(c.replacement, m);
+        if (result === '') delete out[target];
+        else out[target] = result;
+        break;
+      }
+      case 'lowercase':
+        out[c.targetLabel] = value.toLowerCase();
+        break;
+      case 'uppercase':
+        out[c.targetLabel] = value.toUpperCase();
+        break;
+      case 'hashmod': {
+        // As upstream: the last 8 bytes of the MD5 sum, big-endian, modulo the modulus.
+        const sum = createHash('md5').update(value).digest();
+        out[c.targetLabel] = String(sum.readBigUInt64BE(8) % BigInt(c.modulus));
+        break;
+      }
+      case 'labelmap':
+        for (const [name, v] of Object.entries(out)) {
+          const m = re.exec(name);
+          if (m) out[expand(c.replacement, m)] = v;
+        }
+        break;
+      case 'labeldrop':
+        for (const name of Object.keys(out)) if (re.test(name)) delete out[name];
+        break;
+      case 'labelkeep':
+        for (const name of Object.keys(out)) if (!re.test(name)) delete out[name];
+        break;
+    }
+  }
+  return out;
+}

@@ -604,9 +604,9 @@ async function runServer(
   return 0;
 }
 
-/** The static and (later) dynamic discovery configs of a scrape job or Alertmanager config. */
-function sdConfig(cfg: { staticConfigs: DiscoveryConfig['staticConfigs'] }): DiscoveryConfig {
-  return { staticConfigs: cfg.staticConfigs };
+/** The discovery configs (static and file) of a scrape job or an Alertmanager config. */
+function sdConfig(cfg: DiscoveryConfig): DiscoveryConfig {
+  return { staticConfigs: cfg.staticConfigs, fileSDConfigs: cfg.fileSDConfigs ?? [] };
 }
 
 /**

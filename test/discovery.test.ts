@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { Mailbox, createDiscoveryManager } from '../src/discovery/index.js';
+import { createDiscoveryManager, Mailbox, type TargetSets } from '../src/discovery/index.js';
 
 const logger = pino({ level: 'silent' });
 const group = (source: string, ...addresses: string[]) => ({
@@ -65,5 +65,84 @@ describe('discovery manager', () => {
     ac.abort();
     await running;
     expect(done).toBe(true);
+  });
+});
+
+describe('file_sd', () => {
+  it('publishes the groups of matching files, with __meta_filepath, and again when a file changes', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'miniprom-filesd-'));
+    const ac = new AbortController();
+    try {
+      writeFileSync(join(dir, 'a.json'), JSON.stringify([{ targets: ['a:1'], labels: { team: 'x' } }]));
+      writeFileSync(join(dir, 'b.yml'), '- targets: [b:1]\n');
+      writeFileSync(join(dir, 'ignored.txt'), 'nope');
+      const dm = createDiscoveryManager({ name: 'scrape', logger });
+      const updates = dm.syncCh[Symbol.asyncIterator]();
+      void dm.run(ac.signal);
+      dm.prepare(
+        new Map([
+          [
+            'node',
+            {
+              staticConfigs: [],
+              fileSDConfigs: [{ files: [join(dir, '*.json'), join(dir, '*.yml')], refreshInterval: 60_000 }],
+            },
+          ],
+        ]),
+      )();
+      const first = (await updates.next()).value?.get('node');
+      expect(first).toEqual([
+        {
+          source: `${join(dir, 'a.json')}:0`,
+          labels: { __meta_filepath: join(dir, 'a.json'), team: 'x' },
+          targets: [{ __address__: 'a:1' }],
+        },
+        {
+          source: `${join(dir, 'b.yml')}:0`,
+          labels: { __meta_filepath: join(dir, 'b.yml') },
+          targets: [{ __address__: 'b:1' }],
+        },
+      ]);
+      // A change is seen through the directory watch, without waiting for the refresh interval.
+      writeFileSync(join(dir, 'a.json'), JSON.stringify([{ targets: ['a:1', 'a:2'] }]));
+      let targets: string[] = [];
+      while (!targets.includes('a:2')) {
+        const sets: TargetSets | undefined = (await updates.next()).value;
+        targets = (sets?.get('node') ?? []).flatMap((g) => g.targets.map((t) => t.__address__ ?? ''));
+      }
+      expect(targets.sort()).toEqual(['a:1', 'a:2', 'b:1']);
+    } finally {
+      ac.abort();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the last good groups of a file that stops parsing', async () => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = mkdtempSync(join(tmpdir(), 'miniprom-filesd-'));
+    const ac = new AbortController();
+    try {
+      writeFileSync(join(dir, 'a.json'), JSON.stringify([{ targets: ['a:1'] }]));
+      const dm = createDiscoveryManager({ name: 'scrape', logger });
+      const updates = dm.syncCh[Symbol.asyncIterator]();
+      void dm.run(ac.signal);
+      dm.prepare(
+        new Map([
+          ['node', { staticConfigs: [], fileSDConfigs: [{ files: [join(dir, 'a.json')], refreshInterval: 60_000 }] }],
+        ]),
+      )();
+      const good: TargetSets | undefined = (await updates.next()).value;
+      writeFileSync(join(dir, 'a.json'), '[{"targets": [');
+      const after: TargetSets | undefined = (await updates.next()).value;
+      expect(after?.get('node')).toEqual(good?.get('node'));
+    } finally {
+      ac.abort();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

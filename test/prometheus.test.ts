@@ -289,6 +289,33 @@ describe('reload', () => {
   });
 });
 
+describe('discovery', () => {
+  it('scrapes targets from file_sd files and follows their changes without a reload', async () => {
+    const dir = scratchDir();
+    writeFileSync(join(dir, 'targets.json'), JSON.stringify([{ targets: ['127.0.0.1:5'] }]));
+    const config = `${SELF_CONFIG}  - job_name: files
+    file_sd_configs:
+      - files: ['targets.json']
+`;
+    const s = await listening({ dir, config });
+    await s.untilLog(READY);
+    const jobs = async () =>
+      JSON.parse((await http(`${s.base}/api/v1/targets`)).body).data.activeTargets.map(
+        (t: { labels: { instance: string } }) => t.labels.instance,
+      );
+    expect(await jobs()).toContain('127.0.0.1:5');
+    writeFileSync(join(dir, 'targets.json'), JSON.stringify([{ targets: ['127.0.0.1:6'] }]));
+    // The file watch republishes; poll the API (the only outside view) until it shows the change.
+    let seen: string[] = [];
+    for (let i = 0; i < 100 && !seen.includes('127.0.0.1:6'); i++) {
+      seen = await jobs();
+      if (!seen.includes('127.0.0.1:6')) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(seen).toContain('127.0.0.1:6');
+    expect(seen).not.toContain('127.0.0.1:5');
+  });
+});
+
 describe('endpoints', () => {
   it('serves /metrics from its own registry in the text format', async () => {
     const s = await listening({ config: SELF_CONFIG });

@@ -9,6 +9,7 @@ import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAM
 import type {
   AlertmanagerConfig,
   Config,
+  FileSDConfig,
   GlobalConfig,
   HTTPClientConfig,
   ScrapeConfig,
@@ -45,7 +46,6 @@ const NOT_SUPPORTED = new Set([
   'proxy_connect_header',
   'enable_http2',
   'http_headers',
-  'file_sd_configs',
   'kubernetes_sd_configs',
   'consul_sd_configs',
   'dns_sd_configs',
@@ -231,6 +231,7 @@ const SCRAPE_FIELDS = [
   'tls_config',
   'follow_redirects',
   'static_configs',
+  'file_sd_configs',
   'relabel_configs',
   'metric_relabel_configs',
 ] as const;
@@ -483,6 +484,28 @@ function parseRelabelConfigs(r: Reader, node: Node | null | undefined, path: str
   });
 }
 
+/** Upstream's rule for file_sd file names: a JSON or YAML extension, `*` only in the last element. */
+const FILE_SD_NAME = /^[^*]*(\*[^/]*)?\.(json|yml|yaml|JSON|YML|YAML)$/;
+
+function parseFileSDConfigs(r: Reader, node: Node | null | undefined, path: string, dir: string): FileSDConfig[] {
+  return r.list(node, path).map((item, i) => {
+    const at = `${path}[${i}]`;
+    if (item === null || (isScalar(item) && item.value === null))
+      return r.fail(item, at, 'empty or null file_sd config');
+    const f = r.fields(item, at, ['files', 'refresh_interval'], 'file_sd_config');
+    const filesNode = f.get('files');
+    const files = r.list(filesNode, `${at}.files`).map((n, j) => {
+      const name = r.string(n, `${at}.files[${j}]`) ?? '';
+      if (!FILE_SD_NAME.test(name))
+        r.fail(n, `${at}.files[${j}]`, `path name ${JSON.stringify(name)} is not valid for file discovery`);
+      return isAbsolute(name) ? name : join(dir, name);
+    });
+    if (files.length === 0)
+      r.fail(item, `${at}.files`, 'file service discovery config must contain at least one path name');
+    return { files, refreshInterval: r.duration(f.get('refresh_interval'), `${at}.refresh_interval`) ?? 5 * 60_000 };
+  });
+}
+
 function parseScheme(r: Reader, node: Node | null | undefined, path: string): 'http' | 'https' {
   const scheme = r.string(node, path) ?? 'http';
   if (scheme !== 'http' && scheme !== 'https')
@@ -533,6 +556,7 @@ function parseScrapeConfig(r: Reader, node: Node, path: string, global: GlobalCo
     bodySizeLimit: r.size(f.get('body_size_limit'), `${path}.body_size_limit`) ?? 0,
     httpClient: parseHTTPClient(r, f, path, dir),
     staticConfigs: parseStaticConfigs(r, f.get('static_configs'), `${path}.static_configs`),
+    fileSDConfigs: parseFileSDConfigs(r, f.get('file_sd_configs'), `${path}.file_sd_configs`, dir),
     relabelConfigs: parseRelabelConfigs(r, f.get('relabel_configs'), `${path}.relabel_configs`),
     metricRelabelConfigs: parseRelabelConfigs(r, f.get('metric_relabel_configs'), `${path}.metric_relabel_configs`),
   };
@@ -542,7 +566,16 @@ function parseAlertmanager(r: Reader, node: Node, path: string, dir: string): Al
   const f = r.fields(
     node,
     path,
-    ['scheme', 'path_prefix', 'timeout', 'api_version', 'static_configs', 'relabel_configs', ...HTTP_FIELDS],
+    [
+      'scheme',
+      'path_prefix',
+      'timeout',
+      'api_version',
+      'static_configs',
+      'file_sd_configs',
+      'relabel_configs',
+      ...HTTP_FIELDS,
+    ],
     'alertmanager_config',
   );
   const apiVersion = r.string(f.get('api_version'), `${path}.api_version`) ?? 'v2';
@@ -555,6 +588,7 @@ function parseAlertmanager(r: Reader, node: Node, path: string, dir: string): Al
     apiVersion: 'v2',
     httpClient: parseHTTPClient(r, f, path, dir),
     staticConfigs: parseStaticConfigs(r, f.get('static_configs'), `${path}.static_configs`),
+    fileSDConfigs: parseFileSDConfigs(r, f.get('file_sd_configs'), `${path}.file_sd_configs`, dir),
     relabelConfigs: parseRelabelConfigs(r, f.get('relabel_configs'), `${path}.relabel_configs`),
   };
 }
@@ -656,6 +690,15 @@ export function configToYAML(cfg: Config): string {
             return `${out}\n`;
           })
           .join('')}`;
+  const fileSD = (indent: string, configs: FileSDConfig[]) =>
+    configs.length === 0
+      ? ''
+      : `${indent}file_sd_configs:\n${configs
+          .map(
+            (c) =>
+              `${indent}- files: [${c.files.map(q).join(', ')}]\n${indent}  refresh_interval: ${d(c.refreshInterval)}\n`,
+          )
+          .join('')}`;
   let y = `global:\n  scrape_interval: ${d(cfg.global.scrapeInterval)}\n  scrape_timeout: ${d(cfg.global.scrapeTimeout)}\n  evaluation_interval: ${d(cfg.global.evaluationInterval)}\n`;
   if (Object.keys(cfg.global.externalLabels).length > 0)
     y += `  external_labels:\n${labels('    ', cfg.global.externalLabels)}`;
@@ -664,7 +707,7 @@ export function configToYAML(cfg: Config): string {
   if (cfg.alerting.alertmanagers.length > 0 || cfg.alerting.alertRelabelConfigs.length > 0) {
     y += `alerting:\n${relabels('  ', 'alert_relabel_configs', cfg.alerting.alertRelabelConfigs)}  alertmanagers:\n`;
     for (const am of cfg.alerting.alertmanagers) {
-      y += `  - scheme: ${am.scheme}\n    path_prefix: ${q(am.pathPrefix)}\n    timeout: ${d(am.timeout)}\n    api_version: ${am.apiVersion}\n${http('    ', am.httpClient)}${groups('    ', am.staticConfigs)}${relabels('    ', 'relabel_configs', am.relabelConfigs)}`;
+      y += `  - scheme: ${am.scheme}\n    path_prefix: ${q(am.pathPrefix)}\n    timeout: ${d(am.timeout)}\n    api_version: ${am.apiVersion}\n${http('    ', am.httpClient)}${groups('    ', am.staticConfigs)}${fileSD('    ', am.fileSDConfigs)}${relabels('    ', 'relabel_configs', am.relabelConfigs)}`;
     }
   }
   if (cfg.scrapeConfigs.length > 0) {
@@ -678,7 +721,7 @@ export function configToYAML(cfg: Config): string {
       if (sc.sampleLimit) y += `  sample_limit: ${sc.sampleLimit}\n`;
       if (sc.labelLimit) y += `  label_limit: ${sc.labelLimit}\n`;
       if (sc.bodySizeLimit) y += `  body_size_limit: ${sc.bodySizeLimit}B\n`;
-      y += http('  ', sc.httpClient) + groups('  ', sc.staticConfigs);
+      y += http('  ', sc.httpClient) + groups('  ', sc.staticConfigs) + fileSD('  ', sc.fileSDConfigs);
       y +=
         relabels('  ', 'relabel_configs', sc.relabelConfigs) +
         relabels('  ', 'metric_relabel_configs', sc.metricRelabelConfigs);

@@ -14,6 +14,13 @@ export interface TargetGroup {
   labels: Record<string, string>;
 }
 
+/** file_sd_configs: target groups from JSON/YAML files (globs allowed in the file name). */
+export interface FileSDConfig {
+  /** Absolute paths (relative ones are resolved against the config file's directory). */
+  files: string[];
+  refreshInterval: number;
+}
+
 export interface GlobalConfig {
   scrapeInterval: number;
   scrapeTimeout: number;
@@ -60,6 +67,7 @@ export interface ScrapeConfig {
   bodySizeLimit: number;
   httpClient: HTTPClientConfig;
   staticConfigs: TargetGroup[];
+  fileSDConfigs: FileSDConfig[];
   /** Applied to each discovered target before it is scraped. */
   relabelConfigs: RelabelConfig[];
   /** Applied to each scraped sample before it is stored. */
@@ -73,6 +81,7 @@ export interface AlertmanagerConfig {
   apiVersion: 'v2';
   httpClient: HTTPClientConfig;
   staticConfigs: TargetGroup[];
+  fileSDConfigs: FileSDConfig[];
   /** Applied to each discovered Alertmanager. */
   relabelConfigs: RelabelConfig[];
 }

@@ -48,6 +48,7 @@ describe('defaults', () => {
       staticConfigs: [
         { source: '0', targets: [{ __address__: 'x:1' }, { __address__: 'y:2' }], labels: { env: 'prod' } },
       ],
+      fileSDConfigs: [],
       relabelConfigs: [],
       metricRelabelConfigs: [],
     });
@@ -244,6 +245,9 @@ scrape_configs:
         regex: 'tmp_.*'
   - job_name: b
     authorization: { credentials_file: /tok }
+    file_sd_configs:
+      - files: ['targets/*.json']
+        refresh_interval: 30s
 tracing:
   endpoint: localhost:4317
   headers: { a: b }

@@ -76,6 +76,7 @@ function job(name: string, extra: Partial<ScrapeConfig> = {}): ScrapeConfig {
     bodySizeLimit: 0,
     httpClient: { followRedirects: true },
     staticConfigs: [],
+    fileSDConfigs: [],
     relabelConfigs: [],
     metricRelabelConfigs: [],
     ...extra,

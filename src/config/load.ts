@@ -5,7 +5,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from 'yaml';
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+  type YAMLMap,
+} from 'yaml';
 import type {
   AlertmanagerConfig,
   Config,
@@ -87,7 +97,13 @@ class Reader {
   constructor(
     readonly file: string,
     readonly lines: LineCounter,
+    readonly doc: Document,
   ) {}
+
+  /** Follows a YAML alias (`*name`) to its anchored node, as Go's yaml package does. */
+  deref<T extends Node | null | undefined>(node: T): T {
+    return (node && isAlias(node) ? node.resolve(this.doc) : node) as T;
+  }
 
   fail(node: Node | null | undefined, path: string, detail: string): never {
     const pos = node?.range ? this.lines.linePos(node.range[0]) : undefined;
@@ -97,11 +113,12 @@ class Reader {
 
   /** A map's entries, refusing unknown fields (and naming the unimplemented ones). */
   fields(
-    node: Node | null | undefined,
+    raw: Node | null | undefined,
     path: string,
     allowed: readonly string[],
     what: string,
   ): Map<string, Node | null> {
+    const node = this.deref(raw);
     const out = new Map<string, Node | null>();
     if (node === null || node === undefined || (isScalar(node) && node.value === null)) return out;
     if (!isMap(node)) return this.fail(node, path, `expected a map for ${what}`);
@@ -116,20 +133,23 @@ class Reader {
     return out;
   }
 
-  string(node: Node | null | undefined, path: string): string | undefined {
+  string(raw: Node | null | undefined, path: string): string | undefined {
+    const node = this.deref(raw);
     if (node === undefined || node === null || (isScalar(node) && node.value === null)) return undefined;
     if (!isScalar(node) || typeof node.value === 'object') return this.fail(node, path, 'expected a string');
     return String(node.value);
   }
 
-  bool(node: Node | null | undefined, path: string): boolean | undefined {
+  bool(raw: Node | null | undefined, path: string): boolean | undefined {
+    const node = this.deref(raw);
     if (node === undefined || node === null || (isScalar(node) && node.value === null)) return undefined;
     if (!isScalar(node) || typeof node.value !== 'boolean')
       return this.fail(node, path, `cannot unmarshal ${describe(node)} into bool`);
     return node.value;
   }
 
-  uint(node: Node | null | undefined, path: string): number | undefined {
+  uint(raw: Node | null | undefined, path: string): number | undefined {
+    const node = this.deref(raw);
     if (node === undefined || node === null || (isScalar(node) && node.value === null)) return undefined;
     if (!isScalar(node) || typeof node.value !== 'number' || !Number.isInteger(node.value) || node.value < 0) {
       return this.fail(node, path, `cannot unmarshal ${describe(node)} into uint`);
@@ -157,28 +177,48 @@ class Reader {
     }
   }
 
-  list(node: Node | null | undefined, path: string): Node[] {
+  list(raw: Node | null | undefined, path: string): Node[] {
+    const node = this.deref(raw);
     if (node === undefined || node === null || (isScalar(node) && node.value === null)) return [];
     if (!isSeq(node)) return this.fail(node, path, `cannot unmarshal ${describe(node)} into a list`);
-    return node.items as Node[];
+    return (node.items as Node[]).map((item) => this.deref(item));
   }
 
-  labels(node: Node | null | undefined, path: string, expand = false): Record<string, string> {
+  /** A map of strings (HTTP headers, say): keys may be any string. */
+  stringMap(
+    raw: Node | null | undefined,
+    path: string,
+    checkKey?: (key: string, node: Node) => void,
+  ): Record<string, string> {
+    const node = this.deref(raw);
     const out: Record<string, string> = {};
     if (node === undefined || node === null || (isScalar(node) && node.value === null)) return out;
-    if (!isMap(node)) return this.fail(node, path, `cannot unmarshal ${describe(node)} into labels`);
+    if (!isMap(node)) return this.fail(node, path, `cannot unmarshal ${describe(node)} into a map of strings`);
     for (const pair of (node as YAMLMap).items) {
-      const name = isScalar(pair.key) ? String(pair.key.value) : '';
-      if (!LABEL_NAME.test(name))
-        this.fail(pair.key as Node, `${path}.${name}`, `${JSON.stringify(name)} is not a valid label name`);
-      const value = this.string(pair.value as Node | null, `${path}.${name}`) ?? '';
-      out[name] = expand ? expandEnv(value) : value;
+      const key = isScalar(pair.key) ? String(pair.key.value) : '';
+      checkKey?.(key, pair.key as Node);
+      out[key] = this.string(pair.value as Node | null, `${path}.${key}`) ?? '';
     }
+    return out;
+  }
+
+  /** A label set: keys must be valid label names; values optionally get `${VAR}` expansion. */
+  labels(raw: Node | null | undefined, path: string, expand = false): Record<string, string> {
+    const node = this.deref(raw);
+    if (node && !isMap(node) && !(isScalar(node) && node.value === null)) {
+      return this.fail(node, path, `cannot unmarshal ${describe(node)} into labels`);
+    }
+    const out = this.stringMap(node, path, (name, keyNode) => {
+      if (!LABEL_NAME.test(name))
+        this.fail(keyNode, `${path}.${name}`, `${JSON.stringify(name)} is not a valid label name`);
+    });
+    if (expand) for (const [k, v] of Object.entries(out)) out[k] = expandEnv(v);
     return out;
   }
 }
 
 function describe(node: Node): string {
+  if (isAlias(node)) return 'an alias';
   if (isMap(node)) return '!!map';
   if (isSeq(node)) return '!!seq';
   if (isScalar(node))
@@ -248,7 +288,7 @@ export function parseConfig(text: string, file: string, opts: { agentMode: boole
   const sourceFile = resolve(file);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
-  const r = new Reader(sourceFile, lines);
+  const r = new Reader(sourceFile, lines, doc);
   const first = doc.errors[0];
   if (first) {
     const pos = first.linePos?.[0];
@@ -624,7 +664,7 @@ function parseTracing(r: Reader, node: Node | null | undefined): TracingConfig {
     samplingFraction,
     insecure: r.bool(f.get('insecure'), 'tracing.insecure') ?? false,
     timeout: r.duration(f.get('timeout'), 'tracing.timeout') ?? 10_000,
-    headers: r.labels(f.get('headers'), 'tracing.headers'),
+    headers: r.stringMap(f.get('headers'), 'tracing.headers'),
     compression: compression as '' | 'gzip',
   };
 }

@@ -84,6 +84,11 @@ const NOT_SUPPORTED = new Set([
   'ionos_sd_configs',
   'ovhcloud_sd_configs',
   'track_timestamps_staleness',
+  'rule_query_offset',
+  'label_name_length_limit',
+  'label_value_length_limit',
+  'target_limit',
+  'keep_dropped_targets',
   'native_histogram_bucket_limit',
   'scrape_protocols',
   'scrape_classic_histograms',
@@ -240,14 +245,9 @@ const GLOBAL_FIELDS = [
   'evaluation_interval',
   'external_labels',
   'query_log_file',
-  'rule_query_offset',
   'body_size_limit',
   'sample_limit',
   'label_limit',
-  'label_name_length_limit',
-  'label_value_length_limit',
-  'target_limit',
-  'keep_dropped_targets',
 ] as const;
 const SCRAPE_FIELDS = [
   'job_name',
@@ -260,9 +260,6 @@ const SCRAPE_FIELDS = [
   'honor_timestamps',
   'sample_limit',
   'label_limit',
-  'label_name_length_limit',
-  'label_value_length_limit',
-  'target_limit',
   'body_size_limit',
   'basic_auth',
   'authorization',
@@ -385,6 +382,9 @@ function parseGlobal(r: Reader, node: Node | null | undefined): GlobalConfig {
     evaluationInterval: r.duration(f.get('evaluation_interval'), 'global.evaluation_interval') ?? 60_000,
     externalLabels: r.labels(f.get('external_labels'), 'global.external_labels', true),
     ...(queryLogFile ? { queryLogFile } : {}),
+    sampleLimit: r.uint(f.get('sample_limit'), 'global.sample_limit') ?? 0,
+    labelLimit: r.uint(f.get('label_limit'), 'global.label_limit') ?? 0,
+    bodySizeLimit: r.size(f.get('body_size_limit'), 'global.body_size_limit') ?? 0,
   };
 }
 
@@ -591,9 +591,10 @@ function parseScrapeConfig(r: Reader, node: Node, path: string, global: GlobalCo
     params,
     honorLabels: r.bool(f.get('honor_labels'), `${path}.honor_labels`) ?? false,
     honorTimestamps: r.bool(f.get('honor_timestamps'), `${path}.honor_timestamps`) ?? true,
-    sampleLimit: int('sample_limit'),
-    labelLimit: int('label_limit'),
-    bodySizeLimit: r.size(f.get('body_size_limit'), `${path}.body_size_limit`) ?? 0,
+    // Unset (or 0), a limit is inherited from global, as upstream.
+    sampleLimit: int('sample_limit') || global.sampleLimit,
+    labelLimit: int('label_limit') || global.labelLimit,
+    bodySizeLimit: r.size(f.get('body_size_limit'), `${path}.body_size_limit`) || global.bodySizeLimit,
     httpClient: parseHTTPClient(r, f, path, dir),
     staticConfigs: parseStaticConfigs(r, f.get('static_configs'), `${path}.static_configs`),
     fileSDConfigs: parseFileSDConfigs(r, f.get('file_sd_configs'), `${path}.file_sd_configs`, dir),
@@ -743,6 +744,9 @@ export function configToYAML(cfg: Config): string {
   if (Object.keys(cfg.global.externalLabels).length > 0)
     y += `  external_labels:\n${labels('    ', cfg.global.externalLabels)}`;
   if (cfg.global.queryLogFile) y += `  query_log_file: ${q(cfg.global.queryLogFile)}\n`;
+  if (cfg.global.sampleLimit) y += `  sample_limit: ${cfg.global.sampleLimit}\n`;
+  if (cfg.global.labelLimit) y += `  label_limit: ${cfg.global.labelLimit}\n`;
+  if (cfg.global.bodySizeLimit) y += `  body_size_limit: ${cfg.global.bodySizeLimit}B\n`;
   if (cfg.ruleFiles.length > 0) y += `rule_files:\n${cfg.ruleFiles.map((f) => `- ${q(f)}\n`).join('')}`;
   if (cfg.alerting.alertmanagers.length > 0 || cfg.alerting.alertRelabelConfigs.length > 0) {
     y += `alerting:\n${relabels('  ', 'alert_relabel_configs', cfg.alerting.alertRelabelConfigs)}  alertmanagers:\n`;

@@ -27,6 +27,10 @@ export interface GlobalConfig {
   evaluationInterval: number;
   externalLabels: Record<string, string>;
   queryLogFile?: string;
+  /** Defaults for every scrape config that sets none (0 means no limit), as upstream. */
+  sampleLimit: number;
+  labelLimit: number;
+  bodySizeLimit: number;
 }
 
 export interface BasicAuth {

@@ -211,6 +211,12 @@ export function createScrapeManager(opts: ScrapeManagerOptions): ScrapeManager {
           const merged = mergeLabels(s.labels, reportLabels, cfg.honorLabels);
           const labels = cfg.metricRelabelConfigs.length > 0 ? applyRelabel(merged, cfg.metricRelabelConfigs) : merged;
           if (!labels) continue; // dropped by metric_relabel_configs
+          const count = Object.keys(labels).length;
+          if (cfg.labelLimit > 0 && count > cfg.labelLimit) {
+            throw new Error(
+              `label_limit exceeded (metric: ${(labels.__name__ ?? '').slice(0, 50)}, number of labels: ${count}, limit: ${cfg.labelLimit})`,
+            );
+          }
           kept++;
           const key = JSON.stringify(labels);
           seen.set(key, labels);

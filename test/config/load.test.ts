@@ -15,6 +15,9 @@ describe('defaults', () => {
       scrapeTimeout: 10_000,
       evaluationInterval: 60_000,
       externalLabels: {},
+      sampleLimit: 0,
+      labelLimit: 0,
+      bodySizeLimit: 0,
     });
     expect(cfg.scrapeConfigs).toEqual([]);
     expect(cfg.tracing.endpoint).toBe('');
@@ -55,6 +58,16 @@ describe('defaults', () => {
   });
 
   // biome-ignore lint/suspicious/noTemplateCurlyInString: the name of the syntax under test
+  it('lets scrape configs inherit the global limits they do not set', () => {
+    const cfg = load(
+      'global:\n  sample_limit: 100\n  body_size_limit: 1MB\nscrape_configs:\n  - job_name: a\n  - job_name: b\n    sample_limit: 5\n',
+    );
+    expect(cfg.scrapeConfigs.map((s) => [s.sampleLimit, s.bodySizeLimit])).toEqual([
+      [100, 2 ** 20],
+      [5, 2 ** 20],
+    ]);
+  });
+
   it('expands ${VAR} and $VAR in external labels', () => {
     process.env.MINIPROM_TEST_REGION = 'eu-1';
     const cfg = load(

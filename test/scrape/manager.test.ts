@@ -141,6 +141,11 @@ describe('scrape manager', () => {
     [{ body: 'm 1\nn 2\n' }, { sampleLimit: 1 }, 'sample limit exceeded'],
     [{ body: 'm 1\nn 2\n' }, { bodySizeLimit: 4 }, 'body size limit exceeded'],
     [{ body: 'm{ 1\n' }, {}, 'line 1: expected label name'],
+    [
+      { body: 'm{a="1",b="2"} 1\n' },
+      { labelLimit: 3 },
+      'label_limit exceeded (metric: m, number of labels: 5, limit: 3)',
+    ],
   ])('reports up 0 and the error for %j', async (serve, extra, error) => {
     const t = await target(serve);
     const rec = recorder();

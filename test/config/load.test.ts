@@ -57,7 +57,6 @@ describe('defaults', () => {
     });
   });
 
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: the name of the syntax under test
   it('lets scrape configs inherit the global limits they do not set', () => {
     const cfg = load(
       'global:\n  sample_limit: 100\n  body_size_limit: 1MB\nscrape_configs:\n  - job_name: a\n  - job_name: b\n    sample_limit: 5\n',
@@ -68,6 +67,7 @@ describe('defaults', () => {
     ]);
   });
 
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the name of the syntax under test
   it('expands ${VAR} and $VAR in external labels', () => {
     process.env.MINIPROM_TEST_REGION = 'eu-1';
     const cfg = load(

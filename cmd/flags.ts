@@ -22,6 +22,7 @@ export interface Flags {
   alertmanagerTimeout: string | undefined;
   logLevel: LogLevel;
   logFormat: LogFormat;
+  startupTrace: boolean;
 }
 
 /** Upstream's retention when no retention is given. */
@@ -94,6 +95,11 @@ function program(version: string): Command {
         .choices(['logfmt', 'json'])
         .default('logfmt'),
     )
+    .option(
+      '--startup.trace',
+      'At exit, print the lifecycle timeline and its critical chains to stderr (a miniprom teaching aid).',
+      false,
+    )
     .allowExcessArguments(false);
 }
 
@@ -146,6 +152,7 @@ export function parseFlags(argv: string[], version: string): { flags: Flags } | 
       alertmanagerTimeout: o['alertmanager.timeout'] as string | undefined,
       logLevel: o['log.level'] as LogLevel,
       logFormat: o['log.format'] as LogFormat,
+      startupTrace: o['startup.trace'] === true,
     },
   };
 }

@@ -20,7 +20,15 @@ import { createDiscoveryManager, type DiscoveryConfig } from '../src/discovery/i
 import { createLogger, type Logger } from '../src/log/index.js';
 import { createNotifier } from '../src/notifier/index.js';
 import { createRuleManager, loadRuleGroups } from '../src/rules/index.js';
-import { Group, Latch, SignalChannel, Timeline, waitOrAbort } from '../src/run/index.js';
+import {
+  criticalChains,
+  Group,
+  Latch,
+  renderTimeline,
+  SignalChannel,
+  Timeline,
+  waitOrAbort,
+} from '../src/run/index.js';
 import { createScrapeManager } from '../src/scrape/index.js';
 import { fsType, openAgentStorage, openTSDB, ReadyStorage } from '../src/storage/index.js';
 import { createTracingManager } from '../src/tracing/index.js';
@@ -596,6 +604,11 @@ async function runServer(
   }
 
   const err = await g.run();
+  if (flags.startupTrace) {
+    process.stderr.write(
+      `\n${renderTimeline(timeline.actors, timeline.events)}\n${criticalChains(timeline.actors, timeline.events)}\n`,
+    );
+  }
   if (err !== undefined) {
     log.error({ err }, 'Fatal error');
     return 1;

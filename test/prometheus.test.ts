@@ -152,6 +152,19 @@ describe('shutdown', () => {
     expect(s.logs().find((l) => l.msg === 'Received an OS signal, exiting gracefully...')?.signal).toBe('SIGTERM');
   });
 
+  it('prints the timeline and its critical chains at exit with --startup.trace', async () => {
+    const s = await listening({ config: SELF_CONFIG, args: ['--startup.trace'] });
+    await s.untilLog(READY);
+    s.child.kill('SIGTERM');
+    expect((await s.exited).code).toBe(0);
+    const err = s.stderr();
+    expect(err).toMatch(/^Termination handler\s+[.=]+/m);
+    expect(err).toMatch(/^dbOpen\s+\|?\s*opened at [\d.]+ ms$/m);
+    expect(err).toMatch(/startup: reloadReady at [\d.]+ ms\n {2}← Initial configuration applied the config in/);
+    expect(err).toMatch(/shutdown: [\d.]+ ms from the first interrupt to the last return/);
+    expect(s.msgs().at(-1)).toBe('See you next time!');
+  });
+
   it('stops on SIGINT too', async () => {
     const s = await listening({ config: SELF_CONFIG });
     await s.untilLog(READY);

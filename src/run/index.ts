@@ -14,3 +14,4 @@ export {
   type LatchEvent,
   type ReloadEvent,
 } from './timeline.js';
+export { renderTimeline, criticalChains } from './trace.js';

@@ -187,7 +187,12 @@ async function runServer(
       alertmanagers: () => ({ activeAlertmanagers: notifierManager.alertmanagers(), droppedAlertmanagers: [] }),
       rules: () => ({ groups: ruleManager?.groups() ?? [] }),
       configYAML: () => configToYAML(runningConfig),
-      lifecycle: () => ({ mode: modeName, actors: timeline.actors, events: timeline.events }),
+      lifecycle: () => ({
+        mode: modeName,
+        actors: timeline.actors,
+        events: timeline.events,
+        chains: criticalChains(timeline.actors, timeline.events),
+      }),
     },
   });
 

@@ -6,6 +6,7 @@
 import Fastify, { type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { configPage, lifecyclePage, targetsPage } from './pages.js';
 import type { ReloadQueue } from './reload-queue.js';
 
 export { ReloadQueue, type ReloadOutcome } from './reload-queue.js';
@@ -126,7 +127,13 @@ export function createWebHandler(opts: WebOptions): WebHandler {
   app.get('/api/v1/alertmanagers', () => envelope(opts.sources.alertmanagers()));
   app.get('/api/v1/rules', () => envelope(opts.sources.rules()));
   app.get('/api/v1/status/config', () => envelope({ yaml: opts.sources.configYAML() }));
-  app.get('/api/v1/status/lifecycle', () => envelope(opts.sources.lifecycle()));
+  app.get('/api/v1/status/lifecycle', () => envelope({ ...(opts.sources.lifecycle() as object), readiness }));
+  // The teaching pages: built once, served as they are.
+  const html = (page: string) => (_req: unknown, reply: FastifyReply) =>
+    reply.type('text/html; charset=utf-8').send(page);
+  app.get('/', html(lifecyclePage({ lifecycleEnabled: opts.enableLifecycle })));
+  app.get('/targets', html(targetsPage()));
+  app.get('/config', html(configPage()));
   app.get('/api/v1/status/buildinfo', () =>
     envelope({
       version: opts.version,

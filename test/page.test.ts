@@ -1,0 +1,120 @@
+/**
+ * The lifecycle page in a real browser: Debian's Chromium driven by playwright-core. Skips, saying
+ * why, only when Chromium is not installed (.ci/run installs it).
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { listening, removeScratchDirs, SELF_CONFIG } from './helpers/server.js';
+import { killAll, ROOT } from './helpers/spawn.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium)
+  console.log(`page.test.ts: skipped: ${CHROMIUM} is not installed (bash .ci/run installs Debian's chromium)`);
+
+afterEach(() => {
+  killAll();
+  removeScratchDirs();
+});
+
+/** A fresh Chromium with an empty profile and the flags this closed network needs; closes with its profile. */
+async function openBrowser() {
+  const { chromium } = await import('playwright-core');
+  const profile = mkdtempSync(join(tmpdir(), 'miniprom-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const page = context.pages()[0] ?? (await context.newPage());
+  return {
+    page,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+const ADD_ORDER = [
+  'Termination handler',
+  'Scrape discovery manager',
+  'Notify discovery manager',
+  'Rule manager',
+  'Scrape manager',
+  'Tracing manager',
+  'Reload handler',
+  'Initial configuration',
+  'TSDB',
+  'Web handler',
+  'Notifier',
+];
+
+describe.skipIf(!haveChromium)('lifecycle page (Chromium)', () => {
+  it('draws every actor lane in add order and both latches, and shows a new reload after clicking Reload', async () => {
+    const server = await listening({ config: SELF_CONFIG, args: ['--web.enable-lifecycle'] });
+    await server.untilLog('Server is ready to receive web requests.');
+    const { page, close } = await openBrowser();
+    try {
+      const foreign: string[] = [];
+      page.on('request', (req) => {
+        if (!req.url().startsWith(server.base)) foreign.push(req.url());
+      });
+      await page.goto(`${server.base}/`);
+      await page.waitForSelector('svg#timeline g.latch[data-latch="reloadReady"]');
+      const lanes = await page.$$eval('svg#timeline g.lane', (gs) => gs.map((g) => (g as SVGGElement).dataset.actor));
+      expect(lanes).toEqual(ADD_ORDER);
+      const latches = await page.$$eval('svg#timeline g.latch', (gs) =>
+        gs.map((g) => (g as SVGGElement).dataset.latch),
+      );
+      expect(latches).toEqual(['dbOpen', 'reloadReady']);
+      const reloadsBefore = await page.locator('svg#timeline g.reload').count();
+      expect(reloadsBefore).toBe(1); // the initial configuration
+
+      await page.click('#reload');
+      await page.waitForFunction((n) => document.querySelectorAll('svg#timeline g.reload').length > n, reloadsBefore);
+      await expect(page.locator('#result').textContent()).resolves.toContain('200');
+
+      // The chart is redrawn on every poll, so no element stays still long enough for a "stable"
+      // hover; send the event the page listens for instead.
+      await page.locator('svg#timeline g.lane[data-actor="TSDB"]').dispatchEvent('mouseenter');
+      await expect(page.locator('#detail').textContent()).resolves.toContain(
+        'only after every writer above it has stopped',
+      );
+
+      mkdirSync(join(ROOT, 'test/artifacts'), { recursive: true });
+      await page.screenshot({ path: join(ROOT, 'test/artifacts/lifecycle.png') });
+      expect(foreign).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('shows the lifecycle buttons disabled, with the reason, without --web.enable-lifecycle', async () => {
+    const server = await listening({ config: SELF_CONFIG });
+    await server.untilLog('Server is ready to receive web requests.');
+    const { page, close } = await openBrowser();
+    try {
+      await page.goto(`${server.base}/`);
+      expect(await page.isDisabled('#reload')).toBe(true);
+      expect(await page.isDisabled('#quit')).toBe(true);
+      expect(await page.textContent('main')).toContain('--web.enable-lifecycle');
+      await page.goto(`${server.base}/targets`);
+      await page.waitForSelector('#targets tr');
+      expect(await page.textContent('#targets')).toContain('127.0.0.1:1');
+    } finally {
+      await close();
+    }
+  });
+});

@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The lifecycle page in a real browser: Debian's Chromium driven by playwright-core. Skips, saying
  * why, only when Chromium is not installed (.ci/run installs it).

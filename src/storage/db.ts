@@ -1,307 +1,293 @@
 /**
- * The database behind both modes: a lock, a WAL, and a series table. The TSDB keeps samples in
- * an in-memory head (queried by PromQL later, trimmed by retention); the agent keeps only series
- * refs, as Prometheus's agent does, and its WAL is the data.
+ * The storage behind both modes: the data dir's lock, the WAL, and the head. The TSDB keeps samples
+ * in the head (read by `select`, trimmed by retention); the agent keeps only the series table, as
+ * Prometheus's agent does: its WAL is the data.
+ *
+ * Commits are serialized (a promise chain): each encodes its batch into one buffer, writes it to
+ * the WAL, and only then applies it to the head. One at a time keeps series records ahead of the
+ * samples that use them, and keeps the head in the WAL's order, so a replay rebuilds exactly what
+ * was visible. Retention runs in the same chain, so it never removes a series a commit is using.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { Head, MemSeries, SeriesTable } from './head.js';
+import { hashLabels, withoutEmpty } from './labels.js';
 import { acquireLock } from './lock.js';
+import { type StorageMetrics, storageMetrics } from './metrics.js';
 import type { Appender, Labels, Matcher, Queryable, Series, Storage } from './types.js';
-import { DEFAULT_SEGMENT_SIZE, encodeRecord, RECORD_SAMPLES, RECORD_SERIES, replay, WalWriter } from './wal.js';
+import { DEFAULT_SEGMENT_SIZE, encodeCommit, replay, WalWriter } from './wal.js';
 
-interface MemSeries {
-  ref: number;
-  labels: Labels;
-  ts: number[];
-  vs: number[];
-}
-
-export interface OpenOptions {
+export interface AgentStorageOptions {
   dir: string;
-  /** Bytes; 0 or unset means upstream's 128MiB. */
+  /** Bytes per WAL segment; 0 or unset means upstream's 128MiB. */
   walSegmentSize?: number;
   logger: Logger;
   registry?: Registry;
-  /** Aborting it stops a slow open (WAL replay) and releases the lock. */
+  /** Aborting it stops a slow open (WAL replay): the open rejects with its reason and leaves no lock. */
   signal?: AbortSignal;
+}
+
+export interface TSDBOptions extends AgentStorageOptions {
+  /** Samples older than now − retentionMs are dropped (at open, then every minute); ≤ 0 keeps all. */
+  retentionMs: number;
+  /** The clock retention reads; injected by tests. */
   now?: () => number;
 }
 
-/** A canonical key for a label set: sorted names, NUL-separated. */
-function labelsKey(labels: Labels): string {
-  return Object.keys(labels)
-    .sort()
-    .map((k) => `${k}\u0000${labels[k]}`)
-    .join('\u0001');
+export interface HeadStats {
+  series: number;
+  samples: number;
 }
 
-const SAMPLE_BYTES = 20; // ref u32, t f64, v f64
+export interface AgentStorage extends Storage {
+  stats(): { series: number };
+}
 
-class Db implements Storage, Queryable {
-  readonly #byKey = new Map<string, MemSeries>();
-  readonly #byRef: MemSeries[] = [];
-  readonly #wal: WalWriter;
-  readonly #release: () => void;
-  readonly #keepSamples: boolean;
-  readonly #metrics: ReturnType<typeof dbMetrics> | undefined;
-  #retentionTimer: NodeJS.Timeout | undefined;
-  #closed = false;
+export interface TSDB extends Storage, Queryable {
+  stats(): HeadStats;
+}
 
-  constructor(opts: {
-    wal: WalWriter;
-    release: () => void;
-    keepSamples: boolean;
-    metrics?: ReturnType<typeof dbMetrics>;
-  }) {
-    this.#wal = opts.wal;
-    this.#release = opts.release;
-    this.#keepSamples = opts.keepSamples;
-    this.#metrics = opts.metrics;
-  }
+const RETENTION_INTERVAL_MS = 60_000;
 
-  /** Replay: a series record. */
-  loadSeries(ref: number, labels: Labels): void {
-    const s = { ref, labels, ts: [], vs: [] };
-    this.#byRef[ref] = s;
-    this.#byKey.set(labelsKey(labels), s);
-  }
+/** The agent's storage, and the base of the TSDB: lock, WAL, head, serialized commits. */
+class WalStorage implements AgentStorage {
+  /** The tail of the commit chain: every commit and retention pass runs after the one before. */
+  #tail: Promise<unknown> = Promise.resolve();
+  #commitId = 0;
+  #closing: Promise<void> | undefined;
 
-  /** Replay and commit: a sample; out-of-order ones are dropped (and counted), as upstream. */
-  loadSample(ref: number, t: number, v: number): boolean {
-    const s = this.#byRef[ref];
-    if (!s || !this.#keepSamples) return s !== undefined;
-    const last = s.ts.at(-1);
-    if (last !== undefined && t <= last) {
-      if (t < last) this.#metrics?.outOfOrder.inc();
-      return false;
-    }
-    s.ts.push(t);
-    s.vs.push(v);
-    return true;
-  }
-
-  get seriesCount(): number {
-    return this.#byKey.size;
-  }
+  constructor(
+    protected readonly head: Head,
+    private readonly wal: WalWriter,
+    protected readonly metrics: StorageMetrics,
+    private readonly releaseLock: () => void,
+  ) {}
 
   appender(): Appender {
-    const pending: Array<{ labels: Labels; t: number; v: number }> = [];
-    return {
-      append: (labels, t, v) => {
-        pending.push({ labels, t, v });
-      },
-      rollback: () => {
-        pending.length = 0;
-      },
-      commit: async () => {
-        if (this.#closed) throw new Error('storage closed');
-        const batch = pending.splice(0);
-        if (batch.length === 0) return;
-        const created: Array<[number, Labels]> = [];
-        const refs = new Array<number>(batch.length);
-        batch.forEach((s, i) => {
-          const key = labelsKey(s.labels);
-          let series = this.#byKey.get(key);
-          if (!series) {
-            series = { ref: this.#byRef.length, labels: s.labels, ts: [], vs: [] };
-            this.#byRef.push(series);
-            this.#byKey.set(key, series);
-            created.push([series.ref, s.labels]);
-          }
-          refs[i] = series.ref;
-        });
-        const samples = Buffer.allocUnsafe(batch.length * SAMPLE_BYTES);
-        batch.forEach((s, i) => {
-          const o = i * SAMPLE_BYTES;
-          samples.writeUInt32BE(refs[i] as number, o);
-          samples.writeDoubleBE(s.t, o + 4);
-          samples.writeDoubleBE(s.v, o + 12);
-        });
-        const records = [encodeRecord(RECORD_SAMPLES, samples)];
-        if (created.length > 0) records.unshift(encodeRecord(RECORD_SERIES, Buffer.from(JSON.stringify(created))));
-        // The WAL first: a sample is visible only once it is durable in the log.
-        this.#wal.write(Buffer.concat(records));
-        let appended = 0;
-        batch.forEach((s, i) => {
-          if (this.loadSample(refs[i] as number, s.t, s.v)) appended++;
-        });
-        this.#metrics?.appended.inc(appended);
-        this.#metrics?.series.set(this.#byKey.size);
-      },
-    };
+    return new HeadAppender(this.head, (series, ts, vs) => this.#commit(series, ts, vs));
   }
+
+  stats(): HeadStats {
+    return { series: this.head.numSeries, samples: this.head.numSamples };
+  }
+
+  /** Runs `task` after every commit (and retention pass) queued before it. */
+  protected serialize<T>(task: () => T | Promise<T>): Promise<T> {
+    const run = this.#tail.then(task);
+    this.#tail = run.catch(() => {}); // one failed commit must not fail the ones queued behind it
+    return run;
+  }
+
+  protected get closing(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  #commit(series: MemSeries[], ts: number[], vs: number[]): Promise<void> {
+    if (this.#closing) return Promise.reject(new Error('storage closed'));
+    if (series.length === 0) return Promise.resolve();
+    return this.serialize(() => this.#write(series, ts, vs));
+  }
+
+  /**
+   * One commit: drops out-of-order samples, then logs what is left (new series first) with one
+   * WAL write, then applies it to the head. The arrays are the appender's, handed over; accepted
+   * samples are compacted to their front so no second set of arrays is needed.
+   */
+  async #write(series: MemSeries[], ts: number[], vs: number[]): Promise<void> {
+    const id = ++this.#commitId;
+    const created: MemSeries[] = [];
+    let n = 0;
+    let outOfOrder = 0;
+    for (let i = 0; i < series.length; i++) {
+      let s = series[i] as MemSeries;
+      if (s.ref < 0 || s.removed) s = this.head.adopt(s);
+      const t = ts[i] as number;
+      // A series may occur more than once in a batch: compare with what this commit accepted.
+      const last = s.commitId === id ? s.commitT : s.lastT;
+      if (!(t > last)) {
+        if (t < last) outOfOrder++; // an equal time is a duplicate: dropped, but not out of order
+        continue;
+      }
+      if (s.commitId !== id) {
+        s.commitId = id;
+        if (!s.logged) created.push(s);
+      }
+      s.commitT = t;
+      series[n] = s;
+      ts[n] = t;
+      vs[n] = vs[i] as number;
+      n++;
+    }
+    if (outOfOrder > 0) this.metrics.outOfOrder.inc(outOfOrder);
+    this.metrics.series.set(this.head.numSeries);
+    if (n === 0) return;
+    await this.wal.write(encodeCommit(created, series, ts, vs, n));
+    for (const s of created) s.logged = true;
+    for (let i = 0; i < n; i++) this.head.add(series[i] as MemSeries, ts[i] as number, vs[i] as number);
+    this.metrics.appended.inc(n);
+  }
+
+  /** Lets queued commits land, then flushes and closes the WAL and removes the lock. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#tail;
+      try {
+        await this.wal.close();
+      } finally {
+        this.releaseLock();
+      }
+      // Node reports a file request until just after its promise settles: one turn of the event
+      // loop lets it go, so close() resolves with nothing of ours in getActiveResourcesInfo().
+      await nextTurn();
+    })();
+    return this.#closing;
+  }
+}
+
+class Tsdb extends WalStorage implements TSDB {
+  #retention: NodeJS.Timeout | undefined;
 
   select(matchers: Matcher[], mint: number, maxt: number): Series[] {
-    const tests = matchers.map(compileMatcher);
-    const out: Series[] = [];
-    for (const s of this.#byKey.values()) {
-      if (!tests.every((test) => test(s.labels))) continue;
-      const samples = [];
-      for (let i = 0; i < s.ts.length; i++) {
-        const t = s.ts[i] as number;
-        if (t >= mint && t <= maxt) samples.push({ t, v: s.vs[i] as number });
-      }
-      out.push({ labels: s.labels, samples });
-    }
-    return out;
+    return this.head.select(matchers, mint, maxt);
   }
 
-  /** Drops samples older than `before`, and series left empty (they stay in the WAL's series table). */
-  truncate(before: number): void {
-    for (const [key, s] of this.#byKey) {
-      let drop = 0;
-      while (drop < s.ts.length && (s.ts[drop] as number) < before) drop++;
-      if (drop > 0) {
-        s.ts.splice(0, drop);
-        s.vs.splice(0, drop);
-      }
-      if (s.ts.length === 0 && drop > 0) this.#byKey.delete(key);
-    }
-    this.#metrics?.series.set(this.#byKey.size);
+  /** Applies retention now (open has no commits to race), then every minute through the commit chain. */
+  startRetention(retentionMs: number, now: () => number, logger: Logger): void {
+    if (!(retentionMs > 0)) return;
+    const retain = () => {
+      this.head.truncate(now() - retentionMs);
+      this.metrics.series.set(this.head.numSeries);
+    };
+    retain();
+    this.#retention = setInterval(() => {
+      if (!this.closing) this.serialize(retain).catch((err) => logger.error({ err }, 'Applying retention failed'));
+    }, RETENTION_INTERVAL_MS);
+    // Retention alone must not keep the process alive; close() clears it as well.
+    this.#retention.unref();
   }
 
-  startRetention(retentionMs: number, now: () => number): void {
-    if (!this.#keepSamples || !(retentionMs > 0)) return;
-    const trim = () => this.truncate(now() - retentionMs);
-    trim();
-    this.#retentionTimer = setInterval(trim, 60_000);
-    this.#retentionTimer.unref();
-  }
-
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    clearInterval(this.#retentionTimer);
-    this.#wal.close();
-    this.#release();
+  override close(): Promise<void> {
+    clearInterval(this.#retention);
+    return super.close();
   }
 }
 
-function compileMatcher(m: Matcher): (labels: Labels) => boolean {
-  const get = (labels: Labels) => labels[m.name] ?? '';
-  switch (m.type) {
-    case '=':
-      return (l) => get(l) === m.value;
-    case '!=':
-      return (l) => get(l) !== m.value;
-    case '=~': {
-      const re = new RegExp(`^(?:${m.value})$`);
-      return (l) => re.test(get(l));
+/**
+ * Collects one batch. Each append finds its series by label hash (no key string is built); a label
+ * set new to the head gets one MemSeries per batch, adopted into the head only if the batch commits.
+ */
+class HeadAppender implements Appender {
+  #series: MemSeries[] = [];
+  #ts: number[] = [];
+  #vs: number[] = [];
+  /** Series new to the head that this batch created, so a label set appended twice gets one. */
+  #created: SeriesTable | undefined;
+
+  constructor(
+    private readonly head: Head,
+    private readonly commitBatch: (series: MemSeries[], ts: number[], vs: number[]) => Promise<void>,
+  ) {}
+
+  append(labels: Labels, t: number, v: number): void {
+    const hash = hashLabels(labels);
+    let s = this.head.get(labels, hash) ?? this.#created?.get(labels, hash);
+    if (!s) {
+      s = new MemSeries(hash, withoutEmpty(labels));
+      this.#created ??= new SeriesTable();
+      this.#created.add(s);
     }
-    case '!~': {
-      const re = new RegExp(`^(?:${m.value})$`);
-      return (l) => !re.test(get(l));
-    }
+    this.#series.push(s);
+    this.#ts.push(t);
+    this.#vs.push(v);
+  }
+
+  commit(): Promise<void> {
+    // The batch is handed over whole; appends made while it is written start the next one.
+    const [series, ts, vs] = [this.#series, this.#ts, this.#vs];
+    this.#series = [];
+    this.#ts = [];
+    this.#vs = [];
+    this.#created = undefined;
+    return this.commitBatch(series, ts, vs);
+  }
+
+  rollback(): void {
+    this.#series.length = 0;
+    this.#ts.length = 0;
+    this.#vs.length = 0;
+    this.#created = undefined;
   }
 }
 
-function dbMetrics(registry: Registry, agent: boolean) {
-  const registers = [registry];
-  return agent
-    ? {
-        series: new Gauge({
-          name: 'prometheus_agent_active_series',
-          help: 'Number of active series being tracked by the WAL storage',
-          registers,
-        }),
-        appended: new Counter({
-          name: 'prometheus_agent_samples_appended_total',
-          help: 'Total number of samples appended to the storage',
-          registers,
-        }),
-        outOfOrder: new Counter({
-          name: 'prometheus_agent_out_of_order_samples_total',
-          help: 'Total number of out of order samples ingestion failed attempts.',
-          registers,
-        }),
-        segment: new Gauge({
-          name: 'prometheus_agent_wal_segment_current',
-          help: 'Write log segment index that TSDB is currently writing to.',
-          registers,
-        }),
-      }
-    : {
-        series: new Gauge({
-          name: 'prometheus_tsdb_head_series',
-          help: 'Total number of series in the head block.',
-          registers,
-        }),
-        appended: new Counter({
-          name: 'prometheus_tsdb_head_samples_appended_total',
-          help: 'Total number of appended samples.',
-          registers,
-        }),
-        outOfOrder: new Counter({
-          name: 'prometheus_tsdb_out_of_order_samples_total',
-          help: 'Total number of out of order samples ingestion failed attempts.',
-          registers,
-        }),
-        segment: new Gauge({
-          name: 'prometheus_tsdb_wal_segment_current',
-          help: 'Write log segment index that TSDB is currently writing to.',
-          registers,
-        }),
-      };
-}
-
-async function open(opts: OpenOptions, agent: boolean): Promise<Db> {
-  opts.signal?.throwIfAborted();
-  const walDir = join(opts.dir, 'wal');
-  mkdirSync(walDir, { recursive: true });
-  const release = acquireLock(opts.dir, opts.logger);
-  const metrics = opts.registry ? dbMetrics(opts.registry, agent) : undefined;
-  let db: Db | undefined;
-  const pending: { wal?: WalWriter } = {};
+/**
+ * Locks `opts.dir`, replays its WAL into a new head and opens a new segment. Samples older than
+ * `minT` are skipped (retention would drop them at once: why hold them even briefly). On any
+ * failure, abort included, releases what it took (the lock) before rejecting.
+ */
+async function open(opts: AgentStorageOptions, mode: 'tsdb' | 'agent', minT = Number.NEGATIVE_INFINITY) {
+  const { signal, logger } = opts;
+  signal?.throwIfAborted(); // aborted before we start: touch nothing
+  await mkdir(opts.dir, { recursive: true });
+  const releaseLock = await acquireLock(opts.dir, logger);
   try {
-    // Records are replayed into a Db whose WAL writer is created after replay, so the new segment
-    // number follows the replayed ones.
-    const replayed: Array<(d: Db) => void> = [];
-    let samples = 0;
-    opts.logger.info('Replaying WAL, this may take a while');
-    await replay(walDir, opts.logger, opts.signal, (r) => {
-      if (r.type === RECORD_SERIES) {
-        const list = JSON.parse(r.payload.toString()) as Array<[number, Labels]>;
-        replayed.push((d) => {
-          for (const [ref, labels] of list) d.loadSeries(ref, labels);
-        });
-      } else if (r.type === RECORD_SAMPLES && !agent) {
-        const p = r.payload;
-        samples += p.length / SAMPLE_BYTES;
-        replayed.push((d) => {
-          for (let o = 0; o + SAMPLE_BYTES <= p.length; o += SAMPLE_BYTES)
-            d.loadSample(p.readUInt32BE(o), p.readDoubleBE(o + 4), p.readDoubleBE(o + 12));
-        });
-      }
-    });
-    pending.wal = new WalWriter(walDir, opts.walSegmentSize || DEFAULT_SEGMENT_SIZE, (n) => metrics?.segment.set(n));
-    db = new Db({ wal: pending.wal, release, keepSamples: !agent, ...(metrics ? { metrics } : {}) });
-    for (const apply of replayed) apply(db);
-    metrics?.series.set(db.seriesCount);
-    opts.logger.info({ series: db.seriesCount, samples }, 'WAL replay completed');
-    opts.signal?.throwIfAborted();
-    return db;
+    const walDir = join(opts.dir, 'wal');
+    await mkdir(walDir, { recursive: true });
+    const metrics = storageMetrics(opts.registry, mode);
+    const head = new Head(mode === 'tsdb');
+    const started = performance.now();
+    logger.info('Replaying WAL, this may take a while');
+    // Replay-only map from WAL refs to series; dropped once replay is done.
+    const byRef: Array<MemSeries | undefined> = [];
+    const last = await replay(
+      walDir,
+      {
+        series: (ref, labels) => {
+          byRef[ref] = head.restore(ref, labels);
+        },
+        sample: (ref, t, v) => {
+          const s = byRef[ref];
+          if (s && t >= minT) head.add(s, t, v);
+        },
+      },
+      logger,
+      signal,
+    );
+    logger.info(
+      {
+        series: head.numSeries,
+        samples: head.numSamples,
+        duration: `${(performance.now() - started).toFixed(3)}ms`,
+      },
+      'WAL replay completed',
+    );
+    signal?.throwIfAborted();
+    metrics.series.set(head.numSeries);
+    // Like upstream, always write into a new segment: replayed ones stay as they are.
+    const wal = await WalWriter.open(walDir, opts.walSegmentSize || DEFAULT_SEGMENT_SIZE, last + 1, (n) =>
+      metrics.segment.set(n),
+    );
+    return { head, wal, metrics, releaseLock };
   } catch (err) {
-    if (db) await db.close();
-    else {
-      pending.wal?.close();
-      release();
-    }
+    releaseLock();
     throw err;
   }
 }
 
-export interface TSDB extends Storage, Queryable {}
-
-/** Opens (or creates) a TSDB in `dir`: lock, WAL replay into the head, retention. */
-export async function openTSDB(opts: OpenOptions & { retentionMs: number }): Promise<TSDB> {
-  const db = await open(opts, false);
-  db.startRetention(opts.retentionMs, opts.now ?? Date.now);
+/** Opens (or creates) a TSDB in `opts.dir`: lock, WAL replay into the head, retention. */
+export async function openTSDB(opts: TSDBOptions): Promise<TSDB> {
+  const now = opts.now ?? Date.now;
+  const minT = opts.retentionMs > 0 ? now() - opts.retentionMs : undefined;
+  const { head, wal, metrics, releaseLock } = await open(opts, 'tsdb', minT);
+  const db = new Tsdb(head, wal, metrics, releaseLock);
+  db.startRetention(opts.retentionMs, now, opts.logger);
   return db;
 }
 
-/** Opens (or creates) the agent's WAL storage in `dir`. */
-export async function openAgentStorage(opts: OpenOptions): Promise<Storage> {
-  return open(opts, true);
+/** Opens (or creates) the agent's WAL storage in `opts.dir`: lock, WAL replay into the series table. */
+export async function openAgentStorage(opts: AgentStorageOptions): Promise<AgentStorage> {
+  const { head, wal, metrics, releaseLock } = await open(opts, 'agent');
+  return new WalStorage(head, wal, metrics, releaseLock);
 }

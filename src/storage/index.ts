@@ -1,6 +1,17 @@
-/** src/storage: TSDB (lock, WAL, head, retention), the agent's WAL storage, and ReadyStorage. */
-export { openTSDB, openAgentStorage, type TSDB, type OpenOptions } from './db.js';
-export { LockError } from './lock.js';
+/**
+ * src/storage: the TSDB (lock, WAL, head, retention), the agent's WAL storage, ReadyStorage, and
+ * the interfaces other modules see. Everything another module may use is exported here.
+ */
+export {
+  type AgentStorage,
+  type AgentStorageOptions,
+  type HeadStats,
+  openAgentStorage,
+  openTSDB,
+  type TSDB,
+  type TSDBOptions,
+} from './db.js';
 export { fsType } from './fstype.js';
+export { LockError } from './lock.js';
 export { ReadyStorage } from './ready.js';
 export type * from './types.js';

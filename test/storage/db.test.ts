@@ -1,10 +1,11 @@
-import { spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
   appendFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
   truncateSync,
@@ -12,54 +13,110 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LockError, openAgentStorage, openTSDB, type TSDB } from '../../src/storage/index.js';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  fsType,
+  type Labels,
+  LockError,
+  type Matcher,
+  openAgentStorage,
+  openTSDB,
+  type Storage,
+} from '../../src/storage/index.js';
 
+const DAY = 24 * 3600 * 1000;
+/** Recent timestamps: older ones would fall to the 15d retention applied at open. */
+const T = Date.now() - 60_000;
+const up = (instance: string): Labels => ({ __name__: 'up', job: 'node', instance });
+const ALL: Matcher[] = [];
+
+let root: string;
 let dir: string;
-const warnings: string[] = [];
+let logs: Array<{ level: number; msg: string; [k: string]: unknown }>;
+/** Called with each log line as it is written: lets a test act at a precise moment of an open. */
+let onLog: (msg: string) => void;
 const logger = pino(
   { level: 'info' },
   {
     write(line: string) {
       const record = JSON.parse(line);
-      if (record.level >= 40) warnings.push(record.msg);
+      logs.push(record);
+      onLog(record.msg);
     },
   },
 );
-const DAY = 24 * 3600 * 1000;
-const open = (extra: Partial<Parameters<typeof openTSDB>[0]> = {}) =>
-  openTSDB({ dir, logger, retentionMs: 15 * DAY, ...extra });
-/** Recent timestamps: older ones would fall to the 15d retention applied at open. */
-const T = Date.now() - 60_000;
-const up = (instance: string) => ({ __name__: 'up', job: 'node', instance });
+const warnings = () => logs.filter((l) => l.level === 40).map((l) => l.msg);
 
 beforeEach(() => {
-  dir = join(mkdtempSync(join(tmpdir(), 'miniprom-db-')), 'data');
-  warnings.length = 0;
+  root = mkdtempSync(join(tmpdir(), 'miniprom-storage-'));
+  dir = join(root, 'data');
+  logs = [];
+  onLog = () => {};
 });
-afterEach(() => rmSync(join(dir, '..'), { recursive: true, force: true }));
+afterEach(() => rmSync(root, { recursive: true, force: true }));
 
-async function write(db: TSDB, samples: Array<[Record<string, string>, number, number]>) {
+const open = (extra: Partial<Parameters<typeof openTSDB>[0]> = {}) =>
+  openTSDB({ dir, logger, retentionMs: 15 * DAY, ...extra });
+
+async function write(db: Storage, samples: Array<[Labels, number, number]>): Promise<void> {
   const app = db.appender();
   for (const [labels, t, v] of samples) app.append(labels, t, v);
   await app.commit();
 }
 
-describe('TSDB lock', () => {
-  it('refuses a second open of a directory a live instance holds, and frees it on close', async () => {
+const walDir = () => join(dir, 'wal');
+const segments = () => readdirSync(walDir()).sort();
+const segmentPath = (name: string) => join(walDir(), name);
+const walBytes = () => segments().reduce((n, name) => n + statSync(segmentPath(name)).size, 0);
+
+describe('lock', () => {
+  it('records our pid and process start in the lock file, and removes it on close', async () => {
     const db = await open();
-    expect(JSON.parse((await import('node:fs')).readFileSync(join(dir, 'lock'), 'utf8')).pid).toBe(process.pid);
-    // Our own pid is treated as ours to take; simulate another live process with the parent's pid.
-    writeFileSync(join(dir, 'lock'), JSON.stringify({ pid: process.ppid, startedAt: 0 }));
-    await expect(open()).rejects.toThrow(LockError);
-    await expect(open()).rejects.toThrow(
-      `lock DB directory: resource temporarily unavailable (held by pid ${process.ppid}`,
-    );
-    writeFileSync(join(dir, 'lock'), JSON.stringify({ pid: process.pid, startedAt: 0 }));
+    const lock = JSON.parse(readFileSync(join(dir, 'lock'), 'utf8'));
+    expect(lock.pid).toBe(process.pid);
+    expect(Math.abs(lock.startedAt - (Date.now() - process.uptime() * 1000))).toBeLessThan(1000);
     await db.close();
     expect(existsSync(join(dir, 'lock'))).toBe(false);
+  });
+
+  it('refuses a second open of a directory this process already holds', async () => {
+    const db = await open();
+    const second = open();
+    await expect(second).rejects.toThrow(LockError);
+    await expect(second).rejects.toThrow(
+      new RegExp(
+        `^lock DB directory: resource temporarily unavailable \\(held by pid ${process.pid} since \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\)$`,
+      ),
+    );
+    await db.close();
+    // The failed open must not have released the first one's lock.
+    expect(existsSync(join(dir, 'lock'))).toBe(false);
+    await (await open()).close();
+  });
+
+  describe('held by another live process', () => {
+    let child: ChildProcess | undefined;
+    afterEach(() => {
+      child?.kill();
+      child = undefined;
+    });
+
+    it('refuses to open, naming the holder and its start time', async () => {
+      child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      const startedAt = Date.UTC(2025, 0, 2, 3, 4, 5);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'lock'), JSON.stringify({ pid: child.pid, startedAt }));
+      await expect(open()).rejects.toThrow(
+        new LockError(
+          `lock DB directory: resource temporarily unavailable (held by pid ${child.pid} since 2025-01-02T03:04:05.000Z)`,
+        ),
+      );
+      // Theirs, not ours: left in place.
+      expect(JSON.parse(readFileSync(join(dir, 'lock'), 'utf8')).pid).toBe(child.pid);
+    });
   });
 
   it('takes over a lock left by a process that is no longer running, with a warning', async () => {
@@ -67,7 +124,24 @@ describe('TSDB lock', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'lock'), JSON.stringify({ pid: dead, startedAt: 0 }));
     const db = await open();
-    expect(warnings).toContain('Taking over a lock left by a process that is no longer running');
+    const warning = logs.find((l) => l.msg === 'Taking over a lock left by a process that is no longer running');
+    expect(warning?.pid).toBe(dead);
+    expect(JSON.parse(readFileSync(join(dir, 'lock'), 'utf8')).pid).toBe(process.pid);
+    await db.close();
+  });
+
+  it('treats an unreadable lock file as stale', async () => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'lock'), 'not json');
+    const db = await open();
+    expect(warnings()).toContain('Taking over a lock left by a process that is no longer running');
+    await db.close();
+  });
+
+  it('creates a missing data dir, parents included', async () => {
+    dir = join(root, 'a', 'b', 'data');
+    const db = await open();
+    expect(existsSync(join(dir, 'wal'))).toBe(true);
     await db.close();
   });
 });
@@ -82,8 +156,7 @@ describe('TSDB WAL', () => {
     ]);
     await db.close();
     db = await open();
-    const series = db.select([{ type: '=', name: 'instance', value: 'a' }], T, T + 10_000);
-    expect(series).toEqual([
+    expect(db.select([{ type: '=', name: 'instance', value: 'a' }], T, T + 10_000)).toEqual([
       {
         labels: up('a'),
         samples: [
@@ -92,127 +165,425 @@ describe('TSDB WAL', () => {
         ],
       },
     ]);
+    expect(db.stats()).toEqual({ series: 2, samples: 3 });
     await db.close();
   });
 
-  it('cuts a new 8-digit segment when one is full', async () => {
-    // Each commit here is one 29-byte samples record: a 64-byte segment holds two.
-    const db = await open({ walSegmentSize: 64 });
+  it('writes framed records: a series record for new series, then a samples record', async () => {
+    const db = await open();
+    await write(db, [[up('a'), T, 1.5]]);
+    await write(db, [[up('a'), T + 1, Number.NaN]]);
+    await db.close();
+    const data = readFileSync(segmentPath('00000000'));
+    const records: Array<{ type: number; payload: Buffer }> = [];
+    for (let off = 0; off < data.length; ) {
+      const length = data.readUInt32BE(off + 1);
+      const payload = data.subarray(off + 9, off + 9 + length);
+      expect(data.readUInt32BE(off + 5)).toBe(crc32(payload));
+      records.push({ type: data.readUInt8(off), payload });
+      off += 9 + length;
+    }
+    expect(records.map((r) => [r.type, r.payload.length])).toEqual([
+      [1, expect.any(Number)],
+      [2, 20],
+      [2, 20],
+    ]);
+    expect(JSON.parse(records[0]?.payload.toString() ?? '')).toEqual([[0, up('a')]]);
+    const sample = records[1]?.payload as Buffer;
+    expect([sample.readUInt32BE(0), sample.readDoubleBE(4), sample.readDoubleBE(12)]).toEqual([0, T, 1.5]);
+    expect(records[2]?.payload.readDoubleBE(12)).toBeNaN();
+  });
+
+  it('cuts a new 8-digit segment when the next write would overflow, and replays them all', async () => {
+    // Each commit after the first is one 29-byte samples record: a 64-byte segment holds two. The
+    // first (series record too) is larger than a segment, so it gets one of its own.
+    let db = await open({ walSegmentSize: 64 });
     for (let t = 1; t <= 10; t++) await write(db, [[up('a'), T + t * 1000, t]]);
     await db.close();
-    const segments = readdirSync(join(dir, 'wal'));
-    expect(segments.length).toBeGreaterThanOrEqual(5);
-    for (const name of segments) expect(name).toMatch(/^\d{8}$/);
+    const names = segments();
+    expect(names.length).toBeGreaterThanOrEqual(5);
+    expect(names).toEqual(names.map((_, i) => String(i).padStart(8, '0')));
+    for (const name of names.slice(1)) expect(statSync(segmentPath(name)).size).toBeLessThanOrEqual(64);
+    db = await open({ walSegmentSize: 64 });
+    expect(db.select(ALL, 0, Number.MAX_SAFE_INTEGER)[0]?.samples.map((s) => s.v)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+    ]);
+    await db.close();
   });
 
-  it('repairs a torn tail left by a crash mid-write', async () => {
+  it('starts a new segment at every open, leaving replayed ones untouched', async () => {
+    let db = await open();
+    await write(db, [[up('a'), T, 1]]);
+    await db.close();
+    const size = statSync(segmentPath('00000000')).size;
+    db = await open();
+    await write(db, [[up('a'), T + 1, 1]]);
+    await db.close();
+    expect(segments()).toEqual(['00000000', '00000001']);
+    expect(statSync(segmentPath('00000000')).size).toBe(size);
+  });
+
+  it('repairs a record torn by a crash mid-write', async () => {
     let db = await open();
     await write(db, [[up('a'), T + 1000, 1]]);
     await write(db, [[up('a'), T + 2000, 2]]);
     await db.close();
-    const last = join(dir, 'wal', readdirSync(join(dir, 'wal')).sort().at(-1) as string);
-    truncateSync(last, statSync(last).size - 5);
+    const last = segmentPath('00000000');
+    const whole = statSync(last).size;
+    truncateSync(last, whole - 5);
     db = await open();
-    expect(warnings).toContain('WAL tail was corrupt; truncated');
-    expect(db.select([{ type: '=', name: '__name__', value: 'up' }], T, T + 10_000)[0]?.samples).toEqual([
-      { t: T + 1000, v: 1 },
-    ]);
-    await db.close();
-    // Garbage after the last complete record (the newest segment) is cut away the same way.
-    warnings.length = 0;
-    const newest = join(dir, 'wal', readdirSync(join(dir, 'wal')).sort().at(-1) as string);
-    expect(newest).not.toBe(last);
-    appendFileSync(newest, 'garbage');
-    db = await open();
-    expect(warnings).toContain('WAL tail was corrupt; truncated');
-    expect(statSync(newest).size).toBe(0);
+    expect(warnings()).toContain('WAL tail was corrupt; truncated');
+    expect(statSync(last).size).toBe(whole - 29); // cut back to the end of the last whole record
+    expect(db.select(ALL, T, T + 10_000)[0]?.samples).toEqual([{ t: T + 1000, v: 1 }]);
     await db.close();
   });
 
-  it('writes nothing on rollback, and rejects commits after close', async () => {
+  it('cuts garbage after the last whole record, even with empty segments after it', async () => {
+    let db = await open();
+    await write(db, [[up('a'), T, 1]]);
+    await db.close();
+    const size = statSync(segmentPath('00000000')).size;
+    appendFileSync(segmentPath('00000000'), 'garbage');
+    await (await open()).close(); // leaves an empty 00000001 behind the damaged segment
+    expect(statSync(segmentPath('00000000')).size).toBe(size);
+    appendFileSync(segmentPath('00000000'), 'more garbage');
+    logs = [];
+    db = await open();
+    expect(warnings()).toEqual(['WAL tail was corrupt; truncated']);
+    expect(statSync(segmentPath('00000000')).size).toBe(size);
+    expect(db.select(ALL, T, T)).toHaveLength(1);
+    await db.close();
+  });
+
+  it('refuses to open over corruption in the middle of the log, and leaves no lock', async () => {
+    let db = await open();
+    await write(db, [[up('a'), T, 1]]);
+    await db.close();
+    db = await open();
+    await write(db, [[up('a'), T + 1, 2]]);
+    await db.close();
+    const first = segmentPath('00000000');
+    const data = readFileSync(first);
+    data[data.length - 1] = (data[data.length - 1] as number) ^ 0xff; // flip bits in the first segment's last payload
+    writeFileSync(first, data);
+    await expect(open()).rejects.toThrow(/^WAL segment 00000000 is corrupt at offset \d+: checksum mismatch$/);
+    expect(existsSync(join(dir, 'lock'))).toBe(false);
+  });
+
+  it('writes nothing on rollback', async () => {
     const db = await open();
+    const before = walBytes();
     const app = db.appender();
-    app.append(up('a'), 1000, 1);
+    app.append(up('a'), T, 1);
     app.rollback();
     await app.commit();
-    expect(db.select([], 0, 10_000)).toEqual([]);
+    expect(walBytes()).toBe(before);
+    expect(db.select(ALL, 0, Number.MAX_SAFE_INTEGER)).toEqual([]);
+    expect(db.stats().series).toBe(0);
+    // The appender stays usable after a rollback.
+    app.append(up('b'), T, 1);
+    await app.commit();
+    expect(db.select(ALL, T, T).map((s) => s.labels.instance)).toEqual(['b']);
+    await db.close();
+  });
+
+  it('rejects commits after close, and closes only once', async () => {
+    const db = await open();
+    await db.close();
     await db.close();
     const late = db.appender();
-    late.append(up('a'), 1000, 1);
+    late.append(up('a'), T, 1);
     await expect(late.commit()).rejects.toThrow('storage closed');
+    await expect(db.appender().commit()).rejects.toThrow('storage closed');
   });
 
-  it('drops out-of-order samples and counts them', async () => {
-    const registry = new Registry();
-    const db = await open({ registry });
-    await write(db, [[up('a'), 2000, 1]]);
-    await write(db, [[up('a'), 1000, 1]]);
-    expect(db.select([], 0, 10_000)[0]?.samples).toEqual([{ t: 2000, v: 1 }]);
-    expect(await registry.metrics()).toMatch(/^prometheus_tsdb_out_of_order_samples_total 1$/m);
-    expect(await registry.metrics()).toMatch(/^prometheus_tsdb_head_series 1$/m);
+  it('lets commits already under way land before close flushes', async () => {
+    let db = await open();
+    const commits = Array.from({ length: 20 }, (_, i) => write(db, [[up(`i${i}`), T, i]]));
+    await db.close();
+    await Promise.all(commits);
+    db = await open();
+    expect(db.stats()).toEqual({ series: 20, samples: 20 });
     await db.close();
   });
 
-  it('stops opening, and leaves no lock, when its signal is aborted', async () => {
+  it('keeps concurrent commits of the same new series in one series', async () => {
+    let db = await open();
+    const a = db.appender();
+    const b = db.appender();
+    a.append(up('x'), T, 1);
+    b.append(up('x'), T + 1, 2);
+    await Promise.all([a.commit(), b.commit()]);
+    const expected = [
+      { t: T, v: 1 },
+      { t: T + 1, v: 2 },
+    ];
+    expect(db.select(ALL, T, T + 1)).toEqual([{ labels: up('x'), samples: expected }]);
+    await db.close();
+    db = await open();
+    expect(db.select(ALL, T, T + 1)).toEqual([{ labels: up('x'), samples: expected }]);
+    await db.close();
+  });
+
+  it('gives series created after a reopen fresh refs', async () => {
+    let db = await open();
+    await write(db, [[up('a'), T, 1]]);
+    await db.close();
+    db = await open();
+    await write(db, [[up('b'), T, 2]]);
+    await db.close();
+    db = await open();
+    expect(db.select(ALL, T, T).map((s) => [s.labels.instance, s.samples])).toEqual([
+      ['a', [{ t: T, v: 1 }]],
+      ['b', [{ t: T, v: 2 }]],
+    ]);
+    await db.close();
+  });
+
+  it('treats label sets equal but for order or empty values as one series', async () => {
+    const db = await open();
+    await write(db, [
+      [{ job: 'node', __name__: 'up' }, T, 1],
+      [{ __name__: 'up', job: 'node', instance: '' }, T + 1, 2],
+    ]);
+    expect(db.select(ALL, T, T + 1)).toEqual([
+      {
+        labels: { job: 'node', __name__: 'up' },
+        samples: [
+          { t: T, v: 1 },
+          { t: T + 1, v: 2 },
+        ],
+      },
+    ]);
+    await db.close();
+  });
+
+  it('drops out-of-order samples, also within one batch, and counts them (duplicates are not)', async () => {
+    const registry = new Registry();
+    const db = await open({ registry });
+    await write(db, [[up('a'), T + 2, 1]]);
+    await write(db, [
+      [up('a'), T + 1, 9], // older than the head's last: out of order
+      [up('a'), T + 2, 9], // same time: a duplicate, dropped silently
+      [up('a'), T + 3, 3],
+      [up('a'), T + 2.5, 9], // older than the batch's own previous sample
+    ]);
+    expect(db.select(ALL, T, T + 10)[0]?.samples).toEqual([
+      { t: T + 2, v: 1 },
+      { t: T + 3, v: 3 },
+    ]);
+    const text = await registry.metrics();
+    expect(text).toMatch(/^prometheus_tsdb_out_of_order_samples_total 2$/m);
+    expect(text).toMatch(/^prometheus_tsdb_head_samples_appended_total\{type="float"\} 2$/m);
+    expect(text).toMatch(/^prometheus_tsdb_head_series 1$/m);
+    expect(text).toMatch(/^prometheus_tsdb_wal_segment_current 0$/m);
+    await db.close();
+  });
+
+  it('shares one registry between several open databases', async () => {
+    const registry = new Registry();
+    const first = await open({ registry });
+    const second = await openTSDB({ dir: join(root, 'other'), logger, retentionMs: DAY, registry });
+    await write(first, [[up('a'), T, 1]]);
+    await write(second, [[up('a'), T, 1]]);
+    expect(await registry.metrics()).toMatch(/^prometheus_tsdb_head_samples_appended_total\{type="float"\} 2$/m);
+    await Promise.all([first.close(), second.close()]);
+  });
+});
+
+describe('abortable open', () => {
+  it('rejects at once with the reason of an already aborted signal, touching nothing', async () => {
     const ac = new AbortController();
     ac.abort(new Error('shutting down'));
     await expect(open({ signal: ac.signal })).rejects.toThrow('shutting down');
-    expect(existsSync(join(dir, 'lock'))).toBe(false);
-    const db = await open();
-    await write(db, [[up('a'), 1000, 1]]);
-    await db.close();
-    const late = new AbortController();
-    const opening = open({ signal: late.signal });
-    late.abort(new Error('late'));
-    await expect(opening).rejects.toThrow('late');
-    expect(existsSync(join(dir, 'lock'))).toBe(false);
+    expect(existsSync(dir)).toBe(false);
   });
 
-  it('applies retention at open and selects with every matcher type', async () => {
+  it('stops a long WAL replay when aborted, and leaves no lock', async () => {
+    let db = await open({ walSegmentSize: 2 ** 20 });
+    for (let batch = 0; batch < 20; batch++) {
+      const app = db.appender();
+      for (let i = 0; i < 10_000; i++) app.append(up(`i${i}`), T + batch, i);
+      await app.commit();
+    }
+    await db.close();
+    expect(segments().length).toBeGreaterThan(3);
+
+    const ac = new AbortController();
+    onLog = (msg) => {
+      if (msg === 'WAL segment loaded') ac.abort(new Error('shutting down'));
+    };
+    await expect(open({ signal: ac.signal })).rejects.toThrow('shutting down');
+    expect(logs.filter((l) => l.msg === 'WAL segment loaded')).toHaveLength(1);
+    expect(existsSync(join(dir, 'lock'))).toBe(false);
+
+    onLog = () => {};
+    db = await open();
+    expect(db.stats()).toEqual({ series: 10_000, samples: 200_000 });
+    await db.close();
+  });
+});
+
+describe('head: retention and select', () => {
+  it('drops samples older than the retention at open, and series left empty', async () => {
     const now = 100 * DAY;
     let db = await open({ now: () => now });
     await write(db, [
       [up('old'), now - 20 * DAY, 1],
-      [up('a'), now - DAY, 1],
-      [up('b'), now - DAY, 0],
-      [{ __name__: 'other', job: 'x' }, now - DAY, 5],
+      [up('a'), now - 20 * DAY, 1],
+      [up('a'), now - DAY, 2],
     ]);
     await db.close();
     db = await open({ now: () => now });
-    const names = (m: Parameters<TSDB['select']>[0]) =>
-      db
-        .select(m, 0, now)
-        .map((s) => s.labels.instance ?? '-')
-        .sort();
-    expect(names([{ type: '=', name: '__name__', value: 'up' }])).toEqual(['a', 'b']);
-    expect(names([{ type: '!=', name: 'instance', value: 'a' }])).toEqual(['-', 'b']);
-    expect(names([{ type: '=~', name: 'instance', value: 'a|b' }])).toEqual(['a', 'b']);
-    expect(names([{ type: '!~', name: 'instance', value: 'a' }])).toEqual(['-', 'b']);
-    expect(names([{ type: '=', name: 'instance', value: '' }])).toEqual(['-']);
+    expect(db.select(ALL, 0, now).map((s) => [s.labels.instance, s.samples])).toEqual([
+      ['a', [{ t: now - DAY, v: 2 }]],
+    ]);
+    expect(db.stats()).toEqual({ series: 1, samples: 1 });
     await db.close();
   });
 
-  it('leaves no timers or handles behind after close', async () => {
-    const before = process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length;
+  it('applies retention every minute while open', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      let now = 100 * DAY;
+      const registry = new Registry();
+      const db = await open({ now: () => now, retentionMs: DAY, registry });
+      await write(db, [
+        [up('a'), now - 1000, 1],
+        [up('b'), now, 2],
+      ]);
+      now += DAY; // a's sample is now just past the retention, b's just inside
+      vi.advanceTimersByTime(60_000);
+      await vi.waitFor(() => expect(db.stats()).toEqual({ series: 1, samples: 1 }));
+      expect(await registry.metrics()).toMatch(/^prometheus_tsdb_head_series 1$/m);
+      // A series dropped by retention comes back when it is appended again.
+      await write(db, [[up('a'), now, 3]]);
+      expect(db.select(ALL, 0, now).map((s) => s.labels.instance)).toEqual(['b', 'a']);
+      // The timer is unref()ed, so getActiveResourcesInfo() cannot see it: count it here instead.
+      expect(vi.getTimerCount()).toBe(1);
+      await db.close();
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('selects with every matcher type, PromQL style', async () => {
     const db = await open();
-    await write(db, [[up('a'), 1000, 1]]);
+    await write(db, [
+      [up('a'), T, 1],
+      [up('ab'), T, 1],
+      [up('b'), T, 0],
+      [{ __name__: 'other', job: 'x' }, T, 5],
+    ]);
+    const names = (...matchers: Matcher[]) =>
+      db
+        .select(matchers, T, T)
+        .map((s) => s.labels.instance ?? '-')
+        .sort();
+    expect(names({ type: '=', name: '__name__', value: 'up' })).toEqual(['a', 'ab', 'b']);
+    expect(names({ type: '!=', name: 'instance', value: 'a' })).toEqual(['-', 'ab', 'b']);
+    // Regexes are fully anchored: `a` does not match `ab`.
+    expect(names({ type: '=~', name: 'instance', value: 'a' })).toEqual(['a']);
+    expect(names({ type: '=~', name: 'instance', value: 'a|b' })).toEqual(['a', 'b']);
+    expect(names({ type: '!~', name: 'instance', value: 'a.*' })).toEqual(['-', 'b']);
+    // A missing label reads as empty.
+    expect(names({ type: '=', name: 'instance', value: '' })).toEqual(['-']);
+    expect(names({ type: '!=', name: 'instance', value: '' })).toEqual(['a', 'ab', 'b']);
+    expect(names({ type: '=~', name: 'instance', value: '.*' })).toEqual(['-', 'a', 'ab', 'b']);
+    expect(names({ type: '=', name: '__name__', value: 'up' }, { type: '=~', name: 'instance', value: 'a.+' })).toEqual(
+      ['ab'],
+    );
+    expect(names({ type: '=', name: '__name__', value: 'missing' })).toEqual([]);
+    expect(() => db.select([{ type: '=~', name: 'x', value: '(' }], T, T)).toThrow(/^invalid regex "\(": /);
     await db.close();
-    expect(process.getActiveResourcesInfo().filter((r) => r !== 'TTYWrap').length).toBeLessThanOrEqual(before);
+  });
+
+  it('returns the samples in [mint, maxt], inclusive, and only series that have some', async () => {
+    const db = await open();
+    await write(db, [
+      [up('a'), T + 10, 1],
+      [up('a'), T + 20, 2],
+      [up('a'), T + 30, 3],
+      [up('b'), T + 40, 4],
+    ]);
+    expect(db.select(ALL, T + 10, T + 20)).toEqual([
+      {
+        labels: up('a'),
+        samples: [
+          { t: T + 10, v: 1 },
+          { t: T + 20, v: 2 },
+        ],
+      },
+    ]);
+    expect(db.select(ALL, T + 11, T + 19)).toEqual([]);
+    await db.close();
   });
 });
 
 describe('agent WAL storage', () => {
-  it('writes a WAL and replays its series on reopen, keeping no samples in memory', async () => {
+  it('writes samples to the WAL and replays only the series table on reopen', async () => {
     const registry = new Registry();
     let db = await openAgentStorage({ dir, logger, registry });
-    const app = db.appender();
-    app.append(up('a'), 1000, 1);
-    await app.commit();
+    await write(db, [
+      [up('a'), T, 1],
+      [up('a'), T + 1, 2],
+    ]);
+    expect(db.stats()).toMatchObject({ series: 1 });
+    expect('select' in db).toBe(false);
+    expect(await registry.metrics()).toMatch(/^prometheus_agent_samples_appended_total\{type="float"\} 2$/m);
     await db.close();
-    expect(readdirSync(join(dir, 'wal')).length).toBeGreaterThan(0);
+    expect(walBytes()).toBeGreaterThan(2 * 20);
+    expect(existsSync(join(dir, 'lock'))).toBe(false);
+
     const again = new Registry();
     db = await openAgentStorage({ dir, logger, registry: again });
     expect(await again.metrics()).toMatch(/^prometheus_agent_active_series 1$/m);
+    expect(db.stats()).toEqual({ series: 1, samples: 0 });
+    // Series known from the WAL keep their ref; new ones get fresh refs.
+    await write(db, [
+      [up('a'), T + 2, 3],
+      [up('b'), T + 2, 3],
+    ]);
     await db.close();
+    db = await openAgentStorage({ dir, logger });
+    expect(db.stats().series).toBe(2);
+    await db.close();
+  });
+
+  it('uses the same lock as the TSDB', async () => {
+    const db = await openAgentStorage({ dir, logger });
+    await expect(openAgentStorage({ dir, logger })).rejects.toThrow(LockError);
+    await db.close();
+  });
+});
+
+describe('resources', () => {
+  it('leaves no file requests, timers or immediates behind after close', async () => {
+    // Only the kinds storage could leave: the test runner's own pipes and timers come and go.
+    const ours = () => {
+      const counts: Record<string, number> = {};
+      for (const r of process.getActiveResourcesInfo())
+        if (/^(FSReq|FileHandle|CloseReq|Timeout|Immediate)/.test(r)) counts[r] = (counts[r] ?? 0) + 1;
+      return counts;
+    };
+    const before = ours();
+    const db = await open({ walSegmentSize: 64 });
+    for (let t = 0; t < 5; t++) await write(db, [[up('a'), T + t, t]]);
+    await db.close();
+    const agent = await openAgentStorage({ dir: join(root, 'agent'), logger });
+    await write(agent, [[up('a'), T, 1]]);
+    await agent.close();
+    for (const [kind, n] of Object.entries(ours())) expect(n, kind).toBeLessThanOrEqual(before[kind] ?? 0);
+  });
+});
+
+describe('fsType', () => {
+  it('names the filesystem as upstream does, or gives its magic in hex', () => {
+    expect(fsType(tmpdir())).toMatch(/^(?:[A-Z0-9_]+_MAGIC\w*|[0-9a-f]+)$/);
+  });
+
+  it('is 0 when the directory cannot be examined', () => {
+    expect(fsType(join(root, 'missing'))).toBe('0');
   });
 });

@@ -1,0 +1,86 @@
+/**
+ * Label sets as the head sees them: a hash per set (how the head finds a series), equality, and
+ * PromQL's matchers. As in Prometheus, a label with an empty value is the same as no label at all.
+ */
+import type { Labels, Matcher } from './types.js';
+
+/**
+ * A 30-bit hash of a label set, independent of key order (the sum of one hash per pair), skipping
+ * empty values. It allocates nothing: every append computes one, so it is on the hot path. Equal
+ * hashes are only candidates; `sameLabels` decides.
+ */
+export function hashLabels(labels: Labels): number {
+  let sum = 0;
+  for (const name in labels) {
+    const value = labels[name] as string;
+    if (value === '') continue;
+    // FNV-1a over name, a separator no name contains, and value; then a finalizer to spread it.
+    let h = 0x811c9dc5;
+    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 0xffff, 0x01000193);
+    for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
+    sum = (sum + fmix32(h)) | 0;
+  }
+  // 30 bits: a small integer in V8, so the Map's keys are not boxed numbers.
+  return sum & 0x3fffffff;
+}
+
+/** MurmurHash3's finalizer: makes every input bit affect every output bit before the sum. */
+function fmix32(h: number): number {
+  let x = h ^ (h >>> 16);
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  return x ^ (x >>> 16);
+}
+
+/** Whether `labels` (empty values ignored) equals `stored`, a set without empty values of `size` labels. */
+export function sameLabels(labels: Labels, stored: Labels, size: number): boolean {
+  let n = 0;
+  for (const name in labels) {
+    const value = labels[name] as string;
+    if (value === '') continue;
+    if (stored[name] !== value) return false;
+    n++;
+  }
+  return n === size;
+}
+
+/** `labels` without empty values; the same object when it has none (the common case: no copy). */
+export function withoutEmpty(labels: Labels): Labels {
+  if (!Object.values(labels).includes('')) return labels;
+  return Object.fromEntries(Object.entries(labels).filter(([, v]) => v !== ''));
+}
+
+/** One predicate for all `matchers`. A missing label reads as `""`, so `{x=""}` matches series without `x`. */
+export function compileMatchers(matchers: readonly Matcher[]): (labels: Labels) => boolean {
+  // Compiled once per select, not once per series.
+  const tests = matchers.map((m) => ({ name: m.name, test: valueTest(m) }));
+  return (labels) => tests.every(({ name, test }) => test(labels[name] ?? ''));
+}
+
+function valueTest(m: Matcher): (value: string) => boolean {
+  switch (m.type) {
+    case '=':
+      return (v) => v === m.value;
+    case '!=':
+      return (v) => v !== m.value;
+    case '=~': {
+      const re = anchored(m.value);
+      return (v) => re.test(v);
+    }
+    case '!~': {
+      const re = anchored(m.value);
+      return (v) => !re.test(v);
+    }
+  }
+}
+
+/** Fully anchored, with `.` matching newlines, as Prometheus compiles `^(?s:re)$`. */
+function anchored(source: string): RegExp {
+  try {
+    return new RegExp(`^(?:${source})$`, 's');
+  } catch (err) {
+    throw new Error(`invalid regex ${JSON.stringify(source)}: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The storage's metrics, named as upstream's. Created per open on the registry passed in; a metric
+ * already there (an earlier or parallel open on the same registry, as tests do) is reused rather
+ * than registered twice, so counters keep counting across reopens. Without a registry the metrics
+ * exist unregistered, which keeps the hot path free of "is there a registry" checks.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+export interface StorageMetrics {
+  series: Gauge;
+  /** Pre-bound to `type="float"` (upstream's label: the only sample type here). */
+  appended: { inc(n: number): void };
+  outOfOrder: Counter;
+  segment: Gauge;
+}
+
+export function storageMetrics(registry: Registry | undefined, mode: 'tsdb' | 'agent'): StorageMetrics {
+  const registers = registry ? [registry] : [];
+  const existing = (name: string) => registry?.getSingleMetric(name);
+  const gauge = (name: string, help: string) => {
+    const m = existing(name);
+    return m instanceof Gauge ? m : new Gauge({ name, help, registers });
+  };
+  const counter = (name: string, help: string, labelNames: string[] = []) => {
+    const m = existing(name);
+    return m instanceof Counter ? m : new Counter({ name, help, labelNames, registers });
+  };
+  const prefix = mode === 'tsdb' ? 'prometheus_tsdb' : 'prometheus_agent';
+  return {
+    series:
+      mode === 'tsdb'
+        ? gauge('prometheus_tsdb_head_series', 'Total number of series in the head block.')
+        : gauge('prometheus_agent_active_series', 'Number of active series being tracked by the WAL storage'),
+    appended: counter(
+      mode === 'tsdb' ? 'prometheus_tsdb_head_samples_appended_total' : 'prometheus_agent_samples_appended_total',
+      mode === 'tsdb' ? 'Total number of appended samples.' : 'Total number of samples appended to the storage',
+      ['type'],
+    ).labels('float'),
+    outOfOrder: counter(
+      `${prefix}_out_of_order_samples_total`,
+      'Total number of out of order samples ingestion failed attempts.',
+    ),
+    // Upstream's WAL registers this name in both modes.
+    segment: gauge('prometheus_tsdb_wal_segment_current', 'Write log segment index that TSDB is currently writing to.'),
+  };
+}

@@ -19,6 +19,7 @@ import { type Config, configToYAML, loadConfigFile } from '../src/config/index.j
 import { createDiscoveryManager, type DiscoveryConfig } from '../src/discovery/index.js';
 import { createLogger, type Logger } from '../src/log/index.js';
 import { createNotifier } from '../src/notifier/index.js';
+import { applyRelabel } from '../src/relabel/index.js';
 import { createRuleManager, loadRuleGroups } from '../src/rules/index.js';
 import {
   criticalChains,
@@ -167,6 +168,8 @@ async function runServer(
     registry,
     appendable: localStorage,
     userAgent: `miniprom/${VERSION}`,
+    // main wires relabeling in, as it wires discovery: the scrape module imports neither.
+    relabel: applyRelabel,
   });
   const notifierManager = createNotifier({ logger: logger.child({ component: 'notifier' }), registry });
   const ruleManager = agentMode

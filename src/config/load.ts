@@ -1,243 +1,118 @@
 /**
- * The config loader: prometheus.yml into the typed model of types.ts, as strictly as Go's
- * yaml.UnmarshalStrict (unknown fields, duplicate keys, wrong types and null entries are errors),
- * with every default applied. Each error is one line: `<file>:<line>:<col>: <path>: <detail>`.
+ * The config loader: prometheus.yml into the typed model of types.ts, as strictly as upstream's
+ * yaml.UnmarshalStrict plus its Validate methods, with every default applied. Each error is one
+ * line: `<file>:<line>:<col>: <yaml path>: <detail>`, in upstream's wording where upstream has one.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
-import {
-  type Document,
-  isAlias,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseDocument,
-  type YAMLMap,
-} from 'yaml';
-import type {
-  AlertmanagerConfig,
-  Config,
-  FileSDConfig,
-  GlobalConfig,
-  HTTPClientConfig,
-  ScrapeConfig,
-  TargetGroup,
-  TracingConfig,
-} from './types.js';
-import { ACTIONS, type Action, DEFAULT_RELABEL, type RelabelConfig, validateRelabel } from '../relabel/index.js';
-import { formatDuration, parseDuration, parseSize } from './units.js';
+import { dirname, resolve } from 'node:path';
+import { LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { ConfigError } from './errors.js';
+import { HTTP_CLIENT_FIELDS, parseHTTPClient } from './http.js';
+import { isValidRulePath, joinDir } from './paths.js';
+import { parseFileSDConfigs, parseRelabelConfigs, parseStaticConfigs } from './targets.js';
+import type { AlertingConfig, AlertmanagerConfig, Config, GlobalConfig, ScrapeConfig, TracingConfig } from './types.js';
+import { at, type Entry, type Fields, Reader, type Value } from './yaml.js';
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    message: string,
-    readonly line?: number,
-    readonly column?: number,
-    readonly path?: string,
-  ) {
-    super(message);
+export interface LoadOptions {
+  /** Prometheus's --agent: alerting, rule_files and remote_read are refused, as upstream. */
+  agentMode: boolean;
+}
+
+/** Parses and validates a config's text; `file` names it in errors and anchors its relative paths. */
+export function parseConfig(text: string, file: string, opts: LoadOptions): Config {
+  const sourceFile = resolve(file);
+  const dir = dirname(sourceFile);
+  const lines = new LineCounter();
+  // YAML 1.1 is what upstream's Go yaml.v2 reads: yes/no are booleans and `<<` merges maps.
+  // Duplicate keys are found while walking instead (uniqueKeys off), to report them with a path.
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, version: '1.1', uniqueKeys: false });
+  const syntax = doc.errors[0];
+  if (syntax) throw syntaxError(sourceFile, syntax);
+
+  const r = new Reader(sourceFile, lines, doc);
+  // remote_read is accepted here only to be refused below with the agent-mode message when it applies.
+  const top = r.fields(doc.contents ?? undefined, '', 'config', [
+    'global',
+    'rule_files',
+    'scrape_configs',
+    'alerting',
+    'tracing',
+    'remote_read',
+  ]);
+  const global = parseGlobal(r, top.get('global'), dir);
+  const ruleFiles = parseRuleFiles(r, top.get('rule_files'), dir);
+  const scrapeConfigs = parseScrapeConfigs(r, top.get('scrape_configs'), global, dir);
+  const alerting = parseAlerting(r, top.get('alerting'), dir);
+  const tracing = parseTracing(r, top.get('tracing'));
+
+  // Upstream checks these after the whole file parsed (config.LoadFile), in this order.
+  if (opts.agentMode) {
+    if (alerting.alertmanagers.length > 0 || alerting.alertRelabelConfigs.length > 0)
+      r.fail(top.key('alerting'), 'alerting', 'field alerting is not allowed in agent mode');
+    if (ruleFiles.length > 0)
+      r.fail(top.key('rule_files'), 'rule_files', 'field rule_files is not allowed in agent mode');
+    if (r.list(top.get('remote_read'), 'remote_read').length > 0)
+      r.fail(top.key('remote_read'), 'remote_read', 'field remote_read is not allowed in agent mode');
+  }
+  if (top.has('remote_read')) r.fail(top.key('remote_read'), 'remote_read', 'remote_read is not supported by miniprom');
+
+  return { sourceFile, global, ruleFiles, scrapeConfigs, alerting, tracing };
+}
+
+/** Reads and parses a config file (synchronously: it is small and read once per (re)load). */
+export function loadConfigFile(file: string, opts: LoadOptions): Config {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(fileError(file, err as NodeJS.ErrnoException));
+  }
+  return parseConfig(text, file, opts);
+}
+
+/** Go's wording for a file that cannot be read (`open x: no such file or directory`). */
+function fileError(file: string, err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ENOENT':
+      return `open ${file}: no such file or directory`;
+    case 'EACCES':
+      return `open ${file}: permission denied`;
+    case 'ENOTDIR':
+      return `open ${file}: not a directory`;
+    case 'EISDIR':
+      return `read ${file}: is a directory`; // Go opens a directory fine; reading it fails
+    default:
+      return `open ${file}: ${err.message}`;
   }
 }
 
-/** Prometheus fields miniprom does not implement: rejected by name rather than silently ignored. */
-const NOT_SUPPORTED = new Set([
-  'remote_write',
-  'remote_read',
-  'storage',
-  'otlp',
-  'runtime',
-  'scrape_config_files',
-  'oauth2',
-  'proxy_url',
-  'no_proxy',
-  'proxy_from_environment',
-  'proxy_connect_header',
-  'enable_http2',
-  'http_headers',
-  'kubernetes_sd_configs',
-  'consul_sd_configs',
-  'dns_sd_configs',
-  'ec2_sd_configs',
-  'azure_sd_configs',
-  'gce_sd_configs',
-  'http_sd_configs',
-  'docker_sd_configs',
-  'dockerswarm_sd_configs',
-  'openstack_sd_configs',
-  'nomad_sd_configs',
-  'eureka_sd_configs',
-  'digitalocean_sd_configs',
-  'hetzner_sd_configs',
-  'linode_sd_configs',
-  'marathon_sd_configs',
-  'serverset_sd_configs',
-  'nerve_sd_configs',
-  'triton_sd_configs',
-  'lightsail_sd_configs',
-  'kuma_sd_configs',
-  'scaleway_sd_configs',
-  'puppetdb_sd_configs',
-  'uyuni_sd_configs',
-  'vultr_sd_configs',
-  'ionos_sd_configs',
-  'ovhcloud_sd_configs',
-  'track_timestamps_staleness',
-  'rule_query_offset',
-  'label_name_length_limit',
-  'label_value_length_limit',
-  'target_limit',
-  'keep_dropped_targets',
-  'native_histogram_bucket_limit',
-  'scrape_protocols',
-  'scrape_classic_histograms',
-  'enable_compression',
-]);
-
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-/** Walks the YAML tree with positions; every problem becomes a one-line ConfigError. */
-class Reader {
-  constructor(
-    readonly file: string,
-    readonly lines: LineCounter,
-    readonly doc: Document,
-  ) {}
-
-  /** Follows a YAML alias (`*name`) to its anchored node, as Go's yaml package does. */
-  deref<T extends Node | null | undefined>(node: T): T {
-    return (node && isAlias(node) ? node.resolve(this.doc) : node) as T;
-  }
-
-  fail(node: Node | null | undefined, path: string, detail: string): never {
-    const pos = node?.range ? this.lines.linePos(node.range[0]) : undefined;
-    const where = pos ? `${this.file}:${pos.line}:${pos.col}` : this.file;
-    throw new ConfigError(`${where}: ${path ? `${path}: ` : ''}${detail}`, pos?.line, pos?.col, path);
-  }
-
-  /** A map's entries, refusing unknown fields (and naming the unimplemented ones). */
-  fields(
-    raw: Node | null | undefined,
-    path: string,
-    allowed: readonly string[],
-    what: string,
-  ): Map<string, Node | null> {
-    const node = this.deref(raw);
-    const out = new Map<string, Node | null>();
-    if (node === null || node === undefined || (isScalar(node) && node.value === null)) return out;
-    if (!isMap(node)) return this.fail(node, path, `expected a map for ${what}`);
-    for (const pair of (node as YAMLMap).items) {
-      const keyNode = pair.key as Node;
-      const key = isScalar(keyNode) ? String(keyNode.value) : '';
-      const at = path ? `${path}.${key}` : key;
-      if (NOT_SUPPORTED.has(key)) this.fail(keyNode, at, `${key} is not supported by miniprom`);
-      if (!allowed.includes(key)) this.fail(keyNode, at, `field ${key} not found in ${what}`);
-      out.set(key, pair.value as Node | null);
-    }
-    return out;
-  }
-
-  string(raw: Node | null | undefined, path: string): string | undefined {
-    const node = this.deref(raw);
-    if (node === undefined || node === null || (isScalar(node) && node.value === null)) return undefined;
-    if (!isScalar(node) || typeof node.value === 'object') return this.fail(node, path, 'expected a string');
-    return String(node.value);
-  }
-
-  bool(raw: Node | null | undefined, path: string): boolean | undefined {
-    const node = this.deref(raw);
-    if (node === undefined || node === null || (isScalar(node) && node.value === null)) return undefined;
-    if (!isScalar(node) || typeof node.value !== 'boolean')
-      return this.fail(node, path, `cannot unmarshal ${describe(node)} into bool`);
-    return node.value;
-  }
-
-  uint(raw: Node | null | undefined, path: string): number | undefined {
-    const node = this.deref(raw);
-    if (node === undefined || node === null || (isScalar(node) && node.value === null)) return undefined;
-    if (!isScalar(node) || typeof node.value !== 'number' || !Number.isInteger(node.value) || node.value < 0) {
-      return this.fail(node, path, `cannot unmarshal ${describe(node)} into uint`);
-    }
-    return node.value;
-  }
-
-  duration(node: Node | null | undefined, path: string): number | undefined {
-    const text = this.string(node, path);
-    if (text === undefined) return undefined;
-    try {
-      return parseDuration(text);
-    } catch (err) {
-      return this.fail(node, path, (err as Error).message);
-    }
-  }
-
-  size(node: Node | null | undefined, path: string): number | undefined {
-    const text = this.string(node, path);
-    if (text === undefined) return undefined;
-    try {
-      return parseSize(text);
-    } catch (err) {
-      return this.fail(node, path, (err as Error).message);
-    }
-  }
-
-  list(raw: Node | null | undefined, path: string): Node[] {
-    const node = this.deref(raw);
-    if (node === undefined || node === null || (isScalar(node) && node.value === null)) return [];
-    if (!isSeq(node)) return this.fail(node, path, `cannot unmarshal ${describe(node)} into a list`);
-    return (node.items as Node[]).map((item) => this.deref(item));
-  }
-
-  /** A map of strings (HTTP headers, say): keys may be any string. */
-  stringMap(
-    raw: Node | null | undefined,
-    path: string,
-    checkKey?: (key: string, node: Node) => void,
-  ): Record<string, string> {
-    const node = this.deref(raw);
-    const out: Record<string, string> = {};
-    if (node === undefined || node === null || (isScalar(node) && node.value === null)) return out;
-    if (!isMap(node)) return this.fail(node, path, `cannot unmarshal ${describe(node)} into a map of strings`);
-    for (const pair of (node as YAMLMap).items) {
-      const key = isScalar(pair.key) ? String(pair.key.value) : '';
-      checkKey?.(key, pair.key as Node);
-      out[key] = this.string(pair.value as Node | null, `${path}.${key}`) ?? '';
-    }
-    return out;
-  }
-
-  /** A label set: keys must be valid label names; values optionally get `${VAR}` expansion. */
-  labels(raw: Node | null | undefined, path: string, expand = false): Record<string, string> {
-    const node = this.deref(raw);
-    if (node && !isMap(node) && !(isScalar(node) && node.value === null)) {
-      return this.fail(node, path, `cannot unmarshal ${describe(node)} into labels`);
-    }
-    const out = this.stringMap(node, path, (name, keyNode) => {
-      if (!LABEL_NAME.test(name))
-        this.fail(keyNode, `${path}.${name}`, `${JSON.stringify(name)} is not a valid label name`);
-    });
-    if (expand) for (const [k, v] of Object.entries(out)) out[k] = expandEnv(v);
-    return out;
-  }
+/** A YAML syntax error as one line, its position in front like every other config error. */
+function syntaxError(file: string, err: YAMLError): ConfigError {
+  const pos = err.linePos?.[0];
+  // prettyErrors appends " at line L, column C:" and a code excerpt on further lines; the position
+  // goes in front instead, and the JavaScript-specific advice about parseAllDocuments goes away.
+  const detail = (err.message.split('\n')[0] ?? '')
+    .replace(/ at line \d+, column \d+:?$/, '')
+    .replace(/; please use YAML\.parseAllDocuments\(\)/, '');
+  const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
+  return new ConfigError(`${where}: ${detail}`, { line: pos?.line, column: pos?.col });
 }
 
-function describe(node: Node): string {
-  if (isAlias(node)) return 'an alias';
-  if (isMap(node)) return '!!map';
-  if (isSeq(node)) return '!!seq';
-  if (isScalar(node))
-    return `!!${typeof node.value === 'number' ? 'int' : typeof node.value === 'boolean' ? 'bool' : 'str'} ${JSON.stringify(String(node.value))}`;
-  return 'a value';
-}
+// ---- global ----
 
-/** `${VAR}` and `$VAR` from the environment, as upstream expands external labels (missing → ""). */
-function expandEnv(text: string): string {
-  return text.replace(
-    /\$(?:\{(\w+)\}|(\w+))/g,
-    (_, braced?: string, bare?: string) => process.env[braced ?? bare ?? ''] ?? '',
-  );
-}
+/** Upstream's DefaultGlobalConfig. */
+const DEFAULT_SCRAPE_INTERVAL = 60_000;
+const DEFAULT_SCRAPE_TIMEOUT = 10_000;
+const DEFAULT_EVALUATION_INTERVAL = 60_000;
+
+/** Limits that a scrape config inherits from global when it sets none (or 0). */
+// label_name_length_limit, label_value_length_limit and target_limit are refused (see
+// unsupported.ts) until the scrape manager enforces them: accepting a limit that nothing applies
+// would tell a user they are protected when they are not.
+const LIMITS = [
+  ['sample_limit', 'sampleLimit'],
+  ['label_limit', 'labelLimit'],
+] as const;
 
 const GLOBAL_FIELDS = [
   'scrape_interval',
@@ -246,535 +121,335 @@ const GLOBAL_FIELDS = [
   'external_labels',
   'query_log_file',
   'body_size_limit',
-  'sample_limit',
-  'label_limit',
-] as const;
+  ...LIMITS.map(([name]) => name),
+];
+
+function parseGlobal(r: Reader, value: Value, dir: string): GlobalConfig {
+  const f = r.fields(value, 'global', 'global', GLOBAL_FIELDS);
+  const get = (name: string) => f.get(name);
+  // Upstream takes a zero duration as unset throughout (`if gc.ScrapeInterval == 0 { default }`).
+  const scrapeInterval = r.duration(get('scrape_interval'), 'global.scrape_interval') || DEFAULT_SCRAPE_INTERVAL;
+  const scrapeTimeout = r.duration(get('scrape_timeout'), 'global.scrape_timeout') || undefined;
+  if (scrapeTimeout !== undefined && scrapeTimeout > scrapeInterval)
+    r.fail(get('scrape_timeout'), 'global.scrape_timeout', 'global scrape timeout greater than scrape interval');
+  const labels = Object.entries(r.labels(get('external_labels'), 'global.external_labels'));
+  const queryLogFile = r.string(get('query_log_file'), 'global.query_log_file');
+  return {
+    scrapeInterval,
+    // Unset, the timeout is the default 10s but never more than the interval.
+    scrapeTimeout: scrapeTimeout ?? Math.min(DEFAULT_SCRAPE_TIMEOUT, scrapeInterval),
+    evaluationInterval:
+      r.duration(get('evaluation_interval'), 'global.evaluation_interval') || DEFAULT_EVALUATION_INTERVAL,
+    externalLabels: Object.fromEntries(labels.map(([name, text]) => [name, expandEnv(text)])),
+    ...(queryLogFile && { queryLogFile: joinDir(dir, queryLogFile) }),
+    bodySizeLimit: r.size(get('body_size_limit'), 'global.body_size_limit') ?? 0,
+    ...readLimits(r, f, 'global', () => 0),
+  };
+}
+
+type LimitKey = (typeof LIMITS)[number][1];
+
+/** A section's LIMITS; `inherited(key)` is the value of one left unset or 0. */
+function readLimits(
+  r: Reader,
+  f: Fields,
+  path: string,
+  inherited: (key: LimitKey) => number,
+): Record<LimitKey, number> {
+  const limits = LIMITS.map(([name, key]) => [key, r.uint(f.get(name), at(path, name)) || inherited(key)]);
+  return Object.fromEntries(limits) as Record<LimitKey, number>;
+}
+
+/** http or https: the only schemes miniprom's fetch speaks (upstream leaves it to the HTTP client). */
+function parseScheme(r: Reader, value: Value, path: string): 'http' | 'https' {
+  const scheme = r.string(value, path) ?? 'http';
+  if (scheme !== 'http' && scheme !== 'https')
+    r.fail(value, path, `invalid scheme ${JSON.stringify(scheme)}: want http or https`);
+  return scheme;
+}
+
+/**
+ * Go's os.Expand as upstream applies it to external label values: `$VAR`, `${VAR}`, `$$` for a
+ * literal `$`; an unset variable expands to "" (upstream logs a warning).
+ */
+function expandEnv(text: string): string {
+  // `${name}`, an unclosed `${`, a shell special character ($1, $$…) or a run of [A-Za-z0-9_];
+  // any other `$` is kept as it is.
+  return text.replace(
+    /\$(?:\{([^}]*)\}|(\{)|([*#$@!?\-0-9])|([A-Za-z0-9_]+))/g,
+    (_, braced?: string, unclosed?: string, special?: string, bare?: string) => {
+      if (special === '$') return '$';
+      // Go eats malformed "${}" and "${" without expanding anything.
+      if (unclosed !== undefined || braced === '') return '';
+      return process.env[braced ?? special ?? bare ?? ''] ?? '';
+    },
+  );
+}
+
+// ---- rule_files ----
+
+function parseRuleFiles(r: Reader, value: Value, dir: string): string[] {
+  return r.list(value, 'rule_files').map((node, i) => {
+    const path = `rule_files[${i}]`;
+    const pattern = r.string(node, path);
+    if (!pattern) return r.fail(node, path, 'empty or null rule file path');
+    if (!isValidRulePath(pattern)) r.fail(node, path, `invalid rule file path ${JSON.stringify(pattern)}`);
+    // Resolved, not expanded: the rule manager globs on every (re)load, as upstream.
+    return joinDir(dir, pattern);
+  });
+}
+
+// ---- scrape_configs ----
+
 const SCRAPE_FIELDS = [
   'job_name',
+  'honor_labels',
+  'honor_timestamps',
+  'params',
   'scrape_interval',
   'scrape_timeout',
   'metrics_path',
   'scheme',
-  'params',
-  'honor_labels',
-  'honor_timestamps',
-  'sample_limit',
-  'label_limit',
   'body_size_limit',
-  'basic_auth',
-  'authorization',
-  'bearer_token',
-  'bearer_token_file',
-  'tls_config',
-  'follow_redirects',
+  ...LIMITS.map(([name]) => name),
+  ...HTTP_CLIENT_FIELDS,
   'static_configs',
   'file_sd_configs',
   'relabel_configs',
   'metric_relabel_configs',
-] as const;
-const HTTP_FIELDS = [
-  'basic_auth',
-  'authorization',
-  'bearer_token',
-  'bearer_token_file',
-  'tls_config',
-  'follow_redirects',
 ];
 
-export function parseConfig(text: string, file: string, opts: { agentMode: boolean }): Config {
-  const sourceFile = resolve(file);
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
-  const r = new Reader(sourceFile, lines, doc);
-  const first = doc.errors[0];
-  if (first) {
-    const pos = first.linePos?.[0];
-    const message = (first.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-    throw new ConfigError(
-      `${pos ? `${sourceFile}:${pos.line}:${pos.col}` : sourceFile}: ${message}`,
-      pos?.line,
-      pos?.col,
-    );
-  }
-  const dir = dirname(sourceFile);
-  const top = r.fields(
-    doc.contents as Node | null,
-    '',
-    ['global', 'rule_files', 'scrape_configs', 'alerting', 'tracing'],
-    'config',
-  );
-
-  const global = parseGlobal(r, top.get('global'));
-
-  const ruleFiles = r.list(top.get('rule_files'), 'rule_files').map((node, i) => {
-    const pattern = r.string(node, `rule_files[${i}]`);
-    if (!pattern) return r.fail(node, `rule_files[${i}]`, 'empty or null rule file path');
-    if (/\[[^\]]*$/.test(pattern))
-      return r.fail(node, `rule_files[${i}]`, `invalid rule file path ${JSON.stringify(pattern)}`);
-    return isAbsolute(pattern) ? pattern : join(dir, pattern);
-  });
-
+function parseScrapeConfigs(r: Reader, value: Value, global: GlobalConfig, dir: string): ScrapeConfig[] {
   const jobs = new Set<string>();
-  const scrapeConfigs = r.list(top.get('scrape_configs'), 'scrape_configs').map((node, i) => {
+  return r.list(value, 'scrape_configs').map((item, i) => {
     const path = `scrape_configs[${i}]`;
-    if (node === null || (isScalar(node) && node.value === null))
-      return r.fail(node, path, 'empty or null scrape config section');
-    const sc = parseScrapeConfig(r, node, path, global, dir);
-    if (jobs.has(sc.jobName)) {
-      return r.fail(
-        node,
+    if (r.isNull(item)) r.fail(item, path, 'empty or null scrape config section');
+    const sc = parseScrapeConfig(r, item, path, global, dir);
+    // Job names identify scrape pools (and the job label): upstream refuses duplicates.
+    if (jobs.has(sc.config.jobName))
+      r.fail(
+        sc.jobNameNode,
         `${path}.job_name`,
-        `found multiple scrape configs with job name ${JSON.stringify(sc.jobName)}`,
+        `found multiple scrape configs with job name ${JSON.stringify(sc.config.jobName)}`,
       );
-    }
-    jobs.add(sc.jobName);
-    return sc;
+    jobs.add(sc.config.jobName);
+    return sc.config;
   });
-
-  const alertingFields = r.fields(
-    top.get('alerting'),
-    'alerting',
-    ['alertmanagers', 'alert_relabel_configs'],
-    'alerting',
-  );
-  const alertRelabelConfigs = parseRelabelConfigs(
-    r,
-    alertingFields.get('alert_relabel_configs'),
-    'alerting.alert_relabel_configs',
-  );
-  const alertmanagers = r
-    .list(alertingFields.get('alertmanagers'), 'alerting.alertmanagers')
-    .map((node, i) => parseAlertmanager(r, node, `alerting.alertmanagers[${i}]`, dir));
-
-  const tracing = parseTracing(r, top.get('tracing'));
-
-  if (opts.agentMode) {
-    if (alertmanagers.length > 0)
-      r.fail(top.get('alerting'), 'alerting', 'field alerting is not allowed in agent mode');
-    if (ruleFiles.length > 0)
-      r.fail(top.get('rule_files'), 'rule_files', 'field rule_files is not allowed in agent mode');
-  }
-  return { sourceFile, global, ruleFiles, scrapeConfigs, alerting: { alertRelabelConfigs, alertmanagers }, tracing };
 }
 
-export function loadConfigFile(file: string, opts: { agentMode: boolean }): Config {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(`open ${file}: ${code === 'ENOENT' ? 'no such file or directory' : (err as Error).message}`);
-  }
-  return parseConfig(text, file, opts);
-}
+function parseScrapeConfig(
+  r: Reader,
+  item: Value,
+  path: string,
+  global: GlobalConfig,
+  dir: string,
+): { config: ScrapeConfig; jobNameNode: Value } {
+  const f = r.fields(item, path, 'scrape_config', SCRAPE_FIELDS);
+  const get = (name: string) => f.get(name);
+  const jobName = r.string(get('job_name'), at(path, 'job_name'));
+  if (!jobName) r.fail(get('job_name') ?? item, at(path, 'job_name'), 'job_name is empty');
 
-function parseGlobal(r: Reader, node: Node | null | undefined): GlobalConfig {
-  const f = r.fields(node, 'global', GLOBAL_FIELDS, 'global');
-  const scrapeInterval = r.duration(f.get('scrape_interval'), 'global.scrape_interval') ?? 60_000;
-  const timeout = r.duration(f.get('scrape_timeout'), 'global.scrape_timeout');
+  // Zero is unset, as upstream; an unset timeout is global's, but never more than the interval.
+  const scrapeInterval = r.duration(get('scrape_interval'), at(path, 'scrape_interval')) || global.scrapeInterval;
+  const timeout = r.duration(get('scrape_timeout'), at(path, 'scrape_timeout')) || undefined;
   if (timeout !== undefined && timeout > scrapeInterval)
-    r.fail(f.get('scrape_timeout'), 'global.scrape_timeout', 'global scrape timeout greater than scrape interval');
-  const queryLogFile = r.string(f.get('query_log_file'), 'global.query_log_file');
-  return {
-    scrapeInterval,
-    // Unset, the timeout is 10s but never more than the interval, as upstream.
-    scrapeTimeout: timeout ?? Math.min(10_000, scrapeInterval),
-    evaluationInterval: r.duration(f.get('evaluation_interval'), 'global.evaluation_interval') ?? 60_000,
-    externalLabels: r.labels(f.get('external_labels'), 'global.external_labels', true),
-    ...(queryLogFile ? { queryLogFile } : {}),
-    sampleLimit: r.uint(f.get('sample_limit'), 'global.sample_limit') ?? 0,
-    labelLimit: r.uint(f.get('label_limit'), 'global.label_limit') ?? 0,
-    bodySizeLimit: r.size(f.get('body_size_limit'), 'global.body_size_limit') ?? 0,
-  };
-}
-
-function parseHTTPClient(r: Reader, f: Map<string, Node | null>, path: string, dir: string): HTTPClientConfig {
-  const at = (p: string | undefined) => (p === undefined || isAbsolute(p) ? p : join(dir, p));
-  const ba = f.has('basic_auth')
-    ? r.fields(f.get('basic_auth'), `${path}.basic_auth`, ['username', 'password', 'password_file'], 'basic_auth')
-    : undefined;
-  const au = f.has('authorization')
-    ? r.fields(
-        f.get('authorization'),
-        `${path}.authorization`,
-        ['type', 'credentials', 'credentials_file'],
-        'authorization',
-      )
-    : undefined;
-  const bearer = r.string(f.get('bearer_token'), `${path}.bearer_token`);
-  const bearerFile = r.string(f.get('bearer_token_file'), `${path}.bearer_token_file`);
-  const auths = [ba, au, bearer ?? bearerFile].filter((x) => x !== undefined).length;
-  if (auths > 1)
     r.fail(
-      f.get('basic_auth') ?? f.get('authorization'),
-      path,
-      'at most one of basic_auth, oauth2, bearer_token & bearer_token_file must be configured',
-    );
-  if (bearer !== undefined && bearerFile !== undefined)
-    r.fail(f.get('bearer_token'), path, 'at most one of bearer_token & bearer_token_file must be configured');
-  const tls = f.has('tls_config')
-    ? r.fields(
-        f.get('tls_config'),
-        `${path}.tls_config`,
-        ['ca_file', 'cert_file', 'key_file', 'server_name', 'insecure_skip_verify'],
-        'tls_config',
-      )
-    : undefined;
-  const out: HTTPClientConfig = {
-    followRedirects: r.bool(f.get('follow_redirects'), `${path}.follow_redirects`) ?? true,
-  };
-  if (ba) {
-    const username = r.string(ba.get('username'), `${path}.basic_auth.username`) ?? '';
-    const password = r.string(ba.get('password'), `${path}.basic_auth.password`);
-    const passwordFile = at(r.string(ba.get('password_file'), `${path}.basic_auth.password_file`));
-    if (password !== undefined && passwordFile !== undefined)
-      r.fail(
-        f.get('basic_auth'),
-        `${path}.basic_auth`,
-        'at most one of basic_auth password & password_file must be configured',
-      );
-    out.basicAuth = {
-      username,
-      ...(password !== undefined ? { password } : {}),
-      ...(passwordFile ? { passwordFile } : {}),
-    };
-  }
-  if (au || bearer !== undefined || bearerFile !== undefined) {
-    // Upstream turns bearer_token(_file) into an authorization of type Bearer.
-    const credentials = au ? r.string(au.get('credentials'), `${path}.authorization.credentials`) : bearer;
-    const credentialsFile = at(
-      au ? r.string(au.get('credentials_file'), `${path}.authorization.credentials_file`) : bearerFile,
-    );
-    const type = (au && r.string(au.get('type'), `${path}.authorization.type`)) || 'Bearer';
-    if (type.toLowerCase() === 'basic')
-      r.fail(
-        f.get('authorization'),
-        `${path}.authorization.type`,
-        `authorization type cannot be set to "basic", use "basic_auth" instead`,
-      );
-    out.authorization = {
-      type,
-      ...(credentials !== undefined ? { credentials } : {}),
-      ...(credentialsFile ? { credentialsFile } : {}),
-    };
-  }
-  if (tls) {
-    const s = (k: string) => r.string(tls.get(k), `${path}.tls_config.${k}`);
-    out.tlsConfig = {
-      ...(s('ca_file') ? { caFile: at(s('ca_file')) } : {}),
-      ...(s('cert_file') ? { certFile: at(s('cert_file')) } : {}),
-      ...(s('key_file') ? { keyFile: at(s('key_file')) } : {}),
-      ...(s('server_name') ? { serverName: s('server_name') } : {}),
-      insecureSkipVerify: r.bool(tls.get('insecure_skip_verify'), `${path}.tls_config.insecure_skip_verify`) ?? false,
-    };
-  }
-  return out;
-}
-
-function parseStaticConfigs(r: Reader, node: Node | null | undefined, path: string): TargetGroup[] {
-  return r.list(node, path).map((groupNode, i) => {
-    const at = `${path}[${i}]`;
-    if (groupNode === null || (isScalar(groupNode) && groupNode.value === null))
-      return r.fail(groupNode, at, 'empty or null static config');
-    const f = r.fields(groupNode, at, ['targets', 'labels'], 'static_config');
-    const targets = r.list(f.get('targets'), `${at}.targets`).map((t, j) => {
-      const address = r.string(t, `${at}.targets[${j}]`);
-      if (!address) return r.fail(t, `${at}.targets[${j}]`, 'empty or null target');
-      if (address.includes('/')) r.fail(t, `${at}.targets[${j}]`, `${JSON.stringify(address)} is not a valid hostname`);
-      return { __address__: address };
-    });
-    return { source: String(i), targets, labels: r.labels(f.get('labels'), `${at}.labels`) };
-  });
-}
-
-const RELABEL_FIELDS = ['source_labels', 'separator', 'regex', 'modulus', 'target_label', 'replacement', 'action'];
-
-function parseRelabelConfigs(r: Reader, node: Node | null | undefined, path: string): RelabelConfig[] {
-  return r.list(node, path).map((item, i) => {
-    const at = `${path}[${i}]`;
-    if (item === null || (isScalar(item) && item.value === null))
-      return r.fail(item, at, 'empty or null relabel config');
-    const f = r.fields(item, at, RELABEL_FIELDS, 'relabel_config');
-    const sourceNode = f.get('source_labels');
-    const sourceLabels = r.list(sourceNode, `${at}.source_labels`).map((n, j) => {
-      const name = r.string(n, `${at}.source_labels[${j}]`) ?? '';
-      if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(name))
-        r.fail(n, `${at}.source_labels[${j}]`, `${JSON.stringify(name)} is not a valid label name`);
-      return name;
-    });
-    const action = (r.string(f.get('action'), `${at}.action`) ?? 'replace').toLowerCase();
-    if (f.has('action') && action === '') r.fail(f.get('action'), `${at}.action`, 'relabel action cannot be empty');
-    if (!(ACTIONS as readonly string[]).includes(action))
-      r.fail(f.get('action'), `${at}.action`, `unknown relabel action ${JSON.stringify(action)}`);
-    const config: RelabelConfig = {
-      sourceLabels,
-      separator: r.string(f.get('separator'), `${at}.separator`) ?? DEFAULT_RELABEL.separator,
-      regex: r.string(f.get('regex'), `${at}.regex`) ?? DEFAULT_RELABEL.regex,
-      modulus: r.uint(f.get('modulus'), `${at}.modulus`) ?? 0,
-      targetLabel: r.string(f.get('target_label'), `${at}.target_label`) ?? '',
-      replacement: r.string(f.get('replacement'), `${at}.replacement`) ?? DEFAULT_RELABEL.replacement,
-      action: action as Action,
-    };
-    try {
-      validateRelabel({ ...config, sourceLabelsSet: sourceNode !== undefined && sourceNode !== null });
-    } catch (err) {
-      r.fail(item, at, (err as Error).message);
-    }
-    return config;
-  });
-}
-
-/** Upstream's rule for file_sd file names: a JSON or YAML extension, `*` only in the last element. */
-const FILE_SD_NAME = /^[^*]*(\*[^/]*)?\.(json|yml|yaml|JSON|YML|YAML)$/;
-
-function parseFileSDConfigs(r: Reader, node: Node | null | undefined, path: string, dir: string): FileSDConfig[] {
-  return r.list(node, path).map((item, i) => {
-    const at = `${path}[${i}]`;
-    if (item === null || (isScalar(item) && item.value === null))
-      return r.fail(item, at, 'empty or null file_sd config');
-    const f = r.fields(item, at, ['files', 'refresh_interval'], 'file_sd_config');
-    const filesNode = f.get('files');
-    const files = r.list(filesNode, `${at}.files`).map((n, j) => {
-      const name = r.string(n, `${at}.files[${j}]`) ?? '';
-      if (!FILE_SD_NAME.test(name))
-        r.fail(n, `${at}.files[${j}]`, `path name ${JSON.stringify(name)} is not valid for file discovery`);
-      return isAbsolute(name) ? name : join(dir, name);
-    });
-    if (files.length === 0)
-      r.fail(item, `${at}.files`, 'file service discovery config must contain at least one path name');
-    return { files, refreshInterval: r.duration(f.get('refresh_interval'), `${at}.refresh_interval`) ?? 5 * 60_000 };
-  });
-}
-
-function parseScheme(r: Reader, node: Node | null | undefined, path: string): 'http' | 'https' {
-  const scheme = r.string(node, path) ?? 'http';
-  if (scheme !== 'http' && scheme !== 'https')
-    r.fail(node, path, `invalid scheme ${JSON.stringify(scheme)}: want http or https`);
-  return scheme as 'http' | 'https';
-}
-
-function parseScrapeConfig(r: Reader, node: Node, path: string, global: GlobalConfig, dir: string): ScrapeConfig {
-  const f = r.fields(node, path, SCRAPE_FIELDS, 'scrape_config');
-  const jobName = r.string(f.get('job_name'), `${path}.job_name`);
-  if (!jobName) return r.fail(node, `${path}.job_name`, 'job_name is empty');
-  const interval = r.duration(f.get('scrape_interval'), `${path}.scrape_interval`);
-  const timeout = r.duration(f.get('scrape_timeout'), `${path}.scrape_timeout`);
-  const scrapeInterval = interval ?? global.scrapeInterval;
-  let scrapeTimeout = timeout ?? global.scrapeTimeout;
-  if (timeout === undefined && scrapeTimeout > scrapeInterval) scrapeTimeout = scrapeInterval; // as upstream
-  if (scrapeTimeout > scrapeInterval) {
-    r.fail(
-      f.get('scrape_timeout'),
-      `${path}.scrape_timeout`,
+      get('scrape_timeout'),
+      at(path, 'scrape_timeout'),
       `scrape timeout greater than scrape interval for scrape config with job name ${JSON.stringify(jobName)}`,
     );
-  }
-  const params: Record<string, string[]> = {};
-  const paramsNode = f.get('params');
-  if (paramsNode && isMap(paramsNode)) {
-    for (const pair of paramsNode.items) {
-      const name = isScalar(pair.key) ? String(pair.key.value) : '';
-      params[name] = r
-        .list(pair.value as Node, `${path}.params.${name}`)
-        .map((v, i) => r.string(v, `${path}.params.${name}[${i}]`) ?? '');
-    }
-  } else if (paramsNode && !(isScalar(paramsNode) && paramsNode.value === null))
-    r.fail(paramsNode, `${path}.params`, 'expected a map of string lists');
-  const metricsPath = r.string(f.get('metrics_path'), `${path}.metrics_path`) ?? '/metrics';
-  const int = (k: string) => r.uint(f.get(k), `${path}.${k}`) ?? 0;
-  return {
+
+  const relabelConfigs = parseRelabelConfigs(
+    r,
+    get('relabel_configs'),
+    at(path, 'relabel_configs'),
+    'empty or null target relabeling rule in scrape config',
+  );
+  const config: ScrapeConfig = {
     jobName,
     scrapeInterval,
-    scrapeTimeout,
-    metricsPath,
-    scheme: parseScheme(r, f.get('scheme'), `${path}.scheme`),
-    params,
-    honorLabels: r.bool(f.get('honor_labels'), `${path}.honor_labels`) ?? false,
-    honorTimestamps: r.bool(f.get('honor_timestamps'), `${path}.honor_timestamps`) ?? true,
-    // Unset (or 0), a limit is inherited from global, as upstream.
-    sampleLimit: int('sample_limit') || global.sampleLimit,
-    labelLimit: int('label_limit') || global.labelLimit,
-    bodySizeLimit: r.size(f.get('body_size_limit'), `${path}.body_size_limit`) || global.bodySizeLimit,
+    scrapeTimeout: timeout ?? Math.min(global.scrapeTimeout, scrapeInterval),
+    metricsPath: r.string(get('metrics_path'), at(path, 'metrics_path')) ?? '/metrics',
+    scheme: parseScheme(r, get('scheme'), at(path, 'scheme')),
+    params: parseParams(r, get('params'), at(path, 'params')),
+    honorLabels: r.bool(get('honor_labels'), at(path, 'honor_labels')) ?? false,
+    honorTimestamps: r.bool(get('honor_timestamps'), at(path, 'honor_timestamps')) ?? true,
+    // A limit left unset (or 0) is global's, as upstream.
+    bodySizeLimit: r.size(get('body_size_limit'), at(path, 'body_size_limit')) || global.bodySizeLimit,
+    ...readLimits(r, f, path, (key) => global[key] ?? 0),
     httpClient: parseHTTPClient(r, f, path, dir),
-    staticConfigs: parseStaticConfigs(r, f.get('static_configs'), `${path}.static_configs`),
-    fileSDConfigs: parseFileSDConfigs(r, f.get('file_sd_configs'), `${path}.file_sd_configs`, dir),
-    relabelConfigs: parseRelabelConfigs(r, f.get('relabel_configs'), `${path}.relabel_configs`),
-    metricRelabelConfigs: parseRelabelConfigs(r, f.get('metric_relabel_configs'), `${path}.metric_relabel_configs`),
+    // Upstream checks static targets for URLs only when no relabeling could fix `__address__`.
+    staticConfigs: parseStaticConfigs(
+      r,
+      get('static_configs'),
+      at(path, 'static_configs'),
+      relabelConfigs.length === 0,
+    ),
+    fileSDConfigs: parseFileSDConfigs(r, get('file_sd_configs'), at(path, 'file_sd_configs'), dir),
+    relabelConfigs,
+    metricRelabelConfigs: parseRelabelConfigs(
+      r,
+      get('metric_relabel_configs'),
+      at(path, 'metric_relabel_configs'),
+      'empty or null metric relabeling rule in scrape config',
+    ),
   };
+  return { config, jobNameNode: get('job_name') };
 }
 
-function parseAlertmanager(r: Reader, node: Node, path: string, dir: string): AlertmanagerConfig {
-  const f = r.fields(
-    node,
-    path,
-    [
-      'scheme',
-      'path_prefix',
-      'timeout',
-      'api_version',
-      'static_configs',
-      'file_sd_configs',
-      'relabel_configs',
-      ...HTTP_FIELDS,
-    ],
-    'alertmanager_config',
-  );
-  const apiVersion = r.string(f.get('api_version'), `${path}.api_version`) ?? 'v2';
-  if (apiVersion !== 'v2')
-    r.fail(f.get('api_version'), `${path}.api_version`, 'expected Alertmanager api version to be one of [v2]');
+/** params: URL query parameters, each name with a list of values (Go's url.Values). */
+function parseParams(r: Reader, value: Value, path: string): Record<string, string[]> {
+  const entries = r.map(value, path, 'a map of string lists').map((e) => {
+    const values = r.list(e.value, at(path, e.name)).map((node, i) => {
+      const text = r.string(node, `${at(path, e.name)}[${i}]`);
+      if (text === undefined) return r.fail(node, `${at(path, e.name)}[${i}]`, 'empty or null parameter value');
+      return text;
+    });
+    return [e.name, values] as const;
+  });
+  return Object.fromEntries(entries);
+}
+
+// ---- alerting ----
+
+const ALERTMANAGER_FIELDS = [
+  'scheme',
+  'path_prefix',
+  'timeout',
+  'api_version',
+  ...HTTP_CLIENT_FIELDS,
+  'static_configs',
+  'file_sd_configs',
+  'relabel_configs',
+];
+
+function parseAlerting(r: Reader, value: Value, dir: string): AlertingConfig {
+  const f = r.fields(value, 'alerting', 'alerting', ['alert_relabel_configs', 'alertmanagers']);
   return {
-    scheme: parseScheme(r, f.get('scheme'), `${path}.scheme`),
-    pathPrefix: r.string(f.get('path_prefix'), `${path}.path_prefix`) ?? '/',
-    timeout: r.duration(f.get('timeout'), `${path}.timeout`) ?? 10_000,
-    apiVersion: 'v2',
-    httpClient: parseHTTPClient(r, f, path, dir),
-    staticConfigs: parseStaticConfigs(r, f.get('static_configs'), `${path}.static_configs`),
-    fileSDConfigs: parseFileSDConfigs(r, f.get('file_sd_configs'), `${path}.file_sd_configs`, dir),
-    relabelConfigs: parseRelabelConfigs(r, f.get('relabel_configs'), `${path}.relabel_configs`),
+    alertRelabelConfigs: parseRelabelConfigs(
+      r,
+      f.get('alert_relabel_configs'),
+      'alerting.alert_relabel_configs',
+      'empty or null alert relabeling rule',
+    ),
+    alertmanagers: r.list(f.get('alertmanagers'), 'alerting.alertmanagers').map((item, i) => {
+      const path = `alerting.alertmanagers[${i}]`;
+      if (r.isNull(item)) r.fail(item, path, 'empty or null alertmanager config section');
+      return parseAlertmanager(r, item, path, dir);
+    }),
   };
 }
 
-function parseTracing(r: Reader, node: Node | null | undefined): TracingConfig {
-  const f = r.fields(
-    node,
-    'tracing',
-    ['endpoint', 'client_type', 'sampling_fraction', 'insecure', 'timeout', 'headers', 'compression'],
-    'tracing',
+function parseAlertmanager(r: Reader, item: Value, path: string, dir: string): AlertmanagerConfig {
+  const f = r.fields(item, path, 'alertmanager_config', ALERTMANAGER_FIELDS);
+  const apiVersion = r.string(f.get('api_version'), at(path, 'api_version')) ?? 'v2';
+  if (apiVersion !== 'v2')
+    r.fail(
+      f.get('api_version'),
+      at(path, 'api_version'),
+      `expected Alertmanager api version to be one of [v2] but got ${apiVersion}`,
+    );
+  const relabelConfigs = parseRelabelConfigs(
+    r,
+    f.get('relabel_configs'),
+    at(path, 'relabel_configs'),
+    'empty or null Alertmanager target relabeling rule',
   );
+  return {
+    scheme: parseScheme(r, f.get('scheme'), at(path, 'scheme')),
+    // `/` by default, as upstream's docs state (its struct default is empty; both mean the root).
+    pathPrefix: r.string(f.get('path_prefix'), at(path, 'path_prefix')) ?? '/',
+    timeout: r.duration(f.get('timeout'), at(path, 'timeout')) || 10_000,
+    apiVersion,
+    httpClient: parseHTTPClient(r, f, path, dir),
+    staticConfigs: parseStaticConfigs(
+      r,
+      f.get('static_configs'),
+      at(path, 'static_configs'),
+      relabelConfigs.length === 0,
+    ),
+    fileSDConfigs: parseFileSDConfigs(r, f.get('file_sd_configs'), at(path, 'file_sd_configs'), dir),
+    relabelConfigs,
+  };
+}
+
+// ---- tracing ----
+
+/** Headers the OTLP exporter sets itself (upstream's reservedHeaders). */
+const RESERVED_HEADERS = new Set([
+  'host',
+  'content-encoding',
+  'content-length',
+  'content-type',
+  'user-agent',
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'www-authenticate',
+  'accept-encoding',
+  'x-prometheus-remote-write-version',
+  'x-prometheus-remote-read-version',
+  'x-amz-date',
+  'x-amz-security-token',
+  'x-amz-content-sha256',
+]);
+
+function parseTracing(r: Reader, value: Value): TracingConfig {
+  const defaults: TracingConfig = {
+    endpoint: '',
+    clientType: 'grpc',
+    samplingFraction: 0,
+    insecure: false,
+    timeout: 10_000,
+    headers: {},
+    compression: '',
+  };
+  // No section, no tracing; a section, though, must name an endpoint (as upstream).
+  if (r.isNull(value)) return defaults;
+  const f = r.fields(value, 'tracing', 'tracing', [
+    'client_type',
+    'endpoint',
+    'sampling_fraction',
+    'insecure',
+    'headers',
+    'compression',
+    'timeout',
+  ]);
+  // Every value is read (and type-checked) first, then the section is validated: upstream's
+  // unmarshal-then-check order, so a bad duration is reported before a missing endpoint.
   const clientType = r.string(f.get('client_type'), 'tracing.client_type') ?? 'grpc';
   if (clientType !== 'grpc' && clientType !== 'http')
     r.fail(
       f.get('client_type'),
       'tracing.client_type',
-      `expected tracing client type to be to be one of [grpc http], but got "${clientType}"`,
+      // Upstream's wording, its doubled "to be" included, so that searches for it find both.
+      `expected tracing client type to be to be http or grpc, but got ${clientType}`,
     );
-  const compression = r.string(f.get('compression'), 'tracing.compression') ?? '';
-  if (compression !== '' && compression !== 'gzip')
+  const headerEntries: Entry[] = [];
+  const tracing: TracingConfig = {
+    endpoint: r.string(f.get('endpoint'), 'tracing.endpoint') ?? '',
+    clientType,
+    samplingFraction: r.float(f.get('sampling_fraction'), 'tracing.sampling_fraction') ?? 0,
+    insecure: r.bool(f.get('insecure'), 'tracing.insecure') ?? false,
+    timeout: r.duration(f.get('timeout'), 'tracing.timeout') || defaults.timeout,
+    headers: r.stringMap(f.get('headers'), 'tracing.headers', 'map[string]string', (e) => headerEntries.push(e)),
+    compression: (r.string(f.get('compression'), 'tracing.compression') ?? '') as TracingConfig['compression'],
+  };
+  for (const e of headerEntries) {
+    // The exporter sets these itself; authorization would need the secret handling it lacks.
+    const name = e.name.toLowerCase();
+    if (name === 'authorization')
+      r.fail(e.key, at('tracing.headers', e.name), 'custom authorization header configuration is not yet supported');
+    if (RESERVED_HEADERS.has(name))
+      r.fail(e.key, at('tracing.headers', e.name), `${e.name} is a reserved header. It must not be changed`);
+  }
+  if (tracing.endpoint === '') r.fail(f.get('endpoint') ?? f.node, 'tracing.endpoint', 'tracing endpoint must be set');
+  if (tracing.compression !== '' && tracing.compression !== 'gzip')
     r.fail(
       f.get('compression'),
       'tracing.compression',
-      `invalid compression type ${compression} provided, valid options: gzip`,
+      `invalid compression type ${tracing.compression} provided, valid options: gzip`,
     );
-  const fraction = r.string(f.get('sampling_fraction'), 'tracing.sampling_fraction');
-  const samplingFraction = fraction === undefined ? 0 : Number(fraction);
-  if (!Number.isFinite(samplingFraction))
-    r.fail(f.get('sampling_fraction'), 'tracing.sampling_fraction', 'expected a number');
-  return {
-    endpoint: r.string(f.get('endpoint'), 'tracing.endpoint') ?? '',
-    clientType,
-    samplingFraction,
-    insecure: r.bool(f.get('insecure'), 'tracing.insecure') ?? false,
-    timeout: r.duration(f.get('timeout'), 'tracing.timeout') ?? 10_000,
-    headers: r.stringMap(f.get('headers'), 'tracing.headers'),
-    compression: compression as '' | 'gzip',
-  };
-}
-
-/** Prints a config back as Prometheus YAML, every default explicit and secrets as `<secret>`. */
-export function configToYAML(cfg: Config): string {
-  const d = formatDuration;
-  const q = (s: string) => JSON.stringify(s);
-  const labels = (indent: string, l: Record<string, string>) =>
-    Object.entries(l)
-      .map(([k, v]) => `${indent}${k}: ${q(v)}\n`)
-      .join('');
-  const http = (indent: string, h: HTTPClientConfig) => {
-    let out = '';
-    if (h.basicAuth) {
-      out += `${indent}basic_auth:\n${indent}  username: ${q(h.basicAuth.username)}\n`;
-      if (h.basicAuth.password !== undefined) out += `${indent}  password: <secret>\n`;
-      if (h.basicAuth.passwordFile) out += `${indent}  password_file: ${q(h.basicAuth.passwordFile)}\n`;
-    }
-    if (h.authorization) {
-      out += `${indent}authorization:\n${indent}  type: ${q(h.authorization.type)}\n`;
-      if (h.authorization.credentials !== undefined) out += `${indent}  credentials: <secret>\n`;
-      if (h.authorization.credentialsFile)
-        out += `${indent}  credentials_file: ${q(h.authorization.credentialsFile)}\n`;
-    }
-    if (h.tlsConfig) {
-      out += `${indent}tls_config:\n`;
-      for (const [k, v] of [
-        ['ca_file', h.tlsConfig.caFile],
-        ['cert_file', h.tlsConfig.certFile],
-        ['key_file', h.tlsConfig.keyFile],
-        ['server_name', h.tlsConfig.serverName],
-      ] as const) {
-        if (v) out += `${indent}  ${k}: ${q(v)}\n`;
-      }
-      out += `${indent}  insecure_skip_verify: ${h.tlsConfig.insecureSkipVerify}\n`;
-    }
-    return `${out}${indent}follow_redirects: ${h.followRedirects}\n`;
-  };
-  const groups = (indent: string, gs: TargetGroup[]) =>
-    gs.length === 0
-      ? ''
-      : `${indent}static_configs:\n${gs
-          .map((g) => {
-            let out = `${indent}- targets:\n${g.targets.map((t) => `${indent}  - ${q(t.__address__ ?? '')}\n`).join('')}`;
-            if (Object.keys(g.labels).length > 0) out += `${indent}  labels:\n${labels(`${indent}    `, g.labels)}`;
-            return out;
-          })
-          .join('')}`;
-  const relabels = (indent: string, key: string, steps: RelabelConfig[]) =>
-    steps.length === 0
-      ? ''
-      : `${indent}${key}:\n${steps
-          .map((c) => {
-            let out = `${indent}- `;
-            const lines: string[] = [];
-            if (c.sourceLabels.length > 0) lines.push(`source_labels: [${c.sourceLabels.map(q).join(', ')}]`);
-            lines.push(`separator: ${q(c.separator)}`, `regex: ${q(c.regex)}`);
-            if (c.modulus) lines.push(`modulus: ${c.modulus}`);
-            if (c.targetLabel) lines.push(`target_label: ${q(c.targetLabel)}`);
-            lines.push(`replacement: ${q(c.replacement)}`, `action: ${c.action}`);
-            out += lines.join(`\n${indent}  `);
-            return `${out}\n`;
-          })
-          .join('')}`;
-  const fileSD = (indent: string, configs: FileSDConfig[]) =>
-    configs.length === 0
-      ? ''
-      : `${indent}file_sd_configs:\n${configs
-          .map(
-            (c) =>
-              `${indent}- files: [${c.files.map(q).join(', ')}]\n${indent}  refresh_interval: ${d(c.refreshInterval)}\n`,
-          )
-          .join('')}`;
-  let y = `global:\n  scrape_interval: ${d(cfg.global.scrapeInterval)}\n  scrape_timeout: ${d(cfg.global.scrapeTimeout)}\n  evaluation_interval: ${d(cfg.global.evaluationInterval)}\n`;
-  if (Object.keys(cfg.global.externalLabels).length > 0)
-    y += `  external_labels:\n${labels('    ', cfg.global.externalLabels)}`;
-  if (cfg.global.queryLogFile) y += `  query_log_file: ${q(cfg.global.queryLogFile)}\n`;
-  if (cfg.global.sampleLimit) y += `  sample_limit: ${cfg.global.sampleLimit}\n`;
-  if (cfg.global.labelLimit) y += `  label_limit: ${cfg.global.labelLimit}\n`;
-  if (cfg.global.bodySizeLimit) y += `  body_size_limit: ${cfg.global.bodySizeLimit}B\n`;
-  if (cfg.ruleFiles.length > 0) y += `rule_files:\n${cfg.ruleFiles.map((f) => `- ${q(f)}\n`).join('')}`;
-  if (cfg.alerting.alertmanagers.length > 0 || cfg.alerting.alertRelabelConfigs.length > 0) {
-    y += `alerting:\n${relabels('  ', 'alert_relabel_configs', cfg.alerting.alertRelabelConfigs)}  alertmanagers:\n`;
-    for (const am of cfg.alerting.alertmanagers) {
-      y += `  - scheme: ${am.scheme}\n    path_prefix: ${q(am.pathPrefix)}\n    timeout: ${d(am.timeout)}\n    api_version: ${am.apiVersion}\n${http('    ', am.httpClient)}${groups('    ', am.staticConfigs)}${fileSD('    ', am.fileSDConfigs)}${relabels('    ', 'relabel_configs', am.relabelConfigs)}`;
-    }
-  }
-  if (cfg.scrapeConfigs.length > 0) {
-    y += 'scrape_configs:\n';
-    for (const sc of cfg.scrapeConfigs) {
-      y += `- job_name: ${q(sc.jobName)}\n  honor_labels: ${sc.honorLabels}\n  honor_timestamps: ${sc.honorTimestamps}\n  scrape_interval: ${d(sc.scrapeInterval)}\n  scrape_timeout: ${d(sc.scrapeTimeout)}\n  metrics_path: ${q(sc.metricsPath)}\n  scheme: ${sc.scheme}\n`;
-      if (Object.keys(sc.params).length > 0)
-        y += `  params:\n${Object.entries(sc.params)
-          .map(([k, vs]) => `    ${k}: [${vs.map(q).join(', ')}]\n`)
-          .join('')}`;
-      if (sc.sampleLimit) y += `  sample_limit: ${sc.sampleLimit}\n`;
-      if (sc.labelLimit) y += `  label_limit: ${sc.labelLimit}\n`;
-      if (sc.bodySizeLimit) y += `  body_size_limit: ${sc.bodySizeLimit}B\n`;
-      y += http('  ', sc.httpClient) + groups('  ', sc.staticConfigs) + fileSD('  ', sc.fileSDConfigs);
-      y +=
-        relabels('  ', 'relabel_configs', sc.relabelConfigs) +
-        relabels('  ', 'metric_relabel_configs', sc.metricRelabelConfigs);
-    }
-  }
-  if (cfg.tracing.endpoint) {
-    y += `tracing:\n  endpoint: ${q(cfg.tracing.endpoint)}\n  client_type: ${cfg.tracing.clientType}\n  sampling_fraction: ${cfg.tracing.samplingFraction}\n  insecure: ${cfg.tracing.insecure}\n  timeout: ${d(cfg.tracing.timeout)}\n`;
-    if (Object.keys(cfg.tracing.headers).length > 0) y += `  headers:\n${labels('    ', cfg.tracing.headers)}`;
-    if (cfg.tracing.compression) y += `  compression: ${cfg.tracing.compression}\n`;
-  }
-  return y;
+  return tracing;
 }

@@ -31,6 +31,10 @@ export interface GlobalConfig {
   sampleLimit: number;
   labelLimit: number;
   bodySizeLimit: number;
+  /**
+   * Always set by the loader (0 = no limit); optional only so that configs built by hand (tests of
+   * other modules) need not spell them out.
+   */
 }
 
 export interface BasicAuth {
@@ -69,6 +73,7 @@ export interface ScrapeConfig {
   sampleLimit: number;
   labelLimit: number;
   bodySizeLimit: number;
+  /** Always set by the loader (0 = no limit, or the global value); optional for hand-built configs. */
   httpClient: HTTPClientConfig;
   staticConfigs: TargetGroup[];
   fileSDConfigs: FileSDConfig[];

@@ -1,9 +1,10 @@
-/** src/scrape: the scrape manager, its loops, and the text exposition parser. */
-export {
-  createScrapeManager,
-  type ScrapeManager,
-  type ScrapeManagerOptions,
-  type ActiveTarget,
-  type DroppedTarget,
-} from './manager.js';
-export { parseTextFormat, type ParsedSample } from './parser.js';
+/** src/scrape: the scrape manager, its pools and loops, and the text exposition parser. */
+export { createScrapeManager } from './manager.js';
+export { type ParsedSample, parseTextFormat } from './parser.js';
+export type {
+  ActiveTarget,
+  DroppedTarget,
+  Relabeler,
+  ScrapeManager,
+  ScrapeManagerOptions,
+} from './types.js';

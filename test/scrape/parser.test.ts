@@ -46,17 +46,70 @@ describe('parseTextFormat', () => {
     ]);
   });
 
+  it.each<[string, string, { labels: Record<string, string>; value: number; timestamp?: number }]>([
+    ['a plain integer', 'a 42', { labels: { __name__: 'a' }, value: 42 }],
+    ['a negative integer', 'a -7', { labels: { __name__: 'a' }, value: -7 }],
+    ['a decimal', 'a 0.25', { labels: { __name__: 'a' }, value: 0.25 }],
+    ['a leading dot', 'a .5', { labels: { __name__: 'a' }, value: 0.5 }],
+    ['scientific notation', 'a 1.5e-3', { labels: { __name__: 'a' }, value: 0.0015 }],
+    ['an upper-case exponent with sign', 'a -2E+2', { labels: { __name__: 'a' }, value: -200 }],
+    ['a huge integer', 'a 12345678901234567890', { labels: { __name__: 'a' }, value: 1.2345678901234567e19 }],
+    ['Inf without sign', 'a Inf', { labels: { __name__: 'a' }, value: Number.POSITIVE_INFINITY }],
+    ['NaN in lower case', 'a nan', { labels: { __name__: 'a' }, value: Number.NaN }],
+    ['a negative timestamp', 'a 1 -5', { labels: { __name__: 'a' }, value: 1, timestamp: -5 }],
+    ['tabs between tokens', 'a\t1\t2', { labels: { __name__: 'a' }, value: 1, timestamp: 2 }],
+    ['trailing blanks', 'a 1 2  \t', { labels: { __name__: 'a' }, value: 1, timestamp: 2 }],
+    ['a colon in the metric name', 'job:rate:5m 3', { labels: { __name__: 'job:rate:5m' }, value: 3 }],
+    ['blanks around label tokens', 'a{ b = "c" , } 1', { labels: { __name__: 'a', b: 'c' }, value: 1 }],
+    ['an empty label set', 'a{} 1', { labels: { __name__: 'a' }, value: 1 }],
+    ['no blank after the label set', 'a{b="c"}1', { labels: { __name__: 'a', b: 'c' }, value: 1 }],
+    ['an empty label value (same as absent)', 'a{b=""} 1', { labels: { __name__: 'a' }, value: 1 }],
+    ['an unknown escape kept as written', 'a{b="x\\ty"} 1', { labels: { __name__: 'a', b: 'x\\ty' }, value: 1 }],
+    ['an escaped backslash before a quote', 'a{b="\\\\"} 1', { labels: { __name__: 'a', b: '\\' }, value: 1 }],
+    ['a brace and comma inside a value', 'a{b="{x,y}"} 1', { labels: { __name__: 'a', b: '{x,y}' }, value: 1 }],
+    ['UTF-8 in a value', 'a{b="grüße ✓"} 1', { labels: { __name__: 'a', b: 'grüße ✓' }, value: 1 }],
+    [
+      'a label named like a prototype member',
+      'a{constructor="c"} 1',
+      { labels: { __name__: 'a', constructor: 'c' }, value: 1 },
+    ],
+  ])('parses %s', (_, line, sample) => {
+    expect(parseTextFormat(line)).toEqual([sample]);
+  });
+
+  it('keeps a label named __proto__ as an ordinary label', () => {
+    const [sample] = parseTextFormat('a{__proto__="x"} 1');
+    expect(Object.keys(sample?.labels ?? {})).toEqual(['__name__', '__proto__']);
+    expect(Object.getPrototypeOf(sample?.labels)).toBe(Object.prototype);
+  });
+
+  it('treats comments, blank and whitespace-only lines as nothing', () => {
+    expect(parseTextFormat('')).toEqual([]);
+    expect(parseTextFormat('\n\n  \n# only a comment\n\t# indented comment\n')).toEqual([]);
+  });
+
   it.each([
-    ['1abc 1', 'line 1: expected metric name'],
-    ['a{1b="x"} 1', 'line 1: expected label name'],
+    ['1abc 1', 'line 1: expected metric name, got "1abc"'],
+    ['a{1b="x"} 1', 'line 1: expected label name, got "1b"'],
+    ['a{:b="x"} 1', 'line 1: expected label name, got ":b"'],
     ['a{b"x"} 1', 'expected equal sign after label name "b"'],
     ['a{b=x} 1', 'expected quoted label value for "b"'],
     ['a{b="x} 1', 'unterminated label value for "b"'],
+    ['a{b="x\ny"} 1', 'line 1: unterminated label value for "b"'],
+    ['a{b="x\\', 'unterminated label value for "b"'],
     ['a{b="x" c="y"} 1', 'expected comma or closing brace'],
     ['a{b="x",b="y"} 1', 'duplicate label name "b"'],
+    ['a-b 1', 'line 1: expected label set or value after metric name, got "-b"'],
     ['ok 1\na', 'line 2: expected value after metric, got ""'],
     ['a one', 'expected value after metric, got "one"'],
+    ['a 0x10', 'expected value after metric, got "0x10"'],
+    ['a 1_000', 'expected value after metric, got "1_000"'],
+    ['a Infinite', 'expected value after metric, got "Infinite"'],
+    ['a 1e', 'expected value after metric, got "1e"'],
     ['a 1 soon', 'invalid timestamp "soon"'],
+    ['a 1 1.5', 'invalid timestamp "1.5"'],
+    ['a 1 2 3', 'expected end of line after timestamp, got "3"'],
+    ['# c\n\nok 1\nbad{', 'line 4: expected label name, got ""'],
   ])('rejects %j with %j', (body, message) => {
     expect(() => parseTextFormat(body)).toThrow(message);
   });

@@ -1,0 +1,172 @@
+/**
+ * configToYAML: a loaded config printed back in Prometheus's YAML, as upstream's
+ * /api/v1/status/config shows it: snake_case names, durations and sizes in Prometheus units, every
+ * default written out, and secrets as `<secret>`. Loading the output gives the same model back
+ * (secrets apart: they load as the text `<secret>`).
+ */
+import { stringify } from 'yaml';
+import type { RelabelConfig } from '../relabel/index.js';
+import type {
+  AlertmanagerConfig,
+  Config,
+  FileSDConfig,
+  GlobalConfig,
+  HTTPClientConfig,
+  ScrapeConfig,
+  TargetGroup,
+  TracingConfig,
+} from './types.js';
+import { formatDuration, formatSize } from './units.js';
+
+/** What upstream's config.Secret marshals to. */
+const SECRET = '<secret>';
+
+type YAMLMap = Record<string, unknown>;
+
+export function configToYAML(cfg: Config): string {
+  // Top-level order as upstream's Config struct; empty sections are left out, as its omitempty does.
+  const out: YAMLMap = { global: printGlobal(cfg.global) };
+  const { alertRelabelConfigs, alertmanagers } = cfg.alerting;
+  if (alertRelabelConfigs.length > 0 || alertmanagers.length > 0) {
+    out.alerting = {
+      ...(alertRelabelConfigs.length > 0 && { alert_relabel_configs: alertRelabelConfigs.map(printRelabel) }),
+      ...(alertmanagers.length > 0 && { alertmanagers: alertmanagers.map(printAlertmanager) }),
+    };
+  }
+  if (cfg.ruleFiles.length > 0) out.rule_files = [...cfg.ruleFiles];
+  if (cfg.scrapeConfigs.length > 0) out.scrape_configs = cfg.scrapeConfigs.map(printScrapeConfig);
+  if (cfg.tracing.endpoint !== '') out.tracing = printTracing(cfg.tracing);
+  return stringify(out, {
+    // YAML 1.1 quoting (as Go's yaml.v2 reads it): a string such as `yes` or `0123` gets quotes.
+    version: '1.1',
+    // Go's yaml.v2 style: list items flush with their key, no line folding, no anchors.
+    indentSeq: false,
+    lineWidth: 0,
+    aliasDuplicateObjects: false,
+  });
+}
+
+function printGlobal(g: GlobalConfig): YAMLMap {
+  return {
+    scrape_interval: formatDuration(g.scrapeInterval),
+    scrape_timeout: formatDuration(g.scrapeTimeout),
+    evaluation_interval: formatDuration(g.evaluationInterval),
+    ...(g.queryLogFile !== undefined && { query_log_file: g.queryLogFile }),
+    ...(Object.keys(g.externalLabels).length > 0 && {
+      // Values were expanded from the environment when loaded; `$$` keeps a `$` from expanding again.
+      // (A replacer function, because in a replacement string `$$` itself means `$`.)
+      external_labels: Object.fromEntries(
+        Object.entries(g.externalLabels).map(([name, value]) => [name, value.replaceAll('$', () => '$$')]),
+      ),
+    }),
+    ...printLimits(g),
+  };
+}
+
+/** The limits, shared by global and scrape configs (0 is "no limit", written out all the same). */
+function printLimits(l: GlobalConfig | ScrapeConfig): YAMLMap {
+  return {
+    body_size_limit: formatSize(l.bodySizeLimit),
+    sample_limit: l.sampleLimit,
+    label_limit: l.labelLimit,
+  };
+}
+
+function printScrapeConfig(sc: ScrapeConfig): YAMLMap {
+  return {
+    job_name: sc.jobName,
+    honor_labels: sc.honorLabels,
+    honor_timestamps: sc.honorTimestamps,
+    ...(Object.keys(sc.params).length > 0 && { params: sc.params }),
+    scrape_interval: formatDuration(sc.scrapeInterval),
+    scrape_timeout: formatDuration(sc.scrapeTimeout),
+    metrics_path: sc.metricsPath,
+    scheme: sc.scheme,
+    ...printLimits(sc),
+    ...printHTTPClient(sc.httpClient),
+    ...printTargets(sc.staticConfigs, sc.fileSDConfigs),
+    ...(sc.relabelConfigs.length > 0 && { relabel_configs: sc.relabelConfigs.map(printRelabel) }),
+    ...(sc.metricRelabelConfigs.length > 0 && { metric_relabel_configs: sc.metricRelabelConfigs.map(printRelabel) }),
+  };
+}
+
+function printAlertmanager(am: AlertmanagerConfig): YAMLMap {
+  return {
+    scheme: am.scheme,
+    path_prefix: am.pathPrefix,
+    timeout: formatDuration(am.timeout),
+    api_version: am.apiVersion,
+    ...printHTTPClient(am.httpClient),
+    ...printTargets(am.staticConfigs, am.fileSDConfigs),
+    ...(am.relabelConfigs.length > 0 && { relabel_configs: am.relabelConfigs.map(printRelabel) }),
+  };
+}
+
+function printHTTPClient(h: HTTPClientConfig): YAMLMap {
+  const { basicAuth: basic, authorization: auth, tlsConfig: tls } = h;
+  return {
+    ...(basic && {
+      basic_auth: {
+        username: basic.username,
+        ...(basic.password !== undefined && { password: SECRET }),
+        ...(basic.passwordFile !== undefined && { password_file: basic.passwordFile }),
+      },
+    }),
+    ...(auth && {
+      authorization: {
+        type: auth.type,
+        ...(auth.credentials !== undefined && { credentials: SECRET }),
+        ...(auth.credentialsFile !== undefined && { credentials_file: auth.credentialsFile }),
+      },
+    }),
+    ...(tls && {
+      tls_config: {
+        ...(tls.caFile !== undefined && { ca_file: tls.caFile }),
+        ...(tls.certFile !== undefined && { cert_file: tls.certFile }),
+        ...(tls.keyFile !== undefined && { key_file: tls.keyFile }),
+        ...(tls.serverName !== undefined && { server_name: tls.serverName }),
+        insecure_skip_verify: tls.insecureSkipVerify,
+      },
+    }),
+    follow_redirects: h.followRedirects,
+  };
+}
+
+function printTargets(groups: TargetGroup[], fileSD: FileSDConfig[]): YAMLMap {
+  return {
+    ...(groups.length > 0 && {
+      static_configs: groups.map((g) => ({
+        targets: g.targets.map((t) => t.__address__ ?? ''),
+        ...(Object.keys(g.labels).length > 0 && { labels: g.labels }),
+      })),
+    }),
+    ...(fileSD.length > 0 && {
+      file_sd_configs: fileSD.map((c) => ({ files: c.files, refresh_interval: formatDuration(c.refreshInterval) })),
+    }),
+  };
+}
+
+function printRelabel(c: RelabelConfig): YAMLMap {
+  return {
+    // Written only when set: labeldrop and labelkeep refuse source_labels, even an empty list.
+    ...(c.sourceLabels.length > 0 && { source_labels: c.sourceLabels }),
+    separator: c.separator,
+    regex: c.regex,
+    modulus: c.modulus,
+    target_label: c.targetLabel,
+    replacement: c.replacement,
+    action: c.action,
+  };
+}
+
+function printTracing(t: TracingConfig): YAMLMap {
+  return {
+    client_type: t.clientType,
+    endpoint: t.endpoint,
+    sampling_fraction: t.samplingFraction,
+    insecure: t.insecure,
+    ...(Object.keys(t.headers).length > 0 && { headers: t.headers }),
+    ...(t.compression !== '' && { compression: t.compression }),
+    timeout: formatDuration(t.timeout),
+  };
+}

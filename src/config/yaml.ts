@@ -1,0 +1,288 @@
+/**
+ * A strict reader over a parsed YAML document, modelled on Go's yaml.UnmarshalStrict (upstream reads
+ * its config with go.yaml.in/yaml/v2): unknown fields, duplicate keys and values of the wrong type
+ * are errors, aliases and `<<` merge keys are followed, and every error carries the line and column
+ * of the node at fault and its YAML path.
+ */
+import { type Document, isAlias, isMap, isScalar, isSeq, type LineCounter, type Node, Scalar } from 'yaml';
+import { ConfigError } from './errors.js';
+import { NOT_SUPPORTED } from './unsupported.js';
+import { parseDuration, parseSize } from './units.js';
+
+/** What a field holds: undefined when the field is absent; a null Scalar when it is empty or `~`. */
+export type Value = Node | undefined;
+
+/** One key of a map, after merge keys have been followed. */
+export interface Entry {
+  name: string;
+  key: Node;
+  value: Node;
+}
+
+/** The fields of one YAML map, by name. */
+export class Fields {
+  constructor(
+    /** The map itself (undefined when the section was absent): where "missing field" errors point. */
+    readonly node: Value,
+    private readonly entries: ReadonlyMap<string, Entry>,
+  ) {}
+
+  get(name: string): Value {
+    return this.entries.get(name)?.value;
+  }
+
+  /** The key node: where errors about the field as a whole point (e.g. agent mode). */
+  key(name: string): Value {
+    return this.entries.get(name)?.key;
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+}
+
+/** Appends a field name to a YAML path (`global` + `scrape_interval`). */
+export function at(path: string, name: string): string {
+  return path ? `${path}.${name}` : name;
+}
+
+export class Reader {
+  constructor(
+    private readonly file: string,
+    private readonly lines: LineCounter,
+    private readonly doc: Document,
+  ) {}
+
+  /** Throws the one-line ConfigError for `node` (or the file as a whole when there is no node). */
+  fail(node: Value, path: string, detail: string): never {
+    const offset = node?.range?.[0];
+    const pos = offset === undefined ? undefined : this.lines.linePos(offset);
+    const where = pos ? `${this.file}:${pos.line}:${pos.col}` : this.file;
+    throw new ConfigError(`${where}: ${path ? `${path}: ` : ''}${detail}`, {
+      line: pos?.line,
+      column: pos?.col,
+      path: path || undefined,
+    });
+  }
+
+  /** True when a field is absent or empty (`key:` or `~`): either way the default stays. */
+  isNull(value: Value): boolean {
+    const node = this.deref(value, '');
+    return node === undefined || (isScalar(node) && node.value === null);
+  }
+
+  /** A struct-like map: only `allowed` fields, each at most once. Absent or null gives no fields. */
+  fields(value: Value, path: string, what: string, allowed: readonly string[]): Fields {
+    const node = this.deref(value, path);
+    const byName = new Map<string, Entry>();
+    if (node === undefined || this.isNull(node)) return new Fields(node, byName);
+    for (const entry of this.entries(node, path, what, (name) => `field ${name} already set in ${what}`)) {
+      if (!allowed.includes(entry.name)) {
+        // Upstream fields miniprom lacks get their own message: the user's config is not wrong.
+        const detail = NOT_SUPPORTED.has(entry.name)
+          ? `${entry.name} is not supported by miniprom`
+          : `field ${entry.name} not found in ${what}`;
+        this.fail(entry.key, at(path, entry.name), detail);
+      }
+      byName.set(entry.name, entry);
+    }
+    return new Fields(node, byName);
+  }
+
+  /** Any scalar as a string, the way Go decodes one into a string field: `0123` stays `0123`. */
+  string(value: Value, path: string, into = 'string'): string | undefined {
+    const node = this.deref(value, path);
+    if (node === undefined || this.isNull(node)) return undefined;
+    if (!isScalar(node)) return this.fail(node, path, `cannot unmarshal ${kind(node)} into ${into}`);
+    return scalarText(node);
+  }
+
+  bool(value: Value, path: string): boolean | undefined {
+    const node = this.deref(value, path);
+    if (node === undefined || this.isNull(node)) return undefined;
+    // YAML 1.1 (and Go) also read yes/no/on/off as booleans; the parser already did that.
+    if (!isScalar(node) || typeof node.value !== 'boolean')
+      return this.fail(node, path, `cannot unmarshal ${kind(node)} into bool`);
+    return node.value;
+  }
+
+  /** A non-negative integer (Go's uint): limits, modulus. */
+  uint(value: Value, path: string): number | undefined {
+    const node = this.deref(value, path);
+    if (node === undefined || this.isNull(node)) return undefined;
+    if (!isScalar(node) || scalarTag(node) !== '!!int' || (node.value as number) < 0)
+      return this.fail(node, path, `cannot unmarshal ${kind(node)} into uint`);
+    return node.value as number;
+  }
+
+  /** A number, integer or not (Go's float64). */
+  float(value: Value, path: string): number | undefined {
+    const node = this.deref(value, path);
+    if (node === undefined || this.isNull(node)) return undefined;
+    if (!isScalar(node) || typeof node.value !== 'number')
+      return this.fail(node, path, `cannot unmarshal ${kind(node)} into float64`);
+    return node.value;
+  }
+
+  /** Milliseconds of a Prometheus duration (`1m30s`), with upstream's parse errors. */
+  duration(value: Value, path: string): number | undefined {
+    const text = this.string(value, path, 'duration');
+    if (text === undefined) return undefined;
+    try {
+      return parseDuration(text);
+    } catch (err) {
+      return this.fail(value, path, (err as Error).message);
+    }
+  }
+
+  /** Bytes of a size (`64MB`). */
+  size(value: Value, path: string): number | undefined {
+    const text = this.string(value, path, 'size');
+    if (text === undefined) return undefined;
+    try {
+      return parseSize(text);
+    } catch (err) {
+      return this.fail(value, path, (err as Error).message);
+    }
+  }
+
+  /** A sequence's items (aliases followed); absent or null gives none. Items may be null Scalars. */
+  list(value: Value, path: string): Node[] {
+    const node = this.deref(value, path);
+    if (node === undefined || this.isNull(node)) return [];
+    if (!isSeq(node)) return this.fail(node, path, `cannot unmarshal ${kind(node)} into a list`);
+    return node.items.map((item, i) => this.deref((item as Node | null) ?? nullAt(node), `${path}[${i}]`) as Node);
+  }
+
+  /** A map with free-form keys (labels, headers, params), each at most once; absent or null is empty. */
+  map(value: Value, path: string, into: string): Entry[] {
+    const node = this.deref(value, path);
+    if (node === undefined || this.isNull(node)) return [];
+    return this.entries(node, path, into, (name) => `key ${JSON.stringify(name)} already set in map`);
+  }
+
+  /** A map of strings (HTTP headers, say). A null value is "", as Go decodes it. */
+  stringMap(
+    value: Value,
+    path: string,
+    into = 'map[string]string',
+    check?: (e: Entry) => void,
+  ): Record<string, string> {
+    const entries = this.map(value, path, into);
+    if (check) entries.forEach(check);
+    // fromEntries defines own properties, so a key named __proto__ is kept like any other.
+    return Object.fromEntries(entries.map((e) => [e.name, this.string(e.value, at(path, e.name)) ?? '']));
+  }
+
+  /** A label set: every name must be a valid label name (upstream's LabelName.UnmarshalYAML). */
+  labels(value: Value, path: string): Record<string, string> {
+    return this.stringMap(value, path, 'labels', (e) => {
+      if (!LABEL_NAME.test(e.name))
+        this.fail(e.key, at(path, e.name), `${JSON.stringify(e.name)} is not a valid label name`);
+    });
+  }
+
+  /** Follows an alias (`*name`) to its anchor, as Go's decoder does. */
+  private deref(value: Value, path: string): Value {
+    if (value === undefined || !isAlias(value)) return value;
+    const target = value.resolve(this.doc) as Node | undefined;
+    if (target === undefined) return this.fail(value, path, `unknown anchor '${value.source}' referenced`);
+    return target;
+  }
+
+  /**
+   * A map's keys in order, each once: explicit keys first, then those merged in by `<<` (an
+   * explicit key overrides a merged one, and an earlier merged map a later one, as in Go's yaml).
+   */
+  private entries(
+    node: Node,
+    path: string,
+    into: string,
+    duplicate: (name: string) => string,
+    merging: ReadonlySet<Node> = new Set(),
+  ): Entry[] {
+    if (!isMap(node)) return this.fail(node, path, `cannot unmarshal ${kind(node)} into ${into}`);
+    const explicit = new Map<string, Entry>();
+    const merged: Entry[] = [];
+    for (const pair of node.items) {
+      const key = (pair.key as Node | null) ?? nullAt(node);
+      if (isMergeKey(key)) {
+        const inner = new Set(merging).add(node);
+        for (const source of this.mergeSources(pair.value as Node | null, path)) {
+          // `a: &x { <<: *x }` would merge forever; Go's yaml refuses it with these words.
+          if (inner.has(source)) this.fail(pair.value as Node, path, 'anchor value contains itself');
+          merged.push(...this.entries(source, path, into, duplicate, inner));
+        }
+        continue;
+      }
+      if (!isScalar(key)) return this.fail(key, path, `cannot unmarshal ${kind(key)} into string`);
+      const name = key.value === null ? '' : scalarText(key);
+      if (explicit.has(name)) this.fail(key, at(path, name), duplicate(name));
+      // `key:` with nothing after it has no value node; a null Scalar at the key stands in for it.
+      explicit.set(name, { name, key, value: (pair.value as Node | null) ?? nullAt(key) });
+    }
+    const out = [...explicit.values()];
+    const seen = new Set(explicit.keys());
+    for (const entry of merged) {
+      if (seen.has(entry.name)) continue;
+      seen.add(entry.name);
+      out.push(entry);
+    }
+    return out;
+  }
+
+  /** The maps a `<<` key merges: one map, or a list of them. */
+  private mergeSources(value: Node | null, path: string): Node[] {
+    const node = this.deref(value ?? undefined, path);
+    if (node !== undefined && isMap(node)) return [node];
+    const items = node !== undefined && isSeq(node) ? node.items.map((n) => this.deref(n as Node, path)) : [];
+    if (items.length === 0 || items.some((n) => n === undefined || !isMap(n)))
+      return this.fail(node, path, 'map merge requires map or sequence of maps as the value');
+    return items as Node[];
+  }
+}
+
+/** Upstream's legacy label name rule (external labels, static config labels, relabel source labels). */
+export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/** A plain `<<` key (quoted, it is an ordinary key, as in Go's yaml). */
+function isMergeKey(key: Node): boolean {
+  return isScalar(key) && key.type === 'PLAIN' && key.source === '<<';
+}
+
+/** A null value positioned at `node`, for errors about an empty entry. */
+function nullAt(node: Node): Node {
+  const empty = new Scalar(null);
+  if (node.range) empty.range = node.range;
+  return empty;
+}
+
+/** A scalar's text: the string itself, or the source of a number or boolean (`0123`, `yes`). */
+function scalarText(node: Scalar): string {
+  if (typeof node.value === 'string') return node.value;
+  return node.source ?? String(node.value);
+}
+
+/** The YAML tag a scalar resolved to, in Go's short form. */
+function scalarTag(node: Scalar): string {
+  const v = node.value;
+  if (v === null) return '!!null';
+  if (typeof v === 'boolean') return '!!bool';
+  if (typeof v === 'number' || typeof v === 'bigint') {
+    // Integers written as floats (`1.0`, `1e3`) are floats to Go; hex and octal stay integers.
+    const source = node.source ?? '';
+    return Number.isInteger(v) && (/^[-+]?0x/i.test(source) || !/[.eE]/.test(source)) ? '!!int' : '!!float';
+  }
+  if (v instanceof Date) return '!!timestamp';
+  if (typeof v === 'string') return '!!str';
+  return '!!binary';
+}
+
+/** How Go's yaml names a value in `cannot unmarshal …` errors: `!!str "abc"`, `!!seq`. */
+function kind(node: Node): string {
+  if (isMap(node)) return '!!map';
+  if (isSeq(node)) return '!!seq';
+  if (!isScalar(node)) return 'a value';
+  const tag = scalarTag(node);
+  return tag === '!!null' || tag === '!!binary' ? tag : `${tag} ${JSON.stringify(scalarText(node))}`;
+}

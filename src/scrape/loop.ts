@@ -1,0 +1,458 @@
+/**
+ * A scrape loop: one target, scraped on a fixed grid of its interval, starting at an offset
+ * derived from the target's hash (upstream does this to spread scrapes over the interval, and to
+ * keep each target in the same slot across restarts). Each scrape appends the samples and the
+ * report series (`up`, `scrape_duration_seconds`, …) through one appender and commits it.
+ */
+import type { Logger } from 'pino';
+import type { Appendable, Appender, Labels } from '../storage/types.js';
+import { goDuration, type ScrapeMetrics } from './metrics.js';
+import { scanTextFormat } from './parser.js';
+import type { PoolSettings } from './settings.js';
+import { fnv1a, get, type Target } from './target.js';
+import type { ActiveTarget } from './types.js';
+
+/** What every loop shares with its manager. */
+export interface LoopContext {
+  appendable: Appendable;
+  logger: Logger;
+  now: () => number;
+  userAgent: string;
+  metrics: ScrapeMetrics | undefined;
+  /** The staleness marker value (see `staleNaN`), built once per manager. */
+  staleNaN: number;
+  /** True once the manager is stopping: loops then end without stale markers, as upstream. */
+  shuttingDown: () => boolean;
+}
+
+/**
+ * Prometheus's staleness marker: a NaN with a particular payload (value.StaleNaN upstream),
+ * distinct from the NaN a target may expose. Built through a DataView because JavaScript has no
+ * literal for a NaN payload.
+ */
+export function staleNaN(): number {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setBigUint64(0, 0x7ff0000000000002n);
+  return view.getFloat64(0);
+}
+
+/** Go's zero time, which upstream's API shows for a target never scraped. */
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+/** What Go's context reports on a timeout; upstream's lastError shows exactly this. */
+const DEADLINE = 'context deadline exceeded';
+
+/** The report series, in upstream's order (scrapeAndReport's `report`). */
+const REPORT_SERIES = [
+  'up',
+  'scrape_duration_seconds',
+  'scrape_samples_scraped',
+  'scrape_samples_post_metric_relabeling',
+  'scrape_series_added',
+] as const;
+
+export class ScrapeLoop {
+  readonly target: Target;
+  /** Updated by the pool on every sync, as upstream keeps the freshest for the API. */
+  discoveredLabels: Record<string, string>;
+
+  readonly #settings: PoolSettings;
+  readonly #ctx: LoopContext;
+  readonly #log: Logger;
+  /** Aborted by stop(): cancels the pending timer's scrape and any fetch in flight. */
+  readonly #stop = new AbortController();
+  readonly #headers: Record<string, string>;
+  /** The report series' label sets, built once: they are the same on every scrape. */
+  readonly #reportLabels: Labels[];
+  /** The target labels to attach, sorted by name (the order upstream resolves clashes in). */
+  readonly #targetLabels: Array<[string, string]>;
+  /** The `interval` label of prometheus_target_interval_length_seconds. */
+  readonly #intervalLabel: string;
+
+  #timer: NodeJS.Timeout | undefined;
+  /** The scrape in progress (including its commit), which stop() waits for. */
+  #scraping: Promise<void> | undefined;
+  #stopped: Promise<void> | undefined;
+  /** When the next scrape is due, on the performance.now() clock (monotonic, unlike `now`). */
+  #due = 0;
+  #lastStart: number | undefined;
+  /**
+   * The series of the last successful scrape, by their exposition text → their final labels, or
+   * null when metric relabeling drops them. Like upstream's scrape cache it saves recomputing the
+   * labels of a known series, and it tells which series are new (`scrape_series_added`).
+   */
+  #cache = new Map<string, Labels | null>();
+  /** The series to mark stale when they disappear: last scrape's, minus those with explicit timestamps. */
+  #tracked = new Map<string, Labels>();
+
+  #health: ActiveTarget['health'] = 'unknown';
+  #lastError = '';
+  #lastScrape: number | undefined;
+  #lastDuration = 0;
+
+  constructor(target: Target, settings: PoolSettings, ctx: LoopContext) {
+    this.target = target;
+    this.discoveredLabels = target.discoveredLabels;
+    this.#settings = settings;
+    this.#ctx = ctx;
+    this.#log = ctx.logger.child({ scrape_pool: settings.cfg.jobName, target: target.url });
+    this.#headers = {
+      Accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1',
+      'User-Agent': ctx.userAgent,
+      'X-Prometheus-Scrape-Timeout-Seconds': String(target.timeout / 1000),
+      // No keep-alive: stop() must leave no socket behind, and the idle sockets of Node's shared
+      // fetch pool cannot be closed from here. Little is lost: the pool drops idle sockets after
+      // 4 s anyway, less than any usual scrape interval.
+      Connection: 'close',
+      ...(settings.authorization ? { Authorization: settings.authorization } : {}),
+    };
+    this.#reportLabels = REPORT_SERIES.map((name) => ({ ...target.labels, __name__: name }));
+    this.#targetLabels = Object.entries(target.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    this.#intervalLabel = goDuration(target.interval);
+  }
+
+  /** Schedules the first scrape once `after` settles (the pool's previous loops have finished). */
+  start(after: Promise<unknown>): void {
+    void after.then(() => {
+      if (this.#stop.signal.aborted) return;
+      const { interval } = this.target;
+      const delay = firstDelay(this.#ctx.now(), interval, fnv1a(`${this.target.key}${this.target.url}`));
+      this.#due = performance.now() + delay;
+      this.#timer = setTimeout(() => this.#tick(), delay);
+    });
+  }
+
+  /**
+   * Stops the loop: no further scrape starts, the one in flight is aborted (and appends nothing).
+   * With `markStale` (the target went away, or its job's config changed) the series it last
+   * scraped get staleness markers — unless the manager is shutting down, as upstream. Resolves
+   * once nothing of this loop can append any more. Later calls return the same promise.
+   */
+  stop(markStale: boolean): Promise<void> {
+    this.#stopped ??= this.#shutdown(markStale);
+    return this.#stopped;
+  }
+
+  /** The loop's state in `/api/v1/targets` shape (copies: callers cannot change the loop). */
+  snapshot(): ActiveTarget {
+    return {
+      discoveredLabels: { ...this.discoveredLabels },
+      labels: { ...this.target.labels },
+      scrapePool: this.#settings.cfg.jobName,
+      scrapeUrl: this.target.url,
+      globalUrl: this.target.url,
+      lastError: this.#lastError,
+      lastScrape: this.#lastScrape === undefined ? ZERO_TIME : new Date(this.#lastScrape).toISOString(),
+      lastScrapeDuration: this.#lastDuration,
+      health: this.#health,
+      scrapeInterval: this.target.intervalText,
+      scrapeTimeout: this.target.timeoutText,
+    };
+  }
+
+  async #shutdown(markStale: boolean): Promise<void> {
+    this.#stop.abort();
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#scraping;
+    // Nothing to mark if the loop never scraped; nothing either when the whole server stops.
+    if (!markStale || this.#lastScrape === undefined || this.#ctx.shuttingDown()) return;
+    const app = this.#ctx.appendable.appender();
+    const t = this.#ctx.now();
+    for (const labels of this.#tracked.values()) app.append(labels, t, this.#ctx.staleNaN);
+    for (const labels of this.#reportLabels) app.append(labels, t, this.#ctx.staleNaN);
+    try {
+      await app.commit();
+    } catch (err) {
+      this.#log.warn({ err: message(err) }, 'Stale commit failed');
+    }
+  }
+
+  #tick(): void {
+    this.#timer = undefined;
+    this.#scraping = this.#scrapeAndReport()
+      .catch((err) => this.#log.error({ err: message(err) }, 'Scrape loop failed'))
+      .then(() => this.#scheduleNext());
+  }
+
+  /**
+   * The next scrape goes on the fixed grid of the interval (start + k·interval), like Go's
+   * ticker; grid points that passed while this scrape ran are skipped, so scrapes never overlap.
+   */
+  #scheduleNext(): void {
+    this.#scraping = undefined;
+    if (this.#stop.signal.aborted) return;
+    const { interval } = this.target;
+    const now = performance.now();
+    this.#due += interval;
+    if (this.#due <= now) this.#due += (Math.floor((now - this.#due) / interval) + 1) * interval;
+    this.#timer = setTimeout(() => this.#tick(), this.#due - now);
+  }
+
+  async #scrapeAndReport(): Promise<void> {
+    const ctx = this.#ctx;
+    const scrapeTime = ctx.now();
+    const start = performance.now();
+    if (this.#lastStart !== undefined) {
+      ctx.metrics?.intervalLength.observe({ interval: this.#intervalLabel }, (start - this.#lastStart) / 1000);
+    }
+    this.#lastStart = start;
+
+    let error: string | undefined;
+    let body: string | undefined;
+    try {
+      body = await this.#fetchBody();
+    } catch (err) {
+      error = message(err);
+    }
+    // Stopped meanwhile: this scrape never happened as far as storage and the API are concerned.
+    if (this.#stop.signal.aborted) return;
+
+    let app: Appender = ctx.appendable.appender();
+    const counts: Counts = { scraped: 0, postRelabel: 0, seriesAdded: 0 };
+    const cache = new Map<string, Labels | null>();
+    const tracked = new Map<string, Labels>();
+    if (body !== undefined) {
+      try {
+        this.#appendSamples(app, body, scrapeTime, counts, cache, tracked);
+        this.#cache = cache;
+      } catch (err) {
+        // A parse error or an exceeded limit fails the whole scrape: none of its samples land.
+        // A fresh appender then carries the stale markers and the report, as upstream does.
+        app.rollback();
+        app = ctx.appendable.appender();
+        tracked.clear();
+        counts.seriesAdded = 0;
+        error = message(err);
+      }
+    }
+
+    // A failed scrape counts as an empty one: every series of the last scrape goes stale.
+    for (const [series, labels] of this.#tracked) {
+      if (!tracked.has(series)) app.append(labels, scrapeTime, ctx.staleNaN);
+    }
+    this.#tracked = tracked;
+
+    const duration = (performance.now() - start) / 1000;
+    const [up, durationSeries, scraped, postRelabel, added] = this.#reportLabels as [
+      Labels,
+      Labels,
+      Labels,
+      Labels,
+      Labels,
+    ];
+    app.append(up, scrapeTime, error === undefined ? 1 : 0);
+    app.append(durationSeries, scrapeTime, duration);
+    app.append(scraped, scrapeTime, counts.scraped);
+    app.append(postRelabel, scrapeTime, counts.postRelabel);
+    app.append(added, scrapeTime, counts.seriesAdded);
+
+    // The target's health is this scrape's outcome, set before committing as upstream does:
+    // a storage problem is the server's, not the target's.
+    this.#health = error === undefined ? 'up' : 'down';
+    this.#lastError = error ?? '';
+    this.#lastScrape = scrapeTime;
+    this.#lastDuration = duration;
+    if (error !== undefined) this.#log.debug({ err: error }, 'Scrape failed');
+
+    try {
+      await app.commit();
+    } catch (err) {
+      this.#log.error({ err: message(err) }, 'Scrape commit failed');
+    }
+  }
+
+  /** GETs the target; resolves to the body, or throws with upstream's wording of what failed. */
+  async #fetchBody(): Promise<string> {
+    // The stop signal goes into AbortSignal.any through a per-scrape controller: Node 20 keeps,
+    // in each source signal, a reference to every signal combined from it for as long as the
+    // source lives, so combining the loop's own long-lived signal would leak one per scrape.
+    const stopped = new AbortController();
+    const onStop = () => stopped.abort();
+    this.#stop.signal.addEventListener('abort', onStop, { once: true });
+    try {
+      return await this.#get(stopped.signal);
+    } finally {
+      this.#stop.signal.removeEventListener('abort', onStop);
+    }
+  }
+
+  async #get(stopSignal: AbortSignal): Promise<string> {
+    const { url, timeout } = this.target;
+    const { cfg } = this.#settings;
+    const deadline = AbortSignal.timeout(timeout);
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        headers: this.#headers,
+        signal: AbortSignal.any([stopSignal, deadline]),
+        redirect: cfg.httpClient.followRedirects ? 'follow' : 'manual',
+      });
+    } catch (err) {
+      // Go's url.Error shape: `Get "<url>": <reason>`.
+      throw new Error(`Get ${JSON.stringify(url)}: ${deadline.aborted ? DEADLINE : fetchFailure(err)}`);
+    }
+    try {
+      if (res.status !== 200) throw new Error(`server returned HTTP status ${res.status} ${res.statusText}`);
+      return await readBody(res, cfg.bodySizeLimit);
+    } catch (err) {
+      if (deadline.aborted && !stopSignal.aborted) throw new Error(DEADLINE);
+      throw err;
+    } finally {
+      // A body left unread (an error status) is cancelled, which releases the connection now.
+      if (!res.bodyUsed) await res.body?.cancel().catch(() => {});
+    }
+  }
+
+  /**
+   * Parses `body` and appends its samples: target labels attached, metric relabeling applied,
+   * limits enforced. Throws (after partial appends, which the caller rolls back) when the scrape
+   * must fail. Fills `cache` with this scrape's series and `tracked` with those to watch for
+   * staleness.
+   */
+  #appendSamples(
+    app: Appender,
+    body: string,
+    scrapeTime: number,
+    counts: Counts,
+    cache: Map<string, Labels | null>,
+    tracked: Map<string, Labels>,
+  ): void {
+    const { cfg, relabel } = this.#settings;
+    const metricRelabel = relabel && cfg.metricRelabelConfigs.length > 0 ? relabel : undefined;
+    const previous = this.#cache;
+    let overLimit = false;
+
+    scanTextFormat(body, (scraped, value, timestamp, seriesStart, seriesEnd) => {
+      counts.scraped++;
+      const series = body.slice(seriesStart, seriesEnd);
+      // The same series twice in one exposition: the first sample wins.
+      if (cache.has(series)) return;
+      let labels = previous.get(series);
+      if (labels === undefined) {
+        const attached = attachTargetLabels(scraped, this.#targetLabels, cfg.honorLabels);
+        labels = metricRelabel ? (metricRelabel(attached, cfg.metricRelabelConfigs) ?? null) : attached;
+        if (labels) checkLabels(labels, cfg.labelLimit);
+      }
+      cache.set(series, labels);
+      if (labels === null) return; // dropped by metric_relabel_configs
+
+      counts.postRelabel++;
+      // Past the limit the scrape fails, but parsing goes on so that the report counts every sample.
+      if (cfg.sampleLimit > 0 && counts.postRelabel > cfg.sampleLimit) overLimit = true;
+      if (overLimit) return;
+      if (!previous.has(series)) counts.seriesAdded++;
+      if (cfg.honorTimestamps && timestamp !== undefined) {
+        // A sample with its own timestamp is not tracked for staleness, as upstream.
+        app.append(labels, timestamp, value);
+      } else {
+        app.append(labels, scrapeTime, value);
+        tracked.set(series, labels);
+      }
+    });
+
+    if (overLimit) {
+      this.#ctx.metrics?.exceededSampleLimit.inc();
+      throw new Error('sample limit exceeded');
+    }
+  }
+}
+
+interface Counts {
+  scraped: number;
+  postRelabel: number;
+  seriesAdded: number;
+}
+
+/**
+ * Attaches the target's labels to a scraped label set (modified in place: the parser made it for
+ * this sample alone). With honor_labels the scraped value of a clashing label wins; otherwise the
+ * target's wins and the scraped one is kept as `exported_<name>` (`exported_exported_<name>` if
+ * that is taken too…), shortest names first, as upstream's resolveConflictingExposedLabels.
+ */
+export function attachTargetLabels(
+  scraped: Record<string, string>,
+  target: ReadonlyArray<readonly [string, string]>,
+  honorLabels: boolean,
+): Record<string, string> {
+  let clashes: Array<[string, string]> | undefined;
+  for (const [name, value] of target) {
+    const existing = get(scraped, name);
+    if (honorLabels) {
+      if (existing === '') scraped[name] = value;
+      continue;
+    }
+    if (existing !== '') {
+      clashes ??= [];
+      clashes.push([name, existing]);
+    }
+    scraped[name] = value;
+  }
+  if (clashes) {
+    clashes.sort((a, b) => a[0].length - b[0].length);
+    for (const [name, value] of clashes) {
+      let exported = `exported_${name}`;
+      while (get(scraped, exported) !== '') exported = `exported_${exported}`;
+      scraped[exported] = value;
+    }
+  }
+  return scraped;
+}
+
+/** What upstream checks of each sample's final labels (after relabeling); a failure fails the scrape. */
+function checkLabels(labels: Readonly<Record<string, string>>, labelLimit: number): void {
+  const name = get(labels, '__name__');
+  if (name === '') throw new Error('__name__ label is missing');
+  if (labelLimit > 0) {
+    const count = Object.keys(labels).length;
+    if (count > labelLimit) {
+      throw new Error(
+        `label_limit exceeded (metric: ${name.slice(0, 50)}, number of labels: ${count}, limit: ${labelLimit})`,
+      );
+    }
+  }
+}
+
+/**
+ * Reads the body, giving up as soon as it exceeds `limit` bytes (0: no limit) — the limit exists
+ * to protect the server from a huge response, so it must not be read whole first.
+ */
+async function readBody(res: Response, limit: number): Promise<string> {
+  if (!res.body) return '';
+  if (limit <= 0) return await res.text();
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw new Error('body size limit exceeded');
+    }
+    chunks.push(value);
+  }
+  // TextDecoder, as res.text() would: UTF-8, a byte-order mark removed.
+  return new TextDecoder().decode(Buffer.concat(chunks, size));
+}
+
+/**
+ * The first delay: until the next moment, on the `now` clock, at which `now mod interval` equals
+ * the target's slot `hash mod interval` — upstream's scrape offset.
+ */
+export function firstDelay(now: number, interval: number, hash: number): number {
+  const slot = hash % interval;
+  const into = ((now % interval) + interval) % interval;
+  return (slot - into + interval) % interval;
+}
+
+/** fetch() wraps network errors as `TypeError: fetch failed`; the cause says what happened. */
+function fetchFailure(err: unknown): string {
+  const cause = err instanceof Error ? err.cause : undefined;
+  if (cause instanceof Error && cause.message) return cause.message;
+  return message(err);
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

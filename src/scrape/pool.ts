@@ -1,0 +1,113 @@
+/**
+ * A scrape pool: one scrape job's loops, one per unique target. It follows its job's target
+ * groups (sync) and its settings (restart), and stops as a whole.
+ */
+import type { Logger } from 'pino';
+import type { TargetGroup } from '../config/index.js';
+import { type LoopContext, ScrapeLoop } from './loop.js';
+import type { PoolSettings } from './settings.js';
+import { populateLabels, type Target } from './target.js';
+import type { DroppedTarget } from './types.js';
+
+export class ScrapePool {
+  settings: PoolSettings;
+  /** Running loops by target key (the final label set). */
+  readonly loops = new Map<string, ScrapeLoop>();
+  dropped: DroppedTarget[] = [];
+
+  readonly #ctx: LoopContext;
+  readonly #log: Logger;
+  /** The last target groups synced; undefined until discovery has sent this job's. */
+  #groups: TargetGroup[] | undefined;
+  /** Loops this pool has stopped that are still finishing (and may still append stale markers). */
+  readonly #stopping = new Set<Promise<void>>();
+
+  constructor(settings: PoolSettings, ctx: LoopContext) {
+    this.settings = settings;
+    this.#ctx = ctx;
+    this.#log = ctx.logger.child({ scrape_pool: settings.cfg.jobName });
+  }
+
+  get job(): string {
+    return this.settings.cfg.jobName;
+  }
+
+  /** Reconciles the loops with the job's current target groups: new targets start, vanished ones stop. */
+  sync(groups: TargetGroup[]): void {
+    this.#groups = groups;
+    const wanted = new Map<string, Target>();
+    const dropped: DroppedTarget[] = [];
+    for (const group of groups) {
+      for (const discovered of group.targets) {
+        const result = populateLabels(this.settings, group, discovered);
+        if (result.kind === 'dropped') {
+          dropped.push({ discoveredLabels: result.discoveredLabels, scrapePool: this.job });
+        } else if (result.kind === 'invalid') {
+          this.#log.error({ err: result.error, target: discovered.__address__ ?? '' }, 'Creating target failed');
+        } else if (!wanted.has(result.target.key)) {
+          // The first of several targets with the same final labels wins: they would write the
+          // same series, so scraping them all would only produce conflicting samples.
+          wanted.set(result.target.key, result.target);
+        }
+      }
+    }
+    this.dropped = dropped;
+
+    for (const [key, loop] of this.loops) {
+      const next = wanted.get(key);
+      // A target whose URL or interval changed under the same labels needs a new loop too.
+      if (!next || !sameScrape(loop.target, next)) {
+        this.loops.delete(key);
+        this.#retire(loop);
+      }
+    }
+    const after = this.#previousLoopsDone();
+    for (const [key, target] of wanted) {
+      const existing = this.loops.get(key);
+      if (existing) {
+        // Same target; only its discovered (pre-relabeling) labels may differ. Keep the freshest.
+        existing.discoveredLabels = target.discoveredLabels;
+        continue;
+      }
+      const loop = new ScrapeLoop(target, this.settings, this.#ctx);
+      this.loops.set(key, loop);
+      loop.start(after);
+    }
+    this.#ctx.metrics?.poolTargets.set({ scrape_job: this.job }, this.loops.size);
+  }
+
+  /** Applies changed settings: every loop stops (its series go stale) and the targets start anew. */
+  restart(settings: PoolSettings): void {
+    for (const loop of this.loops.values()) this.#retire(loop);
+    this.loops.clear();
+    this.settings = settings;
+    if (this.#groups) this.sync(this.#groups);
+  }
+
+  /** Stops every loop; resolves when none of them, nor any stopped earlier, can append any more. */
+  async stop(markStale: boolean): Promise<void> {
+    const loops = [...this.loops.values()];
+    await Promise.all([...loops.map((loop) => loop.stop(markStale)), ...this.#stopping]);
+  }
+
+  /**
+   * Stops a loop in the background, marking its series stale. The pool remembers it until it is
+   * done, so that stop() can wait for it and new loops can start after it.
+   */
+  #retire(loop: ScrapeLoop): void {
+    const done: Promise<void> = loop.stop(true).finally(() => this.#stopping.delete(done));
+    this.#stopping.add(done);
+  }
+
+  /**
+   * Resolves when the loops being stopped now are done. New loops wait for it, so that an old
+   * loop's stale markers never land after a new loop's first samples for the same series.
+   */
+  #previousLoopsDone(): Promise<unknown> {
+    return Promise.all(this.#stopping);
+  }
+}
+
+function sameScrape(a: Target, b: Target): boolean {
+  return a.url === b.url && a.interval === b.interval && a.timeout === b.timeout;
+}

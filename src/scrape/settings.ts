@@ -1,0 +1,149 @@
+/**
+ * Phase one of a reload: a scrape config turned into what a pool runs with. Everything that can
+ * fail (checks, reading secret files) happens here, so that applying the result cannot fail.
+ */
+import { readFileSync } from 'node:fs';
+import type { Config, RelabelConfig, ScrapeConfig } from '../config/index.js';
+
+/**
+ * Applies relabel steps to a label set; returns the new set, or undefined when a step drops it.
+ * The scrape module does not implement relabeling: main passes one in (see ScrapeManagerOptions).
+ */
+export type Relabeler = (
+  labels: Readonly<Record<string, string>>,
+  steps: readonly RelabelConfig[],
+) => Record<string, string> | undefined;
+
+/** One job, ready for a pool. */
+export interface PoolSettings {
+  cfg: ScrapeConfig;
+  /** The Authorization header value, from basic_auth or authorization (secret files read at prepare time). */
+  authorization: string | undefined;
+  /** Set when the job has relabel_configs or metric_relabel_configs (prepare refuses them otherwise). */
+  relabel: Relabeler | undefined;
+  /**
+   * What decides, on reload, whether the pool's loops restart: the config minus its service
+   * discovery sections (target changes arrive through run(), and must not restart every loop),
+   * plus the secrets read from files (a rotated password applies on the next reload).
+   */
+  fingerprint: string;
+  /**
+   * tls_config fields that are set but not applied: scrapes go through Node's fetch, which offers
+   * no per-request CA, client certificate or verification settings. Logged when the pool starts.
+   */
+  ignoredTLS: string[];
+}
+
+/**
+ * Checks every scrape config and builds its settings; throws on the first problem, naming the job.
+ * `global.externalLabels` are deliberately unused: upstream attaches them only when samples leave
+ * the server (remote write, federation, alerts), never at scrape time.
+ */
+export function buildSettings(cfg: Config, relabel: Relabeler | undefined): Map<string, PoolSettings> {
+  const out = new Map<string, PoolSettings>();
+  for (const sc of cfg.scrapeConfigs) {
+    if (!sc.jobName) throw new Error('scrape config with empty job_name');
+    if (out.has(sc.jobName))
+      throw new Error(`found multiple scrape configs with job name ${JSON.stringify(sc.jobName)}`);
+    try {
+      out.set(sc.jobName, buildPool(sc, relabel));
+    } catch (err) {
+      throw new Error(`scrape job ${JSON.stringify(sc.jobName)}: ${(err as Error).message}`);
+    }
+  }
+  return out;
+}
+
+function buildPool(sc: ScrapeConfig, relabel: Relabeler | undefined): PoolSettings {
+  if (!(sc.scrapeInterval > 0)) throw new Error('scrape interval must be greater than 0');
+  if (!(sc.scrapeTimeout > 0)) throw new Error('scrape timeout must be greater than 0');
+  if (sc.scrapeTimeout > sc.scrapeInterval) throw new Error('scrape timeout greater than scrape interval');
+  if (sc.scheme !== 'http' && sc.scheme !== 'https') throw new Error(`invalid scheme ${JSON.stringify(sc.scheme)}`);
+  for (const [name, limit] of [
+    ['sample_limit', sc.sampleLimit],
+    ['label_limit', sc.labelLimit],
+    ['body_size_limit', sc.bodySizeLimit],
+  ] as const) {
+    if (!Number.isInteger(limit) || limit < 0) throw new Error(`${name} must be a non-negative integer`);
+  }
+  // Relabeling is a step main plugs in. Without it, ignoring the steps would scrape targets the
+  // user meant to drop and store series with the wrong labels, so the config is refused instead.
+  const needsRelabel = sc.relabelConfigs.length > 0 || sc.metricRelabelConfigs.length > 0;
+  if (needsRelabel && !relabel) {
+    throw new Error(
+      'relabel_configs and metric_relabel_configs are not supported: the scrape manager has no relabel step',
+    );
+  }
+  const authorization = authorizationHeader(sc);
+  return {
+    cfg: sc,
+    authorization,
+    relabel: needsRelabel ? relabel : undefined,
+    fingerprint: JSON.stringify([withoutDiscovery(sc), authorization ?? null]),
+    ignoredTLS: ignoredTLS(sc),
+  };
+}
+
+/** The Authorization header as Go's http client would send it; files are read (and trimmed) now. */
+function authorizationHeader(sc: ScrapeConfig): string | undefined {
+  const { basicAuth, authorization } = sc.httpClient;
+  if (basicAuth && authorization) {
+    throw new Error(
+      'at most one of basic_auth, oauth2, bearer_token & bearer_token_file, authorization must be configured',
+    );
+  }
+  if (basicAuth) {
+    if (basicAuth.password !== undefined && basicAuth.passwordFile) {
+      throw new Error('at most one of basic_auth password & password_file must be configured');
+    }
+    const password = basicAuth.passwordFile
+      ? readSecret(basicAuth.passwordFile, 'password')
+      : (basicAuth.password ?? '');
+    return `Basic ${Buffer.from(`${basicAuth.username}:${password}`).toString('base64')}`;
+  }
+  if (authorization) {
+    if (authorization.credentials !== undefined && authorization.credentialsFile) {
+      throw new Error('at most one of authorization credentials & credentials_file must be configured');
+    }
+    const credentials = authorization.credentialsFile
+      ? readSecret(authorization.credentialsFile, 'credentials')
+      : (authorization.credentials ?? '');
+    return `${authorization.type || 'Bearer'} ${credentials}`;
+  }
+  return undefined;
+}
+
+/** The tls_config fields miniprom cannot honor (see PoolSettings.ignoredTLS), by their YAML names. */
+function ignoredTLS(sc: ScrapeConfig): string[] {
+  const tls = sc.httpClient.tlsConfig;
+  if (!tls) return [];
+  const fields: Array<[string, unknown]> = [
+    ['ca_file', tls.caFile],
+    ['cert_file', tls.certFile],
+    ['key_file', tls.keyFile],
+    ['server_name', tls.serverName],
+    ['insecure_skip_verify', tls.insecureSkipVerify || undefined],
+  ];
+  return fields.filter(([, value]) => value !== undefined && value !== '').map(([name]) => name);
+}
+
+/** A secret file's content, surrounding whitespace trimmed as prometheus/common does. */
+function readSecret(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    throw new Error(`unable to read ${what} file ${path}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * The config without its service discovery sections (`static_configs`, `*_sd_configs`), which
+ * are discovery's business. Selected by name so that sections added later are covered too.
+ */
+function withoutDiscovery(sc: ScrapeConfig): Record<string, unknown> {
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(sc)) {
+    if (key !== 'staticConfigs' && !key.endsWith('SDConfigs')) rest[key] = value;
+  }
+  return rest;
+}

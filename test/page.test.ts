@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listening, removeScratchDirs, SELF_CONFIG } from './helpers/server.js';
+import { listening, removeScratchDirs, SELF_CONFIG, SERVER_ADD_ORDER } from './helpers/server.js';
 import { killAll, ROOT } from './helpers/spawn.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -48,20 +48,6 @@ async function openBrowser() {
   };
 }
 
-const ADD_ORDER = [
-  'Termination handler',
-  'Scrape discovery manager',
-  'Notify discovery manager',
-  'Rule manager',
-  'Scrape manager',
-  'Tracing manager',
-  'Reload handler',
-  'Initial configuration',
-  'TSDB',
-  'Web handler',
-  'Notifier',
-];
-
 describe.skipIf(!haveChromium)('lifecycle page (Chromium)', () => {
   it('draws every actor lane in add order and both latches, and shows a new reload after clicking Reload', async () => {
     const server = await listening({ config: SELF_CONFIG, args: ['--web.enable-lifecycle'] });
@@ -75,7 +61,7 @@ describe.skipIf(!haveChromium)('lifecycle page (Chromium)', () => {
       await page.goto(`${server.base}/`);
       await page.waitForSelector('svg#timeline g.latch[data-latch="reloadReady"]');
       const lanes = await page.$$eval('svg#timeline g.lane', (gs) => gs.map((g) => (g as SVGGElement).dataset.actor));
-      expect(lanes).toEqual(ADD_ORDER);
+      expect(lanes).toEqual(SERVER_ADD_ORDER);
       const latches = await page.$$eval('svg#timeline g.latch', (gs) =>
         gs.map((g) => (g as SVGGElement).dataset.latch),
       );

@@ -11,6 +11,7 @@ import {
   type LogLine,
   removeScratchDirs,
   SELF_CONFIG,
+  SERVER_ADD_ORDER,
   scratchDir,
   startServer,
   subsequenceMissing,
@@ -83,19 +84,7 @@ describe('startup', () => {
     const s = await listening({ config: SELF_CONFIG, env: SLOW });
     await s.untilLog(READY);
     const { actors, events } = await lifecycle(s.base);
-    expect(actors.map((a) => a.name)).toEqual([
-      'Termination handler',
-      'Scrape discovery manager',
-      'Notify discovery manager',
-      'Rule manager',
-      'Scrape manager',
-      'Tracing manager',
-      'Reload handler',
-      'Initial configuration',
-      'TSDB',
-      'Web handler',
-      'Notifier',
-    ]);
+    expect(actors.map((a) => a.name)).toEqual(SERVER_ADD_ORDER);
     const at = (pred: (e: TimelineEvent) => boolean) => events.find(pred)?.t ?? Number.NaN;
     const dbOpen = at((e) => e.latch === 'dbOpen' && e.event === 'opened');
     const reloadReady = at((e) => e.latch === 'reloadReady' && e.event === 'opened');

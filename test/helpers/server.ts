@@ -33,6 +33,21 @@ export function scratchDir(): string {
   return dir;
 }
 
+/** The server-mode actors in main.go's add order (startup.md §3): the order they stop in. */
+export const SERVER_ADD_ORDER = [
+  'Termination handler',
+  'Scrape discovery manager',
+  'Notify discovery manager',
+  'Rule manager',
+  'Scrape manager',
+  'Tracing manager',
+  'Reload handler',
+  'Initial configuration',
+  'TSDB',
+  'Web handler',
+  'Notifier',
+];
+
 export const SELF_CONFIG = `global:
   scrape_interval: 1s
   evaluation_interval: 1s

@@ -15,3 +15,4 @@ export {
   type ReloadEvent,
 } from './timeline.js';
 export { renderTimeline, criticalChains } from './trace.js';
+export { Handoff } from './handoff.js';

@@ -5,18 +5,15 @@
  * exactly like Go's buffered channel.
  */
 import type { SignalSource } from './actors.js';
+import { Handoff } from './handoff.js';
 
 export class SignalChannel {
   readonly #signals: readonly NodeJS.Signals[];
   readonly #source: SignalSource;
   #buffered: NodeJS.Signals | undefined;
-  #reader: ((sig: NodeJS.Signals) => void) | undefined;
+  readonly #handoff = new Handoff<NodeJS.Signals>();
   readonly #onSignal = (sig: NodeJS.Signals) => {
-    const reader = this.#reader;
-    if (reader) {
-      this.#reader = undefined;
-      reader(sig);
-    } else this.#buffered ??= sig;
+    if (!this.#handoff.give(sig)) this.#buffered ??= sig;
   };
 
   constructor(signals: readonly NodeJS.Signals[], source: SignalSource = process) {
@@ -32,18 +29,7 @@ export class SignalChannel {
       this.#buffered = undefined;
       return Promise.resolve(buffered);
     }
-    if (signal.aborted) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      const onAbort = () => {
-        this.#reader = undefined;
-        resolve(undefined);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#reader = (sig) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(sig);
-      };
-    });
+    return this.#handoff.wait(signal);
   }
 
   /** Removes the listeners (`signal.Stop`): the signals' default actions apply again. */

@@ -5,6 +5,8 @@
  * closed: waiting and later requests are refused with a reason, never left hanging.
  */
 
+import { Handoff } from '../run/index.js';
+
 export type ReloadOutcome = { ok: true } | { ok: false; status: 500 | 503; message: string };
 
 interface Pending {
@@ -13,7 +15,7 @@ interface Pending {
 
 export class ReloadQueue {
   readonly #pending: Pending[] = [];
-  #consumer: ((request: Pending) => void) | undefined;
+  readonly #handoff = new Handoff<Pending>();
   #closedReason: string | undefined;
 
   /** Web side: queues a request and resolves with its outcome. */
@@ -21,11 +23,7 @@ export class ReloadQueue {
     return new Promise((settle) => {
       if (this.#closedReason !== undefined) return settle({ ok: false, status: 503, message: this.#closedReason });
       const request = { settle };
-      const consumer = this.#consumer;
-      if (consumer) {
-        this.#consumer = undefined;
-        consumer(request);
-      } else this.#pending.push(request);
+      if (!this.#handoff.give(request)) this.#pending.push(request);
     });
   }
 
@@ -33,18 +31,7 @@ export class ReloadQueue {
   next(signal: AbortSignal): Promise<Pending | undefined> {
     const queued = this.#pending.shift();
     if (queued) return Promise.resolve(queued);
-    if (signal.aborted) return Promise.resolve(undefined);
-    return new Promise((resolve) => {
-      const onAbort = () => {
-        this.#consumer = undefined;
-        resolve(undefined);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.#consumer = (request) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(request);
-      };
-    });
+    return this.#handoff.wait(signal);
   }
 
   /** Refuses every waiting and future request with `reason` (a 503). Idempotent. */
@@ -52,9 +39,5 @@ export class ReloadQueue {
     if (this.#closedReason !== undefined) return;
     this.#closedReason = reason;
     for (const request of this.#pending.splice(0)) request.settle({ ok: false, status: 503, message: reason });
-  }
-
-  get closed(): boolean {
-    return this.#closedReason !== undefined;
   }
 }

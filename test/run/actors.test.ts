@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { Group, SignalChannel, SignalError, abortHandler, signalHandler } from '../../src/run/index.js';
+import { abortHandler, Group, Handoff, SignalChannel, SignalError, signalHandler } from '../../src/run/index.js';
 
 describe('signalHandler', () => {
   it('returns a SignalError naming the first of its signals', async () => {
@@ -83,5 +83,25 @@ describe('SignalChannel', () => {
     ac.abort();
     await expect(next).resolves.toBeUndefined();
     ch.stop();
+  });
+});
+
+describe('Handoff', () => {
+  it('gives a value only to a waiting reader', async () => {
+    const h = new Handoff<number>();
+    expect(h.give(1)).toBe(false);
+    const waiting = h.wait(new AbortController().signal);
+    expect(h.give(2)).toBe(true);
+    await expect(waiting).resolves.toBe(2);
+    expect(h.give(3)).toBe(false);
+  });
+
+  it('resolves undefined when the reader is cancelled, and then takes nothing', async () => {
+    const h = new Handoff<number>();
+    const ac = new AbortController();
+    const waiting = h.wait(ac.signal);
+    ac.abort();
+    await expect(waiting).resolves.toBeUndefined();
+    expect(h.give(1)).toBe(false);
   });
 });

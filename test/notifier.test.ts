@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Config, TargetGroup } from '../src/config/index.js';
 import { Mailbox } from '../src/discovery/index.js';
 import { type Alert, createNotifier } from '../src/notifier/index.js';
+import { listenLocal } from './helpers/listen.js';
 
 const logger = pino({ level: 'silent' });
 /** Lets every pending promise chain settle (one macrotask), without waiting on time. */
@@ -30,9 +31,7 @@ async function alertmanager(status = 200) {
     });
   });
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const port = await listenLocal(server);
   return {
     address: `127.0.0.1:${port}`,
     batches,

@@ -17,6 +17,7 @@ import {
   subsequenceMissing,
 } from './helpers/server.js';
 import { killAll } from './helpers/spawn.js';
+import { listenLocal } from './helpers/listen.js';
 
 afterEach(() => {
   killAll();
@@ -401,10 +402,8 @@ describe('exit codes', () => {
   });
 
   it('exits 1 when the port is in use', async () => {
-    const blocker = createServer().listen(0, '127.0.0.1');
-    await new Promise((resolve) => blocker.once('listening', resolve));
-    const address = blocker.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
+    const blocker = createServer();
+    const port = await listenLocal(blocker);
     try {
       const r = await exitOf({ config: SELF_CONFIG, args: [`--web.listen-address=127.0.0.1:${port}`] });
       expect(r.code).toBe(1);

@@ -16,6 +16,7 @@ import type { Config, ScrapeConfig, TargetGroup } from '../../src/config/index.j
 import { applyRelabel, DEFAULT_RELABEL, type RelabelConfig } from '../../src/relabel/index.js';
 import { createScrapeManager, type ScrapeManager, type ScrapeManagerOptions } from '../../src/scrape/index.js';
 import type { Appendable, Labels } from '../../src/storage/index.js';
+import { listenLocal } from '../helpers/listen.js';
 
 const logger = pino({ level: 'silent' });
 const NOW = 1_700_000_000_000;
@@ -146,9 +147,7 @@ async function serve(handler: string | Handler) {
     socket.once('close', () => sockets.delete(socket));
   });
   servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
+  const port = await listenLocal(server);
   return {
     address: `127.0.0.1:${port}`,
     requests,

@@ -105,13 +105,13 @@ const DEFAULT_SCRAPE_INTERVAL = 60_000;
 const DEFAULT_SCRAPE_TIMEOUT = 10_000;
 const DEFAULT_EVALUATION_INTERVAL = 60_000;
 
-/** Limits that a scrape config inherits from global when it sets none (or 0). */
-// label_name_length_limit, label_value_length_limit and target_limit are refused (see
-// unsupported.ts) until the scrape manager enforces them: accepting a limit that nothing applies
-// would tell a user they are protected when they are not.
+/** Limits that a scrape config inherits from global when it sets none (or 0), in upstream's order. */
 const LIMITS = [
   ['sample_limit', 'sampleLimit'],
+  ['target_limit', 'targetLimit'],
   ['label_limit', 'labelLimit'],
+  ['label_name_length_limit', 'labelNameLengthLimit'],
+  ['label_value_length_limit', 'labelValueLengthLimit'],
 ] as const;
 
 const GLOBAL_FIELDS = [

@@ -68,7 +68,10 @@ function printLimits(l: GlobalConfig | ScrapeConfig): YAMLMap {
   return {
     body_size_limit: formatSize(l.bodySizeLimit),
     sample_limit: l.sampleLimit,
+    target_limit: l.targetLimit,
     label_limit: l.labelLimit,
+    label_name_length_limit: l.labelNameLengthLimit,
+    label_value_length_limit: l.labelValueLengthLimit,
   };
 }
 

@@ -29,12 +29,11 @@ export interface GlobalConfig {
   queryLogFile?: string;
   /** Defaults for every scrape config that sets none (0 means no limit), as upstream. */
   sampleLimit: number;
+  targetLimit: number;
   labelLimit: number;
+  labelNameLengthLimit: number;
+  labelValueLengthLimit: number;
   bodySizeLimit: number;
-  /**
-   * Always set by the loader (0 = no limit); optional only so that configs built by hand (tests of
-   * other modules) need not spell them out.
-   */
 }
 
 export interface BasicAuth {
@@ -69,11 +68,15 @@ export interface ScrapeConfig {
   params: Record<string, string[]>;
   honorLabels: boolean;
   honorTimestamps: boolean;
-  /** 0 means no limit, as upstream. */
+  /** Limits: 0 means no limit, as upstream; one left unset (or 0) is global's. */
   sampleLimit: number;
+  /** More targets than this (after relabeling) fail every scrape of the job. */
+  targetLimit: number;
+  /** Per sample, after metric relabeling; lengths are in bytes, as upstream's len(). */
   labelLimit: number;
+  labelNameLengthLimit: number;
+  labelValueLengthLimit: number;
   bodySizeLimit: number;
-  /** Always set by the loader (0 = no limit, or the global value); optional for hand-built configs. */
   httpClient: HTTPClientConfig;
   staticConfigs: TargetGroup[];
   fileSDConfigs: FileSDConfig[];

@@ -58,9 +58,6 @@ export const NOT_SUPPORTED: ReadonlySet<string> = new Set([
   'scrape_config_files',
   // global (and the scrape-config fields of the same names).
   'rule_query_offset',
-  'target_limit',
-  'label_name_length_limit',
-  'label_value_length_limit',
   'scrape_failure_log_file',
   'keep_dropped_targets',
   'metric_name_validation_scheme',

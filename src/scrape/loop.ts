@@ -5,6 +5,7 @@
  * report series (`up`, `scrape_duration_seconds`, …) through one appender and commits it.
  */
 import type { Logger } from 'pino';
+import type { ScrapeConfig } from '../config/index.js';
 import type { Appendable, Appender, Labels } from '../storage/types.js';
 import { goDuration, type ScrapeMetrics } from './metrics.js';
 import { scanTextFormat } from './parser.js';
@@ -54,6 +55,8 @@ export class ScrapeLoop {
   readonly target: Target;
   /** Updated by the pool on every sync, as upstream keeps the freshest for the API. */
   discoveredLabels: Record<string, string>;
+  /** Set by the pool while its job is over target_limit: each scrape then fails with it, unsent. */
+  forcedError: string | undefined;
 
   readonly #settings: PoolSettings;
   readonly #ctx: LoopContext;
@@ -197,12 +200,14 @@ export class ScrapeLoop {
     }
     this.#lastStart = start;
 
-    let error: string | undefined;
+    let error = this.forcedError;
     let body: string | undefined;
-    try {
-      body = await this.#fetchBody();
-    } catch (err) {
-      error = message(err);
+    if (error === undefined) {
+      try {
+        body = await this.#fetchBody();
+      } catch (err) {
+        error = message(err);
+      }
     }
     // Stopped meanwhile: this scrape never happened as far as storage and the API are concerned.
     if (this.#stop.signal.aborted) return;
@@ -331,7 +336,7 @@ export class ScrapeLoop {
       if (labels === undefined) {
         const attached = attachTargetLabels(scraped, this.#targetLabels, cfg.honorLabels);
         labels = metricRelabel ? (metricRelabel(attached, cfg.metricRelabelConfigs) ?? null) : attached;
-        if (labels) checkLabels(labels, cfg.labelLimit);
+        if (labels) checkLabels(labels, cfg);
       }
       cache.set(series, labels);
       if (labels === null) return; // dropped by metric_relabel_configs
@@ -398,18 +403,44 @@ export function attachTargetLabels(
   return scraped;
 }
 
-/** What upstream checks of each sample's final labels (after relabeling); a failure fails the scrape. */
-function checkLabels(labels: Readonly<Record<string, string>>, labelLimit: number): void {
+/**
+ * What upstream checks of each sample's final labels (after relabeling); a failure fails the
+ * scrape. Lengths are in bytes, as Go's len(); the label order is upstream's (sorted by name), so
+ * the same label is named when several are too long.
+ */
+function checkLabels(labels: Readonly<Record<string, string>>, limits: LabelLimits): void {
   const name = get(labels, '__name__');
   if (name === '') throw new Error('__name__ label is missing');
+  const { labelLimit, labelNameLengthLimit: nameLimit, labelValueLengthLimit: valueLimit } = limits;
   if (labelLimit > 0) {
     const count = Object.keys(labels).length;
     if (count > labelLimit) {
+      throw new Error(`label_limit exceeded (metric: ${cut(name)}, number of labels: ${count}, limit: ${labelLimit})`);
+    }
+  }
+  if (nameLimit === 0 && valueLimit === 0) return;
+  for (const label of Object.keys(labels).sort()) {
+    const value = labels[label] ?? '';
+    const nameLength = Buffer.byteLength(label);
+    if (nameLimit > 0 && nameLength > nameLimit) {
       throw new Error(
-        `label_limit exceeded (metric: ${name.slice(0, 50)}, number of labels: ${count}, limit: ${labelLimit})`,
+        `label_name_length_limit exceeded (metric: ${cut(name)}, label name: ${cut(label)}, length: ${nameLength}, limit: ${nameLimit})`,
+      );
+    }
+    const valueLength = Buffer.byteLength(value);
+    if (valueLimit > 0 && valueLength > valueLimit) {
+      throw new Error(
+        `label_value_length_limit exceeded (metric: ${cut(name)}, label name: ${cut(label)}, value: ${JSON.stringify(cut(value))}, length: ${valueLength}, limit: ${valueLimit})`,
       );
     }
   }
+}
+
+type LabelLimits = Pick<ScrapeConfig, 'labelLimit' | 'labelNameLengthLimit' | 'labelValueLengthLimit'>;
+
+/** Go's `%.50s`: at most 50 characters (runes, not bytes). */
+function cut(text: string): string {
+  return text.length <= 50 ? text : Array.from(text).slice(0, 50).join('');
 }
 
 /**

@@ -6,6 +6,7 @@ export interface ScrapeMetrics {
   poolsCreated: Counter;
   poolTargets: Gauge<'scrape_job'>;
   exceededSampleLimit: Counter;
+  exceededTargetLimit: Counter;
   intervalLength: Summary<'interval'>;
 }
 
@@ -27,6 +28,11 @@ export function createScrapeMetrics(registry: Registry): ScrapeMetrics {
     exceededSampleLimit: new Counter({
       name: 'prometheus_target_scrapes_exceeded_sample_limit_total',
       help: 'Total number of scrapes that hit the sample limit and were rejected.',
+      registers,
+    }),
+    exceededTargetLimit: new Counter({
+      name: 'prometheus_target_scrape_pool_exceeded_target_limit_total',
+      help: 'Total number of times scrape pools hit the target limit, during sync or config reload.',
       registers,
     }),
     intervalLength: new Summary({

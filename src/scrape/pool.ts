@@ -74,6 +74,16 @@ export class ScrapePool {
       loop.start(after);
     }
     this.#ctx.metrics?.poolTargets.set({ scrape_job: this.job }, this.loops.size);
+
+    // Over target_limit, every loop of the job fails its scrapes (up 0, its series go stale)
+    // until discovery or a reload brings the count back under: upstream's forced error.
+    const limit = this.settings.cfg.targetLimit;
+    let forcedError: string | undefined;
+    if (limit > 0 && this.loops.size > limit) {
+      this.#ctx.metrics?.exceededTargetLimit.inc();
+      forcedError = `target_limit exceeded (number of targets: ${this.loops.size}, limit: ${limit})`;
+    }
+    for (const loop of this.loops.values()) loop.forcedError = forcedError;
   }
 
   /** Applies changed settings: every loop stops (its series go stale) and the targets start anew. */

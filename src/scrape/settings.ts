@@ -61,7 +61,10 @@ function buildPool(sc: ScrapeConfig, relabel: Relabeler | undefined): PoolSettin
   if (sc.scheme !== 'http' && sc.scheme !== 'https') throw new Error(`invalid scheme ${JSON.stringify(sc.scheme)}`);
   for (const [name, limit] of [
     ['sample_limit', sc.sampleLimit],
+    ['target_limit', sc.targetLimit],
     ['label_limit', sc.labelLimit],
+    ['label_name_length_limit', sc.labelNameLengthLimit],
+    ['label_value_length_limit', sc.labelValueLengthLimit],
     ['body_size_limit', sc.bodySizeLimit],
   ] as const) {
     if (!Number.isInteger(limit) || limit < 0) throw new Error(`${name} must be a non-negative integer`);

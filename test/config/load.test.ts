@@ -36,7 +36,10 @@ describe('defaults', () => {
         evaluationInterval: 60_000,
         externalLabels: {},
         sampleLimit: 0,
+        targetLimit: 0,
         labelLimit: 0,
+        labelNameLengthLimit: 0,
+        labelValueLengthLimit: 0,
         bodySizeLimit: 0,
       });
       expect(cfg.ruleFiles).toEqual([]);
@@ -72,7 +75,10 @@ describe('defaults', () => {
       honorLabels: false,
       honorTimestamps: true,
       sampleLimit: 0,
+      targetLimit: 0,
       labelLimit: 0,
+      labelNameLengthLimit: 0,
+      labelValueLengthLimit: 0,
       bodySizeLimit: 0,
       httpClient: { followRedirects: true },
       staticConfigs: [],
@@ -100,20 +106,35 @@ describe('defaults', () => {
   it('inherits every limit from global unless the job sets it (0 counts as unset)', () => {
     const cfg = load(`global:
   sample_limit: 100
+  target_limit: 3
   label_limit: 20
+  label_name_length_limit: 30
+  label_value_length_limit: 40
   body_size_limit: 1MB
 scrape_configs:
   - job_name: inherits
   - job_name: own
     sample_limit: 5
+    target_limit: 0
+    label_value_length_limit: 41
     body_size_limit: 2KB
 `);
     expect(cfg.scrapeConfigs[0]).toMatchObject({
       sampleLimit: 100,
+      targetLimit: 3,
       labelLimit: 20,
+      labelNameLengthLimit: 30,
+      labelValueLengthLimit: 40,
       bodySizeLimit: 2 ** 20,
     });
-    expect(cfg.scrapeConfigs[1]).toMatchObject({ sampleLimit: 5, labelLimit: 20, bodySizeLimit: 2048 });
+    expect(cfg.scrapeConfigs[1]).toMatchObject({
+      sampleLimit: 5,
+      targetLimit: 3,
+      labelLimit: 20,
+      labelNameLengthLimit: 30,
+      labelValueLengthLimit: 41,
+      bodySizeLimit: 2048,
+    });
   });
 
   it('defaults an Alertmanager config as the brief and upstream do', () => {

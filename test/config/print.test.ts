@@ -105,7 +105,10 @@ describe('configToYAML', () => {
       evaluation_interval: '1m',
       body_size_limit: '0B',
       sample_limit: 0,
+      target_limit: 0,
       label_limit: 0,
+      label_name_length_limit: 0,
+      label_value_length_limit: 0,
     });
     expect(doc.scrape_configs[0]).toEqual({
       job_name: 'a',
@@ -117,7 +120,10 @@ describe('configToYAML', () => {
       scheme: 'http',
       body_size_limit: '0B',
       sample_limit: 0,
+      target_limit: 0,
       label_limit: 0,
+      label_name_length_limit: 0,
+      label_value_length_limit: 0,
       follow_redirects: true,
     });
   });

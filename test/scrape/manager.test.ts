@@ -173,7 +173,10 @@ function job(name: string, extra: Partial<ScrapeConfig> = {}): ScrapeConfig {
     honorLabels: false,
     honorTimestamps: true,
     sampleLimit: 0,
+    targetLimit: 0,
     labelLimit: 0,
+    labelNameLengthLimit: 0,
+    labelValueLengthLimit: 0,
     bodySizeLimit: 0,
     httpClient: { followRedirects: true },
     staticConfigs: [],
@@ -335,6 +338,21 @@ describe('scraping', () => {
       'label_limit exceeded (metric: m, number of labels: 5, limit: 3)',
       true,
     ],
+    [
+      'the label name length limit (bytes, labels in name order)',
+      // __name__ and instance (8 bytes each) are checked too, and fit.
+      { body: 'm{zzzzzzzzzz="1",yyyyyyyyy="2"} 1\n' },
+      { labelNameLengthLimit: 8 },
+      'label_name_length_limit exceeded (metric: m, label name: yyyyyyyyy, length: 9, limit: 8)',
+      true,
+    ],
+    [
+      'the label value length limit',
+      { body: `ok 1\nm{a="ü${'x'.repeat(60)}"} 1\n` },
+      { labelValueLengthLimit: 60 },
+      `label_value_length_limit exceeded (metric: m, label name: a, value: "ü${'x'.repeat(49)}", length: 62, limit: 60)`,
+      true,
+    ],
   ])('fails the whole scrape on %s: up 0, lastError, no samples', async (_, serving, extra, error, rolledBack) => {
     const t = await serve((_req, res) => {
       res.writeHead(serving.status ?? 200).end(serving.body ?? '');
@@ -346,6 +364,35 @@ describe('scraping', () => {
     expect(named(batch, 'm')).toEqual([]);
     expect(rec.rollbacks).toBe(rolledBack ? 1 : 0);
     expect(m.targets().activeTargets[0]).toMatchObject({ health: 'down', lastError: error, scrapePool: 'app' });
+  });
+
+  it('fails every scrape of a job over target_limit, without a request, until the targets fit again', async () => {
+    const a = await serve('m 1\n');
+    const b = await serve('m 2\n');
+    const registry = new Registry();
+    const rec = recorder();
+    const { m, updates } = await start(
+      rec,
+      config(job('app', { targetLimit: 1 })),
+      new Map([['app', groups(a.address, b.address)]]),
+      { registry },
+    );
+    const failed = await nextScrape(rec);
+    expect(value(failed, 'up')).toBe(0);
+    expect(named(failed, 'm')).toEqual([]);
+    const error = 'target_limit exceeded (number of targets: 2, limit: 1)';
+    expect(m.targets().activeTargets.map((t) => [t.health, t.lastError])).toEqual([
+      ['down', error],
+      ['down', error],
+    ]);
+    expect(a.requests.length + b.requests.length).toBe(0);
+    expect(await registry.metrics()).toMatch(/^prometheus_target_scrape_pool_exceeded_target_limit_total 1$/m);
+
+    updates.push(new Map([['app', groups(a.address)]]));
+    await settle();
+    const ok = await nextScrape(rec, (batch) => value(batch, 'up') === 1);
+    expect(value(ok, 'm')).toBe(1);
+    expect(m.targets().activeTargets).toMatchObject([{ health: 'up', lastError: '' }]);
   });
 
   it('fails a scrape that outlives scrape_timeout with context deadline exceeded', async () => {

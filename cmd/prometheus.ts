@@ -206,8 +206,16 @@ async function runServer(
   const reloaders: Reloader[] = [
     // TSDB settings from the config's `storage` section: miniprom has none to apply yet.
     { name: 'db_storage', prepare: noop },
-    // remote_write / remote_read: not implemented yet, so nothing to apply.
-    { name: 'remote_storage', prepare: noop },
+    // remote_write / remote_read: the loader models them, but nothing sends yet, so a config that
+    // asks for them is refused here rather than silently not forwarding samples.
+    {
+      name: 'remote_storage',
+      prepare: (cfg) => {
+        if (cfg.remoteWrite.length > 0 || cfg.remoteRead.length > 0)
+          throw new Error('remote_write and remote_read are not implemented by miniprom yet');
+        return () => {};
+      },
+    },
     {
       name: 'web_handler',
       prepare: (cfg) => () => {

@@ -16,6 +16,29 @@ export const HTTP_CLIENT_FIELDS = [
   'follow_redirects',
 ] as const;
 
+/**
+ * Headers the sender sets itself (upstream's reservedHeaders): remote write, remote read and the
+ * OTLP exporter refuse them as custom headers.
+ */
+export const RESERVED_HEADERS = new Set([
+  'host',
+  'content-encoding',
+  'content-length',
+  'content-type',
+  'user-agent',
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'www-authenticate',
+  'accept-encoding',
+  'x-prometheus-remote-write-version',
+  'x-prometheus-remote-read-version',
+  'x-amz-date',
+  'x-amz-security-token',
+  'x-amz-content-sha256',
+]);
+
 export function parseHTTPClient(r: Reader, f: Fields, path: string, dir: string): HTTPClientConfig {
   // Upstream tests these with len(x) > 0: an empty string is as good as unset.
   const text = (value: Value, name: string) => r.string(value, at(path, name)) || undefined;

@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { ConfigError } from './errors.js';
-import { HTTP_CLIENT_FIELDS, parseHTTPClient } from './http.js';
+import { HTTP_CLIENT_FIELDS, parseHTTPClient, RESERVED_HEADERS } from './http.js';
 import { isValidRulePath, joinDir } from './paths.js';
+import { parseRemoteReads, parseRemoteWrites } from './remote.js';
 import { parseFileSDConfigs, parseRelabelConfigs, parseStaticConfigs } from './targets.js';
 import type { AlertingConfig, AlertmanagerConfig, Config, GlobalConfig, ScrapeConfig, TracingConfig } from './types.js';
 import { at, type Entry, type Fields, Reader, type Value } from './yaml.js';
@@ -30,19 +31,21 @@ export function parseConfig(text: string, file: string, opts: LoadOptions): Conf
   if (syntax) throw syntaxError(sourceFile, syntax);
 
   const r = new Reader(sourceFile, lines, doc);
-  // remote_read is accepted here only to be refused below with the agent-mode message when it applies.
   const top = r.fields(doc.contents ?? undefined, '', 'config', [
     'global',
     'rule_files',
     'scrape_configs',
     'alerting',
-    'tracing',
+    'remote_write',
     'remote_read',
+    'tracing',
   ]);
   const global = parseGlobal(r, top.get('global'), dir);
   const ruleFiles = parseRuleFiles(r, top.get('rule_files'), dir);
   const scrapeConfigs = parseScrapeConfigs(r, top.get('scrape_configs'), global, dir);
   const alerting = parseAlerting(r, top.get('alerting'), dir);
+  const remoteWrite = parseRemoteWrites(r, top.get('remote_write'), dir);
+  const remoteRead = parseRemoteReads(r, top.get('remote_read'), dir);
   const tracing = parseTracing(r, top.get('tracing'));
 
   // Upstream checks these after the whole file parsed (config.LoadFile), in this order.
@@ -51,12 +54,11 @@ export function parseConfig(text: string, file: string, opts: LoadOptions): Conf
       r.fail(top.key('alerting'), 'alerting', 'field alerting is not allowed in agent mode');
     if (ruleFiles.length > 0)
       r.fail(top.key('rule_files'), 'rule_files', 'field rule_files is not allowed in agent mode');
-    if (r.list(top.get('remote_read'), 'remote_read').length > 0)
+    if (remoteRead.length > 0)
       r.fail(top.key('remote_read'), 'remote_read', 'field remote_read is not allowed in agent mode');
   }
-  if (top.has('remote_read')) r.fail(top.key('remote_read'), 'remote_read', 'remote_read is not supported by miniprom');
 
-  return { sourceFile, global, ruleFiles, scrapeConfigs, alerting, tracing };
+  return { sourceFile, global, ruleFiles, scrapeConfigs, alerting, remoteWrite, remoteRead, tracing };
 }
 
 /** Reads and parses a config file (synchronously: it is small and read once per (re)load). */
@@ -374,26 +376,6 @@ function parseAlertmanager(r: Reader, item: Value, path: string, dir: string): A
 }
 
 // ---- tracing ----
-
-/** Headers the OTLP exporter sets itself (upstream's reservedHeaders). */
-const RESERVED_HEADERS = new Set([
-  'host',
-  'content-encoding',
-  'content-length',
-  'content-type',
-  'user-agent',
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'www-authenticate',
-  'accept-encoding',
-  'x-prometheus-remote-write-version',
-  'x-prometheus-remote-read-version',
-  'x-amz-date',
-  'x-amz-security-token',
-  'x-amz-content-sha256',
-]);
 
 function parseTracing(r: Reader, value: Value): TracingConfig {
   const defaults: TracingConfig = {

@@ -12,6 +12,8 @@ import type {
   FileSDConfig,
   GlobalConfig,
   HTTPClientConfig,
+  RemoteReadConfig,
+  RemoteWriteConfig,
   ScrapeConfig,
   TargetGroup,
   TracingConfig,
@@ -36,6 +38,8 @@ export function configToYAML(cfg: Config): string {
   if (cfg.ruleFiles.length > 0) out.rule_files = [...cfg.ruleFiles];
   if (cfg.scrapeConfigs.length > 0) out.scrape_configs = cfg.scrapeConfigs.map(printScrapeConfig);
   if (cfg.tracing.endpoint !== '') out.tracing = printTracing(cfg.tracing);
+  if (cfg.remoteWrite.length > 0) out.remote_write = cfg.remoteWrite.map(printRemoteWrite);
+  if (cfg.remoteRead.length > 0) out.remote_read = cfg.remoteRead.map(printRemoteRead);
   return stringify(out, {
     // YAML 1.1 quoting (as Go's yaml.v2 reads it): a string such as `yes` or `0123` gets quotes.
     version: '1.1',
@@ -172,4 +176,58 @@ function printTracing(t: TracingConfig): YAMLMap {
     ...(t.compression !== '' && { compression: t.compression }),
     timeout: formatDuration(t.timeout),
   };
+}
+
+function printRemoteWrite(w: RemoteWriteConfig): YAMLMap {
+  const q = w.queueConfig;
+  return {
+    url: redactURL(w.url),
+    remote_timeout: formatDuration(w.remoteTimeout),
+    ...(Object.keys(w.headers).length > 0 && { headers: w.headers }),
+    ...(w.writeRelabelConfigs.length > 0 && { write_relabel_configs: w.writeRelabelConfigs.map(printRelabel) }),
+    ...(w.name !== '' && { name: w.name }),
+    ...(w.sendExemplars && { send_exemplars: true }),
+    ...(w.sendNativeHistograms && { send_native_histograms: true }),
+    protobuf_message: w.protobufMessage,
+    ...printHTTPClient(w.httpClient),
+    queue_config: {
+      capacity: q.capacity,
+      max_shards: q.maxShards,
+      min_shards: q.minShards,
+      max_samples_per_send: q.maxSamplesPerSend,
+      batch_send_deadline: formatDuration(q.batchSendDeadline),
+      min_backoff: formatDuration(q.minBackoff),
+      max_backoff: formatDuration(q.maxBackoff),
+      ...(q.retryOnRateLimit && { retry_on_http_429: true }),
+      ...(q.sampleAgeLimit > 0 && { sample_age_limit: formatDuration(q.sampleAgeLimit) }),
+    },
+    metadata_config: {
+      send: w.metadataConfig.send,
+      send_interval: formatDuration(w.metadataConfig.sendInterval),
+      max_samples_per_send: w.metadataConfig.maxSamplesPerSend,
+    },
+  };
+}
+
+function printRemoteRead(rr: RemoteReadConfig): YAMLMap {
+  return {
+    url: redactURL(rr.url),
+    remote_timeout: formatDuration(rr.remoteTimeout),
+    chunked_read_limit: rr.chunkedReadLimit,
+    ...(Object.keys(rr.headers).length > 0 && { headers: rr.headers }),
+    ...(rr.readRecent && { read_recent: true }),
+    ...(rr.name !== '' && { name: rr.name }),
+    ...printHTTPClient(rr.httpClient),
+    ...(Object.keys(rr.requiredMatchers).length > 0 && { required_matchers: rr.requiredMatchers }),
+    // Always written: upstream's omitempty drops `false`, which then reloads as the default true.
+    filter_external_labels: rr.filterExternalLabels,
+  };
+}
+
+/** A password in a URL shows as `xxxxx`, as Go's url.Redacted prints it. */
+function redactURL(text: string): string {
+  const url = new URL(text);
+  if (url.password === '') return text;
+  url.password = 'xxxxx';
+  return url.toString();
 }

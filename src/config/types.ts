@@ -115,6 +115,56 @@ export interface TracingConfig {
   compression: '' | 'gzip';
 }
 
+/** queue_config of a remote_write: how samples are batched and retried (times in ms). */
+export interface QueueConfig {
+  /** Samples buffered before new ones are dropped (upstream blocks its WAL reader instead). */
+  capacity: number;
+  maxShards: number;
+  minShards: number;
+  maxSamplesPerSend: number;
+  batchSendDeadline: number;
+  minBackoff: number;
+  maxBackoff: number;
+  retryOnRateLimit: boolean;
+  /** Samples older than this when sent are dropped; 0 keeps them all. */
+  sampleAgeLimit: number;
+}
+
+export interface MetadataConfig {
+  send: boolean;
+  sendInterval: number;
+  maxSamplesPerSend: number;
+}
+
+export interface RemoteWriteConfig {
+  url: string;
+  remoteTimeout: number;
+  headers: Record<string, string>;
+  /** Applied to each series (external labels attached) before it is queued. */
+  writeRelabelConfigs: RelabelConfig[];
+  /** "" when unset: the queue is then named after a hash of its config, as upstream. */
+  name: string;
+  sendExemplars: boolean;
+  sendNativeHistograms: boolean;
+  /** Remote write 1.0, the only message miniprom sends. */
+  protobufMessage: 'prometheus.WriteRequest';
+  httpClient: HTTPClientConfig;
+  queueConfig: QueueConfig;
+  metadataConfig: MetadataConfig;
+}
+
+export interface RemoteReadConfig {
+  url: string;
+  remoteTimeout: number;
+  chunkedReadLimit: number;
+  headers: Record<string, string>;
+  readRecent: boolean;
+  name: string;
+  httpClient: HTTPClientConfig;
+  requiredMatchers: Record<string, string>;
+  filterExternalLabels: boolean;
+}
+
 export interface Config {
   /** Absolute path of the file this was loaded from. */
   sourceFile: string;
@@ -123,5 +173,7 @@ export interface Config {
   ruleFiles: string[];
   scrapeConfigs: ScrapeConfig[];
   alerting: AlertingConfig;
+  remoteWrite: RemoteWriteConfig[];
+  remoteRead: RemoteReadConfig[];
   tracing: TracingConfig;
 }

@@ -50,8 +50,6 @@ const SERVICE_DISCOVERY = [
 
 export const NOT_SUPPORTED: ReadonlySet<string> = new Set([
   // Top level.
-  'remote_write',
-  'remote_read',
   'storage',
   'otlp',
   'runtime',
@@ -96,7 +94,12 @@ export const NOT_SUPPORTED: ReadonlySet<string> = new Set([
   'key_ref',
   'min_version',
   'max_version',
-  // alerting.alertmanagers.
+  // remote_write.
+  'round_robin_dns',
+  'failed_request_logging',
+  'azuread',
+  'google_iam',
+  // alerting.alertmanagers (and remote_write).
   'sigv4',
   'alert_relabel_configs', // per Alertmanager; alerting.alert_relabel_configs is implemented
   // tracing.

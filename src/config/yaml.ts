@@ -115,6 +115,15 @@ export class Reader {
     return node.value as number;
   }
 
+  /** An integer, possibly negative (Go's int): queue sizes, whose sign Validate checks. */
+  int(value: Value, path: string): number | undefined {
+    const node = this.deref(value, path);
+    if (node === undefined || this.isNull(node)) return undefined;
+    if (!isScalar(node) || scalarTag(node) !== '!!int')
+      return this.fail(node, path, `cannot unmarshal ${kind(node)} into int`);
+    return node.value as number;
+  }
+
   /** A number, integer or not (Go's float64). */
   float(value: Value, path: string): number | undefined {
     const node = this.deref(value, path);

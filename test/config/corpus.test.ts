@@ -31,6 +31,15 @@ function masked(cfg: Config): Config {
   };
   for (const sc of copy.scrapeConfigs) mask(sc.httpClient);
   for (const am of copy.alerting.alertmanagers) mask(am.httpClient);
+  for (const remote of [...copy.remoteWrite, ...copy.remoteRead]) {
+    mask(remote.httpClient);
+    // A URL's password shows as Go's url.Redacted prints it.
+    const url = new URL(remote.url);
+    if (url.password !== '') {
+      url.password = 'xxxxx';
+      remote.url = url.toString();
+    }
+  }
   return copy;
 }
 

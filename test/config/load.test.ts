@@ -312,10 +312,14 @@ describe('agent mode', () => {
     expect(() => load('alerting:\n  alertmanagers: []\nrule_files: []\n', true)).not.toThrow();
   });
 
-  it('refuses remote_read with the agent-mode message in agent mode, as unsupported otherwise', () => {
+  it('refuses remote_read in agent mode only, and accepts remote_write in both', () => {
     const text = 'remote_read:\n  - url: http://x\n';
     expect(errorOf(text, true).message).toContain('1:1: remote_read: field remote_read is not allowed in agent mode');
-    expect(errorOf(text, false).message).toContain('1:1: remote_read: remote_read is not supported by miniprom');
+    expect(load(text).remoteRead).toMatchObject([
+      { url: 'http://x', remoteTimeout: 60_000, filterExternalLabels: true },
+    ]);
+    const write = 'remote_write:\n  - url: http://x/w\n';
+    expect(parseConfig(write, FILE, { agentMode: true }).remoteWrite).toHaveLength(1);
   });
 });
 

@@ -1,0 +1,228 @@
+/**
+ * remote_write and remote_read: upstream's RemoteWriteConfig / RemoteReadConfig with their
+ * defaults, UnmarshalYAML checks and wording, in upstream's order of checks.
+ */
+import { HTTP_CLIENT_FIELDS, parseHTTPClient, RESERVED_HEADERS } from './http.js';
+import { parseRelabelConfigs } from './targets.js';
+import type { MetadataConfig, QueueConfig, RemoteReadConfig, RemoteWriteConfig } from './types.js';
+import { at, type Entry, type Reader, type Value } from './yaml.js';
+
+/** Upstream's DefaultQueueConfig. */
+const DEFAULT_QUEUE: QueueConfig = {
+  capacity: 10_000,
+  maxShards: 50,
+  minShards: 1,
+  maxSamplesPerSend: 2_000,
+  batchSendDeadline: 5_000,
+  minBackoff: 30,
+  maxBackoff: 5_000,
+  retryOnRateLimit: false,
+  sampleAgeLimit: 0,
+};
+
+const DEFAULT_METADATA: MetadataConfig = { send: true, sendInterval: 60_000, maxSamplesPerSend: 2_000 };
+
+/** The remote write messages upstream knows (`remoteapi.WriteMessageType`); miniprom sends the first. */
+const WRITE_V1 = 'prometheus.WriteRequest';
+const WRITE_V2 = 'io.prometheus.write.v2.Request';
+
+export function parseRemoteWrites(r: Reader, value: Value, dir: string): RemoteWriteConfig[] {
+  const names = new Set<string>();
+  return r.list(value, 'remote_write').map((item, i) => {
+    const path = `remote_write[${i}]`;
+    if (r.isNull(item)) r.fail(item, path, 'empty or null remote write config section');
+    const { config, nameNode } = parseRemoteWrite(r, item, path, dir);
+    // Empty names are allowed more than once: upstream names those queues after their config's hash.
+    if (config.name !== '' && names.has(config.name))
+      r.fail(
+        nameNode,
+        at(path, 'name'),
+        // "job name" is upstream's wording, copied from the scrape config check.
+        `found multiple remote write configs with job name ${JSON.stringify(config.name)}`,
+      );
+    names.add(config.name);
+    return config;
+  });
+}
+
+function parseRemoteWrite(
+  r: Reader,
+  item: Value,
+  path: string,
+  dir: string,
+): { config: RemoteWriteConfig; nameNode: Value } {
+  const f = r.fields(item, path, 'remote_write', [
+    'url',
+    'remote_timeout',
+    'headers',
+    'write_relabel_configs',
+    'name',
+    'send_exemplars',
+    'send_native_histograms',
+    'protobuf_message',
+    ...HTTP_CLIENT_FIELDS,
+    'queue_config',
+    'metadata_config',
+  ]);
+  const get = (name: string) => f.get(name);
+  const url = parseURL(r, get('url'), at(path, 'url'), item, 'url for remote_write is empty');
+  const writeRelabelConfigs = parseRelabelConfigs(
+    r,
+    get('write_relabel_configs'),
+    at(path, 'write_relabel_configs'),
+    'empty or null relabeling rule in remote write config',
+  );
+  const headers = parseHeaders(r, get('headers'), at(path, 'headers'));
+  const message = r.string(get('protobuf_message'), at(path, 'protobuf_message')) ?? WRITE_V1;
+  if (message !== WRITE_V1) {
+    const detail =
+      message === WRITE_V2
+        ? `protobuf_message ${message} is not supported by miniprom: it sends remote write 1.0 (${WRITE_V1})`
+        : `invalid protobuf_message value: unknown type for remote write protobuf message ${message}, supported: ${WRITE_V1}, ${WRITE_V2}`;
+    r.fail(get('protobuf_message'), at(path, 'protobuf_message'), detail);
+  }
+  const config: RemoteWriteConfig = {
+    url,
+    remoteTimeout: r.duration(get('remote_timeout'), at(path, 'remote_timeout')) || 30_000,
+    headers,
+    writeRelabelConfigs,
+    name: r.string(get('name'), at(path, 'name')) ?? '',
+    sendExemplars: r.bool(get('send_exemplars'), at(path, 'send_exemplars')) ?? false,
+    sendNativeHistograms: r.bool(get('send_native_histograms'), at(path, 'send_native_histograms')) ?? false,
+    protobufMessage: WRITE_V1,
+    httpClient: parseHTTPClient(r, f, path, dir),
+    queueConfig: parseQueue(r, get('queue_config'), at(path, 'queue_config')),
+    metadataConfig: parseMetadata(r, get('metadata_config'), at(path, 'metadata_config')),
+  };
+  return { config, nameNode: get('name') };
+}
+
+function parseQueue(r: Reader, value: Value, path: string): QueueConfig {
+  const f = r.fields(value, path, 'queue_config', [
+    'capacity',
+    'max_shards',
+    'min_shards',
+    'max_samples_per_send',
+    'batch_send_deadline',
+    'min_backoff',
+    'max_backoff',
+    'retry_on_http_429',
+    'sample_age_limit',
+  ]);
+  // Go keeps a default unless the field is present (a present 0 is a 0, which Validate refuses).
+  const int = (name: string, fallback: number) => r.int(f.get(name), at(path, name)) ?? fallback;
+  const duration = (name: string, fallback: number) => r.duration(f.get(name), at(path, name)) ?? fallback;
+  const q: QueueConfig = {
+    capacity: int('capacity', DEFAULT_QUEUE.capacity),
+    maxShards: int('max_shards', DEFAULT_QUEUE.maxShards),
+    minShards: int('min_shards', DEFAULT_QUEUE.minShards),
+    maxSamplesPerSend: int('max_samples_per_send', DEFAULT_QUEUE.maxSamplesPerSend),
+    batchSendDeadline: duration('batch_send_deadline', DEFAULT_QUEUE.batchSendDeadline),
+    minBackoff: duration('min_backoff', DEFAULT_QUEUE.minBackoff),
+    maxBackoff: duration('max_backoff', DEFAULT_QUEUE.maxBackoff),
+    retryOnRateLimit: r.bool(f.get('retry_on_http_429'), at(path, 'retry_on_http_429')) ?? false,
+    sampleAgeLimit: duration('sample_age_limit', 0),
+  };
+  // QueueConfig.Validate, in its order; the error points at the section, as the rule spans fields.
+  const problem =
+    q.maxShards <= 0
+      ? 'remote write queue max_shards must be positive'
+      : q.minShards <= 0
+        ? 'remote write queue min_shards must be positive'
+        : q.minShards > q.maxShards
+          ? 'remote write queue min_shards must not be greater than max_shards'
+          : q.maxSamplesPerSend <= 0
+            ? 'remote write queue max_samples_per_send must be positive'
+            : q.capacity <= 0
+              ? 'remote write queue capacity must be positive'
+              : q.maxBackoff < q.minBackoff
+                ? 'remote write queue max_backoff must not be less than min_backoff'
+                : undefined;
+  if (problem) r.fail(value, path, problem);
+  return q;
+}
+
+function parseMetadata(r: Reader, value: Value, path: string): MetadataConfig {
+  const f = r.fields(value, path, 'metadata_config', ['send', 'send_interval', 'max_samples_per_send']);
+  return {
+    send: r.bool(f.get('send'), at(path, 'send')) ?? DEFAULT_METADATA.send,
+    sendInterval: r.duration(f.get('send_interval'), at(path, 'send_interval')) ?? DEFAULT_METADATA.sendInterval,
+    maxSamplesPerSend:
+      r.int(f.get('max_samples_per_send'), at(path, 'max_samples_per_send')) ?? DEFAULT_METADATA.maxSamplesPerSend,
+  };
+}
+
+export function parseRemoteReads(r: Reader, value: Value, dir: string): RemoteReadConfig[] {
+  const names = new Set<string>();
+  return r.list(value, 'remote_read').map((item, i) => {
+    const path = `remote_read[${i}]`;
+    if (r.isNull(item)) r.fail(item, path, 'empty or null remote read config section');
+    const f = r.fields(item, path, 'remote_read', [
+      'url',
+      'remote_timeout',
+      'chunked_read_limit',
+      'headers',
+      'read_recent',
+      'name',
+      ...HTTP_CLIENT_FIELDS,
+      'required_matchers',
+      'filter_external_labels',
+    ]);
+    const get = (name: string) => f.get(name);
+    const config: RemoteReadConfig = {
+      url: parseURL(r, get('url'), at(path, 'url'), item, 'url for remote_read is empty'),
+      remoteTimeout: r.duration(get('remote_timeout'), at(path, 'remote_timeout')) || 60_000,
+      chunkedReadLimit: r.uint(get('chunked_read_limit'), at(path, 'chunked_read_limit')) || 5e7,
+      headers: parseHeaders(r, get('headers'), at(path, 'headers')),
+      readRecent: r.bool(get('read_recent'), at(path, 'read_recent')) ?? false,
+      name: r.string(get('name'), at(path, 'name')) ?? '',
+      httpClient: parseHTTPClient(r, f, path, dir),
+      requiredMatchers: r.labels(get('required_matchers'), at(path, 'required_matchers')),
+      filterExternalLabels: r.bool(get('filter_external_labels'), at(path, 'filter_external_labels')) ?? true,
+    };
+    if (config.name !== '' && names.has(config.name))
+      r.fail(
+        get('name'),
+        at(path, 'name'),
+        `found multiple remote read configs with job name ${JSON.stringify(config.name)}`,
+      );
+    names.add(config.name);
+    return config;
+  });
+}
+
+/**
+ * An endpoint URL. Upstream's url.Parse accepts nearly any text and the mistake shows up at the
+ * first send; miniprom refuses at load time what it could never send to.
+ */
+function parseURL(r: Reader, value: Value, path: string, section: Value, missing: string): string {
+  const text = r.string(value, path);
+  if (text === undefined) return r.fail(section, path, missing);
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    r.fail(value, path, `invalid URL ${JSON.stringify(text)}: want an absolute http or https URL`);
+  return text;
+}
+
+/** Custom headers: upstream's validateHeaders. */
+function parseHeaders(r: Reader, value: Value, path: string): Record<string, string> {
+  const entries: Entry[] = [];
+  const headers = r.stringMap(value, path, 'map[string]string', (e) => entries.push(e));
+  for (const e of entries) {
+    const name = e.name.toLowerCase();
+    if (name === 'authorization')
+      r.fail(
+        e.key,
+        at(path, e.name),
+        'authorization header must be changed via the basic_auth, authorization, oauth2, sigv4, azuread or google_iam parameter',
+      );
+    if (RESERVED_HEADERS.has(name))
+      r.fail(e.key, at(path, e.name), `${e.name} is a reserved header. It must not be changed`);
+  }
+  return headers;
+}

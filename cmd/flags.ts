@@ -18,6 +18,7 @@ export interface Flags {
   tsdbMaxBlockChunkSegmentSize: number;
   agentPath: string;
   agentWalSegmentSize: number;
+  remoteFlushDeadlineMs: number;
   agent: boolean;
   alertmanagerTimeout: string | undefined;
   logLevel: LogLevel;
@@ -82,6 +83,12 @@ function program(version: string): Command {
       'Size at which to split WAL segment files. Example: 100MB. Use with agent mode only.',
       unit(parseSize),
       0,
+    )
+    .option(
+      '--storage.remote.flush-deadline <duration>',
+      'How long to wait flushing sample on shutdown or config reload.',
+      unit(parseDuration),
+      60_000,
     )
     .option('--agent', "Run Prometheus in 'Agent mode'.", false)
     .option('--alertmanager.timeout <duration>', 'Timeout for sending alerts to Alertmanager. (No effect.)')
@@ -148,6 +155,7 @@ export function parseFlags(argv: string[], version: string): { flags: Flags } | 
       tsdbMaxBlockChunkSegmentSize: o['storage.tsdb.maxBlockChunkSegmentSize'] as number,
       agentPath: o['storage.agent.path'] as string,
       agentWalSegmentSize: o['storage.agent.walSegmentSize'] as number,
+      remoteFlushDeadlineMs: o['storage.remote.flushDeadline'] as number,
       agent,
       alertmanagerTimeout: o['alertmanager.timeout'] as string | undefined,
       logLevel: o['log.level'] as LogLevel,

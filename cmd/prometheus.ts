@@ -20,6 +20,7 @@ import { createDiscoveryManager, type DiscoveryConfig } from '../src/discovery/i
 import { createLogger, type Logger } from '../src/log/index.js';
 import { createNotifier } from '../src/notifier/index.js';
 import { applyRelabel } from '../src/relabel/index.js';
+import { createRemoteStorage } from '../src/remote/index.js';
 import { createRuleManager, loadRuleGroups } from '../src/rules/index.js';
 import {
   criticalChains,
@@ -31,7 +32,7 @@ import {
   waitOrAbort,
 } from '../src/run/index.js';
 import { createScrapeManager } from '../src/scrape/index.js';
-import { fsType, openAgentStorage, openTSDB, ReadyStorage } from '../src/storage/index.js';
+import { fanoutStorage, fsType, openAgentStorage, openTSDB, ReadyStorage } from '../src/storage/index.js';
 import { createTracingManager } from '../src/tracing/index.js';
 import { createWebHandler, ReloadQueue } from '../src/web/index.js';
 import { type Flags, parseFlags } from './flags.js';
@@ -153,6 +154,14 @@ async function runServer(
   // The modules, built before the group runs; each gets a logger, the registry and, from main,
   // the other modules' ends it needs (discovery's channels, the storage handle).
   const localStorage = new ReadyStorage();
+  const remoteStorage = createRemoteStorage({
+    logger: logger.child({ component: 'remote' }),
+    registry,
+    flushDeadline: flags.remoteFlushDeadlineMs,
+    userAgent: `miniprom/${VERSION}`,
+  });
+  // What scrapes (and, later, rule evaluations) append to: local storage, then remote write.
+  const fanout = fanoutStorage(localStorage, remoteStorage);
   const discoveryManagerScrape = createDiscoveryManager({
     name: 'scrape',
     logger: logger.child({ component: 'discovery manager scrape' }),
@@ -166,7 +175,7 @@ async function runServer(
   const scrapeManager = createScrapeManager({
     logger: logger.child({ component: 'scrape manager' }),
     registry,
-    appendable: localStorage,
+    appendable: fanout,
     userAgent: `miniprom/${VERSION}`,
     // main wires relabeling in, as it wires discovery: the scrape module imports neither.
     relabel: applyRelabel,
@@ -206,16 +215,8 @@ async function runServer(
   const reloaders: Reloader[] = [
     // TSDB settings from the config's `storage` section: miniprom has none to apply yet.
     { name: 'db_storage', prepare: noop },
-    // remote_write / remote_read: the loader models them, but nothing sends yet, so a config that
-    // asks for them is refused here rather than silently not forwarding samples.
-    {
-      name: 'remote_storage',
-      prepare: (cfg) => {
-        if (cfg.remoteWrite.length > 0 || cfg.remoteRead.length > 0)
-          throw new Error('remote_write and remote_read are not implemented by miniprom yet');
-        return () => {};
-      },
-    },
+    // remote_write queues start, stay or stop; external labels changing restarts them all.
+    { name: 'remote_storage', prepare: (cfg) => remoteStorage.prepare(cfg) },
     {
       name: 'web_handler',
       prepare: (cfg) => () => {
@@ -571,7 +572,9 @@ async function runServer(
       },
       async () => {
         try {
-          await localStorage.close();
+          // Local storage closes first, then remote write flushes its queues (up to
+          // --storage.remote.flush-deadline): upstream's fanoutStorage.Close().
+          await fanout.close();
         } catch (err) {
           log.error({ err }, 'Error stopping storage');
         }

@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
 import { createDiscoveryManager, Mailbox, type TargetSets } from '../src/discovery/index.js';
 
 const logger = pino({ level: 'silent' });

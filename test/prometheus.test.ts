@@ -1,14 +1,16 @@
 /**
  * Black-box specs of main() (startup.md §2–§7): the built binary, real signals, real HTTP, JSON logs.
  */
-import { createServer } from 'node:net';
+
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { listenLocal } from './helpers/listen.js';
 import {
   http,
-  listening,
   type LogLine,
+  listening,
   removeScratchDirs,
   SELF_CONFIG,
   SERVER_ADD_ORDER,
@@ -17,7 +19,6 @@ import {
   subsequenceMissing,
 } from './helpers/server.js';
 import { killAll } from './helpers/spawn.js';
-import { listenLocal } from './helpers/listen.js';
 
 afterEach(() => {
   killAll();

@@ -1,7 +1,9 @@
 /** src/config: the configuration model, its loader and validation, and Prometheus's units. */
-export { parseDuration, formatDuration, parseSize, formatSize } from './units.js';
+
+export { authorizationHeader, unappliedTLS } from './credentials.js';
 export { ConfigError, type ConfigErrorPosition } from './errors.js';
-export { type LoadOptions, parseConfig, loadConfigFile } from './load.js';
-export { configToYAML } from './print.js';
-export { NOT_SUPPORTED } from './unsupported.js';
+export { type LoadOptions, loadConfigFile, parseConfig } from './load.js';
+export { configToYAML, redactURL } from './print.js';
 export type * from './types.js';
+export { formatDuration, formatSize, parseDuration, parseSize } from './units.js';
+export { NOT_SUPPORTED } from './unsupported.js';

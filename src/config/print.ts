@@ -224,8 +224,8 @@ function printRemoteRead(rr: RemoteReadConfig): YAMLMap {
   };
 }
 
-/** A password in a URL shows as `xxxxx`, as Go's url.Redacted prints it. */
-function redactURL(text: string): string {
+/** A password in a URL shows as `xxxxx`, as Go's url.Redacted prints it (in the API and in logs). */
+export function redactURL(text: string): string {
   const url = new URL(text);
   if (url.password === '') return text;
   url.password = 'xxxxx';

@@ -6,8 +6,8 @@
  */
 import { type Document, isAlias, isMap, isScalar, isSeq, type LineCounter, type Node, Scalar } from 'yaml';
 import { ConfigError } from './errors.js';
-import { NOT_SUPPORTED } from './unsupported.js';
 import { parseDuration, parseSize } from './units.js';
+import { NOT_SUPPORTED } from './unsupported.js';
 
 /** What a field holds: undefined when the field is absent; a null Scalar when it is empty or `~`. */
 export type Value = Node | undefined;

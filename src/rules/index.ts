@@ -1,3 +1,3 @@
 /** src/rules: rule files (parsing and validation) and the rule manager. */
-export { createRuleManager, loadRuleGroups, ruleFilesOf, type RuleManager } from './manager.js';
-export { parseRuleFile, loadRuleFile, RuleFileError, type Rule, type RuleGroup } from './rulefile.js';
+export { createRuleManager, loadRuleGroups, type RuleManager, ruleFilesOf } from './manager.js';
+export { loadRuleFile, parseRuleFile, type Rule, RuleFileError, type RuleGroup } from './rulefile.js';

@@ -2,8 +2,13 @@
  * Phase one of a reload: a scrape config turned into what a pool runs with. Everything that can
  * fail (checks, reading secret files) happens here, so that applying the result cannot fail.
  */
-import { readFileSync } from 'node:fs';
-import type { Config, RelabelConfig, ScrapeConfig } from '../config/index.js';
+import {
+  authorizationHeader,
+  type Config,
+  type RelabelConfig,
+  type ScrapeConfig,
+  unappliedTLS,
+} from '../config/index.js';
 
 /**
  * Applies relabel steps to a label set; returns the new set, or undefined when a step drops it.
@@ -77,66 +82,14 @@ function buildPool(sc: ScrapeConfig, relabel: Relabeler | undefined): PoolSettin
       'relabel_configs and metric_relabel_configs are not supported: the scrape manager has no relabel step',
     );
   }
-  const authorization = authorizationHeader(sc);
+  const authorization = authorizationHeader(sc.httpClient);
   return {
     cfg: sc,
     authorization,
     relabel: needsRelabel ? relabel : undefined,
     fingerprint: JSON.stringify([withoutDiscovery(sc), authorization ?? null]),
-    ignoredTLS: ignoredTLS(sc),
+    ignoredTLS: unappliedTLS(sc.httpClient),
   };
-}
-
-/** The Authorization header as Go's http client would send it; files are read (and trimmed) now. */
-function authorizationHeader(sc: ScrapeConfig): string | undefined {
-  const { basicAuth, authorization } = sc.httpClient;
-  if (basicAuth && authorization) {
-    throw new Error(
-      'at most one of basic_auth, oauth2, bearer_token & bearer_token_file, authorization must be configured',
-    );
-  }
-  if (basicAuth) {
-    if (basicAuth.password !== undefined && basicAuth.passwordFile) {
-      throw new Error('at most one of basic_auth password & password_file must be configured');
-    }
-    const password = basicAuth.passwordFile
-      ? readSecret(basicAuth.passwordFile, 'password')
-      : (basicAuth.password ?? '');
-    return `Basic ${Buffer.from(`${basicAuth.username}:${password}`).toString('base64')}`;
-  }
-  if (authorization) {
-    if (authorization.credentials !== undefined && authorization.credentialsFile) {
-      throw new Error('at most one of authorization credentials & credentials_file must be configured');
-    }
-    const credentials = authorization.credentialsFile
-      ? readSecret(authorization.credentialsFile, 'credentials')
-      : (authorization.credentials ?? '');
-    return `${authorization.type || 'Bearer'} ${credentials}`;
-  }
-  return undefined;
-}
-
-/** The tls_config fields miniprom cannot honor (see PoolSettings.ignoredTLS), by their YAML names. */
-function ignoredTLS(sc: ScrapeConfig): string[] {
-  const tls = sc.httpClient.tlsConfig;
-  if (!tls) return [];
-  const fields: Array<[string, unknown]> = [
-    ['ca_file', tls.caFile],
-    ['cert_file', tls.certFile],
-    ['key_file', tls.keyFile],
-    ['server_name', tls.serverName],
-    ['insecure_skip_verify', tls.insecureSkipVerify || undefined],
-  ];
-  return fields.filter(([, value]) => value !== undefined && value !== '').map(([name]) => name);
-}
-
-/** A secret file's content, surrounding whitespace trimmed as prometheus/common does. */
-function readSecret(path: string, what: string): string {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch (err) {
-    throw new Error(`unable to read ${what} file ${path}: ${(err as Error).message}`);
-  }
 }
 
 /**

@@ -11,6 +11,7 @@ export {
   type TSDB,
   type TSDBOptions,
 } from './db.js';
+export { type CommitListener, type CommittedSample, fanoutStorage } from './fanout.js';
 export { fsType } from './fstype.js';
 export { LockError } from './lock.js';
 export { ReadyStorage } from './ready.js';

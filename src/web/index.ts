@@ -9,7 +9,7 @@ import type { Registry } from 'prom-client';
 import { configPage, lifecyclePage, targetsPage } from './pages.js';
 import type { ReloadQueue } from './reload-queue.js';
 
-export { ReloadQueue, type ReloadOutcome } from './reload-queue.js';
+export { type ReloadOutcome, ReloadQueue } from './reload-queue.js';
 
 /** Upstream's three-state readiness; once Stopping, nothing sets it back. */
 export type Readiness = 'NotReady' | 'Ready' | 'Stopping';

@@ -1,0 +1,55 @@
+/** Remote write's own metrics, with upstream's names and help texts, per queue (remote_name, url). */
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+type QueueLabels = 'remote_name' | 'url';
+
+export interface RemoteMetrics {
+  samplesSent: Counter<QueueLabels>;
+  samplesFailed: Counter<QueueLabels>;
+  samplesRetried: Counter<QueueLabels>;
+  samplesDropped: Counter<QueueLabels>;
+  samplesPending: Gauge<QueueLabels>;
+  bytesSent: Counter<QueueLabels>;
+  highestSent: Gauge<QueueLabels>;
+}
+
+export function createRemoteMetrics(registry: Registry): RemoteMetrics {
+  const common = { labelNames: ['remote_name', 'url'] as QueueLabels[], registers: [registry] };
+  return {
+    samplesSent: new Counter({
+      name: 'prometheus_remote_storage_samples_total',
+      help: 'Total number of samples sent to remote storage.',
+      ...common,
+    }),
+    samplesFailed: new Counter({
+      name: 'prometheus_remote_storage_samples_failed_total',
+      help: 'Total number of samples which failed on send to remote storage, non-recoverable errors.',
+      ...common,
+    }),
+    samplesRetried: new Counter({
+      name: 'prometheus_remote_storage_samples_retried_total',
+      help: 'Total number of samples which failed on send to remote storage but were retried because the send error was recoverable.',
+      ...common,
+    }),
+    samplesDropped: new Counter({
+      name: 'prometheus_remote_storage_samples_dropped_total',
+      help: 'Total number of samples which were dropped before being sent via remote write: by write relabeling, for being older than sample_age_limit, or because the queue was full.',
+      ...common,
+    }),
+    samplesPending: new Gauge({
+      name: 'prometheus_remote_storage_samples_pending',
+      help: 'The number of samples pending in the queues shards to be sent to the remote storage.',
+      ...common,
+    }),
+    bytesSent: new Counter({
+      name: 'prometheus_remote_storage_bytes_total',
+      help: 'The total number of bytes of data (not metadata) sent by the queue after compression.',
+      ...common,
+    }),
+    highestSent: new Gauge({
+      name: 'prometheus_remote_storage_queue_highest_sent_timestamp_seconds',
+      help: 'Timestamp from a WAL sample, the highest timestamp successfully sent by this queue, in seconds since epoch.',
+      ...common,
+    }),
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * Remote write against the real thing: Debian's Prometheus (installed by .ci/run) started with its
+ * remote write receiver, and miniprom sending to it. Skips, saying why, only when Prometheus is not
+ * installed.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { removeScratchDirs, scratchDir, startServer } from './helpers/server.js';
+import { killAll } from './helpers/spawn.js';
+
+const PROMETHEUS = '/usr/bin/prometheus';
+const havePrometheus = existsSync(PROMETHEUS);
+if (!havePrometheus)
+  console.log(
+    `remote-prometheus.test.ts: skipped: ${PROMETHEUS} is not installed (bash .ci/run installs Debian's prometheus)`,
+  );
+
+const stops: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  killAll();
+  await Promise.all(stops.splice(0).map((stop) => stop()));
+  removeScratchDirs();
+});
+
+/** A port free right now (Prometheus logs the address it was given, not the one it got for :0). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Debian's Prometheus with --web.enable-remote-write-receiver, ready to receive. */
+async function startPrometheus() {
+  const dir = scratchDir();
+  const port = await freePort();
+  const config = join(dir, 'prometheus.yml');
+  writeFileSync(config, 'global:\n  scrape_interval: 1h\n');
+  const child = spawn(
+    PROMETHEUS,
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-remote-write-receiver',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  stops.push(async () => {
+    child.kill('SIGTERM');
+    await exited;
+  });
+  let log = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr?.on('data', (d: Buffer) => {
+      log += d.toString();
+      if (log.includes('Server is ready to receive web requests.')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`prometheus exited with ${code}:\n${log}`)));
+  });
+  return { base: `http://127.0.0.1:${port}` };
+}
+
+describe.skipIf(!havePrometheus)('remote write to a real Prometheus', () => {
+  it('delivers scraped samples with external labels, flushed on shutdown, and the server exits by itself', async () => {
+    const prometheus = await startPrometheus();
+    const server = startServer({
+      config: `global:
+  scrape_interval: 1s
+  external_labels: { replica: miniprom }
+scrape_configs:
+  - job_name: self
+    static_configs:
+      - targets: ['127.0.0.1:1']
+remote_write:
+  - url: ${prometheus.base}/api/v1/write
+    name: real
+    queue_config: { batch_send_deadline: 1h }
+`,
+      args: ['--log.level=debug'],
+    });
+    await server.untilLog('Server is ready to receive web requests.');
+    // A scrape of a target that refuses the connection still writes up 0 and the other report series.
+    await server.untilLog('Scrape failed');
+    // The batch deadline is an hour away: only the flush on shutdown can deliver these samples.
+    server.child.kill('SIGTERM');
+    expect(await server.exited).toEqual({ code: 0, signal: null });
+    const msgs = server.msgs();
+    expect(msgs).toEqual(expect.arrayContaining(['Stopping remote storage...', 'Remote storage stopped.']));
+    expect(msgs).not.toContain('Failed to flush all samples on shutdown');
+    // Local storage closes before remote write flushes, as upstream's fanout storage does.
+    expect(msgs.indexOf('Remote storage stopped.')).toBeLessThan(msgs.indexOf('See you next time!'));
+
+    const res = await fetch(`${prometheus.base}/api/v1/query?query=${encodeURIComponent('up{job="self"}')}`);
+    const body = (await res.json()) as {
+      data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> };
+    };
+    expect(body.data.result).toEqual([
+      {
+        metric: { __name__: 'up', job: 'self', instance: '127.0.0.1:1', replica: 'miniprom' },
+        value: [expect.any(Number), '0'],
+      },
+    ]);
+  });
+});

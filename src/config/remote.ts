@@ -192,21 +192,37 @@ export function parseRemoteReads(r: Reader, value: Value, dir: string): RemoteRe
 }
 
 /**
- * An endpoint URL. Upstream's url.Parse accepts nearly any text and the mistake shows up at the
- * first send; miniprom refuses at load time what it could never send to.
+ * An endpoint URL, accepted when Go's url.Parse accepts it, as upstream's config.URL does: that
+ * is nearly any text (`localhost:9090` parses, with "localhost" as its scheme), so that a config
+ * gets the same verdict here as from promtool. Whether the URL can be sent to is remote storage's
+ * check when a config is applied.
  */
 function parseURL(r: Reader, value: Value, path: string, section: Value, missing: string): string {
   const text = r.string(value, path);
   if (text === undefined) return r.fail(section, path, missing);
-  let url: URL | undefined;
-  try {
-    url = new URL(text);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
-    r.fail(value, path, `invalid URL ${JSON.stringify(text)}: want an absolute http or https URL`);
+  const problem = goURLProblem(text);
+  if (problem) r.fail(value, path, `parse ${JSON.stringify(text)}: ${problem}`);
   return text;
+}
+
+/** The ways Go's url.Parse fails, in its words; undefined when it would parse. */
+function goURLProblem(text: string): string | undefined {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for
+  if (/[\x00-\x1f\x7f]/.test(text)) return 'net/url: invalid control character in URL';
+  const escape = /%(?![0-9a-fA-F]{2})(.{0,2})/.exec(text);
+  if (escape) return `invalid URL escape ${JSON.stringify(`%${escape[1]}`)}`;
+  if (text.startsWith(':')) return 'missing protocol scheme';
+  const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:/.exec(text)?.[0];
+  const rest = scheme ? text.slice(scheme.length) : text;
+  if (!scheme && (rest.split('/')[0] ?? '').includes(':')) return 'first path segment in URL cannot contain colon';
+  if (rest.startsWith('//')) {
+    const authority = rest.slice(2).split(/[/?#]/)[0] ?? '';
+    const host = authority.slice(authority.lastIndexOf('@') + 1);
+    const port = host.startsWith('[') ? host.slice(host.indexOf(']') + 1) : host.slice(host.indexOf(':'));
+    if (host.startsWith('[') && !host.includes(']')) return "missing ']' in host";
+    if (port.startsWith(':') && !/^:\d*$/.test(port)) return `invalid port ${JSON.stringify(port)} after host`;
+  }
+  return undefined;
 }
 
 /** Custom headers: upstream's validateHeaders. */

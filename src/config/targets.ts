@@ -70,7 +70,9 @@ export function parseRelabelConfigs(r: Reader, value: Value, path: string, nullM
     });
     const actionPath = at(stepPath, 'action');
     // Upstream lower-cases the action before checking it (`Replace` is `replace`).
-    const action = (r.string(f.get('action'), actionPath) ?? 'replace').toLowerCase();
+    // An explicit `action: null` is Go's zero value, "", not the default: upstream then says so.
+    const explicitNull = f.has('action') && r.isNull(f.get('action'));
+    const action = explicitNull ? '' : (r.string(f.get('action'), actionPath) ?? 'replace').toLowerCase();
     if (action === '') r.fail(f.get('action'), actionPath, 'relabel action cannot be empty');
     if (!(ACTIONS as readonly string[]).includes(action))
       r.fail(f.get('action'), actionPath, `unknown relabel action ${JSON.stringify(action)}`);

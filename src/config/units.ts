@@ -71,7 +71,8 @@ export function parseSize(text: string): number {
   if (!match || factor === undefined)
     throw new Error(`invalid size ${JSON.stringify(text)}: want a number with a unit such as 64MB`);
   if (match[2] === undefined && match[1] !== '0')
-    throw new Error(`invalid size ${JSON.stringify(text)}: missing unit (B, KB, MB, GB, …)`);
+    // Go's wording first (alecthomas/units, with its empty unit name), then what to write instead.
+    throw new Error(`units: unknown unit  in ${text} (a size needs a unit: B, KB, MB, GB, …)`);
   return Number(match[1]) * factor;
 }
 

@@ -94,7 +94,7 @@ export class Reader {
     const node = this.deref(value, path);
     if (node === undefined || this.isNull(node)) return undefined;
     if (!isScalar(node)) return this.fail(node, path, `cannot unmarshal ${kind(node)} into ${into}`);
-    return scalarText(node);
+    return this.text(node, path);
   }
 
   bool(value: Value, path: string): boolean | undefined {
@@ -186,9 +186,22 @@ export class Reader {
   /** A label set: every name must be a valid label name (upstream's LabelName.UnmarshalYAML). */
   labels(value: Value, path: string): Record<string, string> {
     return this.stringMap(value, path, 'labels', (e) => {
-      if (!LABEL_NAME.test(e.name))
-        this.fail(e.key, at(path, e.name), `${JSON.stringify(e.name)} is not a valid label name`);
+      if (!LABEL_NAME.test(e.name)) this.fail(e.key, at(path, e.name), `${goQuote(e.name)} is not a valid label name`);
+      // Values may be any UTF-8 (upstream's LabelValue.IsValid); only undecodable bytes fail.
+      const value = this.string(e.value, at(path, e.name));
+      if (value !== undefined && LONE_SURROGATE.test(value))
+        this.fail(e.value, at(path, e.name), `${goQuote(value)} is not a valid label value`);
     });
+  }
+
+  /** scalarText, with a bad `!!binary` reported as Go's decoder reports it. */
+  private text(node: Scalar, path: string): string {
+    try {
+      return scalarText(node);
+    } catch (err) {
+      if (err instanceof BinaryError) return this.fail(node, path, err.message);
+      throw err;
+    }
   }
 
   /** Follows an alias (`*name`) to its anchor, as Go's decoder does. */
@@ -225,7 +238,7 @@ export class Reader {
         continue;
       }
       if (!isScalar(key)) return this.fail(key, path, `cannot unmarshal ${kind(key)} into string`);
-      const name = key.value === null ? '' : scalarText(key);
+      const name = key.value === null ? '' : this.text(key, path);
       if (explicit.has(name)) this.fail(key, at(path, name), duplicate(name));
       // `key:` with nothing after it has no value node; a null Scalar at the key stands in for it.
       explicit.set(name, { name, key, value: (pair.value as Node | null) ?? nullAt(key) });
@@ -266,10 +279,40 @@ function nullAt(node: Node): Node {
   return empty;
 }
 
-/** A scalar's text: the string itself, or the source of a number or boolean (`0123`, `yes`). */
+/**
+ * A scalar's text: the string itself, or the source of a number or boolean (`0123`, `yes`), or
+ * the bytes of a `!!binary` value. Go keeps bytes that are not UTF-8 in its string; here each such
+ * byte becomes a lone surrogate (U+DC80–U+DCFF, Python's "surrogateescape"), which no label
+ * check accepts and `goQuote` prints back as `\xNN`.
+ */
 function scalarText(node: Scalar): string {
   if (typeof node.value === 'string') return node.value;
+  if (node.value instanceof Uint8Array) return binaryText(node.source ?? '');
   return node.source ?? String(node.value);
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function binaryText(base64: string): string {
+  // yaml.v2 decodes with base64.StdEncoding: padded, no URL alphabet, nothing else.
+  if (base64.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(base64))
+    throw new BinaryError('!!binary value contains invalid base64 data');
+  const bytes = Buffer.from(base64, 'base64');
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    return Array.from(bytes, (b) => String.fromCharCode(b < 0x80 ? b : 0xdc00 + b)).join('');
+  }
+}
+
+class BinaryError extends Error {}
+
+/** A UTF-16 surrogate that is not half of a pair: what undecodable `!!binary` bytes became. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** Go's %q of a string: JSON-like, with the bytes that were not UTF-8 as `\xNN`. */
+export function goQuote(text: string): string {
+  return JSON.stringify(text).replace(/\\udc([89a-f][0-9a-f])/g, (_, hex: string) => `\\x${hex}`);
 }
 
 /** The YAML tag a scalar resolved to, in Go's short form. */

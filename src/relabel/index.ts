@@ -47,6 +47,8 @@ const TEMPLATE_TARGET = /^(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+$/;
 /** Upstream's checks (relabel.Config.Validate), with its wording. Throws on the first problem. */
 export function validateRelabel(c: RelabelConfig & { sourceLabelsSet: boolean }): void {
   const a = c.action;
+  // Upstream compiles the regex while unmarshaling, before Validate: a bad regex is reported first.
+  compile(c.regex);
   if (!(ACTIONS as readonly string[]).includes(a)) throw new Error(`unknown relabel action ${JSON.stringify(a)}`);
   if (c.modulus === 0 && a === 'hashmod')
     throw new Error('relabel configuration for hashmod requires non-zero modulus');
@@ -59,6 +61,12 @@ export function validateRelabel(c: RelabelConfig & { sourceLabelsSet: boolean })
   }
   if (['lowercase', 'uppercase', 'keepequal', 'dropequal', 'hashmod'].includes(a) && !LABEL_NAME.test(c.targetLabel)) {
     throw new Error(`${JSON.stringify(c.targetLabel)} is invalid 'target_label' for ${a} action`);
+  }
+  if (
+    (a === 'lowercase' || a === 'uppercase' || a === 'keepequal' || a === 'dropequal') &&
+    c.replacement !== DEFAULT_RELABEL.replacement
+  ) {
+    throw new Error(`'replacement' can not be set for ${a} action`);
   }
   if (
     (a === 'keepequal' || a === 'dropequal') &&
@@ -82,7 +90,6 @@ export function validateRelabel(c: RelabelConfig & { sourceLabelsSet: boolean })
   if (a === 'labelmap' && !TEMPLATE_TARGET.test(c.replacement) && !LABEL_NAME.test(c.replacement)) {
     throw new Error(`${JSON.stringify(c.replacement)} is invalid 'replacement' for ${a} action`);
   }
-  compile(c.regex);
 }
 
 const compiled = new Map<string, RegExp>();
@@ -94,7 +101,8 @@ export function compile(regex: string): RegExp {
     try {
       re = new RegExp(`^(?:${regex})$`, 's');
     } catch (err) {
-      throw new Error(`invalid regex ${JSON.stringify(regex)}: ${(err as Error).message}`);
+      // "error parsing regexp" is Go's prefix; the detail is V8's, which names the problem differently.
+      throw new Error(`error parsing regexp ${JSON.stringify(regex)}: ${(err as Error).message}`);
     }
     compiled.set(regex, re);
   }

@@ -52,6 +52,12 @@ export function createRemoteStorage(opts: RemoteStorageOptions): RemoteStorage {
       const externalLabels = Object.entries(cfg.global.externalLabels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
       const wanted = new Map<string, QueueSettings>();
       for (const rw of cfg.remoteWrite) {
+        // The loader accepts what Go's url.Parse does (promtool's verdict); what is sent must be
+        // a real http(s) URL. Upstream would start and retry such a queue forever.
+        if (!sendable(rw.url))
+          throw new Error(
+            `remote_write URL ${JSON.stringify(rw.url)} cannot be sent to: want an absolute http or https URL`,
+          );
         const settings = queueSettings(rw, externalLabels);
         // Two identical configs would send every sample twice; upstream refuses them the same way.
         if (wanted.has(settings.hash))
@@ -114,4 +120,13 @@ function queueSettings(
     .update(JSON.stringify([cfg, externalLabels, authorization ?? null]))
     .digest('hex');
   return { cfg, name: cfg.name || hash.slice(0, 6), authorization, externalLabels, hash };
+}
+
+function sendable(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.host !== '';
+  } catch {
+    return false;
+  }
 }

@@ -39,7 +39,7 @@ describe('parseSize', () => {
   });
 
   it('rejects sizes without a known unit', () => {
-    expect(() => parseSize('64')).toThrow('missing unit');
+    expect(() => parseSize('64')).toThrow('units: unknown unit  in 64');
     expect(() => parseSize('64XB')).toThrow('invalid size "64XB"');
     expect(() => parseSize('-1MB')).toThrow('invalid size');
   });

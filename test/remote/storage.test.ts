@@ -276,6 +276,14 @@ describe('reload and close', () => {
     );
   });
 
+  it('refuses to apply a URL that Go parses but nothing can send to (promtool accepts it)', () => {
+    const { remote } = setup('');
+    const cfg = parseConfig('remote_write:\n  - url: localhost:9090\n', '/p.yml', { agentMode: false });
+    expect(() => remote.prepare(cfg)).toThrow(
+      'remote_write URL "localhost:9090" cannot be sent to: want an absolute http or https URL',
+    );
+  });
+
   it('flushes what is pending when storage closes, without waiting for the batch deadline', async () => {
     const r = await receiver();
     const { storage, write, logs } = setup(`remote_write:\n  - url: ${r.url}\n`);

@@ -209,8 +209,8 @@ function parseURL(r: Reader, value: Value, path: string, section: Value, missing
 function goURLProblem(text: string): string | undefined {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for
   if (/[\x00-\x1f\x7f]/.test(text)) return 'net/url: invalid control character in URL';
-  const escape = /%(?![0-9a-fA-F]{2})(.{0,2})/.exec(text);
-  if (escape) return `invalid URL escape ${JSON.stringify(`%${escape[1]}`)}`;
+  const badEscape = /%(?![0-9a-fA-F]{2})(.{0,2})/.exec(text);
+  if (badEscape) return `invalid URL escape ${JSON.stringify(`%${badEscape[1]}`)}`;
   if (text.startsWith(':')) return 'missing protocol scheme';
   const scheme = /^[a-zA-Z][a-zA-Z0-9+.-]*:/.exec(text)?.[0];
   const rest = scheme ? text.slice(scheme.length) : text;

@@ -82,6 +82,8 @@ function draw() {
   const x = (t) => left + ((t - t0) / (end - t0)) * (W - left - 16);
   const H = top + actors.length * laneH + 50;
   let svg = '<svg id="timeline" width="' + W + '" height="' + H + '" xmlns="http://www.w3.org/2000/svg" font-size="12">';
+  // Say where time starts: the numbers are process time, and the chart begins at the first event.
+  svg += '<text x="4" y="' + (H - 18) + '" fill="#6b7385">t: ms since process start</text>';
   for (let i = 0; i <= 5; i++) { const t = t0 + ((end - t0) / 5) * i; svg += '<line x1="' + x(t) + '" x2="' + x(t) + '" y1="' + (top - 6) + '" y2="' + (H - 30) + '" stroke="#eef0f4"/><text x="' + x(t) + '" y="' + (top - 10) + '" fill="#6b7385" text-anchor="middle">' + t.toFixed(0) + ' ms</text>'; }
   actors.forEach((a, i) => {
     const y = top + i * laneH;

@@ -8,6 +8,7 @@
  *   Sample       { double value = 1; int64 timestamp = 2; }
  */
 import type { Labels } from '../storage/index.js';
+import { varintSize, writeVarint } from './varint.js';
 
 /** One sample to send, its labels final (external labels attached, write relabeling applied). */
 export interface QueuedSample {
@@ -34,97 +35,90 @@ const labelFields = new WeakMap<Labels, Uint8Array>();
 function encodeLabels(labels: Labels): Uint8Array {
   let cached = labelFields.get(labels);
   if (cached) return cached;
-  const parts: number[] = [];
-  for (const name of Object.keys(labels).sort()) {
-    const n = encoder.encode(name);
-    const v = encoder.encode(labels[name] ?? '');
-    const label: number[] = [TAG_NAME];
-    pushVarint(label, n.length);
-    label.push(...n, TAG_VALUE);
-    pushVarint(label, v.length);
-    label.push(...v);
-    parts.push(TAG_LABELS_OR_SERIES);
-    pushVarint(parts, label.length);
-    parts.push(...label);
+  const pairs = Object.keys(labels)
+    .sort()
+    .map((name) => {
+      const n = encoder.encode(name);
+      const v = encoder.encode(labels[name] ?? '');
+      return { n, v, size: 1 + varintSize(n.length) + n.length + 1 + varintSize(v.length) + v.length };
+    });
+  cached = new Uint8Array(pairs.reduce((sum, p) => sum + 1 + varintSize(p.size) + p.size, 0));
+  let o = 0;
+  for (const { n, v, size } of pairs) {
+    cached[o++] = TAG_LABELS_OR_SERIES;
+    o = writeVarint(cached, o, size);
+    cached[o++] = TAG_NAME;
+    o = writeVarint(cached, o, n.length);
+    cached.set(n, o);
+    o += n.length;
+    cached[o++] = TAG_VALUE;
+    o = writeVarint(cached, o, v.length);
+    cached.set(v, o);
+    o += v.length;
   }
-  cached = Uint8Array.from(parts);
   labelFields.set(labels, cached);
   return cached;
 }
 
 /**
  * A WriteRequest with one TimeSeries per sample, as upstream's queue manager builds them (a
- * series' samples rarely share a batch, so grouping would save little).
+ * series' samples rarely share a batch, so grouping would save little). Sized first, then written
+ * into one buffer: nothing is allocated per sample.
  */
 export function encodeWriteRequest(samples: readonly QueuedSample[]): Uint8Array {
-  const chunks: Uint8Array[] = [];
+  const encoded = samples.map((s) => encodeLabels(s.labels));
   let total = 0;
-  const sampleBytes = new Uint8Array(32);
-  const view = new DataView(sampleBytes.buffer);
-  const header: number[] = [];
-  for (const s of samples) {
-    const labels = encodeLabels(s.labels);
+  samples.forEach((s, i) => {
+    const length = seriesLength(encoded[i] as Uint8Array, s.t);
+    total += 1 + varintSize(length) + length;
+  });
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  let o = 0;
+  samples.forEach((s, i) => {
+    const labels = encoded[i] as Uint8Array;
+    out[o++] = TAG_LABELS_OR_SERIES;
+    o = writeVarint(out, o, seriesLength(labels, s.t));
+    out.set(labels, o);
+    o += labels.length;
+    out[o++] = TAG_SAMPLES;
+    o = writeVarint(out, o, sampleLength(s.t));
     // Sample: double (fixed64, little-endian) then the int64 timestamp as a varint. setFloat64
     // keeps a NaN's payload, so the staleness marker travels bit for bit.
-    let n = 0;
-    sampleBytes[n++] = TAG_SAMPLE_VALUE;
-    view.setFloat64(n, s.v, true);
-    n += 8;
-    sampleBytes[n++] = TAG_SAMPLE_TIMESTAMP;
-    n = writeInt64(sampleBytes, n, s.t);
-    const seriesLength = labels.length + 1 + varintSize(n) + n;
-    header.length = 0;
-    header.push(TAG_LABELS_OR_SERIES);
-    pushVarint(header, seriesLength);
-    const series = new Uint8Array(header.length + seriesLength);
-    series.set(header, 0);
-    series.set(labels, header.length);
-    let o = header.length + labels.length;
-    series[o++] = TAG_SAMPLES;
-    const len: number[] = [];
-    pushVarint(len, n);
-    series.set(len, o);
-    o += len.length;
-    series.set(sampleBytes.subarray(0, n), o);
-    chunks.push(series);
-    total += series.length;
-  }
-  const out = new Uint8Array(total);
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
+    out[o++] = TAG_SAMPLE_VALUE;
+    view.setFloat64(o, s.v, true);
+    o += 8;
+    out[o++] = TAG_SAMPLE_TIMESTAMP;
+    o = writeInt64(out, o, s.t);
+  });
   return out;
 }
 
-function pushVarint(out: number[], value: number): void {
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v & 0x7f) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
+/** A TimeSeries message's length: its labels, then one Sample field. */
+function seriesLength(labels: Uint8Array, t: number): number {
+  const sample = sampleLength(t);
+  return labels.length + 1 + varintSize(sample) + sample;
 }
 
-function varintSize(value: number): number {
+/** A Sample message's length: tag + double, tag + int64 varint. */
+function sampleLength(t: number): number {
+  return 1 + 8 + 1 + int64Size(t);
+}
+
+/** Times from 1970 to 2^53 ms are plain varints; anything else takes the int64 path. */
+const isPlain = (value: number) => value >= 0 && value < 2 ** 53;
+
+function int64Size(value: number): number {
+  if (isPlain(value)) return varintSize(value);
   let size = 1;
-  for (let v = value; v >= 0x80; v = Math.floor(v / 128)) size++;
+  for (let v = BigInt.asUintN(64, BigInt(Math.trunc(value))); v >= 0x80n; v >>= 7n) size++;
   return size;
 }
 
 /** An int64 varint: negative values (times before 1970) take ten bytes in two's complement. */
 function writeInt64(out: Uint8Array, start: number, value: number): number {
+  if (isPlain(value)) return writeVarint(out, start, value);
   let o = start;
-  if (value >= 0 && value < 2 ** 53) {
-    let n = value;
-    while (n >= 0x80) {
-      out[o++] = (n & 0x7f) | 0x80;
-      n = Math.floor(n / 128);
-    }
-    out[o++] = n;
-    return o;
-  }
   let v = BigInt.asUintN(64, BigInt(Math.trunc(value)));
   while (v >= 0x80n) {
     out[o++] = Number(v & 0x7fn) | 0x80;

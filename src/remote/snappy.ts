@@ -4,6 +4,7 @@
  * honest form: a greedy search for 4-byte matches through a hash table, emitting literals and
  * 2-byte-offset copies. It compresses less tightly than Go's snappy but any decoder reads it.
  */
+import { writeVarint } from './varint.js';
 
 const TABLE_BITS = 14;
 const MAX_OFFSET = 65_535; // what a 2-byte-offset copy can reach
@@ -130,16 +131,6 @@ function read32(src: Uint8Array, i: number): number {
       ((src[i + 3] as number) << 24)) >>>
     0
   );
-}
-
-function writeVarint(out: Uint8Array, o: number, value: number): number {
-  let v = value;
-  while (v >= 0x80) {
-    out[o++] = (v & 0x7f) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  out[o++] = v;
-  return o;
 }
 
 function readVarint(src: Uint8Array, start: number): [number, number] {

@@ -4,7 +4,7 @@
  */
 import { joinDir } from './paths.js';
 import type { BasicAuth, HTTPClientConfig } from './types.js';
-import { at, type Fields, type Reader, type Value } from './yaml.js';
+import { at, type Entry, type Fields, type Reader, type Value } from './yaml.js';
 
 /** The field names to allow in a section that inlines the HTTP client config. */
 export const HTTP_CLIENT_FIELDS = [
@@ -20,7 +20,7 @@ export const HTTP_CLIENT_FIELDS = [
  * Headers the sender sets itself (upstream's reservedHeaders): remote write, remote read and the
  * OTLP exporter refuse them as custom headers.
  */
-export const RESERVED_HEADERS = new Set([
+const RESERVED_HEADERS = new Set([
   'host',
   'content-encoding',
   'content-length',
@@ -38,6 +38,22 @@ export const RESERVED_HEADERS = new Set([
   'x-amz-security-token',
   'x-amz-content-sha256',
 ]);
+
+/**
+ * Custom headers (remote write/read, tracing): reserved ones are refused, and so is Authorization,
+ * with the section's own reason (upstream's validateHeaders and validateHeadersForTracing).
+ */
+export function parseHeaders(r: Reader, value: Value, path: string, authorization: string): Record<string, string> {
+  const entries: Entry[] = [];
+  const headers = r.stringMap(value, path, 'map[string]string', (e) => entries.push(e));
+  for (const e of entries) {
+    const name = e.name.toLowerCase();
+    if (name === 'authorization') r.fail(e.key, at(path, e.name), authorization);
+    if (RESERVED_HEADERS.has(name))
+      r.fail(e.key, at(path, e.name), `${e.name} is a reserved header. It must not be changed`);
+  }
+  return headers;
+}
 
 export function parseHTTPClient(r: Reader, f: Fields, path: string, dir: string): HTTPClientConfig {
   // Upstream tests these with len(x) > 0: an empty string is as good as unset.

@@ -7,12 +7,12 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
 import { ConfigError } from './errors.js';
-import { HTTP_CLIENT_FIELDS, parseHTTPClient, RESERVED_HEADERS } from './http.js';
+import { HTTP_CLIENT_FIELDS, parseHeaders, parseHTTPClient } from './http.js';
 import { isValidRulePath, joinDir } from './paths.js';
 import { parseRemoteReads, parseRemoteWrites } from './remote.js';
 import { parseFileSDConfigs, parseRelabelConfigs, parseStaticConfigs } from './targets.js';
 import type { AlertingConfig, AlertmanagerConfig, Config, GlobalConfig, ScrapeConfig, TracingConfig } from './types.js';
-import { at, type Entry, type Fields, Reader, type Value } from './yaml.js';
+import { at, type Fields, Reader, type Value } from './yaml.js';
 
 export interface LoadOptions {
   /** Prometheus's --agent: alerting, rule_files and remote_read are refused, as upstream. */
@@ -408,24 +408,27 @@ function parseTracing(r: Reader, value: Value): TracingConfig {
       // Upstream's wording, its doubled "to be" included, so that searches for it find both.
       `expected tracing client type to be to be http or grpc, but got ${clientType}`,
     );
-  const headerEntries: Entry[] = [];
+  const endpoint = r.string(f.get('endpoint'), 'tracing.endpoint') ?? '';
+  const samplingFraction = r.float(f.get('sampling_fraction'), 'tracing.sampling_fraction') ?? 0;
+  const insecure = r.bool(f.get('insecure'), 'tracing.insecure') ?? false;
+  const timeout = r.duration(f.get('timeout'), 'tracing.timeout') || defaults.timeout;
+  const compression = (r.string(f.get('compression'), 'tracing.compression') ?? '') as TracingConfig['compression'];
   const tracing: TracingConfig = {
-    endpoint: r.string(f.get('endpoint'), 'tracing.endpoint') ?? '',
+    endpoint,
     clientType,
-    samplingFraction: r.float(f.get('sampling_fraction'), 'tracing.sampling_fraction') ?? 0,
-    insecure: r.bool(f.get('insecure'), 'tracing.insecure') ?? false,
-    timeout: r.duration(f.get('timeout'), 'tracing.timeout') || defaults.timeout,
-    headers: r.stringMap(f.get('headers'), 'tracing.headers', 'map[string]string', (e) => headerEntries.push(e)),
-    compression: (r.string(f.get('compression'), 'tracing.compression') ?? '') as TracingConfig['compression'],
+    samplingFraction,
+    insecure,
+    timeout,
+    // Checked after the other fields are read; authorization would need secret handling the
+    // exporter lacks (upstream's validateHeadersForTracing).
+    headers: parseHeaders(
+      r,
+      f.get('headers'),
+      'tracing.headers',
+      'custom authorization header configuration is not yet supported',
+    ),
+    compression,
   };
-  for (const e of headerEntries) {
-    // The exporter sets these itself; authorization would need the secret handling it lacks.
-    const name = e.name.toLowerCase();
-    if (name === 'authorization')
-      r.fail(e.key, at('tracing.headers', e.name), 'custom authorization header configuration is not yet supported');
-    if (RESERVED_HEADERS.has(name))
-      r.fail(e.key, at('tracing.headers', e.name), `${e.name} is a reserved header. It must not be changed`);
-  }
   if (tracing.endpoint === '') r.fail(f.get('endpoint') ?? f.node, 'tracing.endpoint', 'tracing endpoint must be set');
   if (tracing.compression !== '' && tracing.compression !== 'gzip')
     r.fail(

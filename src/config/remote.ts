@@ -2,10 +2,14 @@
  * remote_write and remote_read: upstream's RemoteWriteConfig / RemoteReadConfig with their
  * defaults, UnmarshalYAML checks and wording, in upstream's order of checks.
  */
-import { HTTP_CLIENT_FIELDS, parseHTTPClient, RESERVED_HEADERS } from './http.js';
+import { HTTP_CLIENT_FIELDS, parseHeaders, parseHTTPClient } from './http.js';
 import { parseRelabelConfigs } from './targets.js';
 import type { MetadataConfig, QueueConfig, RemoteReadConfig, RemoteWriteConfig } from './types.js';
-import { at, type Entry, type Reader, type Value } from './yaml.js';
+import { at, type Reader, type Value } from './yaml.js';
+
+/** upstream's validateHeaders: remote write and read take credentials from the auth fields only. */
+const AUTHORIZATION_HEADER =
+  'authorization header must be changed via the basic_auth, authorization, oauth2, sigv4, azuread or google_iam parameter';
 
 /** Upstream's DefaultQueueConfig. */
 const DEFAULT_QUEUE: QueueConfig = {
@@ -72,7 +76,7 @@ function parseRemoteWrite(
     at(path, 'write_relabel_configs'),
     'empty or null relabeling rule in remote write config',
   );
-  const headers = parseHeaders(r, get('headers'), at(path, 'headers'));
+  const headers = parseHeaders(r, get('headers'), at(path, 'headers'), AUTHORIZATION_HEADER);
   const message = r.string(get('protobuf_message'), at(path, 'protobuf_message')) ?? WRITE_V1;
   if (message !== WRITE_V1) {
     const detail =
@@ -173,7 +177,7 @@ export function parseRemoteReads(r: Reader, value: Value, dir: string): RemoteRe
       url: parseURL(r, get('url'), at(path, 'url'), item, 'url for remote_read is empty'),
       remoteTimeout: r.duration(get('remote_timeout'), at(path, 'remote_timeout')) || 60_000,
       chunkedReadLimit: r.uint(get('chunked_read_limit'), at(path, 'chunked_read_limit')) || 5e7,
-      headers: parseHeaders(r, get('headers'), at(path, 'headers')),
+      headers: parseHeaders(r, get('headers'), at(path, 'headers'), AUTHORIZATION_HEADER),
       readRecent: r.bool(get('read_recent'), at(path, 'read_recent')) ?? false,
       name: r.string(get('name'), at(path, 'name')) ?? '',
       httpClient: parseHTTPClient(r, f, path, dir),
@@ -223,22 +227,4 @@ function goURLProblem(text: string): string | undefined {
     if (port.startsWith(':') && !/^:\d*$/.test(port)) return `invalid port ${JSON.stringify(port)} after host`;
   }
   return undefined;
-}
-
-/** Custom headers: upstream's validateHeaders. */
-function parseHeaders(r: Reader, value: Value, path: string): Record<string, string> {
-  const entries: Entry[] = [];
-  const headers = r.stringMap(value, path, 'map[string]string', (e) => entries.push(e));
-  for (const e of entries) {
-    const name = e.name.toLowerCase();
-    if (name === 'authorization')
-      r.fail(
-        e.key,
-        at(path, e.name),
-        'authorization header must be changed via the basic_auth, authorization, oauth2, sigv4, azuread or google_iam parameter',
-      );
-    if (RESERVED_HEADERS.has(name))
-      r.fail(e.key, at(path, e.name), `${e.name} is a reserved header. It must not be changed`);
-  }
-  return headers;
 }

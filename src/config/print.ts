@@ -15,6 +15,7 @@ import type {
   RemoteReadConfig,
   RemoteWriteConfig,
   ScrapeConfig,
+  ScrapeLimits,
   TargetGroup,
   TracingConfig,
 } from './types.js';
@@ -68,7 +69,7 @@ function printGlobal(g: GlobalConfig): YAMLMap {
 }
 
 /** The limits, shared by global and scrape configs (0 is "no limit", written out all the same). */
-function printLimits(l: GlobalConfig | ScrapeConfig): YAMLMap {
+function printLimits(l: ScrapeLimits): YAMLMap {
   return {
     body_size_limit: formatSize(l.bodySizeLimit),
     sample_limit: l.sampleLimit,

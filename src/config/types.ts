@@ -21,19 +21,27 @@ export interface FileSDConfig {
   refreshInterval: number;
 }
 
-export interface GlobalConfig {
+/**
+ * A scrape's limits; 0 means no limit, as upstream. Set in global, they are the defaults of every
+ * scrape config that leaves one unset (or 0).
+ */
+export interface ScrapeLimits {
+  sampleLimit: number;
+  /** More targets than this (after relabeling) fail every scrape of the job. */
+  targetLimit: number;
+  /** Per sample, after metric relabeling; lengths are in bytes, as upstream's len(). */
+  labelLimit: number;
+  labelNameLengthLimit: number;
+  labelValueLengthLimit: number;
+  bodySizeLimit: number;
+}
+
+export interface GlobalConfig extends ScrapeLimits {
   scrapeInterval: number;
   scrapeTimeout: number;
   evaluationInterval: number;
   externalLabels: Record<string, string>;
   queryLogFile?: string;
-  /** Defaults for every scrape config that sets none (0 means no limit), as upstream. */
-  sampleLimit: number;
-  targetLimit: number;
-  labelLimit: number;
-  labelNameLengthLimit: number;
-  labelValueLengthLimit: number;
-  bodySizeLimit: number;
 }
 
 export interface BasicAuth {
@@ -59,7 +67,7 @@ import type { RelabelConfig } from '../relabel/index.js';
 
 export type { RelabelConfig } from '../relabel/index.js';
 
-export interface ScrapeConfig {
+export interface ScrapeConfig extends ScrapeLimits {
   jobName: string;
   scrapeInterval: number;
   scrapeTimeout: number;
@@ -68,15 +76,6 @@ export interface ScrapeConfig {
   params: Record<string, string[]>;
   honorLabels: boolean;
   honorTimestamps: boolean;
-  /** Limits: 0 means no limit, as upstream; one left unset (or 0) is global's. */
-  sampleLimit: number;
-  /** More targets than this (after relabeling) fail every scrape of the job. */
-  targetLimit: number;
-  /** Per sample, after metric relabeling; lengths are in bytes, as upstream's len(). */
-  labelLimit: number;
-  labelNameLengthLimit: number;
-  labelValueLengthLimit: number;
-  bodySizeLimit: number;
   httpClient: HTTPClientConfig;
   staticConfigs: TargetGroup[];
   fileSDConfigs: FileSDConfig[];

@@ -5,7 +5,7 @@
  * report series (`up`, `scrape_duration_seconds`, …) through one appender and commits it.
  */
 import type { Logger } from 'pino';
-import type { ScrapeConfig } from '../config/index.js';
+import type { ScrapeLimits } from '../config/index.js';
 import type { Appendable, Appender, Labels } from '../storage/types.js';
 import { goDuration, type ScrapeMetrics } from './metrics.js';
 import { scanTextFormat } from './parser.js';
@@ -436,7 +436,7 @@ function checkLabels(labels: Readonly<Record<string, string>>, limits: LabelLimi
   }
 }
 
-type LabelLimits = Pick<ScrapeConfig, 'labelLimit' | 'labelNameLengthLimit' | 'labelValueLengthLimit'>;
+type LabelLimits = Pick<ScrapeLimits, 'labelLimit' | 'labelNameLengthLimit' | 'labelValueLengthLimit'>;
 
 /** Go's `%.50s`: at most 50 characters (runes, not bytes). */
 function cut(text: string): string {

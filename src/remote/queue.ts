@@ -271,12 +271,12 @@ export class WriteQueue {
         signal: request.signal,
         redirect: cfg.httpClient.followRedirects ? 'follow' : 'manual',
       });
-      // The first line of the body says why, as upstream reports it; the rest is not read.
-      const text = res.ok ? '' : await firstLine(res);
-      if (!res.ok) await res.body?.cancel().catch(() => {});
-      else await res.arrayBuffer();
-      if (res.ok) return { kind: 'sent' };
-      const error = `server returned HTTP status ${res.status} ${res.statusText}: ${text}`;
+      if (res.ok) {
+        await res.arrayBuffer(); // read to the end, so the connection is released now
+        return { kind: 'sent' };
+      }
+      // The first line of the body says why, as upstream reports it.
+      const error = `server returned HTTP status ${res.status} ${res.statusText}: ${await firstLine(res)}`;
       const recoverable = res.status >= 500 || (res.status === 429 && cfg.queueConfig.retryOnRateLimit);
       if (!recoverable) return { kind: 'failed', error };
       return { kind: 'retry', error, retryAfter: retryAfter(res.headers.get('retry-after'), this.#ctx.now()) };

@@ -62,7 +62,7 @@ function program(version: string): Command {
     .option('--storage.tsdb.path <path>', 'Base path for metrics storage. Use with server mode only.', 'data/')
     .option(
       '--storage.tsdb.retention.time <duration>',
-      'How long to retain samples in storage. When not set, the retention time defaults to 15d (upstream also has a size-based retention, which miniprom does not implement). Use with server mode only.',
+      '[DEPRECATED] How long to retain samples in storage. If not set, the retention time defaults to 15d. Deprecated as upstream: the storage.tsdb.retention.time field of the config file, when present, takes precedence. Use with server mode only.',
       unit(parseDuration),
     )
     .option(

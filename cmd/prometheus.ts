@@ -14,8 +14,16 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isDeepStrictEqual } from 'node:util';
 import { Gauge, Registry } from 'prom-client';
-import { type Config, configToYAML, loadConfigFile } from '../src/config/index.js';
+import {
+  type Config,
+  configToYAML,
+  formatDuration,
+  formatSize,
+  loadConfigFile,
+  type TSDBRetentionConfig,
+} from '../src/config/index.js';
 import { createDiscoveryManager, type DiscoveryConfig } from '../src/discovery/index.js';
 import { createLogger, type Logger } from '../src/log/index.js';
 import { createNotifier } from '../src/notifier/index.js';
@@ -107,9 +115,12 @@ async function runServer(
 
   // Throw error for invalid config before starting other components.
   const configFile = flags.configFile;
+  // The retention flag is the default that the config's storage.tsdb.retention overrides, as
+  // upstream sets config.DefaultTSDBRetentionConfig from its flags before loading.
+  const loadOptions = { agentMode, defaultRetention: { time: flags.tsdbRetentionMs, size: 0, percentage: 0 } };
   let initialConfig: Config;
   try {
-    initialConfig = loadConfigFile(configFile, { agentMode });
+    initialConfig = loadConfigFile(configFile, loadOptions);
   } catch (err) {
     log.error({ file: resolve(configFile), err }, `Error loading config (--config.file=${configFile})`);
     return 2;
@@ -212,9 +223,23 @@ async function runServer(
   // prepared cleanly, all commit in the same order: a failed reload changes nothing (deviation).
   type Reloader = { name: string; prepare: (cfg: Config) => () => void };
   const noop = () => () => {};
+  // Upstream's db_storage reloader logs the retention whenever it differs from the last applied
+  // one, so also once at startup; the agent has no retention.
+  let lastRetention: TSDBRetentionConfig | undefined;
+  const retentionLogged = (cfg: Config, apply: () => void) => () => {
+    apply();
+    const { retention } = cfg.storage.tsdb;
+    if (agentMode || isDeepStrictEqual(retention, lastRetention)) return;
+    log.info(
+      { duration: formatDuration(retention.time), size: formatSize(retention.size), percentage: retention.percentage },
+      'TSDB retention updated',
+    );
+    lastRetention = retention;
+  };
   const reloaders: Reloader[] = [
-    // TSDB settings from the config's `storage` section: miniprom has none to apply yet.
-    { name: 'db_storage', prepare: noop },
+    // The config's `storage` section: the TSDB takes a new retention time at runtime, and refuses
+    // what it cannot honour (an out-of-order window, xor2 chunks, size retention).
+    { name: 'db_storage', prepare: (cfg) => retentionLogged(cfg, localStorage.prepareConfig(cfg.storage)) },
     // remote_write queues start, stay or stop; external labels changing restarts them all.
     { name: 'remote_storage', prepare: (cfg) => remoteStorage.prepare(cfg) },
     {
@@ -254,7 +279,7 @@ async function runServer(
     };
     let cfg: Config;
     try {
-      cfg = loadConfigFile(configFile, { agentMode });
+      cfg = loadConfigFile(configFile, loadOptions);
     } catch (err) {
       const msg = `couldn't load configuration (--config.file="${configFile}"): ${(err as Error).message}`;
       return fail(new Error(msg), msg);
@@ -544,7 +569,8 @@ async function runServer(
             : await openTSDB({
                 dir,
                 walSegmentSize,
-                retentionMs: flags.tsdbRetentionMs,
+                // Upstream opens its TSDB with the first config's retention, flags as the default.
+                retentionMs: initialConfig.storage.tsdb.retention.time,
                 logger: storageLogger,
                 registry,
                 signal: cancel.signal,

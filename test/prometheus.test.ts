@@ -293,6 +293,51 @@ describe('reload', () => {
   });
 });
 
+describe('storage section', () => {
+  const withStorage = (tsdb: string) => `${SELF_CONFIG}storage:\n  tsdb:\n${tsdb}`;
+  const retentionMetric = async (base: string) =>
+    /^prometheus_tsdb_retention_limit_seconds (\d+)$/m.exec((await http(`${base}/metrics`)).body)?.[1];
+
+  it("opens the TSDB with the config's retention, takes a new one on reload, and refuses what it cannot honour", async () => {
+    const s = await listening({
+      config: withStorage('    retention:\n      time: 2d\n'),
+      args: ['--web.enable-lifecycle', '--storage.tsdb.retention.time=1d'],
+    });
+    await s.untilLog(READY);
+    // The config's retention wins over the (deprecated) flag, and upstream logs it once applied.
+    expect(s.logs().find((l) => l.msg === 'TSDB retention updated')).toMatchObject({ duration: '2d', size: '0B' });
+    expect(await retentionMetric(s.base)).toBe('172800');
+
+    writeFileSync(s.configFile, withStorage('    retention:\n      time: 3d\n'));
+    expect((await http(`${s.base}/-/reload`, 'POST')).status).toBe(200);
+    expect(
+      s
+        .logs()
+        .filter((l) => l.msg === 'TSDB retention updated')
+        .map((l) => l.duration),
+    ).toEqual(['2d', '3d']);
+    expect(await retentionMetric(s.base)).toBe('259200');
+
+    // promtool accepts an out-of-order window, as upstream's does; this TSDB cannot honour one.
+    writeFileSync(s.configFile, withStorage('    out_of_order_time_window: 10m\n    retention:\n      time: 4d\n'));
+    const bad = await http(`${s.base}/-/reload`, 'POST');
+    expect(bad.status).toBe(500);
+    expect(s.logs().find((l) => l.msg === 'Failed to apply configuration')).toMatchObject({
+      reloader: 'db_storage',
+      err: expect.stringContaining('storage.tsdb.out_of_order_time_window is not supported by miniprom'),
+    });
+    expect(await retentionMetric(s.base)).toBe('259200');
+  });
+
+  it("without a retention section, runs with the flag's retention and prints it in the running config", async () => {
+    const s = await listening({ config: SELF_CONFIG, args: ['--storage.tsdb.retention.time=36h'] });
+    await s.untilLog(READY);
+    expect(await retentionMetric(s.base)).toBe('129600');
+    const yaml = JSON.parse((await http(`${s.base}/api/v1/status/config`)).body).data.yaml;
+    expect(yaml).toContain('storage:\n  tsdb:\n    retention:\n      time: 1d12h\n');
+  });
+});
+
 describe('discovery', () => {
   it('scrapes targets from file_sd files and follows their changes without a reload', async () => {
     const dir = scratchDir();

@@ -10,13 +10,27 @@ import { ConfigError } from './errors.js';
 import { HTTP_CLIENT_FIELDS, parseHeaders, parseHTTPClient } from './http.js';
 import { isValidRulePath, joinDir } from './paths.js';
 import { parseRemoteReads, parseRemoteWrites } from './remote.js';
+import { NO_RETENTION, parseStorage } from './storage.js';
 import { parseFileSDConfigs, parseRelabelConfigs, parseStaticConfigs } from './targets.js';
-import type { AlertingConfig, AlertmanagerConfig, Config, GlobalConfig, ScrapeConfig, TracingConfig } from './types.js';
+import type {
+  AlertingConfig,
+  AlertmanagerConfig,
+  Config,
+  GlobalConfig,
+  ScrapeConfig,
+  TracingConfig,
+  TSDBRetentionConfig,
+} from './types.js';
 import { at, type Fields, Reader, type Value } from './yaml.js';
 
 export interface LoadOptions {
   /** Prometheus's --agent: alerting, rule_files and remote_read are refused, as upstream. */
   agentMode: boolean;
+  /**
+   * The retention a file without storage.tsdb.retention gets: upstream's main derives it from its
+   * retention flags; promtool has none (zero).
+   */
+  defaultRetention?: TSDBRetentionConfig;
 }
 
 /** Parses and validates a config's text; `file` names it in errors and anchors its relative paths. */
@@ -38,6 +52,7 @@ export function parseConfig(text: string, file: string, opts: LoadOptions): Conf
     'alerting',
     'remote_write',
     'remote_read',
+    'storage',
     'tracing',
   ]);
   const global = parseGlobal(r, top.get('global'), dir);
@@ -46,6 +61,7 @@ export function parseConfig(text: string, file: string, opts: LoadOptions): Conf
   const alerting = parseAlerting(r, top.get('alerting'), dir);
   const remoteWrite = parseRemoteWrites(r, top.get('remote_write'), dir);
   const remoteRead = parseRemoteReads(r, top.get('remote_read'), dir);
+  const storage = parseStorage(r, top.get('storage'), opts.defaultRetention ?? NO_RETENTION);
   const tracing = parseTracing(r, top.get('tracing'));
 
   // Upstream checks these after the whole file parsed (config.LoadFile), in this order.
@@ -58,7 +74,7 @@ export function parseConfig(text: string, file: string, opts: LoadOptions): Conf
       r.fail(top.key('remote_read'), 'remote_read', 'field remote_read is not allowed in agent mode');
   }
 
-  return { sourceFile, global, ruleFiles, scrapeConfigs, alerting, remoteWrite, remoteRead, tracing };
+  return { sourceFile, global, ruleFiles, scrapeConfigs, alerting, remoteWrite, remoteRead, storage, tracing };
 }
 
 /** Reads and parses a config file (synchronously: it is small and read once per (re)load). */

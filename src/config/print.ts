@@ -16,6 +16,7 @@ import type {
   RemoteWriteConfig,
   ScrapeConfig,
   ScrapeLimits,
+  StorageConfig,
   TargetGroup,
   TracingConfig,
 } from './types.js';
@@ -38,6 +39,7 @@ export function configToYAML(cfg: Config): string {
   }
   if (cfg.ruleFiles.length > 0) out.rule_files = [...cfg.ruleFiles];
   if (cfg.scrapeConfigs.length > 0) out.scrape_configs = cfg.scrapeConfigs.map(printScrapeConfig);
+  out.storage = printStorage(cfg.storage);
   if (cfg.tracing.endpoint !== '') out.tracing = printTracing(cfg.tracing);
   if (cfg.remoteWrite.length > 0) out.remote_write = cfg.remoteWrite.map(printRemoteWrite);
   if (cfg.remoteRead.length > 0) out.remote_read = cfg.remoteRead.map(printRemoteRead);
@@ -65,6 +67,31 @@ function printGlobal(g: GlobalConfig): YAMLMap {
       ),
     }),
     ...printLimits(g),
+  };
+}
+
+/**
+ * Always printed, as upstream prints it (its tsdb section is never nil once loaded); zero values
+ * are left out as its omitempty does, so an empty retention prints as `retention: {}`.
+ */
+function printStorage(storage: StorageConfig): YAMLMap {
+  const { outOfOrderTimeWindow, staleSeriesCompactionThreshold, chunkEncoding, retention } = storage.tsdb;
+  return {
+    tsdb: {
+      ...(outOfOrderTimeWindow !== 0 && { out_of_order_time_window: formatDuration(outOfOrderTimeWindow) }),
+      ...(staleSeriesCompactionThreshold !== 0 && {
+        stale_series_compaction_threshold: staleSeriesCompactionThreshold,
+      }),
+      ...(chunkEncoding.floats !== '' && { chunk_encoding: { floats: chunkEncoding.floats } }),
+      retention: {
+        ...(retention.time !== 0 && { time: formatDuration(retention.time) }),
+        ...(retention.size !== 0 && { size: formatSize(retention.size) }),
+        ...(retention.percentage !== 0 && { percentage: retention.percentage }),
+      },
+    },
+    ...(storage.exemplars && {
+      exemplars: storage.exemplars.maxExemplars !== 0 ? { max_exemplars: storage.exemplars.maxExemplars } : {},
+    }),
   };
 }
 

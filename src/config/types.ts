@@ -164,6 +164,32 @@ export interface RemoteReadConfig {
   filterExternalLabels: boolean;
 }
 
+/** storage.tsdb.retention: how much the TSDB keeps; 0 is "no limit of this kind". */
+export interface TSDBRetentionConfig {
+  /** Milliseconds. */
+  time: number;
+  /** Bytes (upstream counts blocks, WAL and head chunks). */
+  size: number;
+  /** Of the data directory's disk, in [0, 100]. */
+  percentage: number;
+}
+
+/** The `storage` section: TSDB settings upstream applies at startup and on every reload. */
+export interface StorageConfig {
+  tsdb: {
+    /** Milliseconds back from a series' newest sample within which older samples are still taken. */
+    outOfOrderTimeWindow: number;
+    /** Share of stale series in the head, in [0, 1], that triggers a compaction; 0 never does. */
+    staleSeriesCompactionThreshold: number;
+    /** '' leaves the encoding to the flags (XOR, unless --enable-feature=xor2-encoding upstream). */
+    chunkEncoding: { floats: '' | 'xor' | 'xor2' };
+    /** When the file sets none, the retention flags' values (LoadOptions.defaultRetention). */
+    retention: TSDBRetentionConfig;
+  };
+  /** Present only when the file has the section (upstream reads it only with exemplar storage on). */
+  exemplars?: { maxExemplars: number };
+}
+
 export interface Config {
   /** Absolute path of the file this was loaded from. */
   sourceFile: string;
@@ -174,5 +200,6 @@ export interface Config {
   alerting: AlertingConfig;
   remoteWrite: RemoteWriteConfig[];
   remoteRead: RemoteReadConfig[];
+  storage: StorageConfig;
   tracing: TracingConfig;
 }

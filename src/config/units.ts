@@ -64,16 +64,21 @@ const SIZE_UNITS: Readonly<Record<string, number>> = {
   EiB: 2 ** 60,
 };
 
-/** Bytes in a size such as `64MB` (base 2, as Prometheus's flags and config read it). */
+/**
+ * Bytes in a size such as `64MB` (base 2, as Prometheus's flags and config read it). A sign is
+ * accepted, as Go's units.ParseBase2Bytes accepts one: whoever reads the size decides whether a
+ * negative one is an error (storage.tsdb.retention.size) or no limit (body_size_limit).
+ */
 export function parseSize(text: string): number {
-  const match = /^(\d+)([A-Za-z]+)?$/.exec(text);
-  const factor = match ? SIZE_UNITS[match[2] ?? 'B'] : undefined;
+  const match = /^([+-]?)(\d+)([A-Za-z]+)?$/.exec(text);
+  const factor = match ? SIZE_UNITS[match[3] ?? 'B'] : undefined;
   if (!match || factor === undefined)
     throw new Error(`invalid size ${JSON.stringify(text)}: want a number with a unit such as 64MB`);
-  if (match[2] === undefined && match[1] !== '0')
+  if (match[3] === undefined && match[2] !== '0')
     // Go's wording first (alecthomas/units, with its empty unit name), then what to write instead.
     throw new Error(`units: unknown unit  in ${text} (a size needs a unit: B, KB, MB, GB, …)`);
-  return Number(match[1]) * factor;
+  const bytes = Number(match[2]) * factor;
+  return match[1] === '-' && bytes !== 0 ? -bytes : bytes;
 }
 
 /** Formats bytes back into the largest exact unit: `64MB`, `512B`. */

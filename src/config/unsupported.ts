@@ -50,7 +50,6 @@ const SERVICE_DISCOVERY = [
 
 export const NOT_SUPPORTED: ReadonlySet<string> = new Set([
   // Top level.
-  'storage',
   'otlp',
   'runtime',
   'scrape_config_files',

@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import type { StorageConfig } from '../config/index.js';
+import { unsupportedStorageSetting } from './config.js';
 import { Head, MemSeries, SeriesTable } from './head.js';
 import { hashLabels, withoutEmpty } from './labels.js';
 import { acquireLock } from './lock.js';
@@ -42,12 +44,23 @@ export interface HeadStats {
   samples: number;
 }
 
-export interface AgentStorage extends Storage {
+/** Storage opened by main: it also takes the config's `storage` section (the db_storage reloader). */
+export interface LocalStorage extends Storage {
+  /**
+   * Throws for a setting this storage cannot honour; otherwise returns the change, to be made
+   * once every reloader has prepared (a failed reload changes nothing).
+   */
+  prepareConfig(cfg: StorageConfig): () => void;
+}
+
+export interface AgentStorage extends LocalStorage {
   stats(): { series: number };
 }
 
-export interface TSDB extends Storage, Queryable {
+export interface TSDB extends LocalStorage, Queryable {
   stats(): HeadStats;
+  /** Samples older than now − this are dropped; 0 keeps everything. */
+  readonly retentionMs: number;
 }
 
 const RETENTION_INTERVAL_MS = 60_000;
@@ -72,6 +85,12 @@ class WalStorage implements AgentStorage {
 
   stats(): HeadStats {
     return { series: this.head.numSeries, samples: this.head.numSamples };
+  }
+
+  prepareConfig(cfg: StorageConfig): () => void {
+    const problem = unsupportedStorageSetting(cfg, 'agent');
+    if (problem) throw new Error(problem);
+    return () => {};
   }
 
   /** Runs `task` after every commit (and retention pass) queued before it. */
@@ -149,22 +168,56 @@ class WalStorage implements AgentStorage {
 
 class Tsdb extends WalStorage implements TSDB {
   #retention: NodeJS.Timeout | undefined;
+  #retentionMs = 0;
+
+  constructor(
+    head: Head,
+    wal: WalWriter,
+    metrics: StorageMetrics,
+    releaseLock: () => void,
+    private readonly now: () => number,
+    private readonly logger: Logger,
+  ) {
+    super(head, wal, metrics, releaseLock);
+  }
+
+  get retentionMs(): number {
+    return this.#retentionMs;
+  }
 
   select(matchers: Matcher[], mint: number, maxt: number): Series[] {
     return this.head.select(matchers, mint, maxt);
   }
 
-  /** Applies retention now (open has no commits to race), then every minute through the commit chain. */
-  startRetention(retentionMs: number, now: () => number, logger: Logger): void {
-    if (!(retentionMs > 0)) return;
+  override prepareConfig(cfg: StorageConfig): () => void {
+    const problem = unsupportedStorageSetting(cfg, 'tsdb');
+    if (problem) throw new Error(problem);
+    const { time } = cfg.tsdb.retention;
+    // Upstream's DB.ApplyConfig takes a new retention at runtime; so does this head.
+    return () => this.setRetention(time, false);
+  }
+
+  /**
+   * Drops what is older than now − `retentionMs` right away, then every minute. At open nothing
+   * can race the first pass; later passes, and the first after a change, queue behind commits.
+   */
+  setRetention(retentionMs: number, atOpen: boolean): void {
+    if (retentionMs === this.#retentionMs && !atOpen) return;
+    clearInterval(this.#retention);
+    this.#retention = undefined;
+    this.#retentionMs = retentionMs;
+    this.metrics.retentionLimit?.set(retentionMs / 1000);
+    if (!(retentionMs > 0) || this.closing) return;
     const retain = () => {
-      this.head.truncate(now() - retentionMs);
+      this.head.truncate(this.now() - retentionMs);
       this.metrics.series.set(this.head.numSeries);
     };
-    retain();
-    this.#retention = setInterval(() => {
-      if (!this.closing) this.serialize(retain).catch((err) => logger.error({ err }, 'Applying retention failed'));
-    }, RETENTION_INTERVAL_MS);
+    const retainQueued = () => {
+      if (!this.closing) this.serialize(retain).catch((err) => this.logger.error({ err }, 'Applying retention failed'));
+    };
+    if (atOpen) retain();
+    else retainQueued();
+    this.#retention = setInterval(retainQueued, RETENTION_INTERVAL_MS);
     // Retention alone must not keep the process alive; close() clears it as well.
     this.#retention.unref();
   }
@@ -281,8 +334,8 @@ export async function openTSDB(opts: TSDBOptions): Promise<TSDB> {
   const now = opts.now ?? Date.now;
   const minT = opts.retentionMs > 0 ? now() - opts.retentionMs : undefined;
   const { head, wal, metrics, releaseLock } = await open(opts, 'tsdb', minT);
-  const db = new Tsdb(head, wal, metrics, releaseLock);
-  db.startRetention(opts.retentionMs, now, opts.logger);
+  const db = new Tsdb(head, wal, metrics, releaseLock, now, opts.logger);
+  db.setRetention(opts.retentionMs, true);
   return db;
 }
 

@@ -6,6 +6,7 @@ export {
   type AgentStorage,
   type AgentStorageOptions,
   type HeadStats,
+  type LocalStorage,
   openAgentStorage,
   openTSDB,
   type TSDB,

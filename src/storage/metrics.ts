@@ -12,6 +12,8 @@ export interface StorageMetrics {
   appended: { inc(n: number): void };
   outOfOrder: Counter;
   segment: Gauge;
+  /** TSDB only: the retention time in force, in seconds (0: none). */
+  retentionLimit?: Gauge;
 }
 
 export function storageMetrics(registry: Registry | undefined, mode: 'tsdb' | 'agent'): StorageMetrics {
@@ -42,5 +44,8 @@ export function storageMetrics(registry: Registry | undefined, mode: 'tsdb' | 'a
     ),
     // Upstream's WAL registers this name in both modes.
     segment: gauge('prometheus_tsdb_wal_segment_current', 'Write log segment index that TSDB is currently writing to.'),
+    ...(mode === 'tsdb' && {
+      retentionLimit: gauge('prometheus_tsdb_retention_limit_seconds', 'How long to retain samples in storage.'),
+    }),
   };
 }

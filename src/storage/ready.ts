@@ -4,15 +4,25 @@
  * the agent WAL) is open; until `set()`, appends fail with `TSDB not ready`, and after `close()`
  * with `storage closed`.
  */
+import type { StorageConfig } from '../config/index.js';
+import type { LocalStorage } from './db.js';
 import type { Appendable, Appender, Labels, Storage } from './types.js';
 
 export class ReadyStorage implements Storage {
-  #storage: Storage | undefined;
+  #storage: LocalStorage | undefined;
   #closed = false;
 
   /** Hands over the opened storage; it is closed by this handle's `close()`. */
-  set(storage: Storage): void {
+  set(storage: LocalStorage): void {
     this.#storage = storage;
+  }
+
+  /**
+   * The db_storage reloader's step (upstream's readyStorage.ApplyConfig). Main applies the first
+   * config only after dbOpen, so storage is there; were it not, there would be nothing to apply.
+   */
+  prepareConfig(cfg: StorageConfig): () => void {
+    return this.#storage?.prepareConfig(cfg) ?? (() => {});
   }
 
   get isReady(): boolean {

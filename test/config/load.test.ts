@@ -7,7 +7,14 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Config, ConfigError, loadConfigFile, NOT_SUPPORTED, parseConfig } from '../../src/config/index.js';
+import {
+  type Config,
+  ConfigError,
+  configToYAML,
+  loadConfigFile,
+  NOT_SUPPORTED,
+  parseConfig,
+} from '../../src/config/index.js';
 
 const FILE = '/etc/prometheus/prometheus.yml';
 const load = (text: string, agentMode = false): Config => parseConfig(text, FILE, { agentMode });
@@ -174,6 +181,47 @@ scrape_configs:
       type: 'Bearer',
       credentials: 'c',
     });
+  });
+});
+
+describe('storage', () => {
+  const FIFTEEN_DAYS = 15 * 24 * 3600 * 1000;
+  const withFlags = (text: string) =>
+    parseConfig(text, FILE, { agentMode: false, defaultRetention: { time: FIFTEEN_DAYS, size: 0, percentage: 0 } });
+
+  it('has upstream defaults: no out-of-order window, encoding left to the flags, no exemplars section', () => {
+    expect(load('').storage).toEqual({
+      tsdb: {
+        outOfOrderTimeWindow: 0,
+        staleSeriesCompactionThreshold: 0,
+        chunkEncoding: { floats: '' },
+        retention: { time: 0, size: 0, percentage: 0 },
+      },
+    });
+  });
+
+  it('takes the retention flags as the default, and a retention section replaces them whole', () => {
+    // Upstream's main sets DefaultTSDBRetentionConfig from --storage.tsdb.retention.* before loading.
+    expect(withFlags('').storage.tsdb.retention.time).toBe(FIFTEEN_DAYS);
+    expect(withFlags('storage:\n  tsdb:\n    retention:\n').storage.tsdb.retention.time).toBe(FIFTEEN_DAYS);
+    expect(withFlags('storage:\n  tsdb:\n    retention:\n      size: 1GB\n').storage.tsdb.retention).toEqual({
+      time: 0,
+      size: 2 ** 30,
+      percentage: 0,
+    });
+  });
+
+  it('prints the retention it runs with, so the status page reloads to the same model without the flags', () => {
+    const cfg = withFlags('');
+    const yaml = configToYAML(cfg);
+    expect(yaml).toContain('storage:\n  tsdb:\n    retention:\n      time: 15d\n');
+    expect(load(yaml).storage).toEqual(cfg.storage);
+  });
+
+  it("follows Go's comparisons: a NaN percentage is no error to the loader", () => {
+    expect(
+      load('storage:\n  tsdb:\n    retention:\n      percentage: .nan\n').storage.tsdb.retention.percentage,
+    ).toBeNaN();
   });
 });
 

@@ -41,7 +41,16 @@ describe('parseSize', () => {
   it('rejects sizes without a known unit', () => {
     expect(() => parseSize('64')).toThrow('units: unknown unit  in 64');
     expect(() => parseSize('64XB')).toThrow('invalid size "64XB"');
-    expect(() => parseSize('-1MB')).toThrow('invalid size');
+    expect(() => parseSize('-64')).toThrow('units: unknown unit  in -64');
+  });
+
+  it('takes a sign as Go does, leaving negative sizes to whoever reads them', () => {
+    // storage.tsdb.retention.size must parse `-1GB` to give upstream's "must be greater than or
+    // equal to 0"; body_size_limit reads a negative size as no limit.
+    expect(parseSize('-1GB')).toBe(-(2 ** 30));
+    expect(parseSize('+1KB')).toBe(1024);
+    expect(parseSize('-0')).toBe(0);
+    expect(formatSize(-(2 ** 30))).toBe('-1GB');
   });
 
   it('prints sizes back in the largest exact unit', () => {

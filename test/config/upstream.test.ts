@@ -217,11 +217,6 @@ const DIFFERENCES: Array<{ files: RegExp; why: string; ours: string }> = [
   },
   { files: /^otlp_(?!empty)/, why: 'no OTLP receiver', ours: 'otlp is not supported by miniprom' },
   {
-    files: /^tsdb_/,
-    why: 'no `storage` section: its settings (retention, chunk encoding) do not exist here',
-    ours: 'storage is not supported',
-  },
-  {
     files: /^(global|local)_.*(hist|nhcb|extra_scrape_metrics)/,
     why: 'native histograms, classic-histogram conversion and extra scrape metrics are not implemented',
     ours: 'is not supported by miniprom',

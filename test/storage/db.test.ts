@@ -17,6 +17,7 @@ import { crc32 } from 'node:zlib';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { StorageConfig } from '../../src/config/index.js';
 import {
   fsType,
   type Labels,
@@ -28,6 +29,19 @@ import {
 } from '../../src/storage/index.js';
 
 const DAY = 24 * 3600 * 1000;
+
+/** A storage section with upstream's defaults, and `tsdb` overriding some of them. */
+function storageConfig(tsdb: Partial<StorageConfig['tsdb']>): StorageConfig {
+  return {
+    tsdb: {
+      outOfOrderTimeWindow: 0,
+      staleSeriesCompactionThreshold: 0,
+      chunkEncoding: { floats: '' },
+      retention: { time: 0, size: 0, percentage: 0 },
+      ...tsdb,
+    },
+  };
+}
 /** Recent timestamps: older ones would fall to the 15d retention applied at open. */
 const T = Date.now() - 60_000;
 const up = (instance: string): Labels => ({ __name__: 'up', job: 'node', instance });
@@ -468,6 +482,49 @@ describe('head: retention and select', () => {
     }
   });
 
+  it('takes a new retention time from the config at runtime, and refuses settings it cannot honour', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const now = 100 * DAY;
+      const registry = new Registry();
+      const db = await open({ now: () => now, retentionMs: 15 * DAY, registry });
+      expect(db.retentionMs).toBe(15 * DAY);
+      expect(await registry.metrics()).toMatch(/^prometheus_tsdb_retention_limit_seconds 1296000$/m);
+      await write(db, [
+        [up('a'), now - 2 * DAY, 1],
+        [up('b'), now - 1000, 2],
+      ]);
+
+      // Preparing changes nothing; the commit applies it, at once and then every minute.
+      const apply = db.prepareConfig(storageConfig({ retention: { time: DAY, size: 0, percentage: 0 } }));
+      expect(db.stats()).toEqual({ series: 2, samples: 2 });
+      apply();
+      await vi.waitFor(() => expect(db.stats()).toEqual({ series: 1, samples: 1 }));
+      expect(db.retentionMs).toBe(DAY);
+      expect(await registry.metrics()).toMatch(/^prometheus_tsdb_retention_limit_seconds 86400$/m);
+      expect(vi.getTimerCount()).toBe(1); // the old interval was replaced, not added to
+
+      // Retention 0 keeps everything: no timer at all.
+      db.prepareConfig(storageConfig({ retention: { time: 0, size: 0, percentage: 0 } }))();
+      expect(vi.getTimerCount()).toBe(0);
+
+      const refusals: Array<[Partial<StorageConfig['tsdb']>, string]> = [
+        [{ outOfOrderTimeWindow: 60_000 }, 'storage.tsdb.out_of_order_time_window is not supported by miniprom'],
+        [{ staleSeriesCompactionThreshold: 0.5 }, 'storage.tsdb.stale_series_compaction_threshold is not supported'],
+        [{ chunkEncoding: { floats: 'xor2' } }, 'storage.tsdb.chunk_encoding.floats: xor2 is not supported'],
+        [{ retention: { time: DAY, size: 2 ** 30, percentage: 0 } }, 'storage.tsdb.retention.size is not supported'],
+        [{ retention: { time: 0, size: 0, percentage: Number.NaN } }, 'retention.percentage is not supported'],
+      ];
+      for (const [tsdb, message] of refusals) expect(() => db.prepareConfig(storageConfig(tsdb))).toThrow(message);
+      // xor is upstream's default encoding: naming it asks for nothing this head does not do.
+      expect(() => db.prepareConfig(storageConfig({ chunkEncoding: { floats: 'xor' } }))).not.toThrow();
+      expect(db.retentionMs).toBe(0);
+      await db.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('selects with every matcher type, PromQL style', async () => {
     const db = await open();
     await write(db, [
@@ -548,6 +605,17 @@ describe('agent WAL storage', () => {
     await db.close();
     db = await openAgentStorage({ dir, logger });
     expect(db.stats().series).toBe(2);
+    await db.close();
+  });
+
+  it('refuses an out-of-order window and, like upstream, ignores the TSDB-only settings', async () => {
+    const db = await openAgentStorage({ dir, logger });
+    expect(() => db.prepareConfig(storageConfig({ outOfOrderTimeWindow: 60_000 }))).toThrow(
+      'storage.tsdb.out_of_order_time_window is not supported by miniprom',
+    );
+    expect(() =>
+      db.prepareConfig(storageConfig({ chunkEncoding: { floats: 'xor2' }, staleSeriesCompactionThreshold: 1 })),
+    ).not.toThrow();
     await db.close();
   });
 

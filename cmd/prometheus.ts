@@ -29,7 +29,7 @@ import { createLogger, type Logger } from '../src/log/index.js';
 import { createNotifier } from '../src/notifier/index.js';
 import { applyRelabel } from '../src/relabel/index.js';
 import { createRemoteStorage } from '../src/remote/index.js';
-import { createRuleManager, loadRuleGroups } from '../src/rules/index.js';
+import { createRuleManager, loadRuleGroups, rulesDiscovery } from '../src/rules/index.js';
 import {
   criticalChains,
   Group,
@@ -208,7 +208,7 @@ async function runServer(
     sources: {
       targets: () => scrapeManager.targets(),
       alertmanagers: () => ({ activeAlertmanagers: notifierManager.alertmanagers(), droppedAlertmanagers: [] }),
-      rules: () => ({ groups: ruleManager?.groups() ?? [] }),
+      rules: () => rulesDiscovery(ruleManager?.groups() ?? [], runningConfig.global.evaluationInterval),
       configYAML: () => configToYAML(runningConfig),
       lifecycle: () => ({
         mode: modeName,
@@ -216,6 +216,7 @@ async function runServer(
         events: timeline.events,
         chains: criticalChains(timeline.actors, timeline.events),
       }),
+      onLifecycleChange: (listener) => timeline.subscribe(() => listener()),
     },
   });
 

@@ -73,8 +73,8 @@ describe.skipIf(!haveChromium)('lifecycle page (Chromium)', () => {
       await page.waitForFunction((n) => document.querySelectorAll('svg#timeline g.reload').length > n, reloadsBefore);
       await expect(page.locator('#result').textContent()).resolves.toContain('200');
 
-      // The chart is redrawn on every poll, so no element stays still long enough for a "stable"
-      // hover; send the event the page listens for instead.
+      // The chart is redrawn on every lifecycle event (and on hover itself), so an element may be
+      // replaced under the pointer; send the event the page listens for instead.
       await page.locator('svg#timeline g.lane[data-actor="TSDB"]').dispatchEvent('mouseenter');
       await expect(page.locator('#detail').textContent()).resolves.toContain(
         'only after every writer above it has stopped',
@@ -83,6 +83,52 @@ describe.skipIf(!haveChromium)('lifecycle page (Chromium)', () => {
       mkdirSync(join(ROOT, 'test/artifacts'), { recursive: true });
       await page.screenshot({ path: join(ROOT, 'test/artifacts/lifecycle.png') });
       expect(foreign).toEqual([]);
+    } finally {
+      await close();
+    }
+  });
+
+  it('follows a Quit live to the end: Stopping, then stopped, while the server exits 0 by itself', async () => {
+    const server = await listening({ config: SELF_CONFIG, args: ['--web.enable-lifecycle'] });
+    await server.untilLog('Server is ready to receive web requests.');
+    const { page, close } = await openBrowser();
+    try {
+      await page.goto(`${server.base}/`);
+      await page.waitForFunction(() => document.getElementById('state')?.textContent === 'Ready');
+      await page.click('#quit');
+      // The page holds an event stream open: the server must end it, not wait for it.
+      expect((await server.exited).code).toBe(0);
+      await page.waitForFunction(() => document.getElementById('state')?.textContent === 'stopped (server gone)');
+      // The last snapshot stays drawn: the web handler's lane shows its interrupt.
+      const stopping = await page.$$eval(
+        'svg#timeline g.lane[data-actor="Web handler"] rect.seg.stopping',
+        (r) => r.length,
+      );
+      expect(stopping).toBeGreaterThan(0);
+    } finally {
+      await close();
+    }
+  });
+
+  it('lists the rule groups at /rules and the alerting rules at /alerts, saying nothing evaluates them', async () => {
+    const rules = join(ROOT, 'rules/example.rules.yml');
+    const server = await listening({ config: `rule_files: [${JSON.stringify(rules)}]\n${SELF_CONFIG}` });
+    await server.untilLog('Server is ready to receive web requests.');
+    const { page, close } = await openBrowser();
+    try {
+      await page.goto(`${server.base}/rules`);
+      await page.waitForSelector('tr.rule');
+      expect(await page.$$eval('tr.rule td:first-child', (tds) => tds.map((td) => td.textContent))).toEqual([
+        'record: job:up:sum',
+        'alert: TargetDown',
+      ]);
+      expect(await page.textContent('main')).toContain('no PromQL engine');
+      await page.goto(`${server.base}/alerts`);
+      await page.waitForSelector('tr.alert');
+      const alert = await page.textContent('tr.alert');
+      expect(alert).toContain('TargetDown');
+      expect(alert).toContain('severity="warning"');
+      expect(alert).toContain('inactive, never evaluated');
     } finally {
       await close();
     }

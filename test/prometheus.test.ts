@@ -19,6 +19,7 @@ import {
   subsequenceMissing,
 } from './helpers/server.js';
 import { killAll } from './helpers/spawn.js';
+import { subscribe } from './helpers/sse.js';
 
 afterEach(() => {
   killAll();
@@ -141,6 +142,24 @@ describe('shutdown', () => {
     ).toBeUndefined();
     expect(msgs.at(-1)).toBe('See you next time!');
     expect(s.logs().find((l) => l.msg === 'Received an OS signal, exiting gracefully...')?.signal).toBe('SIGTERM');
+  });
+
+  it('follows shutdown on the lifecycle event stream, ends the stream, and still exits 0 by itself', async () => {
+    const s = await listening({ config: SELF_CONFIG });
+    await s.untilLog(READY);
+    type Snapshot = { readiness: string; events: TimelineEvent[] };
+    const stream = await subscribe(`${s.base}/api/v1/status/lifecycle/events`);
+    await stream.count(1);
+    expect((stream.events[0] as Snapshot).readiness).toBe('Ready');
+
+    s.child.kill('SIGTERM');
+    // The server ends the stream itself (its web handler's interrupt): a connected page must not
+    // hold the process open.
+    await stream.ended;
+    expect((await s.exited).code).toBe(0);
+    const last = stream.events.at(-1) as Snapshot;
+    expect(last.readiness).toBe('Stopping');
+    expect(last.events).toContainEqual(expect.objectContaining({ actor: 'Web handler', event: 'interrupted' }));
   });
 
   it('prints the timeline and its critical chains at exit with --startup.trace', async () => {

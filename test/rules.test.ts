@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../src/config/index.js';
-import { createRuleManager, loadRuleGroups, parseRuleFile } from '../src/rules/index.js';
+import { createRuleManager, loadRuleGroups, parseRuleFile, rulesDiscovery } from '../src/rules/index.js';
 
 let dir: string;
 beforeEach(() => {
@@ -110,5 +110,54 @@ describe('rule manager', () => {
     const running = rm.run();
     await rm.stop();
     await expect(running).resolves.toBeUndefined();
+  });
+});
+
+describe('GET /api/v1/rules shape', () => {
+  it("shows groups and rules in upstream's format, as upstream shows rules never evaluated", () => {
+    const groups = [
+      ...parseRuleFile(GOOD, 'r.yml'),
+      ...parseRuleFile('groups:\n  - name: plain\n    rules: []\n', 's.yml'),
+    ];
+    const never = '0001-01-01T00:00:00Z';
+    expect(rulesDiscovery(groups, 15_000)).toEqual({
+      groups: [
+        {
+          name: 'example',
+          file: 'r.yml',
+          rules: [
+            {
+              name: 'job:up:sum',
+              query: 'sum by (job) (up)',
+              labels: {},
+              health: 'unknown',
+              evaluationTime: 0,
+              lastEvaluation: never,
+              type: 'recording',
+            },
+            {
+              state: 'inactive',
+              name: 'Down',
+              query: 'up == 0',
+              duration: 60,
+              keepFiringFor: 0,
+              labels: { severity: 'page' },
+              annotations: { summary: 'down' },
+              alerts: [],
+              health: 'unknown',
+              evaluationTime: 0,
+              lastEvaluation: never,
+              type: 'alerting',
+            },
+          ],
+          interval: 30,
+          limit: 0,
+          evaluationTime: 0,
+          lastEvaluation: never,
+        },
+        // No interval of its own: global.evaluation_interval, in seconds.
+        { name: 'plain', file: 's.yml', rules: [], interval: 15, limit: 0, evaluationTime: 0, lastEvaluation: never },
+      ],
+    });
   });
 });

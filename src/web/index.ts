@@ -6,7 +6,8 @@
 import Fastify, { type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { configPage, lifecyclePage, targetsPage } from './pages.js';
+import { liveStream } from './live.js';
+import { alertsPage, configPage, lifecyclePage, rulesPage, targetsPage } from './pages.js';
 import type { ReloadQueue } from './reload-queue.js';
 
 export { type ReloadOutcome, ReloadQueue } from './reload-queue.js';
@@ -18,6 +19,8 @@ export interface WebSources {
   targets(): unknown;
   alertmanagers(): unknown;
   lifecycle(): unknown;
+  /** Calls `listener` after every lifecycle event; returns the function that unsubscribes. */
+  onLifecycleChange(listener: () => void): () => void;
   /** The running configuration as YAML, secrets masked. */
   configYAML(): string;
   rules(): unknown;
@@ -127,13 +130,23 @@ export function createWebHandler(opts: WebOptions): WebHandler {
   app.get('/api/v1/alertmanagers', () => envelope(opts.sources.alertmanagers()));
   app.get('/api/v1/rules', () => envelope(opts.sources.rules()));
   app.get('/api/v1/status/config', () => envelope({ yaml: opts.sources.configYAML() }));
-  app.get('/api/v1/status/lifecycle', () => envelope({ ...(opts.sources.lifecycle() as object), readiness }));
+  const lifecycle = () => ({ ...(opts.sources.lifecycle() as object), readiness });
+  app.get('/api/v1/status/lifecycle', () => envelope(lifecycle()));
+  // The same data as server-sent events, for the page to follow startup, reloads and shutdown live.
+  const live = liveStream(lifecycle);
+  const unsubscribe = opts.sources.onLifecycleChange(() => live.changed());
+  app.get('/api/v1/status/lifecycle/events', (_req, reply) => {
+    reply.hijack(); // the stream is written by hand, and outlives this handler
+    live.attach(reply.raw);
+  });
   // The teaching pages: built once, served as they are.
   const html = (page: string) => (_req: unknown, reply: FastifyReply) =>
     reply.type('text/html; charset=utf-8').send(page);
   app.get('/', html(lifecyclePage({ lifecycleEnabled: opts.enableLifecycle })));
   app.get('/targets', html(targetsPage()));
   app.get('/config', html(configPage()));
+  app.get('/rules', html(rulesPage()));
+  app.get('/alerts', html(alertsPage()));
   app.get('/api/v1/status/buildinfo', () =>
     envelope({
       version: opts.version,
@@ -164,13 +177,19 @@ export function createWebHandler(opts: WebOptions): WebHandler {
         else signal.addEventListener('abort', () => resolve(), { once: true });
       });
     },
-    close: () => app.close(),
+    async close() {
+      // Event streams never end by themselves: end them first, with the last snapshot.
+      unsubscribe();
+      live.close();
+      await app.close();
+    },
     get readiness() {
       return readiness;
     },
     setReadiness(next) {
       if (readiness === 'Stopping') return;
       readiness = next;
+      live.changed();
     },
     quitRequested: quitPromise,
   };

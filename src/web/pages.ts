@@ -1,6 +1,7 @@
 /**
- * The teaching pages: `/` draws the lifecycle timeline live (short polling of
- * /api/v1/status/lifecycle), `/targets` and `/config` show the running state with the same look.
+ * The teaching pages: `/` draws the lifecycle timeline live (server-sent events from
+ * /api/v1/status/lifecycle/events); `/targets`, `/rules`, `/alerts` and `/config` show the running
+ * state with the same look.
  * Everything is inline: no CDN, no build step, nothing loaded from anywhere but this server.
  */
 
@@ -27,13 +28,18 @@ th, td { text-align:left; padding:6px 8px; border-bottom:1px solid var(--line); 
 .up { color:var(--ok); font-weight:600; } .down { color:var(--stop); font-weight:600; }
 `;
 
+/** HTML-escapes text for the pages' scripts; every script gets it. */
+const ESC = `
+const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+`;
+
 function layout(title: string, here: string, body: string, script = ''): string {
   const link = (href: string, text: string) => `<a href="${href}"${href === here ? ' class="here"' : ''}>${text}</a>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · miniprom</title><style>${STYLE}</style></head>
-<body><header><span class="brand">miniprom</span>${link('/', 'Lifecycle')}${link('/targets', 'Targets')}${link('/config', 'Config')}</header>
-<main>${body}</main>${script ? `<script>${script}</script>` : ''}</body></html>`;
+<body><header><span class="brand">miniprom</span>${link('/', 'Lifecycle')}${link('/targets', 'Targets')}${link('/rules', 'Rules')}${link('/alerts', 'Alerts')}${link('/config', 'Config')}</header>
+<main>${body}</main>${script ? `<script>${ESC}${script}</script>` : ''}</body></html>`;
 }
 
 /** Why each actor's interrupt sits where it does: the tooltip text of its lane. */
@@ -58,7 +64,6 @@ const LIFECYCLE_SCRIPT = `
 const WHY = ${JSON.stringify(WHY)};
 const COLORS = { waiting: 'var(--wait)', running: 'var(--run)', stopping: 'var(--stop)' };
 let data = null, selected = null;
-const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
 
 function segments(name, events, end) {
   const out = []; let state = null, from = 0;
@@ -84,7 +89,7 @@ function draw() {
   let svg = '<svg id="timeline" width="' + W + '" height="' + H + '" xmlns="http://www.w3.org/2000/svg" font-size="12">';
   // Say where time starts: the numbers are process time, and the chart begins at the first event.
   svg += '<text x="4" y="' + (H - 18) + '" fill="#6b7385">t: ms since process start</text>';
-  for (let i = 0; i <= 5; i++) { const t = t0 + ((end - t0) / 5) * i; svg += '<line x1="' + x(t) + '" x2="' + x(t) + '" y1="' + (top - 6) + '" y2="' + (H - 30) + '" stroke="#eef0f4"/><text x="' + x(t) + '" y="' + (top - 10) + '" fill="#6b7385" text-anchor="middle">' + t.toFixed(0) + ' ms</text>'; }
+  for (let i = 0; i <= 5; i++) { const t = t0 + ((end - t0) / 5) * i; svg += '<line x1="' + x(t) + '" x2="' + x(t) + '" y1="' + (top - 6) + '" y2="' + (H - 30) + '" stroke="#eef0f4"/><text x="' + x(t) + '" y="' + (top - 10) + '" fill="#6b7385" text-anchor="' + (i === 5 ? 'end' : i === 0 ? 'start' : 'middle') + '">' + t.toFixed(0) + ' ms</text>'; }
   actors.forEach((a, i) => {
     const y = top + i * laneH;
     svg += '<g class="lane" data-actor="' + esc(a.name) + '"><rect x="0" y="' + y + '" width="' + W + '" height="' + laneH + '" fill="' + (selected === a.name ? '#eef3ff' : 'transparent') + '"/>';
@@ -113,12 +118,16 @@ function detail() {
   document.getElementById('detail').textContent = selected + '\\n' + (WHY[selected] || '') + '\\n\\n' + own.join('\\n');
 }
 
-async function poll() {
-  try {
-    const r = await fetch('/api/v1/status/lifecycle');
-    data = (await r.json()).data; draw(); detail();
-  } catch { document.getElementById('state').textContent = 'stopped (server gone)'; return; }
-  setTimeout(poll, 500);
+// Server-sent events: a snapshot on connect and after every lifecycle event. The server ends the
+// stream when it stops; the last snapshot stays drawn. Any other break is retried by EventSource.
+function follow() {
+  const events = new EventSource('/api/v1/status/lifecycle/events');
+  events.onmessage = (e) => { data = JSON.parse(e.data); draw(); detail(); };
+  events.onerror = () => {
+    const stopping = data && data.readiness === 'Stopping';
+    if (stopping) events.close();
+    document.getElementById('state').textContent = stopping ? 'stopped (server gone)' : 'disconnected, retrying…';
+  };
 }
 
 async function post(path, btn) {
@@ -130,7 +139,7 @@ async function post(path, btn) {
 document.getElementById('reload').addEventListener('click', (e) => post('/-/reload', e.target));
 document.getElementById('quit').addEventListener('click', (e) => post('/-/quit', e.target));
 window.addEventListener('resize', draw);
-poll();
+follow();
 `;
 
 export function lifecyclePage(opts: { lifecycleEnabled: boolean }): string {
@@ -152,7 +161,6 @@ export function lifecyclePage(opts: { lifecycleEnabled: boolean }): string {
 
 const TARGETS_SCRIPT = `
 fetch('/api/v1/targets').then((r) => r.json()).then(({ data }) => {
-  const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
   const rows = data.activeTargets.map((t) => '<tr><td>' + esc(t.scrapePool) + '</td><td>' + esc(t.scrapeUrl) + '</td><td class="' + t.health + '">' + t.health + '</td><td>' + esc(Object.entries(t.labels).map(([k, v]) => k + '="' + v + '"').join(', ')) + '</td><td>' + esc(t.lastScrape) + '</td><td>' + esc(t.lastError) + '</td></tr>');
   document.getElementById('targets').innerHTML = rows.join('') || '<tr><td colspan="6" class="muted">No targets.</td></tr>';
   document.getElementById('dropped').textContent = data.droppedTargets.length + ' dropped by relabeling';
@@ -165,6 +173,41 @@ export function targetsPage(): string {
     '/targets',
     `<h1>Targets <span class="muted" id="dropped"></span></h1><table><thead><tr><th>Pool</th><th>Endpoint</th><th>State</th><th>Labels</th><th>Last scrape</th><th>Error</th></tr></thead><tbody id="targets"></tbody></table>`,
     TARGETS_SCRIPT,
+  );
+}
+
+/** A rule's labels (or annotations) as `name="value"` pairs. */
+const PAIRS = `const pairs = (o) => Object.entries(o || {}).map(([k, v]) => k + '="' + v + '"').join(', ');`;
+
+const NOT_EVALUATED =
+  '<p class="muted">miniprom loads and checks these rule files on every reload, but evaluates nothing yet: it has no PromQL engine. Every rule therefore reports health <b>unknown</b>, as upstream reports a rule never evaluated.</p>';
+
+const RULES_SCRIPT = `${PAIRS}
+fetch('/api/v1/rules').then((r) => r.json()).then(({ data }) => {
+  const html = data.groups.map((g) => '<h1>' + esc(g.name) + ' <span class="muted">' + esc(g.file) + ' · every ' + g.interval + 's</span></h1><table><thead><tr><th>Rule</th><th>Expression</th><th>Labels</th><th>Health</th></tr></thead><tbody>'
+    + g.rules.map((r) => '<tr class="rule"><td>' + (r.type === 'alerting' ? 'alert: ' : 'record: ') + esc(r.name) + '</td><td><code>' + esc(r.query) + '</code></td><td>' + esc(pairs(r.labels)) + '</td><td class="muted">' + esc(r.health) + '</td></tr>').join('')
+    + '</tbody></table>');
+  document.getElementById('groups').innerHTML = html.join('') || '<p class="muted">No rule groups: the configuration names no rule files (or the agent runs, which has no rules).</p>';
+});
+`;
+
+export function rulesPage(): string {
+  return layout('Rules', '/rules', `<h1>Rules</h1>${NOT_EVALUATED}<div id="groups"></div>`, RULES_SCRIPT);
+}
+
+const ALERTS_SCRIPT = `${PAIRS}
+fetch('/api/v1/rules').then((r) => r.json()).then(({ data }) => {
+  const rows = data.groups.flatMap((g) => g.rules.filter((r) => r.type === 'alerting').map((r) => '<tr class="alert"><td>' + esc(r.name) + '</td><td class="muted">' + esc(g.name) + '</td><td><code>' + esc(r.query) + '</code></td><td>' + r.duration + 's</td><td>' + esc(pairs(r.labels)) + '</td><td>' + esc(pairs(r.annotations)) + '</td><td class="muted">' + esc(r.state) + ', never evaluated</td></tr>'));
+  document.getElementById('alerts').innerHTML = rows.join('') || '<tr><td colspan="7" class="muted">No alerting rules.</td></tr>';
+});
+`;
+
+export function alertsPage(): string {
+  return layout(
+    'Alerts',
+    '/alerts',
+    `<h1>Alerts</h1>${NOT_EVALUATED}<table><thead><tr><th>Alert</th><th>Group</th><th>Expression</th><th>For</th><th>Labels</th><th>Annotations</th><th>State</th></tr></thead><tbody id="alerts"></tbody></table>`,
+    ALERTS_SCRIPT,
   );
 }
 

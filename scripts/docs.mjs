@@ -1,9 +1,13 @@
 #!/usr/bin/env node
-// Regenerates, or checks, the log excerpts in docs/ from a real run of the built server.
-//   node scripts/docs.mjs --check   fails when the docs' log lines drift from what the server prints
-//   node scripts/docs.mjs --update  rewrites the excerpts from a fresh run
-// A block in a doc is marked `<!-- docs:log NAME -->` … `<!-- /docs:log -->`. Lines are compared
-// after normalising what changes from run to run (times, durations, addresses, the filesystem).
+// Regenerates, or checks, the sessions shown in the docs from real runs of the built server.
+//   node scripts/docs.mjs --check   fails when a doc drifts from what the server prints
+//   node scripts/docs.mjs --update  rewrites them from fresh runs
+// Two blocks, each `<!-- docs:log NAME -->` … `<!-- /docs:log -->`:
+//   docs/startup.md `session`: start with the bundled config, one SIGHUP, Ctrl+C; the raw log.
+//   README.md `readme`: start with --web.enable-lifecycle, curl /-/ready, POST /-/reload, Ctrl+C;
+//   shown as a terminal session, with `time=…` and the address `npm start` would print.
+// Lines are compared after normalising what changes from run to run (times, durations, addresses,
+// the filesystem), never byte for byte.
 import { spawn } from 'node:child_process';
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,12 +21,23 @@ if (mode !== '--check' && mode !== '--update') {
   process.exit(2);
 }
 
-/** One session: start with the bundled config, wait for ready, SIGHUP, wait for the reload, SIGINT. */
-async function session() {
+const READY = 'Server is ready to receive web requests';
+
+/**
+ * Runs the server on the bundled config in a scratch dir, lets `drive` act on it, and returns its
+ * log lines once it has exited. `drive` gets `until(re, n)` (resolves once `re` has matched n log
+ * lines), the child, and `base()`, the server's URL once it listens.
+ */
+async function run(args, drive) {
   const dir = mkdtempSync(join(tmpdir(), 'miniprom-docs-'));
   copyFileSync(join(root, 'prometheus.yml'), join(dir, 'prometheus.yml'));
   cpSync(join(root, 'rules'), join(dir, 'rules'), { recursive: true });
-  const child = spawn(process.execPath, [join(root, 'dist/cmd/prometheus.js'), '--config.file=prometheus.yml', '--web.listen-address=127.0.0.1:0'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    process.execPath,
+    [join(root, 'dist/cmd/prometheus.js'), '--config.file=prometheus.yml', '--web.listen-address=127.0.0.1:0', ...args],
+    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const exited = new Promise((resolve) => child.on('exit', resolve));
   let err = '';
   const waiters = [];
   child.stderr.on('data', (d) => {
@@ -32,40 +47,98 @@ async function session() {
   const until = (re, n = 1) =>
     new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`timed out waiting for ${re}\n${err}`)), 15000);
-      const check = () => ((err.match(new RegExp(re, 'g')) ?? []).length >= n ? (clearTimeout(timer), resolve()) : waiters.push(check));
+      const check = () =>
+        (err.match(new RegExp(re, 'g')) ?? []).length >= n ? (clearTimeout(timer), resolve()) : waiters.push(check);
       check();
     });
-  await until('Server is ready to receive web requests');
-  child.kill('SIGHUP');
-  await until('Completed loading of configuration file', 2);
-  child.kill('SIGINT');
-  await new Promise((resolve) => child.on('exit', resolve));
-  rmSync(dir, { recursive: true, force: true });
+  const base = () => `http://${/msg="Start listening for connections".* address=(\S+)/.exec(err)?.[1]}`;
+  try {
+    await drive({ until, child, base });
+    await exited;
+  } finally {
+    child.kill('SIGKILL'); // only if drive failed: it has exited otherwise
+    rmSync(dir, { recursive: true, force: true });
+  }
   return err.trim().split('\n');
 }
 
 const normalise = (line) =>
   line
     .replace(/^time=\S+ /, '')
+    .replace(/\s+← .*$/, '') // the README's annotations
     .replace(/\b\d+(\.\d+)?(ms|µs|s)\b/g, '<duration>')
     .replace(/address=\S+/, 'address=<address>')
     .replace(/fs_type=\S+/, 'fs_type=<fs>')
     .replace(/version=\S+/, 'version=<version>')
     .replace(/ (node|host_details)=("[^"]*"|\S+)/g, ' $1=<…>');
 
-const lines = await session();
-const doc = join(root, 'docs/startup.md');
-const text = readFileSync(doc, 'utf8');
-const block = /(<!-- docs:log session -->\n```text\n)([\s\S]*?)\n?(```\n<!-- \/docs:log -->)/;
-const match = block.exec(text);
-if (!match) {
-  console.error(`${doc}: no <!-- docs:log session --> block`);
-  process.exit(1);
+/** docs/startup.md: the raw log of start, one SIGHUP, Ctrl+C. */
+async function startupSession() {
+  return run([], async ({ until, child }) => {
+    await until(READY);
+    child.kill('SIGHUP');
+    await until('Completed loading of configuration file', 2);
+    child.kill('SIGINT');
+  });
 }
-if (mode === '--update') {
-  writeFileSync(doc, text.replace(block, (_, open, _old, close) => `${open}${lines.join('\n')}\n${close}`));
-  console.log(`docs/startup.md: ${lines.length} log lines regenerated`);
-} else {
+
+/** README.md: the example session, as a terminal shows it. */
+async function readmeSession() {
+  const answers = {};
+  const lines = await run(['--web.enable-lifecycle'], async ({ until, child, base }) => {
+    await until(READY);
+    answers.ready = (await (await fetch(`${base()}/-/ready`)).text()).trim();
+    // Answered once the reload is done, so its log lines are all out.
+    const reload = await fetch(`${base()}/-/reload`, { method: 'POST' });
+    if (reload.status !== 200) throw new Error(`reload answered ${reload.status}: ${await reload.text()}`);
+    child.kill('SIGINT');
+  });
+  // Split where each step begins, by message rather than by arrival, so the split is the same on
+  // every run: the reload's lines start at the second "Loading", shutdown's at the signal.
+  const secondLoad = lines.findIndex((l, i) => l.includes('msg="Loading configuration file"') && i > lines.findIndex((x) => x.includes(READY)));
+  const signal = lines.findIndex((l) => l.includes('msg="Received an OS signal'));
+  const terminal = (l) =>
+    l
+      .replace(/^time=\S+/, 'time=…')
+      .replace(/address=\S+/, 'address=0.0.0.0:9090') // what `npm start` listens on
+      .replace(/(msg="TSDB started")$/, '$1  ← dbOpen opens')
+      .replace(/(msg="Server is ready to receive web requests\.")$/, '$1  ← reloadReady opens');
+  return [
+    '$ npm start -- --web.enable-lifecycle',
+    ...lines.slice(0, secondLoad).map(terminal),
+    '',
+    '$ curl localhost:9090/-/ready                 # in another terminal',
+    answers.ready,
+    '$ curl -X POST localhost:9090/-/reload        # or: kill -HUP <pid>',
+    ...lines.slice(secondLoad, signal).map(terminal),
+    '',
+    '^C                                            # back in the first terminal',
+    ...lines.slice(signal).map(terminal),
+  ];
+}
+
+const blocks = [
+  { file: 'docs/startup.md', name: 'session', fence: 'text', generate: startupSession },
+  { file: 'README.md', name: 'readme', fence: 'console', generate: readmeSession },
+];
+
+let failed = false;
+for (const { file, name, fence, generate } of blocks) {
+  const path = join(root, file);
+  const text = readFileSync(path, 'utf8');
+  const block = new RegExp(`(<!-- docs:log ${name} -->\\n\`\`\`${fence}\\n)([\\s\\S]*?)\\n?(\`\`\`\\n<!-- /docs:log -->)`);
+  const match = block.exec(text);
+  if (!match) {
+    console.error(`${file}: no <!-- docs:log ${name} --> block`);
+    failed = true;
+    continue;
+  }
+  const lines = await generate();
+  if (mode === '--update') {
+    writeFileSync(path, text.replace(block, (_, open, _old, close) => `${open}${lines.join('\n')}\n${close}`));
+    console.log(`${file}: ${lines.length} lines regenerated`);
+    continue;
+  }
   const want = match[2].split('\n').map(normalise);
   const got = lines.map(normalise);
   const diff = [];
@@ -73,8 +146,8 @@ if (mode === '--update') {
     if (want[i] !== got[i]) diff.push(`line ${i + 1}:\n  docs:   ${want[i] ?? '(none)'}\n  server: ${got[i] ?? '(none)'}`);
   }
   if (diff.length > 0) {
-    console.error(`docs/startup.md: the log excerpt drifted from what the server prints (run npm run docs:update):\n${diff.slice(0, 5).join('\n')}`);
-    process.exit(1);
-  }
-  console.log(`docs/startup.md: ${got.length} log lines match a fresh run`);
+    console.error(`${file}: the session drifted from what the server prints (run npm run docs:update):\n${diff.slice(0, 5).join('\n')}`);
+    failed = true;
+  } else console.log(`${file}: ${got.length} lines match a fresh run`);
 }
+process.exitCode = failed ? 1 : 0;

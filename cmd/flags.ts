@@ -6,6 +6,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { parseDuration, parseSize } from '../src/config/index.js';
 import { LOG_LEVELS, type LogFormat, type LogLevel } from '../src/log/index.js';
+import { type ActorMove, parseActorMoves } from './actor-order.js';
 
 export interface Flags {
   configFile: string;
@@ -24,6 +25,8 @@ export interface Flags {
   logLevel: LogLevel;
   logFormat: LogFormat;
   startupTrace: boolean;
+  /** The teaching switch's moves; empty (upstream's add order) unless --debug.actor-order is given. */
+  debugActorOrder: ActorMove[];
 }
 
 /** Upstream's retention when no retention is given. */
@@ -107,6 +110,21 @@ function program(version: string): Command {
       'At exit, print the lifecycle timeline and its critical chains to stderr (a miniprom teaching aid).',
       false,
     )
+    .addOption(
+      // Hidden, as upstream hides its debugging flags: a teaching aid, never for a real deployment.
+      new Option(
+        '--debug.actor-order <moves>',
+        'Teaching aid: move actors in the add order, e.g. "TSDB before Scrape manager", to see what shutdown order prevents.',
+      )
+        .argParser((text) => {
+          try {
+            return parseActorMoves(text);
+          } catch (err) {
+            throw new InvalidArgumentError((err as Error).message);
+          }
+        })
+        .hideHelp(),
+    )
     .allowExcessArguments(false);
 }
 
@@ -161,6 +179,7 @@ export function parseFlags(argv: string[], version: string): { flags: Flags } | 
       logLevel: o['log.level'] as LogLevel,
       logFormat: o['log.format'] as LogFormat,
       startupTrace: o['startup.trace'] === true,
+      debugActorOrder: (o['debug.actorOrder'] as ActorMove[] | undefined) ?? [],
     },
   };
 }

@@ -43,6 +43,7 @@ import { createScrapeManager } from '../src/scrape/index.js';
 import { fanoutStorage, fsType, openAgentStorage, openTSDB, ReadyStorage } from '../src/storage/index.js';
 import { createTracingManager } from '../src/tracing/index.js';
 import { createWebHandler, ReloadQueue } from '../src/web/index.js';
+import { applyActorMoves } from './actor-order.js';
 import { type Flags, parseFlags } from './flags.js';
 
 const VERSION = (
@@ -334,11 +335,13 @@ async function runServer(
   };
 
   const g = new Group({ onInterruptError: (err) => log.error({ err }, 'Error while stopping an actor') });
+  /** The actors in the order the blocks below add them; they join the group just before it runs. */
+  const actors: Array<{ name: string; execute: () => Promise<void>; interrupt: (err: unknown) => Promise<void> }> = [];
   /** Adds an actor under its name, recording its life on the timeline. */
   const add = (name: string, execute: () => Promise<void>, interrupt: (err: unknown) => Promise<void> | void) => {
-    timeline.declare(name);
-    g.add(
-      async () => {
+    actors.push({
+      name,
+      execute: async () => {
         timeline.actor(name, 'execute started');
         try {
           await execute();
@@ -348,11 +351,11 @@ async function runServer(
           throw err;
         }
       },
-      async (err) => {
+      interrupt: async (err) => {
         timeline.actor(name, 'interrupted');
         await interrupt(err);
       },
-    );
+    });
   };
   /** Waits on a latch or the actor's own cancellation; true when the actor's work may begin. */
   const gate = async (name: string, latch: Latch, latchName: string, cancel: AbortSignal) => {
@@ -647,6 +650,27 @@ async function runServer(
         await notifierManager.stop();
       },
     );
+  }
+
+  // The add order is the order the blocks above run in: upstream's. Only the teaching switch
+  // --debug.actor-order changes it, and with it the order of shutdown (startup follows the latches).
+  let order = actors;
+  if (flags.debugActorOrder.length > 0) {
+    try {
+      order = applyActorMoves(actors, flags.debugActorOrder);
+    } catch (err) {
+      log.error({ err }, 'Invalid --debug.actor-order');
+      await webHandler.close();
+      return 2;
+    }
+    log.warn(
+      { order: order.map((a) => a.name).join(', ') },
+      "Actors added in a debugging order (--debug.actor-order): shutdown no longer follows upstream's order",
+    );
+  }
+  for (const { name, execute, interrupt } of order) {
+    timeline.declare(name);
+    g.add(execute, interrupt);
   }
 
   const err = await g.run();

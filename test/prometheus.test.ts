@@ -3,6 +3,7 @@
  */
 
 import { writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -354,6 +355,90 @@ describe('storage section', () => {
     expect(await retentionMetric(s.base)).toBe('129600');
     const yaml = JSON.parse((await http(`${s.base}/api/v1/status/config`)).body).data.yaml;
     expect(yaml).toContain('storage:\n  tsdb:\n    retention:\n      time: 1d12h\n');
+  });
+});
+
+describe('teaching switch --debug.actor-order', () => {
+  /**
+   * A target that answers at once and a remote write receiver that never answers: closing storage
+   * then takes the whole flush deadline, a window in which a writer still running finds it closed.
+   */
+  async function peers() {
+    let written!: () => void;
+    // Resolves once a scrape was committed and its samples are stuck in a send: from then on,
+    // closing storage must wait out the flush deadline.
+    const firstWrite = new Promise<void>((resolve) => {
+      written = resolve;
+    });
+    const target = createHttpServer((_req, res) => res.end('x 1\n'));
+    const hanging = createHttpServer((req) => {
+      req.resume();
+      written();
+    });
+    const [targetPort, writePort] = [await listenLocal(target), await listenLocal(hanging)];
+    const config = `global:
+  scrape_interval: 200ms
+scrape_configs:
+  - job_name: fast
+    static_configs:
+      - targets: ['127.0.0.1:${targetPort}']
+remote_write:
+  - url: http://127.0.0.1:${writePort}/write
+    queue_config:
+      batch_send_deadline: 50ms
+`;
+    const close = () => {
+      target.closeAllConnections();
+      hanging.closeAllConnections();
+      target.close();
+      hanging.close();
+    };
+    return { config, firstWrite, close };
+  }
+
+  async function shutdownWith(order: string[]) {
+    const p = await peers();
+    try {
+      const s = await listening({ config: p.config, args: ['--storage.remote.flush-deadline=1s', ...order] });
+      await s.untilLog(READY);
+      await p.firstWrite;
+      s.child.kill('SIGTERM');
+      expect((await s.exited).code).toBe(0);
+      return s;
+    } finally {
+      p.close();
+    }
+  }
+
+  it("in upstream's order, no scrape writes into storage that is closing", async () => {
+    const s = await shutdownWith([]);
+    expect(s.msgs()).toContain('Failed to flush all samples on shutdown'); // the window was there
+    expect(s.msgs()).not.toContain('Scrape commit failed');
+  });
+
+  it('with TSDB added before the scrape manager, scrapes fail against closed storage until it stops', async () => {
+    const s = await shutdownWith(['--debug.actor-order=TSDB before Scrape manager']);
+    expect(s.logs().find((l) => l.msg.startsWith('Actors added in a debugging order'))?.order).toContain(
+      'Rule manager, TSDB, Scrape manager',
+    );
+    const failed = s.logs().filter((l) => l.msg === 'Scrape commit failed');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed[0]?.err).toBe('storage closed');
+    // Only shutdown changed: storage still opened before the first configuration was applied.
+    expect(subsequenceMissing(s.msgs(), ['TSDB started', 'Loading configuration file', READY])).toBeUndefined();
+  });
+
+  it('exits 2 naming the actors when a name is not one of them', async () => {
+    const s = startServer({ config: SELF_CONFIG, args: ['--debug.actor-order=Scrape manger after TSDB'] });
+    expect((await s.exited).code).toBe(2);
+    expect(s.stderr()).toContain('no actor named \\"Scrape manger\\"; the actors are: Termination handler,');
+  });
+
+  it('is not listed by --help: it is a teaching aid', async () => {
+    const s = startServer({ defaults: false, args: ['--help'] });
+    expect((await s.exited).code).toBe(0);
+    expect(s.stdout()).toContain('--startup.trace');
+    expect(s.stdout()).not.toContain('debug.actor-order');
   });
 });
 

@@ -25,7 +25,7 @@ import {
   type TSDBRetentionConfig,
 } from '../src/config/index.js';
 import { createDiscoveryManager, type DiscoveryConfig } from '../src/discovery/index.js';
-import { createLogger, type Logger } from '../src/log/index.js';
+import { createLogger, type Logger, ownedLogger } from '../src/log/index.js';
 import { createNotifier } from '../src/notifier/index.js';
 import { applyRelabel } from '../src/relabel/index.js';
 import { createRemoteStorage } from '../src/remote/index.js';
@@ -57,7 +57,13 @@ async function main(): Promise<number> {
   const agentMode = flags.agent;
   const modeName = agentMode ? 'agent' : 'server';
 
-  const logger = createLogger({ level: flags.logLevel, format: flags.logFormat });
+  // The lifecycle timeline, kept from the start: it also keeps each actor's log lines for the page.
+  const timeline = new Timeline();
+  const logger = createLogger({
+    level: flags.logLevel,
+    format: flags.logFormat,
+    tap: (actor, level, msg) => timeline.logLine(actor, level, msg),
+  });
   const log = logger.child({ source: 'main' });
 
   // Signals: listened for from here on, before anything can accept a connection, because on Node
@@ -92,7 +98,7 @@ async function main(): Promise<number> {
   };
 
   try {
-    return await runServer(flags, agentMode, modeName, logger, log, term, reloads, () => {
+    return await runServer(flags, agentMode, modeName, logger, log, timeline, term, reloads, () => {
       shuttingDown = true;
     });
   } finally {
@@ -106,10 +112,14 @@ async function runServer(
   modeName: 'server' | 'agent',
   logger: Logger,
   log: Logger,
+  timeline: Timeline,
   term: SignalChannel,
   reloads: ReloadQueue,
   markShuttingDown: () => void,
 ): Promise<number> {
+  /** Loggers whose lines the page shows under `actor`; what they write is unchanged. */
+  const actorLog = (actor: string) => ownedLogger(log, actor);
+  const moduleLog = (component: string, actor: string) => ownedLogger(logger.child({ component }), actor);
   if (flags.alertmanagerTimeout !== undefined) {
     log.warn('The flag --alertmanager.timeout has no effect and will be removed in the future.');
   }
@@ -160,14 +170,13 @@ async function runServer(
   reloadSuccessful.set(1);
   reloadSuccessTime.set(Date.now() / 1000);
 
-  const timeline = new Timeline();
   timeline.subscribe(({ t, event, ...fields }) => logger.debug({ ...fields, t }, event));
 
   // The modules, built before the group runs; each gets a logger, the registry and, from main,
   // the other modules' ends it needs (discovery's channels, the storage handle).
   const localStorage = new ReadyStorage();
   const remoteStorage = createRemoteStorage({
-    logger: logger.child({ component: 'remote' }),
+    logger: moduleLog('remote', agentMode ? 'WAL storage' : 'TSDB'),
     registry,
     flushDeadline: flags.remoteFlushDeadlineMs,
     userAgent: `miniprom/${VERSION}`,
@@ -176,30 +185,30 @@ async function runServer(
   const fanout = fanoutStorage(localStorage, remoteStorage);
   const discoveryManagerScrape = createDiscoveryManager({
     name: 'scrape',
-    logger: logger.child({ component: 'discovery manager scrape' }),
+    logger: moduleLog('discovery manager scrape', 'Scrape discovery manager'),
     registry,
   });
   const discoveryManagerNotify = createDiscoveryManager({
     name: 'notify',
-    logger: logger.child({ component: 'discovery manager notify' }),
+    logger: moduleLog('discovery manager notify', 'Notify discovery manager'),
     registry,
   });
   const scrapeManager = createScrapeManager({
-    logger: logger.child({ component: 'scrape manager' }),
+    logger: moduleLog('scrape manager', 'Scrape manager'),
     registry,
     appendable: fanout,
     userAgent: `miniprom/${VERSION}`,
     // main wires relabeling in, as it wires discovery: the scrape module imports neither.
     relabel: applyRelabel,
   });
-  const notifierManager = createNotifier({ logger: logger.child({ component: 'notifier' }), registry });
+  const notifierManager = createNotifier({ logger: moduleLog('notifier', 'Notifier'), registry });
   const ruleManager = agentMode
     ? undefined
-    : createRuleManager({ logger: logger.child({ component: 'rule manager' }), registry });
-  const tracingManager = createTracingManager({ logger: logger.child({ component: 'tracing' }) });
+    : createRuleManager({ logger: moduleLog('rule manager', 'Rule manager'), registry });
+  const tracingManager = createTracingManager({ logger: moduleLog('tracing', 'Tracing manager') });
   let runningConfig = initialConfig;
   const webHandler = createWebHandler({
-    logger: logger.child({ component: 'web' }),
+    logger: moduleLog('web', 'Web handler'),
     registry,
     listenAddress: flags.webListenAddress,
     enableLifecycle: flags.webEnableLifecycle,
@@ -215,9 +224,10 @@ async function runServer(
         mode: modeName,
         actors: timeline.actors,
         events: timeline.events,
+        logs: timeline.logs,
         chains: criticalChains(timeline.actors, timeline.events),
       }),
-      onLifecycleChange: (listener) => timeline.subscribe(() => listener()),
+      onLifecycleChange: (listener) => timeline.onChange(listener),
     },
   });
 
@@ -270,7 +280,8 @@ async function runServer(
     { name: 'tracing', prepare: (cfg) => tracingManager.prepare(cfg) },
   ];
 
-  async function reloadConfig(): Promise<void> {
+  /** Loads the config file and applies it; `log` is the calling actor's, so its lines show there. */
+  async function reloadConfig(log: Logger): Promise<void> {
     const start = performance.now();
     timeline.reload('reload started');
     log.info({ filename: configFile }, 'Loading configuration file');
@@ -375,6 +386,8 @@ async function runServer(
     // Added first so that its interrupt runs first: the web handler reports "Stopping" from the
     // very first moment of shutdown, and no reload is started against stopping modules.
     const cancel = new AbortController();
+    // Each block logs through its own logger: the page shows those lines under the actor's lane.
+    const log = actorLog('Termination handler');
     add(
       'Termination handler',
       async () => {
@@ -404,6 +417,7 @@ async function runServer(
     // Scrape discovery manager.
     // Stops first among the workers: no new targets are fed to a scrape manager about to stop.
     const cancel = new AbortController();
+    const log = actorLog('Scrape discovery manager');
     add(
       'Scrape discovery manager',
       async () => {
@@ -420,6 +434,7 @@ async function runServer(
   {
     // Notify discovery manager.
     const cancel = new AbortController();
+    const log = actorLog('Notify discovery manager');
     add(
       'Notify discovery manager',
       async () => {
@@ -438,6 +453,7 @@ async function runServer(
     // Stops before the scrape manager and storage (it writes samples) and before the notifier
     // (it produces alerts), so that its last evaluation's output has somewhere to go.
     const cancel = new AbortController();
+    const log = actorLog('Rule manager');
     add(
       'Rule manager',
       async () => {
@@ -455,6 +471,7 @@ async function runServer(
     // Its interrupt waits until every scrape loop has stopped: storage closes after it, and a
     // scrape must never write into closed storage.
     const cancel = new AbortController();
+    const log = actorLog('Scrape manager');
     add(
       'Scrape manager',
       async () => {
@@ -493,6 +510,7 @@ async function runServer(
     // and requests queue in `reloads` until this loop serves them.
     const cancel = new AbortController();
     let inProgress: Promise<unknown> = Promise.resolve();
+    const log = actorLog('Reload handler');
     add(
       'Reload handler',
       async () => {
@@ -500,7 +518,7 @@ async function runServer(
         for (;;) {
           const request = await reloads.next(cancel.signal);
           if (!request) return;
-          const reload = reloadConfig().then(
+          const reload = reloadConfig(log).then(
             () => request.settle({ ok: true }),
             (err: unknown) => {
               log.error({ err }, 'Error reloading config');
@@ -522,6 +540,7 @@ async function runServer(
     // Initial configuration.
     // Waits for storage: reloaders start the scrape and rule managers, which write into it.
     const cancel = new AbortController();
+    const log = actorLog('Initial configuration');
     add(
       'Initial configuration',
       async () => {
@@ -530,7 +549,7 @@ async function runServer(
           return;
         }
         try {
-          await reloadConfig();
+          await reloadConfig(log);
         } catch (err) {
           throw new Error(`error loading config from "${configFile}": ${(err as Error).message}`);
         }
@@ -550,6 +569,7 @@ async function runServer(
     // storage, flushing the WAL, before cancelling its execute.
     const name = agentMode ? 'WAL storage' : 'TSDB';
     const cancel = new AbortController();
+    const log = actorLog(name);
     add(
       name,
       async () => {
@@ -567,7 +587,7 @@ async function runServer(
         let storage: Awaited<ReturnType<typeof openTSDB>> | Awaited<ReturnType<typeof openAgentStorage>>;
         try {
           await testingStorageOpenDelay(cancel.signal);
-          const storageLogger = logger.child({ component: agentMode ? 'agent' : 'tsdb' });
+          const storageLogger = moduleLog(agentMode ? 'agent' : 'tsdb', name);
           storage = agentMode
             ? await openAgentStorage({ dir, walSegmentSize, logger: storageLogger, registry, signal: cancel.signal })
             : await openTSDB({
@@ -617,6 +637,7 @@ async function runServer(
     // Stops late, so /-/ready answers "Stopping" and /metrics stays scrapeable while the modules
     // that do the work shut down.
     const cancel = new AbortController();
+    const log = actorLog('Web handler');
     add(
       'Web handler',
       async () => {
@@ -636,6 +657,7 @@ async function runServer(
     // Stops last: the rule manager has stopped by now, so the alerts of its final evaluation are
     // already queued and get sent (or dropped) here, not lost.
     const cancel = new AbortController();
+    const log = actorLog('Notifier');
     add(
       'Notifier',
       async () => {

@@ -2,7 +2,8 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/log/index.js';
+import { createLogger, type LogTap, ownedLogger } from '../src/log/index.js';
+import { Timeline } from '../src/run/index.js';
 
 let dir: string | undefined;
 afterEach(() => {
@@ -10,11 +11,15 @@ afterEach(() => {
   dir = undefined;
 });
 
-function capture(format: 'logfmt' | 'json', log: (logger: ReturnType<typeof createLogger>) => void): string {
+function capture(
+  format: 'logfmt' | 'json',
+  log: (logger: ReturnType<typeof createLogger>) => void,
+  tap?: LogTap,
+): string {
   dir = mkdtempSync(join(tmpdir(), 'miniprom-log-'));
   const file = join(dir, 'out');
   const fd = openSync(file, 'w');
-  log(createLogger({ level: 'info', format, fd }));
+  log(createLogger({ level: 'info', format, fd, ...(tap && { tap }) }));
   closeSync(fd);
   return readFileSync(file, 'utf8');
 }
@@ -49,5 +54,51 @@ describe('createLogger', () => {
 
   it('drops lines below its level', () => {
     expect(capture('logfmt', (l) => l.debug('hidden'))).toBe('');
+  });
+});
+
+describe('ownedLogger', () => {
+  it('reports the lines of an owned logger and of its children to the tap, and writes them unchanged', () => {
+    const tapped: Array<[string, string, string]> = [];
+    const tap: LogTap = (owner, level, msg) => tapped.push([owner, level, msg]);
+    const write = (l: ReturnType<typeof createLogger>, owned: boolean) => {
+      const main = l.child({ source: 'main' });
+      const log = owned ? ownedLogger(main, 'TSDB') : main;
+      log.info('Starting TSDB ...');
+      log.child({ component: 'tsdb' }).warn({ segment: 3 }, 'WAL tail was corrupt; truncated');
+      log.debug('below the level: neither written nor reported');
+      main.info('Not owned: written, not reported');
+    };
+    const strip = (out: string) => out.replace(/time=\S+ /g, '');
+    const plain = strip(capture('logfmt', (l) => write(l, false)));
+    const owned = strip(capture('logfmt', (l) => write(l, true), tap));
+    expect(owned).toBe(plain);
+    expect(tapped).toEqual([
+      ['TSDB', 'INFO', 'Starting TSDB ...'],
+      ['TSDB', 'WARN', 'WAL tail was corrupt; truncated'],
+    ]);
+  });
+});
+
+describe('Timeline log lines', () => {
+  it("keeps an actor's first and latest lines, counts those dropped between, and says it changed", () => {
+    let now = 0;
+    const timeline = new Timeline(() => now);
+    let changes = 0;
+    timeline.onChange(() => changes++);
+    for (let i = 0; i < 45; i++) {
+      now = i;
+      timeline.logLine('Scrape manager', 'ERROR', `line ${i}`);
+    }
+    const log = timeline.logs['Scrape manager'];
+    expect(log?.omitted).toBe(15);
+    expect(log?.lines.map((l) => l.msg)).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => `line ${i}`),
+      ...Array.from({ length: 20 }, (_, i) => `line ${i + 25}`),
+    ]);
+    expect(log?.lines[0]).toEqual({ t: 0, level: 'ERROR', msg: 'line 0' });
+    expect(changes).toBe(45);
+    timeline.latch('dbOpen', 'opened');
+    expect(changes).toBe(46);
   });
 });

@@ -79,6 +79,8 @@ describe.skipIf(!haveChromium)('lifecycle page (Chromium)', () => {
       await expect(page.locator('#detail').textContent()).resolves.toContain(
         'only after every writer above it has stopped',
       );
+      // …and the lines its loggers wrote, among its events.
+      await expect(page.locator('#detail').textContent()).resolves.toMatch(/ms {2}INFO {2}TSDB started/);
 
       mkdirSync(join(ROOT, 'test/artifacts'), { recursive: true });
       await page.screenshot({ path: join(ROOT, 'test/artifacts/lifecycle.png') });

@@ -102,6 +102,31 @@ describe('startup', () => {
     }
   });
 
+  it("keeps each actor's own log lines with the timeline, for the page to show under its lane", async () => {
+    const s = await listening({ config: SELF_CONFIG });
+    await s.untilLog(READY);
+    const { logs } = (await lifecycle(s.base)) as unknown as {
+      logs: Record<string, { lines: Array<{ t: number; level: string; msg: string }> }>;
+    };
+    const msgs = (actor: string) => logs[actor]?.lines.map((l) => l.msg) ?? [];
+    // main's lines of the actor's block and its module's lines alike, in the order they were written.
+    expect(msgs('TSDB')).toEqual([
+      'Starting TSDB ...',
+      'Replaying WAL, this may take a while',
+      'WAL replay completed',
+      'filesystem information',
+      'TSDB started',
+    ]);
+    expect(msgs('Initial configuration')).toEqual([
+      'Loading configuration file',
+      'Completed loading of configuration file',
+      READY,
+    ]);
+    expect(msgs('Web handler')).toEqual(['Start listening for connections']);
+    // Exactly what was written: no debug line at the default level.
+    expect(Object.values(logs).flatMap((l) => l.lines.map((line) => line.level))).not.toContain('DEBUG');
+  });
+
   it('queues a SIGHUP sent during a slow storage open and reloads exactly once after ready', async () => {
     const s = await listening({ config: SELF_CONFIG, env: SLOW });
     s.child.kill('SIGHUP');

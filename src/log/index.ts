@@ -19,10 +19,46 @@ function errToString(err: unknown): string {
   return text.replace(/\s*\n\s*/g, ' ');
 }
 
-export function createLogger(opts: { level: LogLevel; format: LogFormat; fd?: number }): Logger {
+/** Where a line written through an owned logger is also reported: its owner, level and message. */
+export type LogTap = (owner: string, level: string, msg: string) => void;
+
+const OWNER = Symbol('miniprom.log.owner');
+type Owned = { [OWNER]?: string };
+
+/**
+ * A logger whose lines, and those of every child made from it, are reported to the tap as
+ * `owner`'s (the lifecycle page shows each actor's lines). What it writes is unchanged: the owner
+ * is no field. Children inherit it because pino makes a child with Object.create(parent).
+ */
+export function ownedLogger(logger: Logger, owner: string): Logger {
+  const child = logger.child({});
+  (child as unknown as Owned)[OWNER] = owner;
+  return child;
+}
+
+/** The message of a log call's arguments: `(msg)` or `(fields, msg)`. */
+function messageOf(args: unknown[]): string {
+  const [first, second] = args;
+  if (typeof first === 'string') return first;
+  return typeof second === 'string' ? second : '';
+}
+
+export function createLogger(opts: { level: LogLevel; format: LogFormat; fd?: number; tap?: LogTap }): Logger {
   const fd = opts.fd ?? 2;
+  const { tap } = opts;
   const options: LoggerOptions = {
     level: opts.level,
+    // Only lines at an enabled level reach this hook: the tap sees exactly what is written.
+    ...(tap && {
+      hooks: {
+        logMethod(args, method, level) {
+          const owner = (this as unknown as Owned)[OWNER];
+          if (owner !== undefined)
+            tap(owner, this.levels.labels[level]?.toUpperCase() ?? String(level), messageOf(args));
+          method.apply(this, args);
+        },
+      },
+    }),
     base: null,
     messageKey: 'msg',
     timestamp: () => `,"time":"${new Date().toISOString()}"`,

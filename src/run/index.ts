@@ -10,7 +10,9 @@ export { Latch, waitOrAbort } from './latch.js';
 export { SignalChannel } from './signals.js';
 export {
   type ActorEvent,
+  type ActorLog,
   type LatchEvent,
+  type LogLine,
   type ReloadEvent,
   Timeline,
   type TimelineEvent,

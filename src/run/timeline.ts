@@ -19,10 +19,33 @@ export interface TimelineEvent {
 
 export type TimelineListener = (event: TimelineEvent) => void;
 
+/** One log line an actor's loggers wrote, as the page shows it under the actor. */
+export interface LogLine {
+  t: number;
+  level: string;
+  msg: string;
+}
+
+/**
+ * An actor's log lines, bounded: the first lines (how it started) and the latest ones (how it is
+ * doing, how it stopped) are kept, and `omitted` counts those dropped between, so an actor that
+ * logs an error per scrape cannot grow the timeline without end.
+ */
+export interface ActorLog {
+  lines: LogLine[];
+  omitted: number;
+}
+
+const FIRST_LINES = 10;
+const LATEST_LINES = 20;
+
 export class Timeline {
   readonly actors: Array<{ index: number; name: string }> = [];
   readonly events: TimelineEvent[] = [];
+  /** By actor name. */
+  readonly logs: Record<string, ActorLog> = {};
   readonly #listeners = new Set<TimelineListener>();
+  readonly #changeListeners = new Set<() => void>();
   readonly #now: () => number;
 
   constructor(now: () => number = () => performance.now()) {
@@ -46,15 +69,38 @@ export class Timeline {
     this.#record({ event, ...fields });
   }
 
+  /** Keeps a line `actor`'s loggers wrote (see ownedLogger in src/log). */
+  logLine(actor: string, level: string, msg: string): void {
+    const log = Object.hasOwn(this.logs, actor) ? (this.logs[actor] as ActorLog) : { lines: [], omitted: 0 };
+    this.logs[actor] = log;
+    log.lines.push({ t: this.#time(), level, msg });
+    if (log.lines.length > FIRST_LINES + LATEST_LINES) {
+      log.lines.splice(FIRST_LINES, 1);
+      log.omitted++;
+    }
+    for (const listener of this.#changeListeners) listener();
+  }
+
   /** Calls `listener` for every event from now on; returns the function that unsubscribes. */
   subscribe(listener: TimelineListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
+  /** Calls `listener` after every event and every log line; returns the function that unsubscribes. */
+  onChange(listener: () => void): () => void {
+    this.#changeListeners.add(listener);
+    return () => this.#changeListeners.delete(listener);
+  }
+
+  #time(): number {
+    return Math.round(this.#now() * 10) / 10;
+  }
+
   #record(fields: Omit<TimelineEvent, 't'>): void {
-    const event = { t: Math.round(this.#now() * 10) / 10, ...fields } as TimelineEvent;
+    const event = { t: this.#time(), ...fields } as TimelineEvent;
     this.events.push(event);
     for (const listener of this.#listeners) listener(event);
+    for (const listener of this.#changeListeners) listener();
   }
 }

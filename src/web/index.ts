@@ -19,7 +19,7 @@ export interface WebSources {
   targets(): unknown;
   alertmanagers(): unknown;
   lifecycle(): unknown;
-  /** Calls `listener` after every lifecycle event; returns the function that unsubscribes. */
+  /** Calls `listener` after every lifecycle event or actor log line; returns the function that unsubscribes. */
   onLifecycleChange(listener: () => void): () => void;
   /** The running configuration as YAML, secrets masked. */
   configYAML(): string;

@@ -83,12 +83,13 @@ function draw() {
   const t0 = Math.min(...events.map((e) => e.t));
   const last = Math.max(...events.map((e) => e.t));
   const end = last + Math.max(5, (last - t0) * 0.06);
-  const W = Math.max(760, document.getElementById('chart').clientWidth - 2), left = 190, laneH = 26, top = 28;
+  const W = Math.max(760, document.getElementById('chart').clientWidth - 2), left = 190, laneH = 26, top = 44;
   const x = (t) => left + ((t - t0) / (end - t0)) * (W - left - 16);
   const H = top + actors.length * laneH + 50;
   let svg = '<svg id="timeline" width="' + W + '" height="' + H + '" xmlns="http://www.w3.org/2000/svg" font-size="12">';
   // Say where time starts: the numbers are process time, and the chart begins at the first event.
   svg += '<text x="4" y="' + (H - 18) + '" fill="#6b7385">t: ms since process start</text>';
+  // Ticks: the last label ends at the chart's edge.
   for (let i = 0; i <= 5; i++) { const t = t0 + ((end - t0) / 5) * i; svg += '<line x1="' + x(t) + '" x2="' + x(t) + '" y1="' + (top - 6) + '" y2="' + (H - 30) + '" stroke="#eef0f4"/><text x="' + x(t) + '" y="' + (top - 10) + '" fill="#6b7385" text-anchor="' + (i === 5 ? 'end' : i === 0 ? 'start' : 'middle') + '">' + t.toFixed(0) + ' ms</text>'; }
   actors.forEach((a, i) => {
     const y = top + i * laneH;
@@ -101,9 +102,10 @@ function draw() {
   events.filter((e) => e.latch && e.event === 'opened').forEach((e, i) => {
     svg += '<g class="latch" data-latch="' + e.latch + '"><line x1="' + x(e.t) + '" x2="' + x(e.t) + '" y1="' + top + '" y2="' + (H - 30) + '" stroke="#2a9d8f" stroke-width="2" stroke-dasharray="4 3"/><text x="' + (x(e.t) + 4) + '" y="' + (H - 18 + i * 14) + '" fill="#2a9d8f">' + e.latch + ' ' + e.t.toFixed(0) + ' ms</text></g>';
   });
+  // Reload markers get their own row, above the tick labels.
   events.filter((e) => e.event === 'reload finished').forEach((e, i) => {
     const ok = e.result === 'success';
-    svg += '<g class="reload" data-result="' + e.result + '"><title>reload ' + (i + 1) + ': ' + e.result + (e.timingsMs ? ' ' + JSON.stringify(e.timingsMs) : '') + (e.error ? ' ' + esc(e.error) : '') + '</title><circle cx="' + x(e.t) + '" cy="' + (top - 16) + '" r="6" fill="' + (ok ? '#2a9d8f' : '#e63946') + '"/></g>';
+    svg += '<g class="reload" data-result="' + e.result + '"><title>reload ' + (i + 1) + ': ' + e.result + (e.timingsMs ? ' ' + JSON.stringify(e.timingsMs) : '') + (e.error ? ' ' + esc(e.error) : '') + '</title><circle cx="' + x(e.t) + '" cy="' + 12 + '" r="6" fill="' + (ok ? '#2a9d8f' : '#e63946') + '"/></g>';
   });
   svg += '</svg>';
   document.getElementById('chart').innerHTML = svg;
@@ -112,10 +114,15 @@ function draw() {
   document.getElementById('state').textContent = data.readiness + (data.readiness === 'Ready' ? '' : '…');
 }
 
+// The actor's timeline events and the lines its loggers wrote, in time order.
 function detail() {
   if (!selected || !data) return;
-  const own = data.events.filter((e) => e.actor === selected).map((e) => e.t.toFixed(1).padStart(8) + ' ms  ' + e.event + (e.latch ? ' (' + e.latch + ')' : '') + (e.error ? ' — ' + e.error : ''));
-  document.getElementById('detail').textContent = selected + '\\n' + (WHY[selected] || '') + '\\n\\n' + own.join('\\n');
+  const events = data.events.filter((e) => e.actor === selected).map((e) => ({ t: e.t, text: e.event + (e.latch ? ' (' + e.latch + ')' : '') + (e.error ? ' — ' + e.error : '') }));
+  const log = (data.logs || {})[selected] || { lines: [], omitted: 0 };
+  const lines = log.lines.map((l) => ({ t: l.t, text: l.level.padEnd(5) + ' ' + l.msg }));
+  const rows = events.concat(lines).sort((a, b) => a.t - b.t).map((r) => r.t.toFixed(1).padStart(8) + ' ms  ' + r.text);
+  if (log.omitted > 0) rows.push('(' + log.omitted + ' earlier log lines not kept)');
+  document.getElementById('detail').textContent = selected + '\\n' + (WHY[selected] || '') + '\\n\\n' + rows.join('\\n');
 }
 
 // Server-sent events: a snapshot on connect and after every lifecycle event. The server ends the
@@ -153,7 +160,7 @@ export function lifecyclePage(opts: { lifecycleEnabled: boolean }): string {
 <div class="bar"><button id="reload"${disabled}>Reload config</button><button id="quit"${disabled}>Quit</button>${reason}<span id="result" class="muted"></span></div>
 <div class="legend bar"><span><i style="background:var(--wait)"></i>waiting on a latch</span><span><i style="background:var(--run)"></i>running</span><span><i style="background:var(--stop)"></i>interrupted → returned</span><span><i style="background:#2a9d8f;height:2px"></i>latch opened</span><span>● reload (green ok, red failed)</span></div>
 <div id="chart"></div>
-<p class="muted">Lanes are in <b>add order</b>, which is the order actors <b>stop</b>; the latches decide when each <b>starts</b> working. Hover a lane for its events and why its interrupt sits where it does.</p>
+<p class="muted">Lanes are in <b>add order</b>, which is the order actors <b>stop</b>; the latches decide when each <b>starts</b> working. Hover a lane for its events, its log lines and why its interrupt sits where it does.</p>
 <div id="detail">Hover an actor.</div>
 <h1>Critical chains</h1><pre class="chain" id="chain"></pre>`;
   return layout('Lifecycle', '/', body, LIFECYCLE_SCRIPT);

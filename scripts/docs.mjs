@@ -2,8 +2,9 @@
 // Regenerates, or checks, the sessions shown in the docs from real runs of the built server.
 //   node scripts/docs.mjs --check   fails when a doc drifts from what the server prints
 //   node scripts/docs.mjs --update  rewrites them from fresh runs
-// Two blocks, each `<!-- docs:log NAME -->` … `<!-- /docs:log -->`:
+// Three blocks, each `<!-- docs:log NAME -->` … `<!-- /docs:log -->`:
 //   docs/startup.md `session`: start with the bundled config, one SIGHUP, Ctrl+C; the raw log.
+//   docs/startup.md `trace`: what --startup.trace prints at exit (chart and critical chains).
 //   README.md `readme`: start with --web.enable-lifecycle, curl /-/ready, POST /-/reload, Ctrl+C;
 //   shown as a terminal session, with `time=…` and the address `npm start` would print.
 // Lines are compared after normalising what changes from run to run (times, durations, addresses,
@@ -117,13 +118,39 @@ async function readmeSession() {
   ];
 }
 
+/** docs/startup.md: what --startup.trace prints at exit, for a run stopped as soon as it is ready. */
+async function traceSession() {
+  const lines = await run(['--startup.trace'], async ({ until, child }) => {
+    await until(READY);
+    child.kill('SIGINT');
+  });
+  const chart = lines.filter((l) => !l.startsWith('time='));
+  while (chart[0] === '') chart.shift();
+  while (chart.at(-1) === '') chart.pop();
+  return chart;
+}
+
+/**
+ * The trace's shape without what depends on timing: numbers, the bars (a wait shorter than one
+ * column may show or not), the axis's spacing and which interrupt took longest.
+ */
+const normaliseTrace = (line) =>
+  line
+    .replace(/^(\S.*?) {2,}[-.=x ]+$/, '$1 <bars>')
+    .replace(/^(dbOpen|reloadReady)\s+\|?\s*opened at/, '$1 | opened at')
+    .replace(/\d+(\.\d+)?/g, '<n>')
+    .replace(/^ {2}\* /, '    ')
+    .replace(/ {2,}/g, ' ')
+    .trimEnd();
+
 const blocks = [
-  { file: 'docs/startup.md', name: 'session', fence: 'text', generate: startupSession },
-  { file: 'README.md', name: 'readme', fence: 'console', generate: readmeSession },
+  { file: 'docs/startup.md', name: 'session', fence: 'text', generate: startupSession, normalise },
+  { file: 'docs/startup.md', name: 'trace', fence: 'text', generate: traceSession, normalise: normaliseTrace },
+  { file: 'README.md', name: 'readme', fence: 'console', generate: readmeSession, normalise },
 ];
 
 let failed = false;
-for (const { file, name, fence, generate } of blocks) {
+for (const { file, name, fence, generate, normalise } of blocks) {
   const path = join(root, file);
   const text = readFileSync(path, 'utf8');
   const block = new RegExp(`(<!-- docs:log ${name} -->\\n\`\`\`${fence}\\n)([\\s\\S]*?)\\n?(\`\`\`\\n<!-- /docs:log -->)`);

@@ -144,6 +144,43 @@ describe('startup', () => {
   });
 });
 
+/**
+ * A target that answers at once and a remote write receiver that never answers: closing storage
+ * then takes the whole flush deadline, a window in which a writer still running finds it closed.
+ */
+async function peers() {
+  let written!: () => void;
+  // Resolves once a scrape was committed and its samples are stuck in a send: from then on,
+  // closing storage must wait out the flush deadline.
+  const firstWrite = new Promise<void>((resolve) => {
+    written = resolve;
+  });
+  const target = createHttpServer((_req, res) => res.end('x 1\n'));
+  const hanging = createHttpServer((req) => {
+    req.resume();
+    written();
+  });
+  const [targetPort, writePort] = [await listenLocal(target), await listenLocal(hanging)];
+  const config = `global:
+  scrape_interval: 200ms
+scrape_configs:
+  - job_name: fast
+    static_configs:
+      - targets: ['127.0.0.1:${targetPort}']
+remote_write:
+  - url: http://127.0.0.1:${writePort}/write
+    queue_config:
+      batch_send_deadline: 50ms
+`;
+  const close = () => {
+    target.closeAllConnections();
+    hanging.closeAllConnections();
+    target.close();
+    hanging.close();
+  };
+  return { config, firstWrite, close };
+}
+
 describe('shutdown', () => {
   it('stops on SIGTERM in add order, says goodbye last, and exits 0 by itself within 2 s', async () => {
     const s = await listening({ config: SELF_CONFIG });
@@ -238,6 +275,31 @@ describe('shutdown', () => {
     ]);
     expect((await s.exited).code).toBe(0);
     expect(s.msgs()).toContain('Received termination request via web service, exiting gracefully...');
+  });
+
+  it('ends at once, exit 1, on a second signal while a shutdown is stuck', async () => {
+    // The hanging receiver keeps the remote flush, hence the shutdown, waiting a whole minute.
+    const p = await peers();
+    try {
+      const s = await listening({ config: p.config, args: ['--storage.remote.flush-deadline=1m'] });
+      await s.untilLog(READY);
+      await p.firstWrite;
+      s.child.kill('SIGTERM');
+      await s.untilLog('Stopping remote storage...');
+      const t0 = Date.now();
+      s.child.kill('SIGTERM');
+      expect((await s.exited).code).toBe(1);
+      expect(Date.now() - t0).toBeLessThan(2000);
+      expect(s.logs().find((l) => l.msg === 'Received a second signal while shutting down, exiting now')).toMatchObject(
+        {
+          level: 'ERROR',
+          signal: 'SIGTERM',
+        },
+      );
+      expect(s.msgs()).not.toContain('See you next time!');
+    } finally {
+      p.close();
+    }
   });
 });
 
@@ -384,43 +446,6 @@ describe('storage section', () => {
 });
 
 describe('teaching switch --debug.actor-order', () => {
-  /**
-   * A target that answers at once and a remote write receiver that never answers: closing storage
-   * then takes the whole flush deadline, a window in which a writer still running finds it closed.
-   */
-  async function peers() {
-    let written!: () => void;
-    // Resolves once a scrape was committed and its samples are stuck in a send: from then on,
-    // closing storage must wait out the flush deadline.
-    const firstWrite = new Promise<void>((resolve) => {
-      written = resolve;
-    });
-    const target = createHttpServer((_req, res) => res.end('x 1\n'));
-    const hanging = createHttpServer((req) => {
-      req.resume();
-      written();
-    });
-    const [targetPort, writePort] = [await listenLocal(target), await listenLocal(hanging)];
-    const config = `global:
-  scrape_interval: 200ms
-scrape_configs:
-  - job_name: fast
-    static_configs:
-      - targets: ['127.0.0.1:${targetPort}']
-remote_write:
-  - url: http://127.0.0.1:${writePort}/write
-    queue_config:
-      batch_send_deadline: 50ms
-`;
-    const close = () => {
-      target.closeAllConnections();
-      hanging.closeAllConnections();
-      target.close();
-      hanging.close();
-    };
-    return { config, firstWrite, close };
-  }
-
   async function shutdownWith(order: string[]) {
     const p = await peers();
     try {

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Config, TargetGroup } from '../src/config/index.js';
+import type { AlertmanagerConfig, Config, TargetGroup } from '../src/config/index.js';
 import { Mailbox } from '../src/discovery/index.js';
 import { type Alert, createNotifier } from '../src/notifier/index.js';
 import { listenLocal } from './helpers/listen.js';
@@ -18,6 +18,7 @@ afterEach(async () => {
 /** A fake Alertmanager: resolves `received` with each posted batch. */
 async function alertmanager(status = 200) {
   const batches: Array<{ path: string; alerts: Alert[] }> = [];
+  const authorizations: Array<string | undefined> = [];
   let onBatch: (() => void) | undefined;
   const server = createServer((req: IncomingMessage, res) => {
     let body = '';
@@ -26,6 +27,7 @@ async function alertmanager(status = 200) {
     });
     req.on('end', () => {
       batches.push({ path: req.url ?? '', alerts: JSON.parse(body) });
+      authorizations.push(req.headers.authorization);
       res.writeHead(status).end();
       onBatch?.();
     });
@@ -35,6 +37,7 @@ async function alertmanager(status = 200) {
   return {
     address: `127.0.0.1:${port}`,
     batches,
+    authorizations,
     next: () =>
       new Promise<void>((resolve) => {
         onBatch = resolve;
@@ -139,5 +142,47 @@ describe('notifier', () => {
     await n.stop();
     await running;
     expect(await registry.metrics()).toContain('prometheus_notifications_errors_total{alertmanager=');
+  });
+
+  it("sends each alertmanagers entry's credentials, and warns once that its tls_config is not applied", async () => {
+    const [a, b] = [await alertmanager(), await alertmanager()];
+    const lines: Array<{ msg: string; fields?: string }> = [];
+    const recording = pino({ level: 'warn' }, { write: (line: string) => lines.push(JSON.parse(line)) });
+    const n = createNotifier({ logger: recording });
+    const base = config().alerting.alertmanagers[0] as AlertmanagerConfig;
+    const cfg = config();
+    cfg.alerting.alertmanagers = [
+      { ...base, httpClient: { followRedirects: true, basicAuth: { username: 'am', password: 'secret' } } },
+      {
+        ...base,
+        httpClient: {
+          followRedirects: true,
+          authorization: { type: 'Bearer', credentials: 'token' },
+          tlsConfig: { caFile: '/etc/am/ca.pem', insecureSkipVerify: false },
+        },
+      },
+    ];
+    n.prepare(cfg)();
+    n.prepare(cfg)(); // a reload keeping the same tls_config does not warn again
+    expect(lines.map((l) => [l.msg, l.fields])).toEqual([
+      ['tls_config settings are not applied: alerts are sent with the default TLS settings', 'ca_file'],
+    ]);
+    const updates = new Mailbox<Map<string, TargetGroup[]>>();
+    const running = n.run(updates);
+    const group = (address: string) => [{ source: '0', labels: {}, targets: [{ __address__: address }] }];
+    updates.publish(
+      new Map([
+        ['config-0', group(a.address)],
+        ['config-1', group(b.address)],
+      ]),
+    );
+    await settle();
+    const received = Promise.all([a.next(), b.next()]);
+    n.send([alert('A')]);
+    await received;
+    expect(a.authorizations).toEqual([`Basic ${Buffer.from('am:secret').toString('base64')}`]);
+    expect(b.authorizations).toEqual(['Bearer token']);
+    await n.stop();
+    await running;
   });
 });

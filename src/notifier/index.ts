@@ -5,7 +5,14 @@
  */
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { AlertmanagerConfig, Config, RelabelConfig, TargetGroup } from '../config/index.js';
+import {
+  type AlertmanagerConfig,
+  authorizationHeader,
+  type Config,
+  type RelabelConfig,
+  type TargetGroup,
+  unappliedTLS,
+} from '../config/index.js';
 import { applyRelabel } from '../relabel/index.js';
 
 /** An alert in Alertmanager's v2 "postable alert" shape. */
@@ -37,13 +44,25 @@ export interface Notifier {
   alertmanagers(): Array<{ url: string }>;
 }
 
+/** An alertmanagers entry as the sender uses it: its Authorization header is read at (re)load. */
+interface AlertmanagerSet {
+  cfg: AlertmanagerConfig;
+  authorization: string | undefined;
+}
+
+/** One Alertmanager to post to, with the settings of the config entry that found it. */
+interface Destination {
+  url: string;
+  set: AlertmanagerSet;
+}
+
 export function createNotifier(opts: NotifierOptions): Notifier {
   const capacity = opts.queueCapacity ?? 10_000;
   const batchSize = opts.maxBatchSize ?? 256;
   const queue: Alert[] = [];
-  let configs = new Map<string, AlertmanagerConfig>();
+  let configs = new Map<string, AlertmanagerSet>();
   let alertRelabel: RelabelConfig[] = [];
-  let urls: string[] = [];
+  let destinations: Destination[] = [];
   let lastSets = new Map<string, TargetGroup[]>();
   const stopping = new AbortController();
   let wake: (() => void) | undefined;
@@ -52,10 +71,11 @@ export function createNotifier(opts: NotifierOptions): Notifier {
   const metrics = opts.registry ? notifierMetrics(opts.registry) : undefined;
 
   function rebuildURLs(): void {
-    const next: string[] = [];
+    const next = new Map<string, Destination>();
     for (const [setName, groups] of lastSets) {
-      const am = configs.get(setName);
-      if (!am) continue;
+      const set = configs.get(setName);
+      if (!set) continue;
+      const am = set.cfg;
       for (const group of groups) {
         for (const target of group.targets) {
           // As upstream: an Alertmanager's URL comes from labels that its relabel_configs may rewrite.
@@ -68,12 +88,15 @@ export function createNotifier(opts: NotifierOptions): Notifier {
             },
             am.relabelConfigs,
           );
-          if (labels?.__address__) next.push(`${labels.__scheme__}://${labels.__address__}${labels.__alerts_path__}`);
+          if (!labels?.__address__) continue;
+          const url = `${labels.__scheme__}://${labels.__address__}${labels.__alerts_path__}`;
+          // The same URL found by two entries is posted to once, with the first entry's settings.
+          if (!next.has(url)) next.set(url, { url, set });
         }
       }
     }
-    urls = [...new Set(next)].sort();
-    metrics?.discovered.set(urls.length);
+    destinations = [...next.values()].sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+    metrics?.discovered.set(destinations.length);
   }
 
   async function follow(updates: AsyncIterable<Map<string, TargetGroup[]>>): Promise<void> {
@@ -93,12 +116,16 @@ export function createNotifier(opts: NotifierOptions): Notifier {
     }
   }
 
-  async function post(url: string, alerts: Alert[], timeoutMs: number): Promise<void> {
+  async function post({ url, set }: Destination, alerts: Alert[]): Promise<void> {
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'miniprom' };
+    if (set.authorization) headers.Authorization = set.authorization;
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'User-Agent': 'miniprom' },
+      headers,
       body: JSON.stringify(alerts),
-      signal: AbortSignal.timeout(timeoutMs),
+      // Each Alertmanager entry's own timeout, as upstream's per-alertmanagers client.
+      signal: AbortSignal.timeout(set.cfg.timeout),
+      redirect: set.cfg.httpClient.followRedirects ? 'follow' : 'manual',
     });
     await res.arrayBuffer();
     if (!res.ok) throw new Error(`bad response status ${res.status} ${res.statusText}`);
@@ -106,20 +133,20 @@ export function createNotifier(opts: NotifierOptions): Notifier {
 
   /** Sends one batch to every Alertmanager; a batch counts as sent when at least one took it. */
   async function sendBatch(batch: Alert[]): Promise<void> {
-    const targets = urls;
+    const targets = destinations;
     if (targets.length === 0) {
       metrics?.dropped.inc(batch.length);
       opts.logger.debug({ count: batch.length }, 'No Alertmanagers to send alerts to; dropped');
       return;
     }
-    const timeoutMs = Math.max(...[...configs.values()].map((c) => c.timeout), 1000);
-    const results = await Promise.allSettled(targets.map((url) => post(url, batch, timeoutMs)));
+    const results = await Promise.allSettled(targets.map((d) => post(d, batch)));
     results.forEach((r, i) => {
+      const alertmanager = targets[i]?.url ?? '';
       if (r.status === 'rejected') {
-        metrics?.errors.inc({ alertmanager: targets[i] ?? '' });
-        opts.logger.error({ alertmanager: targets[i], count: batch.length, err: r.reason }, 'Error sending alerts');
+        metrics?.errors.inc({ alertmanager });
+        opts.logger.error({ alertmanager, count: batch.length, err: r.reason }, 'Error sending alerts');
       } else {
-        metrics?.sent.inc({ alertmanager: targets[i] ?? '' }, batch.length);
+        metrics?.sent.inc({ alertmanager }, batch.length);
       }
     });
     if (results.every((r) => r.status === 'rejected')) metrics?.dropped.inc(batch.length);
@@ -140,8 +167,21 @@ export function createNotifier(opts: NotifierOptions): Notifier {
 
   return {
     prepare(cfg) {
-      const next = new Map(cfg.alerting.alertmanagers.map((am, i) => [`config-${i}`, am] as const));
+      // Secret files are read now, so an unreadable one fails the reload and a rotated one applies.
+      const next = new Map(
+        cfg.alerting.alertmanagers.map(
+          (am, i) => [`config-${i}`, { cfg: am, authorization: authorizationHeader(am.httpClient) }] as const,
+        ),
+      );
       return () => {
+        for (const [name, { cfg: am }] of next) {
+          const tls = unappliedTLS(am.httpClient);
+          if (tls.length > 0 && !sameTLS(configs.get(name)?.cfg, am))
+            opts.logger.warn(
+              { alertmanagers: name, fields: tls.join(',') },
+              'tls_config settings are not applied: alerts are sent with the default TLS settings',
+            );
+        }
         configs = next;
         alertRelabel = cfg.alerting.alertRelabelConfigs;
         rebuildURLs();
@@ -177,8 +217,15 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       while (queue.length > 0) await sendBatch(queue.splice(0, batchSize));
       metrics?.queueLength.set(0);
     },
-    alertmanagers: () => urls.map((url) => ({ url })),
+    alertmanagers: () => destinations.map(({ url }) => ({ url })),
   };
+}
+
+/** Whether a reload keeps an entry's tls_config: its warning is then not repeated. */
+function sameTLS(before: AlertmanagerConfig | undefined, after: AlertmanagerConfig): boolean {
+  return (
+    before !== undefined && JSON.stringify(before.httpClient.tlsConfig) === JSON.stringify(after.httpClient.tlsConfig)
+  );
 }
 
 function notifierMetrics(registry: Registry) {

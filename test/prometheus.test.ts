@@ -2,8 +2,9 @@
  * Black-box specs of main() (startup.md §2–§7): the built binary, real signals, real HTTP, JSON logs.
  */
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -19,7 +20,7 @@ import {
   startServer,
   subsequenceMissing,
 } from './helpers/server.js';
-import { killAll } from './helpers/spawn.js';
+import { killAll, ROOT } from './helpers/spawn.js';
 import { subscribe } from './helpers/sse.js';
 
 afterEach(() => {
@@ -489,6 +490,56 @@ describe('teaching switch --debug.actor-order', () => {
     expect((await s.exited).code).toBe(0);
     expect(s.stdout()).toContain('--startup.trace');
     expect(s.stdout()).not.toContain('debug.actor-order');
+  });
+});
+
+describe('tls_config', () => {
+  it('scrapes an HTTPS target that wants a client certificate, verified against ca_file, and exits 0 by itself', async () => {
+    const tls = (name: string) => join(ROOT, 'test/fixtures/tls', name);
+    let scrapes = 0;
+    let secondScrape!: () => void;
+    const twice = new Promise<void>((resolve) => {
+      secondScrape = resolve;
+    });
+    const target = createHttpsServer(
+      {
+        cert: readFileSync(tls('server.pem')),
+        key: readFileSync(tls('server-key.pem')),
+        ca: readFileSync(tls('ca.pem')),
+        requestCert: true,
+        rejectUnauthorized: true,
+      },
+      (_req, res) => {
+        res.end('tls_ok 1\n');
+        if (++scrapes === 2) secondScrape();
+      },
+    );
+    const port = await listenLocal(target);
+    try {
+      const config = `global:
+  scrape_interval: 200ms
+scrape_configs:
+  - job_name: secure
+    scheme: https
+    tls_config:
+      ca_file: ${tls('ca.pem')}
+      cert_file: ${tls('client.pem')}
+      key_file: ${tls('client-key.pem')}
+      server_name: miniprom.test
+    static_configs:
+      - targets: ['127.0.0.1:${port}']
+`;
+      const s = await listening({ config });
+      await s.untilLog(READY);
+      await twice; // a second scrape starts only once the first is done
+      const [active] = JSON.parse((await http(`${s.base}/api/v1/targets`)).body).data.activeTargets;
+      expect(active).toMatchObject({ scrapeUrl: `https://127.0.0.1:${port}/metrics`, health: 'up', lastError: '' });
+      s.child.kill('SIGTERM');
+      expect((await s.exited).code).toBe(0);
+    } finally {
+      target.closeAllConnections();
+      target.close();
+    }
   });
 });
 

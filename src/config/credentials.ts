@@ -1,9 +1,10 @@
 /**
- * What an HTTP client makes of an HTTPClientConfig at (re)load time: the Authorization header
- * (secret files read now, so a rotated password applies on the next reload) and the tls_config
- * fields it cannot apply. Shared by the scrape pools and the remote write queues.
+ * What an HTTP client makes of an HTTPClientConfig at (re)load time: the Authorization header and
+ * the TLS settings, files read now (so a rotated password or a renewed certificate applies on the
+ * next reload). Shared by the scrape pools, the remote write queues and the notifier.
  */
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import type { HTTPClientConfig } from './types.js';
 
 /** The Authorization header as Go's http client would send it; files are read (and trimmed) now. */
@@ -35,22 +36,61 @@ export function authorizationHeader(h: HTTPClientConfig): string | undefined {
   return undefined;
 }
 
+/** tls_config as a TLS client takes it: files read, PEM text in hand. */
+export interface TLSSettings {
+  ca?: string;
+  cert?: string;
+  key?: string;
+  servername?: string;
+  rejectUnauthorized: boolean;
+}
+
 /**
- * The tls_config fields that are set but cannot be applied, by their YAML names: requests go
- * through Node's fetch, which offers no per-request CA, client certificate or verification
- * settings. Callers warn about them; verification is never skipped, so this fails safe.
+ * The tls_config of an HTTP client config, its files read now (so a renewed certificate applies on
+ * the next reload, and an unreadable one fails it) with prometheus/common's messages; undefined
+ * when nothing differs from the default TLS settings.
  */
-export function unappliedTLS(h: HTTPClientConfig): string[] {
+export function tlsSettings(h: HTTPClientConfig): TLSSettings | undefined {
   const tls = h.tlsConfig;
-  if (!tls) return [];
-  const fields: Array<[string, unknown]> = [
-    ['ca_file', tls.caFile],
-    ['cert_file', tls.certFile],
-    ['key_file', tls.keyFile],
-    ['server_name', tls.serverName],
-    ['insecure_skip_verify', tls.insecureSkipVerify || undefined],
-  ];
-  return fields.filter(([, value]) => value !== undefined && value !== '').map(([name]) => name);
+  if (!tls) return undefined;
+  const settings: TLSSettings = { rejectUnauthorized: !tls.insecureSkipVerify };
+  if (tls.caFile) {
+    const ca = readFileFor(tls.caFile, 'unable to read CA cert');
+    // Go's AppendCertsFromPEM: at least one certificate, or the file is refused.
+    if (!ca.includes('-----BEGIN CERTIFICATE-----'))
+      throw new Error(`unable to use specified CA cert file ${tls.caFile}`);
+    settings.ca = ca;
+  }
+  if (tls.certFile && tls.keyFile) {
+    settings.cert = readFileFor(tls.certFile, 'unable to read specified client cert');
+    settings.key = readFileFor(tls.keyFile, 'unable to read specified client key');
+    try {
+      // Go's tls.X509KeyPair checks the pair at load time; so does this.
+      createSecureContext({ cert: settings.cert, key: settings.key });
+    } catch (err) {
+      throw new Error(
+        `unable to use specified client cert (file ${tls.certFile}) & key (file ${tls.keyFile}): ${(err as Error).message}`,
+      );
+    }
+  }
+  if (tls.serverName) settings.servername = tls.serverName;
+  const changed =
+    settings.ca !== undefined ||
+    settings.cert !== undefined ||
+    settings.servername !== undefined ||
+    !settings.rejectUnauthorized;
+  return changed ? settings : undefined;
+}
+
+/** A file's content, or `what`'s error in prometheus/common's words. */
+function readFileFor(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file or directory' : (err as Error).message;
+    throw new Error(`${what}: unable to read file ${path}: open ${path}: ${reason}`);
+  }
 }
 
 /** A secret file's content, surrounding whitespace trimmed as prometheus/common does. */

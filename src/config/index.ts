@@ -1,6 +1,6 @@
 /** src/config: the configuration model, its loader and validation, and Prometheus's units. */
 
-export { authorizationHeader, unappliedTLS } from './credentials.js';
+export { authorizationHeader, type TLSSettings, tlsSettings } from './credentials.js';
 export { ConfigError, type ConfigErrorPosition } from './errors.js';
 export { type LoadOptions, loadConfigFile, parseConfig } from './load.js';
 export { configToYAML, redactURL } from './print.js';

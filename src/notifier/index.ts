@@ -11,8 +11,9 @@ import {
   type Config,
   type RelabelConfig,
   type TargetGroup,
-  unappliedTLS,
+  tlsSettings,
 } from '../config/index.js';
+import { type HTTPClient, httpClient } from '../http/index.js';
 import { applyRelabel } from '../relabel/index.js';
 
 /** An alert in Alertmanager's v2 "postable alert" shape. */
@@ -44,10 +45,13 @@ export interface Notifier {
   alertmanagers(): Array<{ url: string }>;
 }
 
-/** An alertmanagers entry as the sender uses it: its Authorization header is read at (re)load. */
+/** An alertmanagers entry as the sender uses it: its secrets and certificates are read at (re)load. */
 interface AlertmanagerSet {
   cfg: AlertmanagerConfig;
   authorization: string | undefined;
+  client: HTTPClient;
+  /** What a reload compares: the same key keeps the running client (and its connections). */
+  key: string;
 }
 
 /** One Alertmanager to post to, with the settings of the config entry that found it. */
@@ -67,6 +71,8 @@ export function createNotifier(opts: NotifierOptions): Notifier {
   const stopping = new AbortController();
   let wake: (() => void) | undefined;
   let running: Promise<void> | undefined;
+  /** The batch being sent (never rejects: sendBatch counts and logs its failures). */
+  let sending: Promise<void> = Promise.resolve();
 
   const metrics = opts.registry ? notifierMetrics(opts.registry) : undefined;
 
@@ -119,7 +125,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
   async function post({ url, set }: Destination, alerts: Alert[]): Promise<void> {
     const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'miniprom' };
     if (set.authorization) headers.Authorization = set.authorization;
-    const res = await fetch(url, {
+    const res = await set.client.fetch(url, {
       method: 'POST',
       headers,
       body: JSON.stringify(alerts),
@@ -160,28 +166,35 @@ export function createNotifier(opts: NotifierOptions): Notifier {
         });
         continue;
       }
-      await sendBatch(queue.splice(0, batchSize));
+      sending = sendBatch(queue.splice(0, batchSize));
+      await sending;
       metrics?.queueLength.set(queue.length);
     }
   }
 
   return {
     prepare(cfg) {
-      // Secret files are read now, so an unreadable one fails the reload and a rotated one applies.
+      // Secret and certificate files are read now: an unreadable one fails the reload, a renewed
+      // one applies. A client opens nothing until its first request.
       const next = new Map(
-        cfg.alerting.alertmanagers.map(
-          (am, i) => [`config-${i}`, { cfg: am, authorization: authorizationHeader(am.httpClient) }] as const,
-        ),
+        cfg.alerting.alertmanagers.map((am, i) => {
+          const authorization = authorizationHeader(am.httpClient);
+          const tls = tlsSettings(am.httpClient);
+          const key = JSON.stringify([am.httpClient, authorization ?? null, tls ?? null]);
+          const set: AlertmanagerSet = { cfg: am, authorization, client: httpClient(tls), key };
+          return [`config-${i}`, set] as const;
+        }),
       );
       return () => {
-        for (const [name, { cfg: am }] of next) {
-          const tls = unappliedTLS(am.httpClient);
-          if (tls.length > 0 && !sameTLS(configs.get(name)?.cfg, am))
-            opts.logger.warn(
-              { alertmanagers: name, fields: tls.join(',') },
-              'tls_config settings are not applied: alerts are sent with the default TLS settings',
-            );
+        const previous = configs;
+        for (const [name, set] of next) {
+          const old = previous.get(name);
+          if (old?.key === set.key) set.client = old.client; // same settings: keep its connections
         }
+        const kept = new Set([...next.values()].map((set) => set.client));
+        const retired = [...previous.values()].filter((set) => !kept.has(set.client));
+        // A batch may be on its way through a retired client: close it once that batch is done.
+        if (retired.length > 0) void sending.then(() => Promise.all(retired.map((set) => set.client.close())));
         configs = next;
         alertRelabel = cfg.alerting.alertRelabelConfigs;
         rebuildURLs();
@@ -216,16 +229,11 @@ export function createNotifier(opts: NotifierOptions): Notifier {
       // Drain once, as upstream's drain-on-shutdown: the last rule evaluation's alerts are not lost.
       while (queue.length > 0) await sendBatch(queue.splice(0, batchSize));
       metrics?.queueLength.set(0);
+      await sending;
+      await Promise.all([...configs.values()].map((set) => set.client.close()));
     },
     alertmanagers: () => destinations.map(({ url }) => ({ url })),
   };
-}
-
-/** Whether a reload keeps an entry's tls_config: its warning is then not repeated. */
-function sameTLS(before: AlertmanagerConfig | undefined, after: AlertmanagerConfig): boolean {
-  return (
-    before !== undefined && JSON.stringify(before.httpClient.tlsConfig) === JSON.stringify(after.httpClient.tlsConfig)
-  );
 }
 
 function notifierMetrics(registry: Registry) {

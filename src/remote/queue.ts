@@ -14,6 +14,7 @@
  */
 import type { Logger } from 'pino';
 import { type RemoteWriteConfig, redactURL } from '../config/index.js';
+import type { HTTPClient } from '../http/index.js';
 import { applyRelabel } from '../relabel/index.js';
 import type { Labels } from '../storage/index.js';
 import type { RemoteMetrics } from './metrics.js';
@@ -26,6 +27,8 @@ export interface QueueSettings {
   /** The remote_name label and log field: the config's name, or a hash of the config. */
   name: string;
   authorization: string | undefined;
+  /** The queue's HTTP client: Node's fetch, or one carrying the config's tls_config. */
+  client: HTTPClient;
   /** Sorted by name; a series' own label of the same name wins, as upstream. */
   externalLabels: ReadonlyArray<readonly [string, string]>;
   /** Decides whether a reload replaces the running queue. */
@@ -139,6 +142,7 @@ export class WriteQueue {
         this.#unsent = [];
       }
       this.#ctx.metrics?.samplesPending.remove(this.#labels);
+      await this.settings.client.close();
       this.#log.info('Remote storage stopped.');
     })();
     return this.#stopped;
@@ -264,7 +268,7 @@ export class WriteQueue {
       request.abort();
     }, cfg.remoteTimeout);
     try {
-      const res = await fetch(cfg.url, {
+      const res = await this.settings.client.fetch(cfg.url, {
         method: 'POST',
         headers: this.#headers,
         body,

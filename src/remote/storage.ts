@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { authorizationHeader, type Config, type RemoteWriteConfig, unappliedTLS } from '../config/index.js';
+import { authorizationHeader, type Config, type RemoteWriteConfig, tlsSettings } from '../config/index.js';
+import { httpClient } from '../http/index.js';
 import { createRemoteMetrics } from './metrics.js';
 import { type Committed, type QueueContext, type QueueSettings, WriteQueue } from './queue.js';
 
@@ -73,12 +74,6 @@ export function createRemoteStorage(opts: RemoteStorageOptions): RemoteStorage {
             next.set(hash, running);
             continue;
           }
-          const tls = unappliedTLS(settings.cfg.httpClient);
-          if (tls.length > 0)
-            opts.logger.warn(
-              { remote_name: settings.name, fields: tls.join(',') },
-              'tls_config settings are not applied: remote write uses the default TLS settings',
-            );
           next.set(hash, new WriteQueue(settings, ctx));
         }
         for (const [hash, queue] of queues) if (!next.has(hash)) retire(queue);
@@ -114,12 +109,14 @@ function queueSettings(
   externalLabels: ReadonlyArray<readonly [string, string]>,
 ): QueueSettings {
   const authorization = authorizationHeader(cfg.httpClient);
+  const tls = tlsSettings(cfg.httpClient);
   // Upstream hashes the config (with its external labels, which change every series sent); the
-  // secret read from a file counts too, so a rotated password restarts the queue on reload.
+  // secret and certificates read from files count too, so a rotated one restarts the queue.
   const hash = createHash('md5')
-    .update(JSON.stringify([cfg, externalLabels, authorization ?? null]))
+    .update(JSON.stringify([cfg, externalLabels, authorization ?? null, tls ?? null]))
     .digest('hex');
-  return { cfg, name: cfg.name || hash.slice(0, 6), authorization, externalLabels, hash };
+  // The client opens nothing until its first request: one a failed reload discards costs nothing.
+  return { cfg, name: cfg.name || hash.slice(0, 6), authorization, client: httpClient(tls), externalLabels, hash };
 }
 
 function sendable(text: string): boolean {

@@ -287,7 +287,7 @@ export class ScrapeLoop {
     const deadline = AbortSignal.timeout(timeout);
     let res: Response;
     try {
-      res = await fetch(url, {
+      res = await this.#settings.client.fetch(url, {
         headers: this.#headers,
         signal: AbortSignal.any([stopSignal, deadline]),
         redirect: cfg.httpClient.followRedirects ? 'follow' : 'manual',

@@ -48,7 +48,6 @@ export function createScrapeManager(opts: ScrapeManagerOptions): ScrapeManager {
         logger.info({ scrape_pool: job }, 'Stopping scrape pool');
       } else if (settings.fingerprint !== pool.settings.fingerprint) {
         logger.info({ scrape_pool: job }, 'Reloading scrape pool');
-        warnIgnoredTLS(settings);
         pool.restart(settings);
       }
     }
@@ -58,19 +57,10 @@ export function createScrapeManager(opts: ScrapeManagerOptions): ScrapeManager {
       pools.set(job, pool);
       ctx.metrics?.poolsCreated.inc();
       ctx.metrics?.poolTargets.set({ scrape_job: job }, 0);
-      warnIgnoredTLS(settings);
       // Discovery may already have sent this job's targets (e.g. a job that was renamed back).
       const groups = targetSets.get(job);
       if (groups) pool.sync(groups);
     }
-  }
-
-  function warnIgnoredTLS(settings: PoolSettings): void {
-    if (settings.ignoredTLS.length === 0) return;
-    logger.warn(
-      { scrape_pool: settings.cfg.jobName, fields: settings.ignoredTLS.join(',') },
-      'tls_config settings are not applied: scrapes use the default TLS settings',
-    );
   }
 
   /** A target-set update: every pool named in it syncs; as upstream, pools not named keep their targets. */

@@ -90,14 +90,21 @@ export class ScrapePool {
   restart(settings: PoolSettings): void {
     for (const loop of this.loops.values()) this.#retire(loop);
     this.loops.clear();
+    // The old HTTP client closes once the old loops are done with it; new loops wait for that too.
+    const old = this.settings.client;
+    if (old !== settings.client) this.#track(this.#previousLoopsDone().then(() => old.close()));
     this.settings = settings;
     if (this.#groups) this.sync(this.#groups);
   }
 
-  /** Stops every loop; resolves when none of them, nor any stopped earlier, can append any more. */
+  /**
+   * Stops every loop, then closes the pool's HTTP client; resolves when nothing of the pool can
+   * append any more, and its connections are released.
+   */
   async stop(markStale: boolean): Promise<void> {
     const loops = [...this.loops.values()];
     await Promise.all([...loops.map((loop) => loop.stop(markStale)), ...this.#stopping]);
+    await this.settings.client.close();
   }
 
   /**
@@ -105,7 +112,12 @@ export class ScrapePool {
    * done, so that stop() can wait for it and new loops can start after it.
    */
   #retire(loop: ScrapeLoop): void {
-    const done: Promise<void> = loop.stop(true).finally(() => this.#stopping.delete(done));
+    this.#track(loop.stop(true));
+  }
+
+  /** Remembers work in the background until it is done (stop() and new loops wait for it). */
+  #track(work: Promise<void>): void {
+    const done: Promise<void> = work.finally(() => this.#stopping.delete(done));
     this.#stopping.add(done);
   }
 

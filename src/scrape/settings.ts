@@ -7,8 +7,9 @@ import {
   type Config,
   type RelabelConfig,
   type ScrapeConfig,
-  unappliedTLS,
+  tlsSettings,
 } from '../config/index.js';
+import { type HTTPClient, httpClient } from '../http/index.js';
 
 /**
  * Applies relabel steps to a label set; returns the new set, or undefined when a step drops it.
@@ -32,11 +33,8 @@ export interface PoolSettings {
    * plus the secrets read from files (a rotated password applies on the next reload).
    */
   fingerprint: string;
-  /**
-   * tls_config fields that are set but not applied: scrapes go through Node's fetch, which offers
-   * no per-request CA, client certificate or verification settings. Logged when the pool starts.
-   */
-  ignoredTLS: string[];
+  /** The pool's HTTP client: Node's fetch, or one carrying the job's tls_config. */
+  client: HTTPClient;
 }
 
 /**
@@ -83,12 +81,15 @@ function buildPool(sc: ScrapeConfig, relabel: Relabeler | undefined): PoolSettin
     );
   }
   const authorization = authorizationHeader(sc.httpClient);
+  const tls = tlsSettings(sc.httpClient);
   return {
     cfg: sc,
     authorization,
     relabel: needsRelabel ? relabel : undefined,
-    fingerprint: JSON.stringify([withoutDiscovery(sc), authorization ?? null]),
-    ignoredTLS: unappliedTLS(sc.httpClient),
+    // The certificates' content too: a renewed one applies on the next reload.
+    fingerprint: JSON.stringify([withoutDiscovery(sc), authorization ?? null, tls ?? null]),
+    // Opens nothing until its first request: a client of settings a reload discards costs nothing.
+    client: httpClient(tls),
   };
 }
 

@@ -105,7 +105,7 @@ describe('tls_config', () => {
     ).toThrow(
       `unable to use specified client cert (file ${fixture('client.pem')}) & key (file ${fixture('server-key.pem')}): `,
     );
-    // Nothing that differs from the defaults: Node's own fetch is used.
+    // Nothing that differs from the defaults: the client's Agent gets no TLS options at all.
     expect(tlsSettings({ followRedirects: true, tlsConfig: { insecureSkipVerify: false } })).toBeUndefined();
   });
 

@@ -1,8 +1,12 @@
 /**
- * src/http: the HTTP client behind scrapes, remote write and alert notifications. Without
- * tls_config it is Node's fetch. With one, requests go through an undici Agent that carries the
- * CA, client certificate, server name and verification setting: Node's fetch takes no per-request
- * TLS options. undici is loaded only when some config has a tls_config, to keep startup lean.
+ * src/http: the HTTP client behind scrapes, remote write and alert notifications. Each scrape pool,
+ * remote write queue and alertmanagers entry gets its own, an undici Agent behind undici's fetch:
+ *  - its connections are kept alive between requests (a TLS handshake per scrape is not free) and
+ *    closed when its owner stops, so nothing outlives a pool or a queue: Node's shared fetch pool
+ *    offers no way to close idle sockets, which forced `Connection: close` on every request;
+ *  - it carries the owner's tls_config (CA, client certificate, server name, verification), which
+ *    Node's fetch cannot take per request.
+ * undici is imported on the first request, not at startup, to keep the time to ready lean.
  */
 import type { TLSSettings } from '../config/index.js';
 
@@ -12,16 +16,15 @@ export interface HTTPClient {
   close(): Promise<void>;
 }
 
-const defaultClient: HTTPClient = {
-  fetch: (url, init) => fetch(url, init),
-  close: async () => {},
-};
+type Undici = typeof import('undici');
 
 export function httpClient(tls: TLSSettings | undefined): HTTPClient {
-  if (!tls) return defaultClient;
-  let loaded: Promise<{ agent: import('undici').Agent; fetch: typeof import('undici').fetch }> | undefined;
+  let loaded: Promise<{ agent: InstanceType<Undici['Agent']>; fetch: Undici['fetch'] }> | undefined;
   const load = () => {
-    loaded ??= import('undici').then(({ Agent, fetch }) => ({ agent: new Agent({ connect: { ...tls } }), fetch }));
+    loaded ??= import('undici').then(({ Agent, fetch }) => ({
+      agent: new Agent(tls ? { connect: { ...tls } } : {}),
+      fetch,
+    }));
     return loaded;
   };
   let closed: Promise<void> | undefined;

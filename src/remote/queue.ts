@@ -27,7 +27,7 @@ export interface QueueSettings {
   /** The remote_name label and log field: the config's name, or a hash of the config. */
   name: string;
   authorization: string | undefined;
-  /** The queue's HTTP client: Node's fetch, or one carrying the config's tls_config. */
+  /** The queue's HTTP client: its own connections (kept alive, closed with the queue) and tls_config. */
   client: HTTPClient;
   /** Sorted by name; a series' own label of the same name wins, as upstream. */
   externalLabels: ReadonlyArray<readonly [string, string]>;
@@ -82,8 +82,6 @@ export class WriteQueue {
       'Content-Type': 'application/x-protobuf',
       'User-Agent': ctx.userAgent,
       'X-Prometheus-Remote-Write-Version': '0.1.0',
-      // No keep-alive: stop() must leave no socket behind (see the scrape loop for the same choice).
-      Connection: 'close',
       ...(settings.authorization ? { Authorization: settings.authorization } : {}),
     };
     ctx.metrics?.samplesPending.set(this.#labels, 0);

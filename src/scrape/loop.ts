@@ -102,10 +102,6 @@ export class ScrapeLoop {
       Accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1',
       'User-Agent': ctx.userAgent,
       'X-Prometheus-Scrape-Timeout-Seconds': String(target.timeout / 1000),
-      // No keep-alive: stop() must leave no socket behind, and the idle sockets of Node's shared
-      // fetch pool cannot be closed from here. Little is lost: the pool drops idle sockets after
-      // 4 s anyway, less than any usual scrape interval.
-      Connection: 'close',
       ...(settings.authorization ? { Authorization: settings.authorization } : {}),
     };
     this.#reportLabels = REPORT_SERIES.map((name) => ({ ...target.labels, __name__: name }));

@@ -7,6 +7,7 @@ import type { TargetGroup } from '../config/index.js';
 import { type LoopContext, staleNaN } from './loop.js';
 import { createScrapeMetrics } from './metrics.js';
 import { ScrapePool } from './pool.js';
+import { httpClient } from '../http/index.js';
 import { buildSettings, type PoolSettings } from './settings.js';
 import type { ActiveTarget, DroppedTarget, ScrapeManager, ScrapeManagerOptions } from './types.js';
 
@@ -71,7 +72,7 @@ export function createScrapeManager(opts: ScrapeManagerOptions): ScrapeManager {
 
   return {
     prepare(cfg) {
-      const next = buildSettings(cfg, opts.relabel);
+      const next = buildSettings(cfg, opts.relabel, opts.httpClient ?? httpClient);
       return () => commit(next);
     },
 

@@ -7,9 +7,10 @@ import {
   type Config,
   type RelabelConfig,
   type ScrapeConfig,
+  type TLSSettings,
   tlsSettings,
 } from '../config/index.js';
-import { type HTTPClient, httpClient } from '../http/index.js';
+import type { HTTPClient } from '../http/index.js';
 
 /**
  * Applies relabel steps to a label set; returns the new set, or undefined when a step drops it.
@@ -33,7 +34,7 @@ export interface PoolSettings {
    * plus the secrets read from files (a rotated password applies on the next reload).
    */
   fingerprint: string;
-  /** The pool's HTTP client: Node's fetch, or one carrying the job's tls_config. */
+  /** The pool's HTTP client: its own connections (kept alive, closed with the pool) and tls_config. */
   client: HTTPClient;
 }
 
@@ -42,14 +43,18 @@ export interface PoolSettings {
  * `global.externalLabels` are deliberately unused: upstream attaches them only when samples leave
  * the server (remote write, federation, alerts), never at scrape time.
  */
-export function buildSettings(cfg: Config, relabel: Relabeler | undefined): Map<string, PoolSettings> {
+export function buildSettings(
+  cfg: Config,
+  relabel: Relabeler | undefined,
+  makeClient: (tls: TLSSettings | undefined) => HTTPClient,
+): Map<string, PoolSettings> {
   const out = new Map<string, PoolSettings>();
   for (const sc of cfg.scrapeConfigs) {
     if (!sc.jobName) throw new Error('scrape config with empty job_name');
     if (out.has(sc.jobName))
       throw new Error(`found multiple scrape configs with job name ${JSON.stringify(sc.jobName)}`);
     try {
-      out.set(sc.jobName, buildPool(sc, relabel));
+      out.set(sc.jobName, buildPool(sc, relabel, makeClient));
     } catch (err) {
       throw new Error(`scrape job ${JSON.stringify(sc.jobName)}: ${(err as Error).message}`);
     }
@@ -57,7 +62,11 @@ export function buildSettings(cfg: Config, relabel: Relabeler | undefined): Map<
   return out;
 }
 
-function buildPool(sc: ScrapeConfig, relabel: Relabeler | undefined): PoolSettings {
+function buildPool(
+  sc: ScrapeConfig,
+  relabel: Relabeler | undefined,
+  makeClient: (tls: TLSSettings | undefined) => HTTPClient,
+): PoolSettings {
   if (!(sc.scrapeInterval > 0)) throw new Error('scrape interval must be greater than 0');
   if (!(sc.scrapeTimeout > 0)) throw new Error('scrape timeout must be greater than 0');
   if (sc.scrapeTimeout > sc.scrapeInterval) throw new Error('scrape timeout greater than scrape interval');
@@ -89,7 +98,7 @@ function buildPool(sc: ScrapeConfig, relabel: Relabeler | undefined): PoolSettin
     // The certificates' content too: a renewed one applies on the next reload.
     fingerprint: JSON.stringify([withoutDiscovery(sc), authorization ?? null, tls ?? null]),
     // Opens nothing until its first request: a client of settings a reload discards costs nothing.
-    client: httpClient(tls),
+    client: makeClient(tls),
   };
 }
 

@@ -1,7 +1,8 @@
 /** The scrape module's public types. */
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { Config, TargetGroup } from '../config/index.js';
+import type { Config, TargetGroup, TLSSettings } from '../config/index.js';
+import type { HTTPClient } from '../http/index.js';
 import type { Appendable } from '../storage/types.js';
 import type { Relabeler } from './settings.js';
 
@@ -47,6 +48,8 @@ export interface ScrapeManagerOptions {
    * implement relabeling itself; without this, prepare() refuses jobs that configure either.
    */
   relabel?: Relabeler;
+  /** Makes each pool's HTTP client. Default: src/http's; specs pass one that needs no network. */
+  httpClient?: (tls: TLSSettings | undefined) => HTTPClient;
 }
 
 export interface ScrapeManager {

@@ -236,7 +236,6 @@ beforeEach(() => {
 afterEach(async () => {
   await Promise.all(managers.splice(0).map((m) => m.stop()));
   vi.useRealTimers();
-  vi.unstubAllGlobals();
   await Promise.all(
     servers.splice(0).map((s) => {
       s.closeAllConnections();
@@ -644,11 +643,17 @@ describe('metrics', () => {
   });
 });
 
-describe('scheduling (fetch stubbed)', () => {
+/** A client factory whose requests `respond` answers: no network, so fake timers rule alone. */
+const stubClient = (respond: (url: string) => Promise<Response>) => () => ({
+  fetch: (url: string) => respond(url),
+  close: async () => {},
+});
+
+describe('scheduling (HTTP client stubbed)', () => {
   it('starts at an offset within the interval and never overlaps scrapes', async () => {
     const calls: number[] = [];
     let release: (() => void) | undefined;
-    vi.stubGlobal('fetch', async () => {
+    const client = stubClient(async () => {
       calls.push(performance.now());
       // The first scrape hangs for 2.5 intervals; the others answer at once.
       if (calls.length === 1) await new Promise<void>((resolve) => (release = resolve));
@@ -656,7 +661,9 @@ describe('scheduling (fetch stubbed)', () => {
     });
     const rec = recorder();
     const t0 = performance.now();
-    await start(rec, config(job('app', { scrapeTimeout: INTERVAL })), new Map([['app', groups('10.0.0.1:9100')]]));
+    await start(rec, config(job('app', { scrapeTimeout: INTERVAL })), new Map([['app', groups('10.0.0.1:9100')]]), {
+      httpClient: client,
+    });
     await vi.advanceTimersByTimeAsync(INTERVAL);
     expect(calls).toHaveLength(1);
     const offset = (calls[0] as number) - t0;
@@ -681,13 +688,13 @@ describe('scheduling (fetch stubbed)', () => {
 
   it('spreads targets over the interval by their hash', async () => {
     const calls = new Map<string, number>();
-    vi.stubGlobal('fetch', async (url: string) => {
+    const client = stubClient(async (url: string) => {
       calls.set(url, performance.now());
       return new Response('m 1\n');
     });
     const rec = recorder();
     const addresses = Array.from({ length: 20 }, (_, i) => `10.0.0.${i}:9100`);
-    await start(rec, config(job('app')), new Map([['app', groups(...addresses)]]));
+    await start(rec, config(job('app')), new Map([['app', groups(...addresses)]]), { httpClient: client });
     await vi.advanceTimersByTimeAsync(INTERVAL);
     expect(calls.size).toBe(20);
     expect(new Set(calls.values()).size).toBeGreaterThan(10);

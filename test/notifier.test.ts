@@ -1,4 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -177,5 +181,58 @@ describe('notifier', () => {
     expect(b.authorizations).toEqual(['Bearer token']);
     await n.stop();
     await running;
+  });
+
+  it("posts over HTTPS with the entry's tls_config, and closes its connections on stop", async () => {
+    const tls = (name: string) => fileURLToPath(new URL(`fixtures/tls/${name}`, import.meta.url));
+    let received!: (alerts: Alert[]) => void;
+    const posted = new Promise<Alert[]>((resolve) => {
+      received = resolve;
+    });
+    const server = createHttpsServer(
+      { cert: readFileSync(tls('server.pem')), key: readFileSync(tls('server-key.pem')) },
+      (req, res) => {
+        let body = '';
+        req.on('data', (d) => {
+          body += d;
+        });
+        req.on('end', () => {
+          res.end();
+          received(JSON.parse(body));
+        });
+      },
+    );
+    const sockets = new Set<Socket>();
+    server.on('secureConnection', (socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+    servers.push(server);
+    const port = await listenLocal(server);
+    const cfg = config();
+    const base = cfg.alerting.alertmanagers[0] as AlertmanagerConfig;
+    cfg.alerting.alertmanagers = [
+      {
+        ...base,
+        scheme: 'https',
+        httpClient: {
+          followRedirects: true,
+          tlsConfig: { caFile: tls('ca.pem'), serverName: 'miniprom.test', insecureSkipVerify: false },
+        },
+      },
+    ];
+    const n = createNotifier({ logger });
+    n.prepare(cfg)();
+    const updates = new Mailbox<Map<string, TargetGroup[]>>();
+    const running = n.run(updates);
+    updates.publish(sets(`127.0.0.1:${port}`));
+    await settle();
+    n.send([alert('A')]);
+    expect(await posted).toEqual([alert('A')]);
+    expect(sockets.size).toBe(1);
+    const closed = Promise.all([...sockets].map((socket) => new Promise((r) => socket.once('close', r))));
+    await n.stop();
+    await running;
+    await closed; // the notifier's connection is gone once it has stopped
   });
 });

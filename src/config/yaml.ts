@@ -97,9 +97,15 @@ export class Reader {
     return this.text(node, path);
   }
 
+  /**
+   * A boolean; undefined when the field is absent. An explicit null (`key:` or `~`) is false:
+   * Go's yaml.v2 sets a null to the zero value, over any default (`honor_timestamps:` is false
+   * upstream, though honor_timestamps defaults to true).
+   */
   bool(value: Value, path: string): boolean | undefined {
     const node = this.deref(value, path);
-    if (node === undefined || this.isNull(node)) return undefined;
+    if (node === undefined) return undefined;
+    if (this.isNull(node)) return false;
     // YAML 1.1 (and Go) also read yes/no/on/off as booleans; the parser already did that.
     if (!isScalar(node) || typeof node.value !== 'boolean')
       return this.fail(node, path, `cannot unmarshal ${kind(node)} into bool`);

@@ -298,6 +298,17 @@ scrape_configs:
 });
 
 describe('YAML as Go reads it', () => {
+  it('reads an explicit null boolean as false, over a default of true, as yaml.v2 sets the zero value', () => {
+    expect(job('    honor_timestamps:\n    follow_redirects: ~\n')).toMatchObject({
+      honorTimestamps: false,
+      httpClient: { followRedirects: false },
+    });
+    // Absent, the defaults stay.
+    expect(job('')).toMatchObject({ honorTimestamps: true, httpClient: { followRedirects: true } });
+    const [rr] = load('remote_read:\n  - url: http://r/read\n    filter_external_labels:\n').remoteRead;
+    expect(rr?.filterExternalLabels).toBe(false);
+  });
+
   it('reads YAML 1.1 booleans, and keeps the text of scalars that go into strings', () => {
     const sc = job(
       '    honor_labels: yes\n    follow_redirects: off\n    basic_auth: { username: 007, password: 0123 }\n',

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
+import { fileError } from './errors.js';
 import type { HTTPClientConfig } from './types.js';
 
 /** The Authorization header as Go's http client would send it; files are read (and trimmed) now. */
@@ -87,9 +88,7 @@ function readFileFor(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file or directory' : (err as Error).message;
-    throw new Error(`${what}: unable to read file ${path}: open ${path}: ${reason}`);
+    throw new Error(`${what}: unable to read file ${path}: ${fileError(path, err as NodeJS.ErrnoException)}`);
   }
 }
 

@@ -28,3 +28,22 @@ export class ConfigError extends Error {
     if (position.path !== undefined) this.path = position.path;
   }
 }
+
+/**
+ * Go's wording for a file that cannot be read (`open x: no such file or directory`): the config
+ * file itself, and the files a config names (certificates).
+ */
+export function fileError(file: string, err: NodeJS.ErrnoException): string {
+  switch (err.code) {
+    case 'ENOENT':
+      return `open ${file}: no such file or directory`;
+    case 'EACCES':
+      return `open ${file}: permission denied`;
+    case 'ENOTDIR':
+      return `open ${file}: not a directory`;
+    case 'EISDIR':
+      return `read ${file}: is a directory`; // Go opens a directory fine; reading it fails
+    default:
+      return `open ${file}: ${err.message}`;
+  }
+}

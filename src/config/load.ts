@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { LineCounter, parseDocument, type YAMLError } from 'yaml';
-import { ConfigError } from './errors.js';
+import { ConfigError, fileError } from './errors.js';
 import { HTTP_CLIENT_FIELDS, parseHeaders, parseHTTPClient } from './http.js';
 import { isValidRulePath, joinDir } from './paths.js';
 import { parseRemoteReads, parseRemoteWrites } from './remote.js';
@@ -86,22 +86,6 @@ export function loadConfigFile(file: string, opts: LoadOptions): Config {
     throw new ConfigError(fileError(file, err as NodeJS.ErrnoException));
   }
   return parseConfig(text, file, opts);
-}
-
-/** Go's wording for a file that cannot be read (`open x: no such file or directory`). */
-function fileError(file: string, err: NodeJS.ErrnoException): string {
-  switch (err.code) {
-    case 'ENOENT':
-      return `open ${file}: no such file or directory`;
-    case 'EACCES':
-      return `open ${file}: permission denied`;
-    case 'ENOTDIR':
-      return `open ${file}: not a directory`;
-    case 'EISDIR':
-      return `read ${file}: is a directory`; // Go opens a directory fine; reading it fails
-    default:
-      return `open ${file}: ${err.message}`;
-  }
 }
 
 /** A YAML syntax error as one line, its position in front like every other config error. */

@@ -4,19 +4,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
-import type { TLSSocket } from 'node:tls';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HTTPClientConfig, tlsSettings } from '../src/config/index.js';
 import { type HTTPClient, httpClient } from '../src/http/index.js';
+import { tlsFixture, trackConnections } from './helpers/connections.js';
 import { listenLocal } from './helpers/listen.js';
 
-const fixture = (name: string) => fileURLToPath(new URL(`fixtures/tls/${name}`, import.meta.url));
-const pem = (name: string) => readFileSync(fixture(name));
+const pem = (name: string) => readFileSync(tlsFixture(name));
 
 const cleanup: Array<() => Promise<void>> = [];
-/** The server side of every TLS connection still open. */
-const openConnections = new Set<TLSSocket>();
+/** The server side of the TLS connections to the latest httpsServer(). */
+let connections: ReturnType<typeof trackConnections>;
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
@@ -31,10 +29,7 @@ async function httpsServer(clientCerts = false): Promise<string> {
     },
     (_req, res) => res.end('up 1\n'),
   );
-  server.on('secureConnection', (socket) => {
-    openConnections.add(socket);
-    socket.once('close', () => openConnections.delete(socket));
-  });
+  connections = trackConnections(server, 'secureConnection');
   const port = await listenLocal(server);
   cleanup.push(
     () =>
@@ -61,7 +56,7 @@ async function outcome(c: HTTPClient, url: string): Promise<string> {
   }
 }
 
-const CA = { caFile: fixture('ca.pem'), insecureSkipVerify: false };
+const CA = { caFile: tlsFixture('ca.pem'), insecureSkipVerify: false };
 
 describe('tls_config', () => {
   it('verifies the server against ca_file, under server_name when the address is not in the certificate', async () => {
@@ -84,8 +79,8 @@ describe('tls_config', () => {
     const withCert = {
       ...CA,
       serverName: 'miniprom.test',
-      certFile: fixture('client.pem'),
-      keyFile: fixture('client-key.pem'),
+      certFile: tlsFixture('client.pem'),
+      keyFile: tlsFixture('client-key.pem'),
     };
     expect(await outcome(client(withCert), url)).toBe('up 1\n');
     expect(await outcome(client({ ...CA, serverName: 'miniprom.test' }), url)).toMatch(/^failed: /);
@@ -97,13 +92,17 @@ describe('tls_config', () => {
     expect(settings({ caFile: '/nonexistent/ca.pem', insecureSkipVerify: false })).toThrow(
       'unable to read CA cert: unable to read file /nonexistent/ca.pem: open /nonexistent/ca.pem: no such file or directory',
     );
-    expect(settings({ caFile: fixture('generate.sh'), insecureSkipVerify: false })).toThrow(
-      `unable to use specified CA cert file ${fixture('generate.sh')}`,
+    expect(settings({ caFile: tlsFixture('generate.sh'), insecureSkipVerify: false })).toThrow(
+      `unable to use specified CA cert file ${tlsFixture('generate.sh')}`,
     );
     expect(
-      settings({ certFile: fixture('client.pem'), keyFile: fixture('server-key.pem'), insecureSkipVerify: false }),
+      settings({
+        certFile: tlsFixture('client.pem'),
+        keyFile: tlsFixture('server-key.pem'),
+        insecureSkipVerify: false,
+      }),
     ).toThrow(
-      `unable to use specified client cert (file ${fixture('client.pem')}) & key (file ${fixture('server-key.pem')}): `,
+      `unable to use specified client cert (file ${tlsFixture('client.pem')}) & key (file ${tlsFixture('server-key.pem')}): `,
     );
     // Nothing that differs from the defaults: the client's Agent gets no TLS options at all.
     expect(tlsSettings({ followRedirects: true, tlsConfig: { insecureSkipVerify: false } })).toBeUndefined();
@@ -113,8 +112,8 @@ describe('tls_config', () => {
     const url = await httpsServer();
     const c = httpClient(tlsSettings({ followRedirects: true, tlsConfig: { ...CA, serverName: 'miniprom.test' } }));
     expect(await outcome(c, url)).toBe('up 1\n');
-    expect(openConnections.size).toBe(1); // kept alive for the next scrape
-    const gone = Promise.all([...openConnections].map((socket) => new Promise((r) => socket.once('close', r))));
+    expect(connections.count).toBe(1); // kept alive for the next scrape
+    const gone = connections.closed();
     await c.close();
     await c.close(); // twice is fine
     await gone; // the server saw the client hang up: nothing of it is left open

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { Socket } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertmanagerConfig, Config, TargetGroup } from '../src/config/index.js';
 import { Mailbox } from '../src/discovery/index.js';
 import { type Alert, createNotifier } from '../src/notifier/index.js';
+import { tlsFixture, trackConnections } from './helpers/connections.js';
 import { listenLocal } from './helpers/listen.js';
 
 const logger = pino({ level: 'silent' });
@@ -184,13 +183,12 @@ describe('notifier', () => {
   });
 
   it("posts over HTTPS with the entry's tls_config, and closes its connections on stop", async () => {
-    const tls = (name: string) => fileURLToPath(new URL(`fixtures/tls/${name}`, import.meta.url));
     let received!: (alerts: Alert[]) => void;
     const posted = new Promise<Alert[]>((resolve) => {
       received = resolve;
     });
     const server = createHttpsServer(
-      { cert: readFileSync(tls('server.pem')), key: readFileSync(tls('server-key.pem')) },
+      { cert: readFileSync(tlsFixture('server.pem')), key: readFileSync(tlsFixture('server-key.pem')) },
       (req, res) => {
         let body = '';
         req.on('data', (d) => {
@@ -202,11 +200,7 @@ describe('notifier', () => {
         });
       },
     );
-    const sockets = new Set<Socket>();
-    server.on('secureConnection', (socket) => {
-      sockets.add(socket);
-      socket.once('close', () => sockets.delete(socket));
-    });
+    const connections = trackConnections(server, 'secureConnection');
     servers.push(server);
     const port = await listenLocal(server);
     const cfg = config();
@@ -217,7 +211,7 @@ describe('notifier', () => {
         scheme: 'https',
         httpClient: {
           followRedirects: true,
-          tlsConfig: { caFile: tls('ca.pem'), serverName: 'miniprom.test', insecureSkipVerify: false },
+          tlsConfig: { caFile: tlsFixture('ca.pem'), serverName: 'miniprom.test', insecureSkipVerify: false },
         },
       },
     ];
@@ -229,8 +223,8 @@ describe('notifier', () => {
     await settle();
     n.send([alert('A')]);
     expect(await posted).toEqual([alert('A')]);
-    expect(sockets.size).toBe(1);
-    const closed = Promise.all([...sockets].map((socket) => new Promise((r) => socket.once('close', r))));
+    expect(connections.count).toBe(1);
+    const closed = connections.closed();
     await n.stop();
     await running;
     await closed; // the notifier's connection is gone once it has stopped

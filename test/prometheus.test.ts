@@ -8,6 +8,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { tlsFixture } from './helpers/connections.js';
 import { listenLocal } from './helpers/listen.js';
 import {
   http,
@@ -20,7 +21,7 @@ import {
   startServer,
   subsequenceMissing,
 } from './helpers/server.js';
-import { killAll, ROOT } from './helpers/spawn.js';
+import { killAll } from './helpers/spawn.js';
 import { subscribe } from './helpers/sse.js';
 
 afterEach(() => {
@@ -495,7 +496,6 @@ describe('teaching switch --debug.actor-order', () => {
 
 describe('tls_config', () => {
   it('scrapes an HTTPS target that wants a client certificate, verified against ca_file, and exits 0 by itself', async () => {
-    const tls = (name: string) => join(ROOT, 'test/fixtures/tls', name);
     let scrapes = 0;
     let secondScrape!: () => void;
     const twice = new Promise<void>((resolve) => {
@@ -503,9 +503,9 @@ describe('tls_config', () => {
     });
     const target = createHttpsServer(
       {
-        cert: readFileSync(tls('server.pem')),
-        key: readFileSync(tls('server-key.pem')),
-        ca: readFileSync(tls('ca.pem')),
+        cert: readFileSync(tlsFixture('server.pem')),
+        key: readFileSync(tlsFixture('server-key.pem')),
+        ca: readFileSync(tlsFixture('ca.pem')),
         requestCert: true,
         rejectUnauthorized: true,
       },
@@ -522,9 +522,9 @@ scrape_configs:
   - job_name: secure
     scheme: https
     tls_config:
-      ca_file: ${tls('ca.pem')}
-      cert_file: ${tls('client.pem')}
-      key_file: ${tls('client-key.pem')}
+      ca_file: ${tlsFixture('ca.pem')}
+      cert_file: ${tlsFixture('client.pem')}
+      key_file: ${tlsFixture('client-key.pem')}
       server_name: miniprom.test
     static_configs:
       - targets: ['127.0.0.1:${port}']

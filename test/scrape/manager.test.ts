@@ -6,7 +6,6 @@
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -16,6 +15,7 @@ import type { Config, ScrapeConfig, TargetGroup } from '../../src/config/index.j
 import { applyRelabel, DEFAULT_RELABEL, type RelabelConfig } from '../../src/relabel/index.js';
 import { createScrapeManager, type ScrapeManager, type ScrapeManagerOptions } from '../../src/scrape/index.js';
 import type { Appendable, Labels } from '../../src/storage/index.js';
+import { trackConnections } from '../helpers/connections.js';
 import { listenLocal } from '../helpers/listen.js';
 
 const logger = pino({ level: 'silent' });
@@ -141,11 +141,7 @@ async function serve(handler: string | Handler) {
     if (typeof current === 'string') res.writeHead(200, { 'Content-Type': 'text/plain' }).end(current);
     else current(req, res);
   });
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
-  });
+  const connections = trackConnections(server);
   servers.push(server);
   const port = await listenLocal(server);
   return {
@@ -156,9 +152,7 @@ async function serve(handler: string | Handler) {
       current = next;
     },
     /** Resolves once every connection to this target has closed. */
-    idle() {
-      return Promise.all([...sockets].map((socket) => new Promise((resolve) => socket.once('close', resolve))));
-    },
+    idle: connections.closed,
   };
 }
 

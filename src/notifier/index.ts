@@ -101,7 +101,7 @@ export function createNotifier(opts: NotifierOptions): Notifier {
         }
       }
     }
-    destinations = [...next.values()].sort((a, b) => (a.url < b.url ? -1 : a.url > b.url ? 1 : 0));
+    destinations = [...next.keys()].sort().map((url) => next.get(url) as Destination);
     metrics?.discovered.set(destinations.length);
   }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// npm run bench: miniprom side by side with the real Prometheus (Debian's /usr/bin/prometheus,
-// when installed), on the same machine and the same config:
+// npm run bench: miniprom side by side with the real Prometheus (3.5 LTS, the reference peer from
+// scripts/peers.sh, when it is there), on the same machine and the same config:
 //   time to ready   spawn → the "Server is ready to receive web requests." log line
 //   reload          POST /-/reload while scraping → its answer (the whole reload runs before it)
 //   RSS             resident memory once ready, and after the scrape window
@@ -9,11 +9,12 @@
 //   stop            SIGTERM → the process has exited
 // Each server runs RUNS times; the table shows medians. Nothing leaves 127.0.0.1.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findPeer } from './peers.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const JOBS = Number(process.env.BENCH_JOBS ?? 10);
@@ -21,7 +22,7 @@ const SERIES = Number(process.env.BENCH_SERIES ?? 1000);
 const WINDOW_S = Number(process.env.BENCH_WINDOW ?? 10);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const WARMUP_MS = 7000;
-const PROMETHEUS = '/usr/bin/prometheus';
+const PROMETHEUS = findPeer('prometheus');
 const READY = 'Server is ready to receive web requests.';
 const CLOCK_TICKS = 100; // USER_HZ on Linux: /proc/<pid>/stat counts CPU time in these
 
@@ -139,8 +140,8 @@ const median = (xs) => {
 };
 
 const servers = [{ name: 'miniprom', command: process.execPath, args: [join(root, 'dist/cmd/prometheus.js')] }];
-if (existsSync(PROMETHEUS)) servers.push({ name: 'prometheus', command: PROMETHEUS, args: [] });
-else console.log(`(${PROMETHEUS} is not installed: miniprom alone; \`apt-get install prometheus\` adds the comparison)`);
+if (PROMETHEUS.path) servers.push({ name: `prometheus ${PROMETHEUS.version}`, command: PROMETHEUS.path, args: [] });
+else console.log(`(${PROMETHEUS.missing}: miniprom alone)`);
 
 const target = await exporter();
 const address = `127.0.0.1:${target.address().port}`;

@@ -1,22 +1,20 @@
 /**
- * Remote write against the real thing: Debian's Prometheus (installed by .ci/run) started with its
- * remote write receiver, and miniprom sending to it. Skips, saying why, only when Prometheus is not
- * installed.
+ * Remote write against the real thing: Prometheus 3.5 (the reference peer from scripts/peers.sh,
+ * which .ci/run calls) started with its remote write receiver, and miniprom sending to it. Skips,
+ * saying why, only when the peer cannot be had.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { removeScratchDirs, scratchDir, startServer } from './helpers/server.js';
+import { findPeer } from '../scripts/peers.mjs';
 import { killAll } from './helpers/spawn.js';
 
-const PROMETHEUS = '/usr/bin/prometheus';
-const havePrometheus = existsSync(PROMETHEUS);
-if (!havePrometheus)
-  console.log(
-    `remote-prometheus.test.ts: skipped: ${PROMETHEUS} is not installed (bash .ci/run installs Debian's prometheus)`,
-  );
+const PROMETHEUS = findPeer('prometheus');
+const havePrometheus = PROMETHEUS.path !== undefined;
+if (PROMETHEUS.missing) console.log(`remote-prometheus.test.ts: skipped: ${PROMETHEUS.missing}`);
 
 const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -37,14 +35,14 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Debian's Prometheus with --web.enable-remote-write-receiver, ready to receive. */
+/** Prometheus 3.5 with --web.enable-remote-write-receiver, ready to receive. */
 async function startPrometheus() {
   const dir = scratchDir();
   const port = await freePort();
   const config = join(dir, 'prometheus.yml');
   writeFileSync(config, 'global:\n  scrape_interval: 1h\n');
   const child = spawn(
-    PROMETHEUS,
+    PROMETHEUS.path as string,
     [
       `--config.file=${config}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,

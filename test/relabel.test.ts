@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyRelabel, DEFAULT_RELABEL, expand, type RelabelConfig } from '../src/relabel/index.js';
+import { applyRelabel, DEFAULT_RELABEL, type RelabelConfig, validateRelabel } from '../src/relabel/index.js';
 
 const step = (c: Partial<RelabelConfig>): RelabelConfig => ({
   ...DEFAULT_RELABEL,
@@ -84,10 +84,26 @@ describe('applyRelabel', () => {
   });
 });
 
-describe('expand', () => {
-  it('expands like Go regexp.Expand', () => {
-    const m = /^(?<first>a)(b)$/.exec('ab') as RegExpExecArray;
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's template syntax under test
-    expect(expand('$1-${2}-$first-${first}-$$-$9', m)).toBe('a-b-a-a-$-');
+describe('regexes are RE2, as upstream', () => {
+  it("expands RE2's named groups (?P<name>…) in the replacement", () => {
+    const out = applyRelabel({ a: 'foo-bar' }, [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's template syntax under test
+      step({ sourceLabels: ['a'], regex: '(?P<head>[a-z]+)-(.*)', targetLabel: 'b', replacement: '${head}:$2' }),
+    ]);
+    expect(out).toEqual({ a: 'foo-bar', b: 'foo:bar' });
+  });
+
+  it('matches a hostile pattern against a long value in linear time', () => {
+    // (a+)+$ backtracks exponentially on V8's engine: 35 characters froze the process before.
+    const value = `${'a'.repeat(10_000)}!`;
+    expect(applyRelabel({ a: value }, [step({ sourceLabels: ['a'], action: 'drop', regex: '(a+)+$' })])).toEqual({
+      a: value,
+    });
+  });
+
+  it("refuses a regex RE2 refuses, quoting the anchored form as upstream's message does", () => {
+    expect(() => validateRelabel({ ...step({ regex: '(unclosed' }), sourceLabelsSet: true })).toThrow(
+      'error parsing regexp: missing closing ): `^(?s:(unclosed)$`',
+    );
   });
 });

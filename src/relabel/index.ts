@@ -2,9 +2,10 @@
  * src/relabel: Prometheus's relabeling (model/relabel): the config with upstream's defaults and
  * validation rules, and `process`, which applies a list of steps to a label set. Used by the
  * scrape manager (relabel_configs, metric_relabel_configs) and the notifier (alert_relabel_configs).
- * Regexes are fully anchored as upstream's; they run on JavaScript's engine, not RE2 (see ARCHITECTURE.md).
+ * Regexes are upstream's: RE2 (src/regex), fully anchored, `.` matching newlines.
  */
 import { createHash } from 'node:crypto';
+import { compileRegex, expandTemplate, type Regex, RegexError } from '../regex/index.js';
 
 export const ACTIONS = [
   'replace',
@@ -92,31 +93,13 @@ export function validateRelabel(c: RelabelConfig & { sourceLabelsSet: boolean })
   }
 }
 
-const compiled = new Map<string, RegExp>();
-
-/** The anchored regex, compiled once per distinct source (relabeling runs on every scrape). */
-export function compile(regex: string): RegExp {
-  let re = compiled.get(regex);
-  if (!re) {
-    try {
-      re = new RegExp(`^(?:${regex})$`, 's');
-    } catch (err) {
-      // "error parsing regexp" is Go's prefix; the detail is V8's, which names the problem differently.
-      throw new Error(`error parsing regexp ${JSON.stringify(regex)}: ${(err as Error).message}`);
-    }
-    compiled.set(regex, re);
+/** The anchored RE2 regex; throws upstream's relabel message (which quotes the anchored form). */
+export function compile(regex: string): Regex {
+  try {
+    return compileRegex(regex);
+  } catch (err) {
+    throw err instanceof RegexError ? new Error(err.anchoredMessage) : err;
   }
-  return re;
-}
-
-/** Go's regexp.Expand: `$1`, `${1}`, `$name`, `${name}`, `$$`; an unknown group expands to "". */
-export function expand(template: string, match: RegExpExecArray): string {
-  return template.replace(/\$(\$|\{(\w+)\}|(\w+))/g, (_, whole: string, braced?: string, bare?: string) => {
-    if (whole === '$') return '$';
-    const name = braced ?? bare ?? '';
-    const value = /^\d+$/.test(name) ? match[Number(name)] : match.groups?.[name];
-    return value ?? '';
-  });
 }
 
 /**
@@ -145,11 +128,11 @@ export function applyRelabel(
         if ((out[c.targetLabel] ?? '') !== value) return undefined;
         break;
       case 'replace': {
-        const m = re.exec(value);
+        const m = re.match(value);
         if (!m) break;
-        const target = expand(c.targetLabel, m);
+        const target = expandTemplate(c.targetLabel, m);
         if (!LABEL_NAME.test(target)) break;
-        const result = expand(c.replacement, m);
+        const result = expandTemplate(c.replacement, m);
         if (result === '') delete out[target];
         else out[target] = result;
         break;
@@ -168,8 +151,8 @@ export function applyRelabel(
       }
       case 'labelmap':
         for (const [name, v] of Object.entries(out)) {
-          const m = re.exec(name);
-          if (m) out[expand(c.replacement, m)] = v;
+          const m = re.match(name);
+          if (m) out[expandTemplate(c.replacement, m)] = v;
         }
         break;
       case 'labeldrop':

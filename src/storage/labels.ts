@@ -2,6 +2,7 @@
  * Label sets as the head sees them: a hash per set (how the head finds a series), equality, and
  * PromQL's matchers. As in Prometheus, a label with an empty value is the same as no label at all.
  */
+import { compileRegex } from '../regex/index.js';
 import type { Labels, Matcher } from './types.js';
 
 /**
@@ -65,22 +66,14 @@ function valueTest(m: Matcher): (value: string) => boolean {
       return (v) => v === m.value;
     case '!=':
       return (v) => v !== m.value;
+    // RE2, fully anchored, `.` matching newlines: as Prometheus compiles `^(?s:re)$`.
     case '=~': {
-      const re = anchored(m.value);
+      const re = compileRegex(m.value);
       return (v) => re.test(v);
     }
     case '!~': {
-      const re = anchored(m.value);
+      const re = compileRegex(m.value);
       return (v) => !re.test(v);
     }
-  }
-}
-
-/** Fully anchored, with `.` matching newlines, as Prometheus compiles `^(?s:re)$`. */
-function anchored(source: string): RegExp {
-  try {
-    return new RegExp(`^(?:${source})$`, 's');
-  } catch (err) {
-    throw new Error(`invalid regex ${JSON.stringify(source)}: ${(err as Error).message}`);
   }
 }

@@ -19,7 +19,7 @@ import { Head, MemSeries, SeriesTable } from './head.js';
 import { hashLabels, withoutEmpty } from './labels.js';
 import { acquireLock } from './lock.js';
 import { type StorageMetrics, storageMetrics } from './metrics.js';
-import type { Appender, Labels, Matcher, Queryable, Series, Storage } from './types.js';
+import type { Appender, Labels, Querier, Queryable, Storage } from './types.js';
 import { DEFAULT_SEGMENT_SIZE, encodeCommit, replay, WalWriter } from './wal.js';
 
 export interface AgentStorageOptions {
@@ -185,8 +185,8 @@ class Tsdb extends WalStorage implements TSDB {
     return this.#retentionMs;
   }
 
-  select(matchers: Matcher[], mint: number, maxt: number): Series[] {
-    return this.head.select(matchers, mint, maxt);
+  querier(mint: number, maxt: number): Querier {
+    return this.head.querier(mint, maxt);
   }
 
   override prepareConfig(cfg: StorageConfig): () => void {

@@ -4,8 +4,8 @@
  * one WAL ref. The head changes only through its storage's serialized commits and retention, so
  * none of this needs locking.
  */
-import { compileMatchers, hashLabels, sameLabels } from './labels.js';
-import type { Labels, Matcher, Sample, Series } from './types.js';
+import { compareLabels, compileMatchers, hashLabels, sameLabels } from './labels.js';
+import type { Labels, Matcher, Querier, SampleIterator, SelectedSeries } from './types.js';
 
 export class MemSeries {
   /** The WAL ref; -1 until a commit adopts the series into the head. */
@@ -16,9 +16,13 @@ export class MemSeries {
   removed = false;
   /** Time of the newest committed sample: anything not newer is out of order (or a duplicate). */
   lastT = Number.NEGATIVE_INFINITY;
-  /** Sample times and values, ascending by time (TSDB only; the agent keeps none). */
-  readonly ts: number[] = [];
-  readonly vs: number[] = [];
+  /**
+   * Sample times and values, ascending by time (TSDB only; the agent keeps none). Appends push;
+   * retention replaces the arrays rather than shifting them, so a query iterating the old ones
+   * keeps reading what it selected.
+   */
+  ts: number[] = [];
+  vs: number[] = [];
   /** Scratch for the commit in progress: its id, and the newest time it accepted for this series. */
   commitId = 0;
   commitT = 0;
@@ -159,34 +163,65 @@ export class Head {
       const first = s.ts[0];
       if (first !== undefined && first < before) {
         const drop = lowerBound(s.ts, before);
-        s.ts.splice(0, drop);
-        s.vs.splice(0, drop);
+        s.ts = s.ts.slice(drop);
+        s.vs = s.vs.slice(drop);
         this.#samples -= drop;
       }
       if (s.ts.length === 0 && s.lastT < before) this.#remove(s);
     }
   }
 
-  /** Series matching every matcher that have samples in [mint, maxt], with those samples. */
-  select(matchers: readonly Matcher[], mint: number, maxt: number): Series[] {
-    const matches = compileMatchers(matchers);
-    const out: Series[] = [];
-    for (const s of this.#candidates(matchers)) {
-      if (!matches(s.labels)) continue;
-      const from = lowerBound(s.ts, mint);
-      const to = lowerBound(s.ts, maxt, from, true);
-      if (from === to) continue; // like upstream, a series with nothing in range is not returned
-      const samples: Sample[] = new Array(to - from);
-      for (let i = from; i < to; i++) samples[i - from] = { t: s.ts[i] as number, v: s.vs[i] as number };
-      out.push({ labels: s.labels, samples });
+  /** A querier over [mint, maxt]: see `Querier`. */
+  querier(mint: number, maxt: number): Querier {
+    return {
+      select: (matchers) => this.#select(matchers, mint, maxt),
+      labelNames: (matchers) => {
+        const names = new Set<string>();
+        for (const s of this.#selectRaw(matchers, mint, maxt)) for (const name in s.series.labels) names.add(name);
+        return [...names].sort();
+      },
+      labelValues: (name, matchers) => {
+        const values = new Set<string>();
+        for (const s of this.#selectRaw(matchers, mint, maxt)) {
+          const v = s.series.labels[name];
+          if (v !== undefined) values.add(v);
+        }
+        return [...values].sort();
+      },
+    };
+  }
+
+  #select(matchers: readonly Matcher[], mint: number, maxt: number): SelectedSeries[] {
+    const out: SelectedSeries[] = [];
+    for (const { series, from, to } of this.#selectRaw(matchers, mint, maxt)) {
+      // The arrays and bounds as they are now: later appends and retention do not change them.
+      const { ts, vs } = series;
+      out.push({ labels: series.labels, iterator: () => new ArrayIterator(ts, vs, from, to) });
     }
-    return out;
+    return out.sort((a, b) => compareLabels(a.labels, b.labels));
+  }
+
+  /** Matching series with samples in [mint, maxt], and the index range of those samples. */
+  *#selectRaw(
+    matchers: readonly Matcher[],
+    mint: number,
+    maxt: number,
+  ): Generator<{ series: MemSeries; from: number; to: number }> {
+    const matches = compileMatchers(matchers);
+    for (const series of this.#candidates(matchers)) {
+      if (!matches(series.labels)) continue;
+      const from = lowerBound(series.ts, mint);
+      const to = lowerBound(series.ts, maxt, from, true);
+      if (from === to) continue; // like upstream, a series with nothing in range is not returned
+      yield { series, from, to };
+    }
   }
 
   /** The series an equality matcher on `__name__` allows, or every series. */
   #candidates(matchers: readonly Matcher[]): Iterable<MemSeries> {
+    // Copied: a query may yield between series, and retention may remove some meanwhile.
     const byName = matchers.find((m) => m.type === '=' && m.name === '__name__' && m.value !== '');
-    return byName ? (this.#byName.get(byName.value) ?? []) : this.#series;
+    return byName ? [...(this.#byName.get(byName.value) ?? [])] : [...this.#series];
   }
 
   #insert(s: MemSeries): void {
@@ -220,4 +255,42 @@ function lowerBound(ts: readonly number[], t: number, lo = 0, after = false): nu
     else hi = mid;
   }
   return lo;
+}
+
+/** Iterates ts/vs over [from, to) (see `SampleIterator`). */
+class ArrayIterator implements SampleIterator {
+  /** The current sample's index: from − 1 before the first, `to` after the last. */
+  #i: number;
+  t = 0;
+  v = 0;
+
+  constructor(
+    private readonly ts: readonly number[],
+    private readonly vs: readonly number[],
+    private readonly from: number,
+    private readonly to: number,
+  ) {
+    this.#i = from - 1;
+  }
+
+  next(): boolean {
+    return this.#moveTo(this.#i + 1);
+  }
+
+  seek(t: number): boolean {
+    if (this.#i >= this.to) return false;
+    if (this.#i >= this.from && this.t >= t) return true;
+    return this.#moveTo(lowerBound(this.ts, t, Math.max(this.#i + 1, this.from)));
+  }
+
+  #moveTo(i: number): boolean {
+    if (i >= this.to) {
+      this.#i = this.to;
+      return false;
+    }
+    this.#i = i;
+    this.t = this.ts[i] as number;
+    this.v = this.vs[i] as number;
+    return true;
+  }
 }

@@ -14,6 +14,7 @@ export {
 } from './db.js';
 export { type CommitListener, type CommittedSample, fanoutStorage } from './fanout.js';
 export { fsType } from './fstype.js';
+export { compareLabels, isStaleNaN, STALE_NAN } from './labels.js';
 export { LockError } from './lock.js';
 export { ReadyStorage } from './ready.js';
 export type * from './types.js';

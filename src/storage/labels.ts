@@ -77,3 +77,45 @@ function valueTest(m: Matcher): (value: string) => boolean {
     }
   }
 }
+
+/**
+ * Orders label sets as upstream's labels.Compare: pair by pair in name order, by name then by
+ * value; a set that is a prefix of the other comes first.
+ */
+export function compareLabels(a: Labels, b: Labels): number {
+  const an = Object.keys(a).sort();
+  const bn = Object.keys(b).sort();
+  const n = Math.min(an.length, bn.length);
+  for (let i = 0; i < n; i++) {
+    const x = an[i] as string;
+    const y = bn[i] as string;
+    if (x !== y) return x < y ? -1 : 1;
+    const xv = a[x] as string;
+    const yv = b[y] as string;
+    if (xv !== yv) return xv < yv ? -1 : 1;
+  }
+  return an.length - bn.length;
+}
+
+/**
+ * Prometheus's staleness marker (value.StaleNaN): the NaN with bits 0x7ff0000000000002, which the
+ * scrape loop writes when a series or target disappears.
+ */
+export const STALE_NAN: number = (() => {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setBigUint64(0, 0x7ff0000000000002n);
+  return view.getFloat64(0);
+})();
+
+const bitsView = new DataView(new ArrayBuffer(8));
+
+/**
+ * Whether `v` is the staleness marker. Compares the payload only: V8 sets the quiet bit when it
+ * stores a signalling NaN into a plain number array (0x7ff0…02 becomes 0x7ff8…02), so the head's
+ * arrays give back the marker with that bit set; a NaN a target exposes has payload 0 either way.
+ */
+export function isStaleNaN(v: number): boolean {
+  if (!Number.isNaN(v)) return false;
+  bitsView.setFloat64(0, v);
+  return (bitsView.getUint32(0) & 0x0007ffff) === 0 && bitsView.getUint32(4) === 2;
+}

@@ -1,6 +1,7 @@
 /**
  * The storage interfaces other modules may depend on. The scrape manager and the rule manager see
- * only `Appendable`; PromQL will see only `Queryable`. Main owns the concrete storage.
+ * only `Appendable`; PromQL sees only `Queryable` (upstream's storage.Queryable/Querier). Main owns
+ * the concrete storage.
  */
 
 /** A label set including `__name__`; keys are label names. Treat as immutable once appended. */
@@ -36,9 +37,50 @@ export interface Matcher {
   value: string;
 }
 
+/**
+ * Walks one series' samples in time order without copying them (upstream's chunkenc.Iterator).
+ * Starts before the first sample: call `next()` or `seek()` before reading `t` and `v`.
+ */
+export interface SampleIterator {
+  /** Moves to the next sample; false when there is none (then `t` and `v` are meaningless). */
+  next(): boolean;
+  /**
+   * Moves to the first sample at or after `t`, or stays where it is if the current sample is
+   * already there (it never moves back); false when there is none.
+   */
+  seek(t: number): boolean;
+  /** The current sample's time (ms since the epoch). */
+  readonly t: number;
+  /** The current sample's value; a staleness marker is a NaN for which `isStaleNaN` is true. */
+  readonly v: number;
+}
+
+/** A series a querier selected: its labels, and its samples within the querier's [mint, maxt]. */
+export interface SelectedSeries {
+  readonly labels: Labels;
+  /** A new iterator over the samples in [mint, maxt], each call starting again from the first. */
+  iterator(): SampleIterator;
+}
+
+/**
+ * Reads the series of one time range [mint, maxt] (ms, inclusive), as the storage was when the
+ * querier was made: samples committed later are not seen. Empty label values never appear.
+ */
+export interface Querier {
+  /**
+   * Series matching every matcher (a missing label reads as `""`) that have at least one sample
+   * in the range, sorted by label set. Throws for an invalid regex.
+   */
+  select(matchers: readonly Matcher[]): SelectedSeries[];
+  /** Label names of the series matching `matchers` (all series when empty), sorted. */
+  labelNames(matchers: readonly Matcher[]): string[];
+  /** Values of label `name` on the series matching `matchers` (all series when empty), sorted. */
+  labelValues(name: string, matchers: readonly Matcher[]): string[];
+}
+
 export interface Queryable {
-  /** Series matching every matcher, with their samples in [mint, maxt] (inclusive), sorted by time. */
-  select(matchers: Matcher[], mint: number, maxt: number): Series[];
+  /** A querier over [mint, maxt] (ms, inclusive). */
+  querier(mint: number, maxt: number): Querier;
 }
 
 /** What main holds: TSDB in server mode, the agent's WAL storage in agent mode. */

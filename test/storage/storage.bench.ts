@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, bench, describe } from 'vitest';
 import { openTSDB, type TSDB } from '../../src/storage/index.js';
+import { selectAll } from '../helpers/storage.js';
 
 const SERIES = 10_000;
 const root = mkdtempSync(join(tmpdir(), 'miniprom-bench-'));
@@ -37,6 +38,6 @@ describe('storage', () => {
   bench(`append + commit a ${SERIES}-sample scrape`, scrape, { time: 2000 });
 
   bench('select one metric name (100 series)', () => {
-    db?.select([{ type: '=', name: '__name__', value: 'metric_5' }], 0, Number.MAX_SAFE_INTEGER);
+    if (db) selectAll(db, [{ type: '=', name: '__name__', value: 'metric_5' }], 0, Number.MAX_SAFE_INTEGER);
   });
 });

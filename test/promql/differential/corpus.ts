@@ -1,0 +1,142 @@
+/**
+ * The query corpus: test/fixtures/promql/differential/queries.txt, one PromQL expression a line,
+ * expanded into the instant and range queries the differential test runs.
+ *
+ * By default a line runs as an instant query at each of the probe times and as one range query,
+ * the range taken in turn from RANGES by line number. A line may start with a bracketed spec
+ * instead: `[instant]` (probe times only), `[instant +3m -1m]` (those times), `[range]` (every
+ * range of RANGES), `[range +0s +10m 30s]` (that range), `[once]` (one instant, at +40m: for
+ * errors and literals, the same at any time); several specs are separated by `;`.
+ */
+import { readFileSync } from 'node:fs';
+import { parser } from '@prometheus-io/lezer-promql';
+
+/** Where the corpus lives. */
+export const CORPUS_FILE = new URL('../../fixtures/promql/differential/queries.txt', import.meta.url);
+
+/** One query to run on every server: `id` names it stably (times are relative to the anchor). */
+export interface CorpusQuery {
+  id: string;
+  expr: string;
+  line: number;
+  /** Milliseconds after the workload's anchor. */
+  time?: number;
+  range?: { start: number; end: number; step: number };
+}
+
+/**
+ * The instant probe times: inside the data, at its last sample, in demo_gappy's gap (more than 5
+ * minutes after its last sample there), and just after demo_flappy's staleness marker (+60m05s).
+ */
+export const PROBES = ['+40m', '+100m', '+26m', '+60m10s'];
+
+/** The range queries: unaligned start, over the start edge, over the end edge, around staleness. */
+export const RANGES: Array<[string, string, string]> = [
+  ['+7m3s', '+67m3s', '1m'],
+  ['-10m', '+20m', '15s'],
+  ['+85m', '+110m', '37s'],
+  ['+55m', '+65m', '5s'],
+];
+
+const UNITS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
+
+/** `+60m10s`, `-10m`, `37s` → milliseconds. */
+export function parseOffset(text: string): number {
+  const m = /^([+-]?)((?:\d+(?:ms|h|m|s))+)$/.exec(text);
+  if (!m) throw new Error(`bad offset ${JSON.stringify(text)}`);
+  let ms = 0;
+  for (const [, n, unit] of (m[2] as string).matchAll(/(\d+)(ms|h|m|s)/g))
+    ms += Number(n) * (UNITS[unit as string] as number);
+  return m[1] === '-' ? -ms : ms;
+}
+
+function instant(expr: string, line: number, at: string): CorpusQuery {
+  return { id: `instant@${at} ${expr}`, expr, line, time: parseOffset(at) };
+}
+
+function range(expr: string, line: number, [start, end, step]: [string, string, string]): CorpusQuery {
+  return {
+    id: `range(${start}..${end}/${step}) ${expr}`,
+    expr,
+    line,
+    range: { start: parseOffset(start), end: parseOffset(end), step: parseOffset(step) },
+  };
+}
+
+/** The expressions of the corpus file, with their line numbers and specs (comments and blanks dropped). */
+export function corpusLines(
+  text = readFileSync(CORPUS_FILE, 'utf8'),
+): Array<{ line: number; spec: string; expr: string }> {
+  const out: Array<{ line: number; spec: string; expr: string }> = [];
+  text.split('\n').forEach((raw, i) => {
+    const trimmed = raw.trim();
+    if (trimmed === '' || trimmed.startsWith('#')) return;
+    const spec = /^\[([^\]]*)\]\s*(.*)$/.exec(trimmed);
+    out.push({ line: i + 1, spec: spec ? (spec[1] as string).trim() : '', expr: spec ? (spec[2] as string) : trimmed });
+  });
+  return out;
+}
+
+/** The expression with each `${T+30m}` replaced by that time in Unix seconds (anchor in ms). */
+export function withTimes(expr: string, anchor: number): string {
+  return expr.replace(/\$\{T([+-][0-9a-z]+)\}/g, (_, offset: string) => String((anchor + parseOffset(offset)) / 1000));
+}
+
+/** Every query the corpus asks for. */
+export function corpusQueries(text?: string): CorpusQuery[] {
+  const out: CorpusQuery[] = [];
+  corpusLines(text).forEach(({ line, spec, expr }, index) => {
+    if (spec === '') {
+      for (const at of PROBES) out.push(instant(expr, line, at));
+      out.push(range(expr, line, RANGES[index % RANGES.length] as [string, string, string]));
+      return;
+    }
+    for (const part of spec.split(';')) {
+      const [kind, ...args] = part.trim().split(/\s+/);
+      if (kind === 'once') out.push(instant(expr, line, '+40m'));
+      else if (kind === 'instant') for (const at of args.length > 0 ? args : PROBES) out.push(instant(expr, line, at));
+      else if (kind === 'range' && args.length === 0) for (const r of RANGES) out.push(range(expr, line, r));
+      else if (kind === 'range' && args.length === 3) out.push(range(expr, line, args as [string, string, string]));
+      else throw new Error(`queries.txt:${line}: bad spec [${spec}]`);
+    }
+  });
+  return out;
+}
+
+/**
+ * The functions, aggregators and binary operators the corpus uses, as upstream's grammar (lezer)
+ * reads its expressions: a name counts where it is called, aggregates or combines two operands, in
+ * a line that parses (an error case does not cover what it misspells).
+ */
+export function corpusVocabulary(text?: string): {
+  functions: Set<string>;
+  aggregators: Set<string>;
+  operators: Set<string>;
+} {
+  const functions = new Set<string>();
+  const aggregators = new Set<string>();
+  const operators = new Set<string>();
+  for (const { expr } of corpusLines(text)) {
+    const tree = parser.parse(withTimes(expr, 0));
+    let broken = false;
+    tree.iterate({
+      enter: (node) => {
+        if (node.type.isError) broken = true;
+      },
+    });
+    if (broken) continue;
+    tree.iterate({
+      enter: (node) => {
+        const text = (n: { from: number; to: number }) => expr.slice(n.from, n.to);
+        if (node.name === 'FunctionIdentifier') functions.add(text(node));
+        if (node.name === 'AggregateOp') aggregators.add(text(node));
+        // A binary expression's second child is its operator (the first is its left operand).
+        if (node.name === 'BinaryExpr') {
+          const op = node.node.firstChild?.nextSibling;
+          if (op) operators.add(text(op).toLowerCase());
+        }
+      },
+    });
+  }
+  return { functions, aggregators, operators };
+}

@@ -226,10 +226,11 @@ describe('the differential corpus format', () => {
     expect(queries[6]?.range).toEqual({ start: 0, end: 600_000, step: 30_000 });
   });
 
-  it('reads offsets and fills in ${T+…} times in Unix seconds', () => {
+  it('reads offsets and fills in the corpus’s time placeholders in Unix seconds', () => {
     expect(parseOffset('+60m10s')).toBe(3_610_000);
     expect(parseOffset('-10m')).toBe(-600_000);
     expect(parseOffset('1h250ms')).toBe(3_600_250);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the corpus's placeholder syntax, not a template
     expect(withTimes('x @ ${T+30m} + y @ ${T-1m}', 3_600_000)).toBe('x @ 5400 + y @ 3540');
   });
 });

@@ -16,7 +16,7 @@ import { encodeWriteRequest } from '../../scripts/remote-write.mjs';
 import { removeScratchDirs } from '../helpers/server.js';
 import { killAll } from '../helpers/spawn.js';
 import type { Answer } from './differential/compare.js';
-import { corpusLines, corpusQueries, corpusVocabulary } from './differential/corpus.js';
+import { type CorpusQuery, corpusLines, corpusQueries, corpusVocabulary, vocabularyOf } from './differential/corpus.js';
 import {
   describeOutcome,
   loadKnownDifferences,
@@ -34,7 +34,11 @@ if (PROMETHEUS.missing) console.log(`differential.test.ts: skipped: ${PROMETHEUS
 const ARTIFACTS = new URL('../artifacts/', import.meta.url);
 const TABLES = JSON.parse(
   readFileSync(new URL('../fixtures/promql/differential/upstream-tables.json', import.meta.url), 'utf8'),
-) as { functions: Array<{ name: string }>; aggregators: Array<{ name: string }>; binaryOperators: string[] };
+) as {
+  functions: Array<{ name: string; experimental: boolean }>;
+  aggregators: Array<{ name: string; experimental: boolean }>;
+  binaryOperators: string[];
+};
 
 describe('the differential corpus', () => {
   it('has at least 400 queries, each with a distinct id', () => {
@@ -51,7 +55,7 @@ describe('the differential corpus', () => {
   });
 
   it('lists known differences only for queries of the corpus, each with a reason', () => {
-    const ids = new Set(corpusQueries().map((q) => q.id));
+    const ids = new Set([...corpusQueries(), ...experimentalQueries()].map((q) => q.id));
     for (const known of loadKnownDifferences()) {
       expect(ids.has(known.query), known.query).toBe(true);
       expect(known.reason.trim(), known.query).not.toBe('');
@@ -75,26 +79,28 @@ describe('the differential corpus', () => {
 
 /**
  * Why miniprom cannot take part yet, or undefined when it can: it must start with the test's
- * flags, accept a remote write request and answer a query.
+ * flags, accept a remote write request (when `write`) and answer a query.
  */
-async function minipromMissing(target: Target | Error): Promise<string | undefined> {
+async function minipromMissing(target: Target | Error, write: boolean): Promise<string | undefined> {
   if (target instanceof Error) return `miniprom did not start: ${target.message.split('\n')[0]}`;
   try {
-    return await probe(target);
+    return await probe(target, write);
   } catch (err) {
     return `miniprom did not answer: ${(err as Error).message}`;
   }
 }
 
-async function probe(target: Target): Promise<string | undefined> {
+async function probe(target: Target, write: boolean): Promise<string | undefined> {
   const missing: string[] = [];
-  const write = await fetch(`${target.base}/api/v1/write`, {
-    method: 'POST',
-    body: Buffer.from(encodeWriteRequest([])),
-    headers: { 'Content-Encoding': 'snappy', 'Content-Type': 'application/x-protobuf' },
-  });
-  await write.text();
-  if (!write.ok) missing.push(`the remote write receiver (POST /api/v1/write answered ${write.status})`);
+  if (write) {
+    const res = await fetch(`${target.base}/api/v1/write`, {
+      method: 'POST',
+      body: Buffer.from(encodeWriteRequest([])),
+      headers: { 'Content-Encoding': 'snappy', 'Content-Type': 'application/x-protobuf' },
+    });
+    await res.text();
+    if (!res.ok) missing.push(`the remote write receiver (POST /api/v1/write answered ${res.status})`);
+  }
   const answer = await ask(target, { id: 'probe', expr: '1', line: 0, time: 0 }, Date.now());
   if (answer.body.status !== 'success') missing.push(`the query API (/api/v1/query answered ${answer.status})`);
   return missing.length > 0 ? `miniprom lacks ${missing.join(' and ')}` : undefined;
@@ -118,6 +124,31 @@ function summary(name: string, outcomes: Outcome[], listed: number): string {
   );
 }
 
+/**
+ * Prints the summary, writes every difference with both answers to test/artifacts/`artifact`, and
+ * asserts that the differences are exactly those listed for these queries.
+ */
+function expectOnlyListed(name: string, outcomes: Outcome[], artifact: string): void {
+  const ids = new Set(outcomes.map((o) => o.query.id));
+  const known = loadKnownDifferences().filter((k) => ids.has(k.query));
+  const { unlisted, stale, listed } = reconcile(outcomes, known);
+  console.log(summary(name, outcomes, listed));
+  // Every difference, listed or not, with both answers: for whoever works through the list.
+  mkdirSync(ARTIFACTS, { recursive: true });
+  writeFileSync(
+    new URL(artifact, ARTIFACTS),
+    outcomes
+      .filter((o) => o.differences.length > 0)
+      .map((o) => describeOutcome(o, ['prometheus', 'miniprom']))
+      .join('\n'),
+  );
+  const report = [
+    ...unlisted.map(({ outcome, kind }) => describeOutcome(outcome, ['prometheus', 'miniprom'], kind)),
+    ...stale.map((k) => `  listed, but no longer differs (${k.kind}): ${k.query}`),
+  ];
+  expect(report.join('\n')).toBe('');
+}
+
 describe.skipIf(PROMETHEUS.path === undefined)('PromQL on the same data: Prometheus 3.5 and miniprom', () => {
   const queries = corpusQueries();
   const anchor = workloadAnchor();
@@ -134,7 +165,7 @@ describe.skipIf(PROMETHEUS.path === undefined)('PromQL on the same data: Prometh
       startPrometheus('prometheus-b'),
       startMiniprom().catch((err: Error) => err),
     ]);
-    minipromReason = await minipromMissing(miniprom);
+    minipromReason = await minipromMissing(miniprom, true);
     const receivers = [reference, twin, ...(minipromReason || miniprom instanceof Error ? [] : [miniprom])];
     await writeWorkload(
       receivers.map((t) => `${t.base}/api/v1/write`),
@@ -189,22 +220,75 @@ describe.skipIf(PROMETHEUS.path === undefined)('PromQL on the same data: Prometh
       return;
     }
     const outcomes = await runCorpus(reference, miniprom as Target, queries, anchor, referenceAnswers);
-    const known = loadKnownDifferences();
-    const { unlisted, stale, listed } = reconcile(outcomes, known);
-    console.log(summary('miniprom vs prometheus', outcomes, listed));
-    // Every difference, listed or not, with both answers: for whoever works through the list.
-    mkdirSync(ARTIFACTS, { recursive: true });
-    writeFileSync(
-      new URL('promql-differential.txt', ARTIFACTS),
-      outcomes
-        .filter((o) => o.differences.length > 0)
-        .map((o) => describeOutcome(o, ['prometheus', 'miniprom']))
-        .join('\n'),
-    );
-    const report = [
-      ...unlisted.map(({ outcome, kind }) => describeOutcome(outcome, ['prometheus', 'miniprom'], kind)),
-      ...stale.map((k) => `  listed, but no longer differs (${k.kind}): ${k.query}`),
-    ];
-    expect(report.join('\n')).toBe('');
+    expectOnlyListed('miniprom vs prometheus', outcomes, 'promql-differential.txt');
   }, 150_000);
 });
+
+/** The corpus's queries that use an experimental function or aggregator, asked once each. */
+function experimentalQueries(): CorpusQuery[] {
+  const experimental = new Set(
+    [...TABLES.functions, ...TABLES.aggregators].filter((f) => f.experimental).map((f) => f.name),
+  );
+  return corpusLines()
+    .filter(({ expr }) => {
+      const used = vocabularyOf(expr);
+      return [...(used?.functions ?? []), ...(used?.aggregators ?? [])].some((n) => experimental.has(n));
+    })
+    .map(({ expr, line }) => ({
+      id: `[no experimental functions] instant@+40m ${expr}`,
+      expr,
+      line,
+      time: 40 * 60_000,
+    }));
+}
+
+describe.skipIf(PROMETHEUS.path === undefined)(
+  'experimental PromQL without --enable-feature=promql-experimental-functions',
+  () => {
+    const queries = experimentalQueries();
+    const anchor = workloadAnchor();
+    let reference: Target;
+    let miniprom: Target | Error;
+    let minipromReason: string | undefined;
+    let referenceAnswers: Answer[] | undefined;
+
+    beforeAll(async () => {
+      [reference, miniprom] = await Promise.all([
+        startPrometheus('prometheus', []),
+        startMiniprom([]).catch((err: Error) => err),
+      ]);
+      minipromReason = await minipromMissing(miniprom, false);
+    }, 60_000);
+
+    afterAll(async () => {
+      await Promise.all(
+        [reference, miniprom].filter((t): t is Target => t !== undefined && !(t instanceof Error)).map((t) => t.stop()),
+      );
+      killAll();
+      removeScratchDirs();
+    }, 30_000);
+
+    it('Prometheus refuses every query of the corpus that uses an experimental function or aggregator', async () => {
+      expect(queries.length).toBeGreaterThan(30);
+      referenceAnswers = await Promise.all(queries.map((q) => ask(reference, q, anchor)));
+      const accepted = queries.filter((_, i) => referenceAnswers?.[i]?.body.errorType !== 'bad_data');
+      expect(accepted.map((q) => q.expr)).toEqual([]);
+    });
+
+    it('miniprom refuses them as Prometheus does, but for the listed differences', async (ctx) => {
+      if (minipromReason) {
+        console.log(
+          `differential.test.ts: miniprom comparison without experimental functions skipped: ${minipromReason}`,
+        );
+        ctx.skip();
+        return;
+      }
+      const outcomes = await runCorpus(reference, miniprom as Target, queries, anchor, referenceAnswers);
+      expectOnlyListed(
+        'miniprom vs prometheus, no experimental functions',
+        outcomes,
+        'promql-differential-no-experimental.txt',
+      );
+    });
+  },
+);

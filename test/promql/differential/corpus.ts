@@ -103,40 +103,51 @@ export function corpusQueries(text?: string): CorpusQuery[] {
   return out;
 }
 
-/**
- * The functions, aggregators and binary operators the corpus uses, as upstream's grammar (lezer)
- * reads its expressions: a name counts where it is called, aggregates or combines two operands, in
- * a line that parses (an error case does not cover what it misspells).
- */
-export function corpusVocabulary(text?: string): {
+/** The names an expression uses: functions called, aggregators, binary operators. */
+export interface Vocabulary {
   functions: Set<string>;
   aggregators: Set<string>;
   operators: Set<string>;
-} {
-  const functions = new Set<string>();
-  const aggregators = new Set<string>();
-  const operators = new Set<string>();
+}
+
+/**
+ * The names an expression uses, as upstream's grammar (lezer) reads it: a name counts where it is
+ * called, aggregates or combines two operands. Undefined when the expression does not parse (an
+ * error case does not cover what it misspells).
+ */
+export function vocabularyOf(template: string): Vocabulary | undefined {
+  const expr = withTimes(template, 0);
+  const tree = parser.parse(expr);
+  let broken = false;
+  tree.iterate({
+    enter: (node) => {
+      if (node.type.isError) broken = true;
+    },
+  });
+  if (broken) return undefined;
+  const used: Vocabulary = { functions: new Set(), aggregators: new Set(), operators: new Set() };
+  const text = (n: { from: number; to: number }) => expr.slice(n.from, n.to);
+  tree.iterate({
+    enter: (node) => {
+      if (node.name === 'FunctionIdentifier') used.functions.add(text(node));
+      if (node.name === 'AggregateOp') used.aggregators.add(text(node));
+      // A binary expression's second child is its operator (the first is its left operand).
+      if (node.name === 'BinaryExpr') {
+        const op = node.node.firstChild?.nextSibling;
+        if (op) used.operators.add(text(op).toLowerCase());
+      }
+    },
+  });
+  return used;
+}
+
+/** The names the whole corpus uses (see vocabularyOf). */
+export function corpusVocabulary(text?: string): Vocabulary {
+  const all: Vocabulary = { functions: new Set(), aggregators: new Set(), operators: new Set() };
   for (const { expr } of corpusLines(text)) {
-    const tree = parser.parse(withTimes(expr, 0));
-    let broken = false;
-    tree.iterate({
-      enter: (node) => {
-        if (node.type.isError) broken = true;
-      },
-    });
-    if (broken) continue;
-    tree.iterate({
-      enter: (node) => {
-        const text = (n: { from: number; to: number }) => expr.slice(n.from, n.to);
-        if (node.name === 'FunctionIdentifier') functions.add(text(node));
-        if (node.name === 'AggregateOp') aggregators.add(text(node));
-        // A binary expression's second child is its operator (the first is its left operand).
-        if (node.name === 'BinaryExpr') {
-          const op = node.node.firstChild?.nextSibling;
-          if (op) operators.add(text(op).toLowerCase());
-        }
-      },
-    });
+    const used = vocabularyOf(expr);
+    for (const key of ['functions', 'aggregators', 'operators'] as const)
+      for (const n of used?.[key] ?? []) all[key].add(n);
   }
-  return { functions, aggregators, operators };
+  return all;
 }

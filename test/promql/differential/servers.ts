@@ -38,7 +38,7 @@ function freePort(): Promise<number> {
 }
 
 /** Prometheus 3.5 from the reference peers, ready to receive; `name` tells two instances apart. */
-export async function startPrometheus(name: string): Promise<Target> {
+export async function startPrometheus(name: string, flags = FLAGS): Promise<Target> {
   const peer = findPeer('prometheus');
   if (!peer.path) throw new Error(peer.missing);
   const dir = scratchDir();
@@ -51,7 +51,7 @@ export async function startPrometheus(name: string): Promise<Target> {
       `--config.file=${config}`,
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
-      ...FLAGS,
+      ...flags,
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
@@ -75,8 +75,8 @@ export async function startPrometheus(name: string): Promise<Target> {
 }
 
 /** miniprom (dist/cmd/prometheus.js), ready to receive. */
-export async function startMiniprom(): Promise<Target> {
-  const server = startServer({ config: CONFIG, args: FLAGS });
+export async function startMiniprom(flags = FLAGS): Promise<Target> {
+  const server = startServer({ config: CONFIG, args: flags });
   try {
     await server.untilLog(READY);
   } catch (err) {

@@ -72,9 +72,13 @@ export interface Querier {
    * in the range, sorted by label set. Throws for an invalid regex.
    */
   select(matchers: readonly Matcher[]): SelectedSeries[];
-  /** Label names of the series matching `matchers` (all series when empty), sorted. */
+  /**
+   * Label names of the series matching `matchers` (all series when empty), sorted. As upstream's
+   * head answers: every series counts when the storage's time range meets [mint, maxt] at all,
+   * whether or not its own samples fall in the range; none when it does not.
+   */
   labelNames(matchers: readonly Matcher[]): string[];
-  /** Values of label `name` on the series matching `matchers` (all series when empty), sorted. */
+  /** Values of label `name` on the series matching `matchers`, sorted; the same rule as `labelNames`. */
   labelValues(name: string, matchers: readonly Matcher[]): string[];
 }
 

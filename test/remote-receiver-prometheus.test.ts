@@ -15,7 +15,9 @@ import { findPeer } from '../scripts/peers.mjs';
 import { listenLocal } from './helpers/listen.js';
 import { removeScratchDirs, scratchDir } from './helpers/server.js';
 import { selectAll } from './helpers/storage.js';
+import snappy from 'snappyjs';
 import { createRemoteWriteReceiver } from '../src/remote/index.js';
+import { WriteRequestV1, WriteRequestV2 } from '../src/remote/schema.js';
 import { openTSDB, type TSDB } from '../src/storage/index.js';
 
 const PROMETHEUS = findPeer('prometheus');
@@ -85,7 +87,7 @@ async function startReceiver() {
 }
 
 /** Prometheus 3.5 scraping itself every second and remote-writing with `protobufMessage`. */
-async function startPrometheus(url: string, protobufMessage: string) {
+async function startPrometheus(url: string, protobufMessage: string, args: string[] = []) {
   const dir = scratchDir();
   const port = await freePort();
   const config = join(dir, 'prometheus.yml');
@@ -105,7 +107,12 @@ remote_write:
   );
   const child = spawn(
     PROMETHEUS.path as string,
-    [`--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      ...args,
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -167,4 +174,93 @@ describe.skipIf(!havePrometheus)('a real Prometheus remote-writing to the receiv
       expect(prometheus.log()).not.toMatch(/level=ERROR.*remote/i);
     });
   }
+});
+
+describe.skipIf(!havePrometheus)('the receiver beside a real Prometheus receiver', () => {
+  it('answers every request of a sequence with the same status, text and written-counts headers', async () => {
+    const receiver = await startReceiver();
+    // Prometheus sends its own samples to our receiver; we send the sequence to its receiver.
+    const prometheus = await startPrometheus(receiver.url, 'prometheus.WriteRequest', [
+      '--web.enable-remote-write-receiver',
+    ]);
+    const NOW = Date.now();
+    const text = (s: string) => Buffer.from(s);
+    const compress = (raw: Uint8Array) => Buffer.from(snappy.compress(raw));
+    const labels = (o: Record<string, string>) =>
+      Object.entries(o).map(([name, value]) => ({ name: text(name), value: text(value) }));
+    const v1 = (timeseries: unknown[]) =>
+      compress(WriteRequestV1.encode(WriteRequestV1.fromObject({ timeseries })).finish());
+    const V2 = { 'Content-Type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request' };
+    const v2 = (symbols: string[], timeseries: unknown[]) =>
+      compress(WriteRequestV2.encode(WriteRequestV2.fromObject({ symbols: symbols.map(text), timeseries })).finish());
+    const m = (a: string, timestamp: number, value: number) => ({
+      labels: labels({ __name__: 'rw_test', a }),
+      samples: [{ timestamp, value }],
+    });
+    const sequence: Array<[string, Record<string, string>, Buffer]> = [
+      ['a sample', {}, v1([m('b', NOW, 1)])],
+      ['the same again', {}, v1([m('b', NOW, 1)])],
+      ['another value at its time', {}, v1([m('b', NOW, 2)])],
+      ['an older one', {}, v1([m('b', NOW - 10, 2)])],
+      ['one older than the head takes', {}, v1([m('c', NOW - 3_700_000, 2)])],
+      ['one too far ahead', {}, v1([m('c', NOW + 700_000, 2)])],
+      [
+        'a native histogram',
+        {},
+        v1([{ labels: labels({ __name__: 'h' }), histograms: [{ timestamp: NOW, count_int: 1 }] }]),
+      ],
+      ['an empty body', {}, Buffer.alloc(0)],
+      ['a truncated message', {}, compress(Uint8Array.from([0x0a, 0x05, 0x0a]))],
+      ['a wrong wire type', {}, compress(Uint8Array.from([0x08, 0x01]))],
+      ['tag 0', {}, compress(Uint8Array.from([0x00]))],
+      ['wire type 7', {}, compress(Uint8Array.from([0x27]))],
+      ['a snappy bomb', {}, Buffer.from([0x80, 0x80, 0x80, 0x20, 0x00, 0x41])],
+      ['gzip', { 'Content-Encoding': 'gzip' }, v1([m('d', NOW, 1)])],
+      ['text/plain', { 'Content-Type': 'text/plain' }, Buffer.alloc(1)],
+      ['an unknown proto', { 'Content-Type': 'application/x-protobuf;proto=x' }, Buffer.alloc(1)],
+      [
+        '2.0, partly refused',
+        V2,
+        v2(
+          ['', '__name__', 'rw_test', 'a', 'b', 'job'],
+          [
+            {
+              labels_refs: [1, 2, 3, 4],
+              samples: [
+                { timestamp: NOW - 10, value: 1 },
+                { timestamp: NOW + 10, value: 1 },
+              ],
+            },
+            { labels_refs: [5, 4], samples: [{ timestamp: NOW, value: 1 }] },
+          ],
+        ),
+      ],
+      [
+        '2.0, a histogram',
+        V2,
+        v2(['', '__name__', 'h'], [{ labels_refs: [1, 2], histograms: [{ timestamp: NOW, count_int: 1 }] }]),
+      ],
+      [
+        '2.0, an exemplar',
+        V2,
+        v2(
+          ['', '__name__', 'e'],
+          [{ labels_refs: [1, 2], samples: [{ timestamp: NOW, value: 1 }], exemplars: [{ value: 1, timestamp: NOW }] }],
+        ),
+      ],
+    ];
+    const ask = async (base: string, headers: Record<string, string>, body: Buffer) => {
+      const res = await fetch(`${base}/api/v1/write`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy', ...headers },
+        body,
+      });
+      const counts = [...res.headers].filter(([k]) => k.startsWith('x-prometheus-remote-write'));
+      return { status: res.status, body: await res.text(), counts: Object.fromEntries(counts) };
+    };
+    const ours = receiver.url.replace('/api/v1/write', '');
+    for (const [what, headers, body] of sequence) {
+      expect(await ask(ours, headers, body), what).toEqual(await ask(prometheus.base, headers, body));
+    }
+  });
 });

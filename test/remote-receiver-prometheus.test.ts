@@ -255,7 +255,11 @@ describe.skipIf(!havePrometheus)('the receiver beside a real Prometheus receiver
         headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy', ...headers },
         body,
       });
-      const counts = [...res.headers].filter(([k]) => k.startsWith('x-prometheus-remote-write'));
+      const counts: Array<[string, string]> = [];
+      res.headers.forEach((value, key) => {
+        if (key.startsWith('x-prometheus-remote-write')) counts.push([key, value]);
+      });
+      void (([k]) => k.startsWith('x-prometheus-remote-write'));
       return { status: res.status, body: await res.text(), counts: Object.fromEntries(counts) };
     };
     const ours = receiver.url.replace('/api/v1/write', '');

@@ -259,7 +259,6 @@ describe.skipIf(!havePrometheus)('the receiver beside a real Prometheus receiver
       res.headers.forEach((value, key) => {
         if (key.startsWith('x-prometheus-remote-write')) counts.push([key, value]);
       });
-      void (([k]) => k.startsWith('x-prometheus-remote-write'));
       return { status: res.status, body: await res.text(), counts: Object.fromEntries(counts) };
     };
     const ours = receiver.url.replace('/api/v1/write', '');

@@ -253,7 +253,7 @@ describe.skipIf(!havePrometheus)('the receiver beside a real Prometheus receiver
       const res = await fetch(`${base}/api/v1/write`, {
         method: 'POST',
         headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy', ...headers },
-        body,
+        body: new Uint8Array(body),
       });
       const counts: Array<[string, string]> = [];
       res.headers.forEach((value, key) => {

@@ -31,9 +31,9 @@
 import { isUtf8 } from 'node:buffer';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import snappy from 'snappyjs';
 import type { Appendable, AppendError, Appender, Labels } from '../storage/index.js';
 import { type Int64, toNumber, type V1Request, type V2Request, WriteRequestV1, WriteRequestV2 } from './schema.js';
+import { SNAPPY_CORRUPT, snappyDecodedLength, snappyDecompress } from './snappy.js';
 import { checkWire } from './wirecheck.js';
 
 const PROTO_V1 = 'prometheus.WriteRequest';
@@ -208,91 +208,17 @@ function parseProtoMsg(contentType: string): { msg: string } | { error: string }
 
 /**
  * The snappy block in `body`, decoded, or Go's error text. The length header is checked against
- * the limit before anything is allocated; then the stream is checked to fill exactly that length
- * (snappyjs does not check that, Go's snappy does), then snappyjs decodes it.
+ * the limit before anything is allocated.
  */
 function decompress(body: Uint8Array): Uint8Array | string {
-  const header = decodedLen(body);
-  if (typeof header === 'string') return header;
-  const [length, start] = header;
+  const length = snappyDecodedLength(body);
+  if (length === undefined) return SNAPPY_CORRUPT;
   if (length > DECODE_WRITE_LIMIT) return `snappy: decoded length ${length} exceeds limit ${DECODE_WRITE_LIMIT}`;
-  if (!fillsExactly(body, start, length)) return CORRUPT;
-  return snappy.uncompress(body, DECODE_WRITE_LIMIT);
-}
-
-const CORRUPT = 'snappy: corrupt input';
-
-/** Go's snappy.DecodedLen: the uvarint length header (at most 2^32 − 1) and where the data starts. */
-function decodedLen(src: Uint8Array): [number, number] | string {
-  let value = 0;
-  let scale = 1;
-  for (let i = 0; i < src.length && i < 10; i++) {
-    const b = src[i] as number;
-    value += (b & 0x7f) * scale;
-    if (b < 0x80) return value > 0xffffffff ? CORRUPT : [value, i + 1];
-    scale *= 128;
+  try {
+    return snappyDecompress(body);
+  } catch (err) {
+    return (err as Error).message;
   }
-  return CORRUPT;
-}
-
-/**
- * Whether the snappy elements from `start` produce exactly `length` bytes with every copy inside
- * what was produced before it: Go's decoder's checks, without producing the bytes.
- */
-function fillsExactly(src: Uint8Array, start: number, length: number): boolean {
-  let s = start;
-  let d = 0;
-  while (s < src.length) {
-    const tag = src[s] as number;
-    let n: number;
-    switch (tag & 3) {
-      case 0: {
-        let x = tag >>> 2;
-        s++;
-        if (x >= 60) {
-          const bytes = x - 59;
-          if (s + bytes > src.length) return false;
-          x = 0;
-          for (let k = 0; k < bytes; k++) x += (src[s + k] as number) * 2 ** (8 * k);
-          s += bytes;
-        }
-        n = x + 1;
-        if (n > length - d || n > src.length - s) return false;
-        s += n;
-        d += n;
-        continue;
-      }
-      case 1: {
-        if (s + 2 > src.length) return false;
-        n = 4 + ((tag >>> 2) & 7);
-        const offset = ((tag & 0xe0) << 3) | (src[s + 1] as number);
-        s += 2;
-        if (offset <= 0 || d < offset || n > length - d) return false;
-        break;
-      }
-      case 2: {
-        if (s + 3 > src.length) return false;
-        n = 1 + (tag >>> 2);
-        const offset = (src[s + 1] as number) | ((src[s + 2] as number) << 8);
-        s += 3;
-        if (offset <= 0 || d < offset || n > length - d) return false;
-        break;
-      }
-      default: {
-        if (s + 5 > src.length) return false;
-        n = 1 + (tag >>> 2);
-        const offset =
-          (src[s + 1] as number) +
-          (src[s + 2] as number) * 2 ** 8 +
-          (src[s + 3] as number) * 2 ** 16 +
-          (src[s + 4] as number) * 2 ** 24;
-        s += 5;
-        if (offset <= 0 || d < offset || n > length - d) return false;
-      }
-    }
-    d += n;
-  }
-  return d === length;
 }
 
 interface ReceiverMetrics {

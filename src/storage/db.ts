@@ -21,6 +21,7 @@ import { hashLabels, withoutEmpty } from './labels.js';
 import { acquireLock } from './lock.js';
 import { type StorageMetrics, storageMetrics } from './metrics.js';
 import type { Appender, AppendError, Labels, Querier, Queryable, Storage } from './types.js';
+import { headStatus, type TSDBStatus } from './status.js';
 import { DEFAULT_SEGMENT_SIZE, encodeCommit, replay, WalWriter } from './wal.js';
 
 export interface AgentStorageOptions {
@@ -60,6 +61,11 @@ export interface AgentStorage extends LocalStorage {
 
 export interface TSDB extends LocalStorage, Queryable {
   stats(): HeadStats;
+  /**
+   * What upstream's `/api/v1/status/tsdb` reports: head statistics and the `limit` (default 10)
+   * largest of each cardinality statistic, computed from the postings index.
+   */
+  status(limit?: number): TSDBStatus;
   /** Samples older than now − this are dropped; 0 keeps everything. */
   readonly retentionMs: number;
 }
@@ -188,6 +194,10 @@ class Tsdb extends WalStorage implements TSDB {
 
   querier(mint: number, maxt: number): Querier {
     return this.head.querier(mint, maxt);
+  }
+
+  status(limit = 10): TSDBStatus {
+    return headStatus(this.head, limit);
   }
 
   override prepareConfig(cfg: StorageConfig): () => void {

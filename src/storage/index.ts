@@ -18,4 +18,5 @@ export { fsType } from './fstype.js';
 export { compareLabels, isStaleNaN, STALE_NAN } from './labels.js';
 export { LockError } from './lock.js';
 export { ReadyStorage } from './ready.js';
+export type { TSDBStat, TSDBStatus } from './status.js';
 export type * from './types.js';

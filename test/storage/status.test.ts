@@ -13,6 +13,8 @@ import snappy from 'snappyjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findPeer } from '../../scripts/peers.mjs';
 import { WriteRequestV1 } from '../../src/remote/schema.js';
+import { CHUNK_RANGE_MS, Head, MemSeries } from '../../src/storage/head.js';
+import { hashLabels } from '../../src/storage/labels.js';
 import { type Labels, openTSDB, type TSDB, type TSDBStat } from '../../src/storage/index.js';
 
 const PROMETHEUS = findPeer('prometheus');
@@ -107,6 +109,22 @@ describe('status', () => {
       7 * (8 + 1 + 19 + 1) + 5 * (8 + 1 + 22 + 1) + 3 * (8 + 1 + 2 + 1) + (8 + 1 + 300 + 4) + (8 + 1 + 4 + 1);
     expect(s.memoryInBytesByLabelName.find((x) => x.name === '__name__')?.value).toBe(nameBytes);
     expect(db.status().seriesCountByMetricName).toHaveLength(5); // the default limit is 10
+  });
+});
+
+describe('chunk count', () => {
+  it("cuts chunks as upstream's head does, and drops those retention empties whole", () => {
+    const head = new Head(true);
+    const labels = { __name__: 'busy' };
+    const s = head.adopt(new MemSeries(hashLabels(labels), labels));
+    const T0 = 1000 * CHUNK_RANGE_MS; // the start of a 2h range
+    for (let k = 0; k < 300; k++) head.add(s, T0 + k * 1000, k);
+    // At 30 samples each chunk plans its end to spread the range's samples evenly: 117, 117, 66.
+    expect(s.chunkStarts).toEqual([0, 117, 234]);
+    expect(head.numChunks).toBe(3);
+    head.truncate(T0 + 150_000); // the first chunk goes whole; the second only in part, so it stays
+    expect(head.numChunks).toBe(2);
+    expect(s.chunkStarts).toEqual([0, 84]);
   });
 });
 

@@ -2,6 +2,12 @@
  * Select on a 100,000-series head: `npx vitest bench test/storage/select.bench.ts`. 100 metric
  * names × 1,000 instances, 10 jobs; each series has 10 samples. Measures what a PromQL selector
  * costs, from an equality on the name (the common case) to selectors without any name.
+ *
+ * Mean per call (select and walk every sample) before the postings index (a by-name map, else a
+ * scan) → with it, on the 2-core machine: name= 0.91 → 0.17ms; name= + instance= 0.046 →
+ * 0.002ms; instance= 12.0 → 0.018ms; job= (10k series) 33.4 → 7.0ms; name=~ + job!= 58.4 →
+ * 2.3ms; instance=~ 45.0 → 0.56ms; labelValues(instance) 24.7 → 0.05ms; labelNames() 23.6 →
+ * 0.0002ms.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

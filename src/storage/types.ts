@@ -82,8 +82,11 @@ export interface SelectedSeries {
 }
 
 /**
- * Reads the series of one time range [mint, maxt] (ms, inclusive), as the storage was when the
- * querier was made: samples committed later are not seen. Empty label values never appear.
+ * Reads the series of one time range [mint, maxt] (ms, inclusive). Each `select` sees the storage
+ * as it is when `select` is called, and its iterators keep seeing exactly that: samples committed
+ * later are not seen. (Upstream's head isolates per querier; the engine selects every series of a
+ * query in one synchronous pass, which gives it the same consistency.) Empty label values never
+ * appear.
  */
 export interface Querier {
   /**

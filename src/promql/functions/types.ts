@@ -1,0 +1,28 @@
+/**
+ * The shape of a PromQL function as the evaluator calls it (upstream's FunctionCall): the values
+ * of its arguments at one step (vectors; for its range argument, a matrix of one series), the
+ * argument expressions (for strings, ranges and positions), and the node's helper.
+ */
+import type { Annotations } from '../annotations.js';
+import type { Expr } from '../ast.js';
+import type { Matrix, Vector } from '../value.js';
+
+/** Per-node, per-step state a function sees (upstream's EvalNodeHelper). */
+export interface EvalNodeHelper {
+  /** The evaluation timestamp of this step (ms). */
+  ts: number;
+  /** The query's annotations: functions add warnings and infos here. */
+  annos: Annotations;
+  /** promql-delayed-name-removal: keep `__name__` until the end, marking samples instead. */
+  delayedNameRemoval: boolean;
+}
+
+export type FunctionArg = Vector | Matrix;
+
+/** A function's implementation: returns the output vector of this step. */
+export type FunctionCall = (vals: FunctionArg[], args: Expr[], enh: EvalNodeHelper) => Vector;
+
+/** The scalar argument `i` at this step. */
+export function scalarArg(vals: FunctionArg[], i: number): number {
+  return ((vals[i] as Vector)[0] as { f: number }).f;
+}

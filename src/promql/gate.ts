@@ -8,13 +8,14 @@ export class Gate {
 
   constructor(readonly limit: number) {}
 
-  /** Resolves with a release function once a slot is free; rejects with the signal's reason if it aborts first. */
+  /** Resolves with a release function once a slot is free; rejects with the signal's reason if it aborts while waiting. */
   acquire(signal: AbortSignal): Promise<() => void> {
-    if (signal.aborted) return Promise.reject(signal.reason);
+    // A free slot is taken even by an aborted query: the engine's own check then reports where.
     if (this.#running < this.limit) {
       this.#running++;
       return Promise.resolve(this.#releaser());
     }
+    if (signal.aborted) return Promise.reject(signal.reason);
     return new Promise((resolve, reject) => {
       const onAbort = () => {
         const i = this.#waiters.indexOf(grant);

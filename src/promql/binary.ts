@@ -26,6 +26,8 @@ export interface BinopContext {
   ev: Evaluator;
   pos: PositionRange;
   annos: Annotations;
+  /** Result labels by the pair of input label sets, across the node's steps (upstream's enh.resultMetric). */
+  resultMetrics: Map<string, Labels>;
 }
 
 /** The matching signature of a series: its `on` labels, or all but the `ignoring` ones and the name. */
@@ -188,7 +190,12 @@ export function vectorBinop(
     let [value, keep] = vectorElemBinop(op, fl, fr);
     if (returnBool) value = keep ? 1 : 0;
     else if (!keep) continue;
-    let metric = resultMetric(ls.metric, rs.metric, op, matching);
+    const pairKey = `${labelsKey(ls.metric)}\x00${labelsKey(rs.metric)}`;
+    let metric = ctx.resultMetrics.get(pairKey);
+    if (!metric) {
+      metric = resultMetric(ls.metric, rs.metric, op, matching);
+      ctx.resultMetrics.set(pairKey, metric);
+    }
     if (!delayed && returnBool) metric = dropMetadata(metric);
     if (matching.card === 'one-to-one') {
       if (matchedSigs.has(sig)) {

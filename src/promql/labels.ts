@@ -59,10 +59,17 @@ export function keyWithoutLabels(l: Labels, names: ReadonlySet<string>): string 
 /** `l` without `__name__`, `__type__` and `__unit__`; `l` itself when it has none of them. */
 export function dropMetadata(l: Labels): Labels {
   if (l.__name__ === undefined && l.__type__ === undefined && l.__unit__ === undefined) return l;
-  const out: Record<string, string> = {};
-  for (const name in l) if (!METADATA_LABELS.includes(name)) out[name] = l[name] as string;
+  // Cached: the same series loses its name at every step, and the result keeps one identity.
+  let out = droppedCache.get(l);
+  if (!out) {
+    const o: Record<string, string> = {};
+    for (const name in l) if (!METADATA_LABELS.includes(name)) o[name] = l[name] as string;
+    out = o;
+    droppedCache.set(l, out);
+  }
   return out;
 }
+const droppedCache = new WeakMap<Labels, Labels>();
 
 /** `l` with only `names` kept (upstream's Builder.Keep). */
 export function keepLabels(l: Labels, names: readonly string[]): Labels {

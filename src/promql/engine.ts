@@ -14,6 +14,7 @@ import { Gate } from './gate.js';
 import { compareLabels } from './labels.js';
 import { type EngineMetrics, engineMetrics } from './metrics.js';
 import { parseQuery } from './parse.js';
+import { documentedType } from './parser/index.js';
 import { preprocessExpr, selectorRanges, setOffsetForAtModifier } from './preprocess.js';
 import { CANCELED, QueryContext, SampleStats, TIMEOUT } from './query-context.js';
 import type { Matrix, QueryValue, Series } from './value.js';
@@ -29,13 +30,6 @@ export const DEFAULT_ENGINE_OPTIONS: EngineOptions = {
 
 /** The default subquery step: the global evaluation interval (upstream's NoStepSubqueryIntervalFn). */
 const DEFAULT_SUBQUERY_STEP_MS = 60_000;
-
-/** Go's DocumentedType: how the range-query error names a type. */
-function documentedType(t: string): string {
-  if (t === 'vector') return 'instant vector';
-  if (t === 'matrix') return 'range vector';
-  return t;
-}
 
 function seconds(ms: number): number {
   return ms / 1000;

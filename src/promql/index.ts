@@ -22,6 +22,18 @@ export {
   TooManySamplesError,
 } from './errors.js';
 export {
+  documentedType,
+  exprToString,
+  FUNCTIONS,
+  formatFloat,
+  matcherString,
+  type ParseOptions,
+  parseExpr,
+  parseMetricSelector,
+  prettify,
+  translateAST,
+} from './parser/index.js';
+export {
   parseSeriesDesc,
   type SequenceValue,
   type SeriesDescription,

@@ -1,0 +1,152 @@
+/**
+ * Upstream's own PromQL tests (promql/promqltest/testdata at v3.5.3, copied unchanged into
+ * test/fixtures/promql/upstream) against miniprom's engine over a real TSDB in a temp dir.
+ *
+ * The engine runs as upstream's test engine does (promqltest.NewTestEngine): delayed name removal
+ * on, experimental functions on, 10000 max samples, 1m default subquery step. Native histograms
+ * and duration expressions are not part of miniprom: those files and cases are listed below with
+ * the reason, and so is every case where miniprom knowingly differs.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { PromQLEngine } from '../../src/promql/index.js';
+import { openTSDB, type TSDB } from '../../src/storage/index.js';
+import { type Command, type EvalCmd, load, parseScript, runEval } from './promqltest.js';
+
+const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'promql', 'upstream');
+
+const FILES = [
+  'aggregators.test',
+  'at_modifier.test',
+  'collision.test',
+  'duration_expression.test',
+  'functions.test',
+  'histograms.test',
+  'limit.test',
+  'literals.test',
+  'name_label_dropping.test',
+  'native_histograms.test',
+  'operators.test',
+  'range_queries.test',
+  'selectors.test',
+  'staleness.test',
+  'subquery.test',
+  'trig_functions.test',
+  'type_and_unit.test',
+];
+
+/** Whole files left out, with the reason. */
+const EXCLUDED_FILES: Record<string, string> = {
+  'native_histograms.test': 'native histograms: miniprom stores float samples only',
+  'duration_expression.test': 'duration expressions (--enable-feature=promql-duration-expr) are not implemented',
+};
+
+/**
+ * Cases where miniprom knowingly differs from upstream, by `file:line`, with the reason. Such a
+ * case is expected to fail: if it starts passing, the test says so and the entry should go.
+ */
+const KNOWN_DIFFERENCES: Record<string, string> = {};
+
+const counts = { run: 0, passed: 0, excludedFiles: 0, excludedCases: 0, known: 0 };
+
+/** Why a case is left out, if it is: it reads or expects native histograms. */
+function exclusion(cmd: EvalCmd, histogramNames: Set<string>): string | undefined {
+  if (cmd.expectsHistograms) return 'expects native histogram values';
+  for (const name of histogramNames) {
+    if (name && new RegExp(`(?<![A-Za-z0-9_:])${name}(?![A-Za-z0-9_:])`).test(cmd.expr)) {
+      return `reads the native histogram series ${name}`;
+    }
+  }
+  return undefined;
+}
+
+afterAll(() => {
+  const total = counts.run + counts.excludedCases;
+  console.log(
+    `promqltest: ${total} eval cases in ${FILES.length - counts.excludedFiles} files: ${counts.run} run, ${counts.passed} passed, ` +
+      `${counts.known} known differences, ${counts.excludedCases} excluded (native histograms); ` +
+      `${counts.excludedFiles} files excluded`,
+  );
+});
+
+for (const file of FILES) {
+  const excluded = EXCLUDED_FILES[file];
+  if (excluded) {
+    counts.excludedFiles++;
+    describe.skip(`${file} (excluded: ${excluded})`, () => {
+      it('is not run', () => {});
+    });
+    continue;
+  }
+  describe(file, () => {
+    const cmds: Command[] = parseScript(readFileSync(join(FIXTURES, file), 'utf8'));
+    const engine = new PromQLEngine({
+      maxSamples: 10000,
+      timeoutMs: 100_000,
+      enableExperimentalFunctions: true,
+      enableDelayedNameRemoval: true,
+      noStepSubqueryIntervalMs: 60_000,
+    });
+    const logger = pino({ level: 'silent' });
+    const dirs: string[] = [];
+    let db: TSDB | undefined;
+    const open = async () => {
+      await db?.close();
+      const dir = await mkdtemp(join(tmpdir(), 'promqltest-'));
+      dirs.push(dir);
+      db = await openTSDB({ dir, retentionMs: 0, logger });
+    };
+    beforeAll(open);
+    afterAll(async () => {
+      await db?.close();
+      for (const d of dirs) await rm(d, { recursive: true, force: true });
+    });
+
+    // Commands run in order: each case first runs the loads and clears before it.
+    let pending: Command[] = [];
+    let histogramNames = new Set<string>();
+    for (const cmd of cmds) {
+      if (cmd.kind !== 'eval') {
+        pending.push(cmd);
+        if (cmd.kind === 'clear') histogramNames = new Set();
+        else for (const n of cmd.histogramNames) histogramNames.add(n);
+        continue;
+      }
+      const title = `line ${cmd.line}: ${cmd.expr}`;
+      const reason = exclusion(cmd, histogramNames);
+      if (reason) {
+        // Its loads and clears stay pending for the next case that runs.
+        counts.excludedCases++;
+        it.skip(`${title} (excluded: ${reason})`, () => {});
+        continue;
+      }
+      const before = pending;
+      pending = [];
+      const setup = async () => {
+        for (const c of before) {
+          if (c.kind === 'clear') await open();
+          else if (c.kind === 'load') await load(db as TSDB, c);
+        }
+      };
+      const known = KNOWN_DIFFERENCES[`${file}:${cmd.line}`];
+      counts.run++;
+      if (known) {
+        counts.known++;
+        it.fails(`${title} (known difference: ${known})`, async () => {
+          await setup();
+          await runEval(engine, db as TSDB, cmd);
+        });
+        continue;
+      }
+      it(title, async () => {
+        await setup();
+        await runEval(engine, db as TSDB, cmd);
+        counts.passed++;
+      });
+    }
+  });
+}

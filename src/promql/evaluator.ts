@@ -21,7 +21,7 @@ import {
 } from './ast.js';
 import { ExecutionError, QueryError, TooManySamplesError } from './errors.js';
 import { FUNCTIONS, type EvalNodeHelper, labelsForAbsent, stringOf } from './functions/index.js';
-import { dropMetadata, labelsKey, METRIC_NAME, setLabel } from './labels.js';
+import { dropMetadata, goQuote, isValidLabelName, labelsKey, METRIC_NAME, setLabel } from './labels.js';
 import { compileRegex, expandTemplate, RegexError } from '../regex/index.js';
 import { evalAggregation, evalCountValues, type FParams, newFParams } from './aggregation.js';
 import {
@@ -351,7 +351,7 @@ export class Evaluator {
     const param = e.param ? unwrapArg(e.param) : null;
     if (e.op === 'count_values') {
       const valueLabel = stringOf(param as Expr);
-      if (valueLabel === '') throw new ExecutionError(`invalid label name ""`);
+      if (!isValidLabelName(valueLabel)) throw new ExecutionError(`invalid label name ${goQuote(valueLabel)}`);
       let grouping = sortedGrouping;
       if (!e.without) grouping = [...sortedGrouping, valueLabel].sort();
       return this.rangeEval(null, (v) => evalCountValues(e, grouping, valueLabel, v[0] as Vector), [e.expr]);
@@ -698,7 +698,7 @@ export class Evaluator {
         throw new ExecutionError(`invalid regular expression in label_replace(): ${regexStr}`);
       throw err;
     }
-    if (dst === '') throw new ExecutionError(`invalid destination label name in label_replace(): ${dst}`);
+    if (!isValidLabelName(dst)) throw new ExecutionError(`invalid destination label name in label_replace(): ${dst}`);
     const matrix = await this.evalMatrix(args[0] as Expr);
     for (const el of matrix) {
       const m = regex.match(el.metric[src] ?? '');
@@ -716,10 +716,10 @@ export class Evaluator {
     const srcLabels: string[] = [];
     for (let i = 3; i < args.length; i++) {
       const src = stringOf(args[i] as Expr);
-      if (src === '') throw new ExecutionError(`invalid source label name in label_join(): ${src}`);
+      if (!isValidLabelName(src)) throw new ExecutionError(`invalid source label name in label_join(): ${src}`);
       srcLabels.push(src);
     }
-    if (dst === '') throw new ExecutionError(`invalid destination label name in label_join(): ${dst}`);
+    if (!isValidLabelName(dst)) throw new ExecutionError(`invalid destination label name in label_join(): ${dst}`);
     const matrix = await this.evalMatrix(args[0] as Expr);
     for (const el of matrix) {
       el.metric = setLabel(el.metric, dst, srcLabels.map((l) => el.metric[l] ?? '').join(sep));

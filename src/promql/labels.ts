@@ -96,6 +96,14 @@ export function setLabel(l: Labels, name: string, value: string): Labels {
   return { ...l, [name]: value };
 }
 
+/**
+ * Whether `name` is a valid label name under Prometheus 3's UTF-8 scheme: not empty, and valid
+ * UTF-8 (a lone surrogate is how the parser holds a byte of invalid UTF-8).
+ */
+export function isValidLabelName(name: string): boolean {
+  return name.length > 0 && !/\p{Surrogate}/u.test(name.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''));
+}
+
 /** Upstream's labels.Compare. */
 export { compareLabels };
 
@@ -133,7 +141,9 @@ export function goQuote(s: string): string {
         out += '\\v';
         continue;
     }
-    if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    // A byte of invalid UTF-8 (held by the parser as the lone surrogate U+DC00+byte) prints as \xNN.
+    if (c >= 0xdc80 && c <= 0xdcff) out += `\\x${(c - 0xdc00).toString(16).padStart(2, '0')}`;
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
     else if (c >= 0x80 && c < 0xa0) out += `\\u${c.toString(16).padStart(4, '0')}`;
     else out += ch;
   }

@@ -27,8 +27,8 @@ export interface LoadCmd {
   line: number;
   gapMs: number;
   series: { labels: Labels; values: SequenceValue[] }[];
-  /** Metric names of series with native-histogram samples (not loaded). */
-  histogramNames: string[];
+  /** Series with native-histogram samples (not loaded): their labels. */
+  histogramSeries: Labels[];
   withNhcb: boolean;
 }
 
@@ -93,11 +93,6 @@ function parseNumber(s: string): number | undefined {
   return undefined;
 }
 
-function metricNameOf(line: string): string {
-  const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(line) ?? /__name__\s*=\s*"([^"]*)"/.exec(line);
-  return m?.[1] ?? '';
-}
-
 const PAT_LOAD = /^load(?:_(with_nhcb))?\s+(.+?)$/;
 const PAT_EVAL_INSTANT = /^eval(?:_(fail|warn|ordered|info))?\s+instant\s+(?:at\s+(.+?))?\s+(.+)$/;
 const PAT_EVAL_RANGE = /^eval(?:_(fail|warn|info))?\s+range\s+from\s+(.+)\s+to\s+(.+)\s+step\s+(.+?)\s+(.+)$/;
@@ -123,25 +118,31 @@ export function parseScript(input: string): Command[] {
         line: i + 1,
         gapMs: parseDuration(m[2] as string),
         series: [],
-        histogramNames: [],
+        histogramSeries: [],
         withNhcb: m[1] === 'with_nhcb',
       };
+      // A series defined twice keeps its last definition, as upstream's map of definitions does.
+      const byLabels = new Map<string, { labels: Labels; values: SequenceValue[] }>();
       while (i + 1 < lines.length && lines[i + 1] !== '') {
         i++;
         const def = lines[i] as string;
-        if (def.includes('{{')) {
-          cmd.histogramNames.push(metricNameOf(def));
+        const hist = def.indexOf('{{');
+        if (hist >= 0) {
+          cmd.histogramSeries.push(parseSeriesDesc(def.slice(0, hist)).labels);
           continue;
         }
         const { labels, values } = parseSeriesDesc(def);
-        cmd.series.push({ labels, values });
+        byLabels.set(keyOf(labels), { labels, values });
       }
+      cmd.series = [...byLabels.values()];
       if (cmd.withNhcb) {
-        // The classic histograms also become native ones under their base name.
+        // The classic histograms also become native ones under their base name, without `le`.
         for (const s of cmd.series) {
           const name = s.labels.__name__ ?? '';
-          const base = name.replace(/_(bucket|count|sum)$/, '');
-          if (base !== name) cmd.histogramNames.push(base);
+          const base = name.replace(/_bucket$/, '');
+          if (base === name) continue;
+          const { le: _le, ...rest } = s.labels;
+          cmd.histogramSeries.push({ ...rest, __name__: base });
         }
       }
       cmds.push(cmd);
@@ -422,6 +423,33 @@ const AT_UNSAFE = new Set([
   'time',
   'timestamp',
 ]);
+
+/** Whether a selector of `expr` selects any of `series` (a native-histogram series miniprom cannot load). */
+export function selectsAny(exprText: string, series: Labels[]): boolean {
+  if (series.length === 0) return false;
+  const expr = parseExpr(exprText, { experimentalFunctions: true });
+  let found = false;
+  walk(expr, (n) => {
+    if (n.type !== 'VectorSelector') return;
+    for (const l of series) {
+      const ok = n.labelMatchers.every((m) => {
+        const v = l[m.name] ?? '';
+        switch (m.type) {
+          case '=':
+            return v === m.value;
+          case '!=':
+            return v !== m.value;
+          case '=~':
+            return compileRegex(m.value).test(v);
+          case '!~':
+            return !compileRegex(m.value).test(v);
+        }
+      });
+      if (ok) found = true;
+    }
+  });
+  return found;
+}
 
 function walk(e: Expr, fn: (n: Expr, path: Expr[]) => void, path: Expr[] = []): void {
   fn(e, path);

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { PromQLEngine } from '../../src/promql/index.js';
-import { openTSDB, type TSDB } from '../../src/storage/index.js';
-import { type Command, type EvalCmd, load, parseScript, runEval } from './promqltest.js';
+import { type Labels, openTSDB, type TSDB } from '../../src/storage/index.js';
+import { type Command, type EvalCmd, load, parseScript, runEval, selectsAny } from './promqltest.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'promql', 'upstream');
 
@@ -49,18 +49,17 @@ const EXCLUDED_FILES: Record<string, string> = {
  * Cases where miniprom knowingly differs from upstream, by `file:line`, with the reason. Such a
  * case is expected to fail: if it starts passing, the test says so and the entry should go.
  */
-const KNOWN_DIFFERENCES: Record<string, string> = {};
+const KNOWN_DIFFERENCES: Record<string, string> = {
+  'operators.test:390':
+    'parser (not the engine): `a + on(x) group_left(y) b @ 60 * 0` parses as `(a + b @ 60) * 0` once `@` or `offset` follows b; the @-modifier variant of this case then differs',
+};
 
 const counts = { run: 0, passed: 0, excludedFiles: 0, excludedCases: 0, known: 0 };
 
 /** Why a case is left out, if it is: it reads or expects native histograms. */
-function exclusion(cmd: EvalCmd, histogramNames: Set<string>): string | undefined {
+function exclusion(cmd: EvalCmd, histogramSeries: Labels[]): string | undefined {
   if (cmd.expectsHistograms) return 'expects native histogram values';
-  for (const name of histogramNames) {
-    if (name && new RegExp(`(?<![A-Za-z0-9_:])${name}(?![A-Za-z0-9_:])`).test(cmd.expr)) {
-      return `reads the native histogram series ${name}`;
-    }
-  }
+  if (selectsAny(cmd.expr, histogramSeries)) return 'selects native histogram series';
   return undefined;
 }
 
@@ -108,16 +107,16 @@ for (const file of FILES) {
 
     // Commands run in order: each case first runs the loads and clears before it.
     let pending: Command[] = [];
-    let histogramNames = new Set<string>();
+    let histogramSeries: Labels[] = [];
     for (const cmd of cmds) {
       if (cmd.kind !== 'eval') {
         pending.push(cmd);
-        if (cmd.kind === 'clear') histogramNames = new Set();
-        else for (const n of cmd.histogramNames) histogramNames.add(n);
+        if (cmd.kind === 'clear') histogramSeries = [];
+        else histogramSeries.push(...cmd.histogramSeries);
         continue;
       }
       const title = `line ${cmd.line}: ${cmd.expr}`;
-      const reason = exclusion(cmd, histogramNames);
+      const reason = exclusion(cmd, histogramSeries);
       if (reason) {
         // Its loads and clears stay pending for the next case that runs.
         counts.excludedCases++;

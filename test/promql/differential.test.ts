@@ -38,7 +38,9 @@ function dataset(): QueuedSample[] {
     i < 120 ? i * 10 : (i - 120) * 7,
   );
   series({ __name__: 'http_requests_total', job: 'api', instance: 'b', method: 'post' }, (i) => 5 + i * 3);
-  series({ __name__: 'http_requests_total', job: 'web', instance: 'a', method: 'get' }, (i) => i * i);
+  // Values never tie across these series at a compared time: Prometheus's head returns series in
+  // the order they were created, miniprom's in label order, and topk breaks ties by that order.
+  series({ __name__: 'http_requests_total', job: 'web', instance: 'a', method: 'get' }, (i) => i * i + 2);
   series({ __name__: 'node_temp', instance: 'a' }, (i) => 20 + 5 * Math.sin(i / 10));
   series({ __name__: 'node_temp', instance: 'b' }, (i) => (i % 50 === 7 ? Number.NaN : 18 + (i % 13)));
   series({ __name__: 'node_temp', instance: 'c' }, (i) => (i < 80 ? 30 - i / 4 : i === 80 ? STALE_NAN : undefined));
@@ -52,11 +54,13 @@ function dataset(): QueuedSample[] {
     series({ __name__: 'request_duration_seconds_sum', job }, (i) => i * 1.7);
   }
   // A histogram whose buckets are not monotonic.
-  [
+  for (const [le, c] of [
     ['1', 10],
     ['2', 8],
     ['+Inf', 12],
-  ].forEach(([le, c]) => series({ __name__: 'broken_bucket', le: le as string }, (i) => (c as number) * (i + 1)));
+  ] as const) {
+    series({ __name__: 'broken_bucket', le }, (i) => c * (i + 1));
+  }
   for (const v of ['1.10', '1.9', '1.2', '10.0']) series({ __name__: 'ver', v }, () => Number.parseFloat(v));
   series({ __name__: 'target_info', job: 'api', instance: 'a', version: '1.2' }, () => 1);
   return out;

@@ -441,7 +441,7 @@ export function selectsAny(exprText: string, series: Labels[]): boolean {
             return v !== m.value;
           case '=~':
             return compileRegex(m.value).test(v);
-          case '!~':
+          default:
             return !compileRegex(m.value).test(v);
         }
       });

@@ -36,9 +36,11 @@ export function parseGoFloat(s: string): number | undefined {
   return undefined;
 }
 
-/** Groups the samples into histograms by their labels without `le`, in order of first appearance. */
+/** Groups the samples into histograms by their labels without `le` (upstream's resetHistograms). */
 function groupBuckets(inVec: Vector, arg: Expr, enh: EvalNodeHelper): MetricWithBuckets[] {
-  const groups = new Map<string, MetricWithBuckets>();
+  enh.histograms ??= new Map();
+  const groups = enh.histograms;
+  for (const mb of groups.values()) mb.buckets = [];
   for (const sample of inVec) {
     const le = sample.metric[BUCKET_LABEL] ?? '';
     const upperBound = parseGoFloat(le);
@@ -55,7 +57,7 @@ function groupBuckets(inVec: Vector, arg: Expr, enh: EvalNodeHelper): MetricWith
     }
     mb.buckets.push({ upperBound, count: sample.f });
   }
-  return [...groups.values()];
+  return [...groups.values()].filter((mb) => mb.buckets.length > 0);
 }
 
 const funcHistogramQuantile: FunctionCall = (vals, args, enh) => {
@@ -69,7 +71,8 @@ const funcHistogramQuantile: FunctionCall = (vals, args, enh) => {
     if (forcedMonotonic) {
       enh.annos.add('info', annotationText.forcedMonotonicity(mb.metric.__name__ ?? ''), positionOf(args[1] as Expr));
     }
-    out.push({ metric: enh.delayedNameRemoval ? mb.metric : dropMetadata(mb.metric), t: 0, f: value, dropName: true });
+    if (!enh.delayedNameRemoval) mb.metric = dropMetadata(mb.metric);
+    out.push({ metric: mb.metric, t: 0, f: value, dropName: true });
   }
   return out;
 };
@@ -79,12 +82,8 @@ const funcHistogramFraction: FunctionCall = (vals, args, enh) => {
   const upper = scalarArg(vals, 1);
   const out: Vector = [];
   for (const mb of groupBuckets(vals[2] as Vector, args[2] as Expr, enh)) {
-    out.push({
-      metric: enh.delayedNameRemoval ? mb.metric : dropMetadata(mb.metric),
-      t: 0,
-      f: bucketFraction(lower, upper, mb.buckets),
-      dropName: true,
-    });
+    if (!enh.delayedNameRemoval) mb.metric = dropMetadata(mb.metric);
+    out.push({ metric: mb.metric, t: 0, f: bucketFraction(lower, upper, mb.buckets), dropName: true });
   }
   return out;
 };

@@ -76,37 +76,74 @@ const funcTimestamp: FunctionCall = (vals, _a, enh) =>
     dropName: true,
   }));
 
-/** A UTC calendar view of seconds since the epoch, truncated as Go's time.Unix(int64(f), 0). */
-function utc(seconds: number): Date {
-  return new Date(Math.trunc(seconds) * 1000);
+/** A civil UTC date: the fields the date functions read. */
+interface CivilTime {
+  year: number;
+  month: number;
+  day: number;
+  weekday: number;
+  yearDay: number;
+  hour: number;
+  minute: number;
 }
 
-function isLeap(y: number): boolean {
-  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+function isLeap(y: bigint): boolean {
+  return (y % 4n === 0n && y % 100n !== 0n) || y % 400n === 0n;
 }
 
 const DAYS_BEFORE_MONTH = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
+const MIN_INT64 = -(2n ** 63n);
 
-function dayOfYear(d: Date): number {
-  const m = d.getUTCMonth();
-  return (DAYS_BEFORE_MONTH[m] as number) + d.getUTCDate() + (m > 1 && isLeap(d.getUTCFullYear()) ? 1 : 0);
+/**
+ * Go's time.Unix(int64(f), 0).UTC(): f truncated to an int64, where NaN and values out of range
+ * become MinInt64 (what amd64's conversion gives). Go's calendar then works on an unsigned count
+ * of seconds since its absolute zero year, which wraps for MinInt64: that instant reads as
+ * 2^63 seconds after the Unix epoch (year 292277026596), and so it reads here.
+ */
+function civil(seconds: number): CivilTime {
+  let sec = Number.isFinite(seconds) && Math.abs(seconds) < 2 ** 63 ? BigInt(Math.trunc(seconds)) : MIN_INT64;
+  // Go's unixToInternal + internalToAbsolute: below this the absolute count wraps around 2^64.
+  if (sec + 62135596800n + 9223371966579724800n < 0n) sec += 2n ** 64n;
+  const floorDiv = (a: bigint, b: bigint) => (a >= 0n ? a / b : -((-a + b - 1n) / b));
+  const days = floorDiv(sec, 86400n);
+  const secOfDay = Number(sec - days * 86400n);
+  // Howard Hinnant's civil_from_days.
+  const z = days + 719468n;
+  const era = floorDiv(z, 146097n);
+  const doe = z - era * 146097n;
+  const yoe = (doe - doe / 1460n + doe / 36524n - doe / 146096n) / 365n;
+  const doy = doe - (365n * yoe + yoe / 4n - yoe / 100n);
+  const mp = (5n * doy + 2n) / 153n;
+  const day = Number(doy - (153n * mp + 2n) / 5n + 1n);
+  const month = Number(mp < 10n ? mp + 3n : mp - 9n);
+  const y = yoe + era * 400n + (month <= 2 ? 1n : 0n);
+  const weekday = Number((((days + 4n) % 7n) + 7n) % 7n);
+  const yearDay = (DAYS_BEFORE_MONTH[month - 1] as number) + day + (month > 2 && isLeap(y) ? 1 : 0);
+  return {
+    year: Number(y),
+    month,
+    day,
+    weekday,
+    yearDay,
+    hour: Math.floor(secOfDay / 3600),
+    minute: Math.floor((secOfDay % 3600) / 60),
+  };
 }
 
-function daysInMonth(d: Date): number {
-  const m = d.getUTCMonth();
-  if (m === 1) return isLeap(d.getUTCFullYear()) ? 29 : 28;
-  return [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m] as number;
+function daysInMonth(c: CivilTime): number {
+  if (c.month === 2) return isLeap(BigInt(c.year)) ? 29 : 28;
+  return [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][c.month - 1] as number;
 }
 
 /** A date function: of the evaluation time without argument, else of each sample's value. */
 const date =
-  (fn: (d: Date) => number): FunctionCall =>
+  (fn: (c: CivilTime) => number): FunctionCall =>
   (vals, _a, enh) => {
-    if (vals.length === 0) return [{ metric: EMPTY_LABELS, t: 0, f: fn(utc(Math.trunc(enh.ts / 1000))) }];
+    if (vals.length === 0) return [{ metric: EMPTY_LABELS, t: 0, f: fn(civil(Math.trunc(enh.ts / 1000))) }];
     return (vals[0] as Vector).map((el) => ({
       metric: enh.delayedNameRemoval ? el.metric : dropMetadata(el.metric),
       t: 0,
-      f: fn(utc(el.f)),
+      f: fn(civil(el.f)),
       dropName: true,
     }));
   };
@@ -259,13 +296,13 @@ export const SIMPLE_FUNCTIONS: Record<string, FunctionCall> = {
   time: funcTime,
   timestamp: funcTimestamp,
   days_in_month: date(daysInMonth),
-  day_of_month: date((d) => d.getUTCDate()),
-  day_of_week: date((d) => d.getUTCDay()),
-  day_of_year: date(dayOfYear),
-  hour: date((d) => d.getUTCHours()),
-  minute: date((d) => d.getUTCMinutes()),
-  month: date((d) => d.getUTCMonth() + 1),
-  year: date((d) => d.getUTCFullYear()),
+  day_of_month: date((c) => c.day),
+  day_of_week: date((c) => c.weekday),
+  day_of_year: date((c) => c.yearDay),
+  hour: date((c) => c.hour),
+  minute: date((c) => c.minute),
+  month: date((c) => c.month),
+  year: date((c) => c.year),
   sort: funcSort,
   sort_desc: funcSortDesc,
   sort_by_label: sortByLabel(false),

@@ -3,6 +3,7 @@
  * of its arguments at one step (vectors; for its range argument, a matrix of one series), the
  * argument expressions (for strings, ranges and positions), and the node's helper.
  */
+import type { Labels } from '../../storage/index.js';
 import type { Annotations } from '../annotations.js';
 import type { Expr } from '../ast.js';
 import type { Matrix, Vector } from '../value.js';
@@ -15,6 +16,12 @@ export interface EvalNodeHelper {
   annos: Annotations;
   /** promql-delayed-name-removal: keep `__name__` until the end, marking samples instead. */
   delayedNameRemoval: boolean;
+  /**
+   * histogram_quantile/histogram_fraction's histograms by labels, kept across the node's steps as
+   * upstream's signatureToMetricWithBuckets is (which shows: the labels a histogram got at its
+   * first step, name dropped, are the ones its later steps start from).
+   */
+  histograms?: Map<string, { metric: Labels; buckets: { upperBound: number; count: number }[] }>;
 }
 
 export type FunctionArg = Vector | Matrix;

@@ -42,7 +42,7 @@ export interface QueryOptions {
   signal?: AbortSignal;
 }
 
-/** Upstream's query stats (`stats=all` in the API), the parts miniprom measures. */
+/** Upstream's query stats (`stats=all` in the API), the parts miniprom measures; timings in seconds. */
 export interface QueryStats {
   timings: {
     evalTotalTime: number;

@@ -141,7 +141,7 @@ export class PromQLEngine implements QueryEngine {
       // Preparation: step invariants and @, then the series each selector reads.
       const expr = preprocessExpr(parsed, startMs, endMs);
       for (const r of selectorRanges(expr, startMs, endMs, lookbackDelta)) {
-        await ctx.checkpoint('query preparation');
+        await ctx.relax();
         try {
           ctx.series.set(r.selector, queryable.querier(r.start, r.end).select(r.selector.labelMatchers));
         } catch (err) {

@@ -68,6 +68,17 @@ export class QueryContext {
     this.check(env);
   }
 
+  /**
+   * Gives the event loop its turn if this slice is used up, without checking for abort: for work
+   * where upstream has no check point (selecting series), so that an abort is reported where
+   * upstream reports it.
+   */
+  async relax(): Promise<void> {
+    if (!this.due()) return;
+    await nextTurn();
+    this.#sliceStart = performance.now();
+  }
+
   /** A check point of evaluation: abort is noticed here, and the event loop gets its turn. */
   async checkpoint(env = 'expression evaluation'): Promise<void> {
     this.check(env);

@@ -36,6 +36,7 @@ export interface FParams {
   hasAnyNaN: boolean;
 }
 
+/** Evaluates an aggregation's parameter (upstream's newFParams): constant for a literal, else per step. */
 export async function newFParams(ev: Evaluator, expr: Expr | null): Promise<FParams> {
   const empty: FParams = { next: () => 0, max: 0, min: 0, hasAnyNaN: false };
   if (!expr) return empty;

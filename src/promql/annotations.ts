@@ -6,6 +6,7 @@
 import type { PositionRange } from './ast.js';
 import { goQuote } from './labels.js';
 
+/** Upstream's two annotation levels. */
 export type AnnotationKind = 'warning' | 'info';
 
 interface Annotation {

@@ -22,6 +22,7 @@ import {
 } from './labels.js';
 import type { Sample, Vector } from './value.js';
 
+/** What a binary operator node shares across its steps. */
 export interface BinopContext {
   ev: Evaluator;
   pos: PositionRange;
@@ -108,12 +109,14 @@ function vectorElemBinop(op: BinaryOp, l: number, r: number): [number, boolean] 
   return [arith(op, l, r), true];
 }
 
+/** `and`: the left samples whose signature the right side has. */
 export function vectorAnd(lhs: Vector, rhs: Vector, lsigs: string[], rsigs: string[]): Vector {
   if (lhs.length === 0 || rhs.length === 0) return [];
   const right = new Set(rsigs);
   return lhs.filter((_, i) => right.has(lsigs[i] as string));
 }
 
+/** `or`: the left samples, then the right ones whose signature the left side lacks. */
 export function vectorOr(lhs: Vector, rhs: Vector, lsigs: string[], rsigs: string[]): Vector {
   if (lhs.length === 0) return [...rhs];
   if (rhs.length === 0) return [...lhs];
@@ -123,6 +126,7 @@ export function vectorOr(lhs: Vector, rhs: Vector, lsigs: string[], rsigs: strin
   return out;
 }
 
+/** `unless`: the left samples whose signature the right side lacks. */
 export function vectorUnless(lhs: Vector, rhs: Vector, lsigs: string[], rsigs: string[]): Vector {
   if (lhs.length === 0 || rhs.length === 0) return [...lhs];
   const right = new Set(rsigs);

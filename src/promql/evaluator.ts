@@ -43,6 +43,7 @@ import type { FPoint, Matrix, Sample, Series, StringValue, Vector } from './valu
 /** Where upstream's evaluator reports running out of samples (its `env`). */
 const ENV = 'query execution';
 
+/** What a node evaluates to: a matrix (one point per step and series), or a string literal. */
 export type EvalResult = Matrix | StringValue;
 
 /** Whether a value is a matrix (every node's value but a string literal's). */
@@ -50,6 +51,7 @@ export function isMatrix(v: EvalResult): v is Matrix {
   return Array.isArray(v);
 }
 
+/** The expression inside any parentheses. */
 export function unwrapParens(e: Expr): Expr {
   let x = e;
   while (x.type === 'ParenExpr') x = x.expr;
@@ -75,6 +77,7 @@ export function containsSameLabelset(items: readonly { metric: Labels }[]): bool
   return false;
 }
 
+/** Upstream's error for two series with the same labels in one vector. */
 export function sameLabelsetError(): ExecutionError {
   return new ExecutionError('vector cannot contain metrics with the same labelset');
 }
@@ -92,6 +95,7 @@ interface SubquerySelector {
   totalSamples: number;
 }
 
+/** Evaluates expressions from start to end by interval (upstream's evaluator); see the module comment. */
 export class Evaluator {
   currentSamples: number;
 

@@ -33,6 +33,7 @@ function quoteMeta(s: string): string {
   return s.replace(/[\\.+*?()|[\]{}^$]/g, '\\$&');
 }
 
+/** info(v, selector?): `v` with the data labels of its info series added (upstream's evalInfo). */
 export async function evalInfo(ev: Evaluator, args: Expr[]): Promise<Matrix> {
   const mat = await ev.evalMatrix(args[0] as Expr);
   const dataLabelMatchers = new Map<string, Matcher[]>();

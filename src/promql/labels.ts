@@ -5,16 +5,19 @@
  */
 import { compareLabels, type Labels } from '../storage/index.js';
 
+/** The metric name's label. */
 export const METRIC_NAME = '__name__';
+/** A classic histogram bucket's upper bound label. */
 export const BUCKET_LABEL = 'le';
 
 /** Labels upstream's schema.IsMetadataLabel names: dropped with the metric name. */
 const METADATA_LABELS = ['__name__', '__type__', '__unit__'];
 
+/** The empty label set. */
 export const EMPTY_LABELS: Labels = Object.freeze({});
 
-/** The set's names, sorted by bytes (as upstream keeps them). Cached: sets are immutable. */
 const sortedNamesCache = new WeakMap<Labels, string[]>();
+/** The set's names, sorted (as upstream keeps them). Cached: label sets are immutable. */
 export function sortedNames(l: Labels): string[] {
   let names = sortedNamesCache.get(l);
   if (!names) {
@@ -25,6 +28,7 @@ export function sortedNames(l: Labels): string[] {
 }
 
 const keyCache = new WeakMap<Labels, string>();
+
 /** A string that identifies the label set (upstream's Hash(), without collisions). */
 export function labelsKey(l: Labels): string {
   let key = keyCache.get(l);

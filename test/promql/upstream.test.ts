@@ -98,9 +98,9 @@ afterAll(() => {
   });
 });
 
-MODES.forEach((mode, modeIndex) =>
-  describe(mode.name, () => registerFiles(mode.delayed, counts[modeIndex] as (typeof counts)[number])),
-);
+MODES.forEach((mode, modeIndex) => {
+  describe(mode.name, () => registerFiles(mode.delayed, counts[modeIndex] as (typeof counts)[number]));
+});
 
 function registerFiles(
   delayed: boolean,

@@ -7,7 +7,8 @@
  * query around its time and, as upstream does, with `@` added to every selector at five other
  * evaluation times.
  */
-import { compareLabels, type Labels, type TSDB } from '../../src/storage/index.js';
+import { compareLabels, type Labels } from '../../src/storage/index.js';
+import type { MemoryStorage } from './memory-storage.js';
 import { compileRegex } from '../../src/regex/index.js';
 import {
   childrenOf,
@@ -251,16 +252,16 @@ function almostEqual(a: number, b: number): boolean {
 }
 
 /** Appends a load command's series (upstream's loadCmd.append): one sample per step, `_` skipped. */
-export async function load(db: TSDB, cmd: LoadCmd): Promise<void> {
-  const app = db.appender();
+export function load(db: MemoryStorage, cmd: LoadCmd): void {
   for (const s of cmd.series) {
     let t = 0;
     for (const v of s.values) {
-      if (!v.omitted) app.append(s.labels, t, v.value);
+      if (!v.omitted && !db.append(s.labels, t, v.value)) {
+        throw new Error(`line ${cmd.line}: sample of ${fmtLabels(s.labels)} at ${t} refused (out of order)`);
+      }
       t += cmd.gapMs;
     }
   }
-  await app.commit();
 }
 
 /** Whether a Go regexp (unanchored, as MatchString) matches `s`. */
@@ -475,7 +476,7 @@ function atModifierTestCases(exprStr: string, evalTime: number): { expr: string;
 }
 
 /** Runs one eval command as upstream's execEval does; throws describing the first mismatch. */
-export async function runEval(engine: PromQLEngine, db: TSDB, cmd: EvalCmd): Promise<void> {
+export async function runEval(engine: PromQLEngine, db: MemoryStorage, cmd: EvalCmd): Promise<void> {
   if (!cmd.instant) {
     let res: QueryResult;
     try {

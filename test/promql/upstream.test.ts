@@ -1,6 +1,7 @@
 /**
  * Upstream's own PromQL tests (promql/promqltest/testdata at v3.5.3, copied unchanged into
- * test/fixtures/promql/upstream) against miniprom's engine over a real TSDB in a temp dir.
+ * test/fixtures/promql/upstream) against miniprom's engine, over an in-memory storage that takes
+ * every load as upstream's teststorage does (memory-storage.ts says why not the TSDB).
  *
  * The engine runs as upstream's test engine does (promqltest.NewTestEngine): delayed name removal
  * on, experimental functions on, 10000 max samples, 1m default subquery step. Then the scripts run
@@ -10,13 +11,11 @@
  * listed below with the reason, and so is every case where miniprom knowingly differs.
  */
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { PromQLEngine } from '../../src/promql/index.js';
-import { type Labels, openTSDB, type TSDB } from '../../src/storage/index.js';
+import type { Labels } from '../../src/storage/index.js';
+import { MemoryStorage } from './memory-storage.js';
 import { type Command, type EvalCmd, load, parseScript, runEval, selectsAny } from './promqltest.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'promql', 'upstream');
@@ -124,20 +123,7 @@ function registerFiles(
         enableDelayedNameRemoval: delayed,
         noStepSubqueryIntervalMs: 60_000,
       });
-      const logger = pino({ level: 'silent' });
-      const dirs: string[] = [];
-      let db: TSDB | undefined;
-      const open = async () => {
-        await db?.close();
-        const dir = await mkdtemp(join(tmpdir(), 'promqltest-'));
-        dirs.push(dir);
-        db = await openTSDB({ dir, retentionMs: 0, logger });
-      };
-      beforeAll(open);
-      afterAll(async () => {
-        await db?.close();
-        for (const d of dirs) await rm(d, { recursive: true, force: true });
-      });
+      let db = new MemoryStorage();
 
       // Commands run in order: each case first runs the loads and clears before it.
       let pending: Command[] = [];
@@ -159,10 +145,10 @@ function registerFiles(
         }
         const before = pending;
         pending = [];
-        const setup = async () => {
+        const setup = () => {
           for (const c of before) {
-            if (c.kind === 'clear') await open();
-            else if (c.kind === 'load') await load(db as TSDB, c);
+            if (c.kind === 'clear') db = new MemoryStorage();
+            else if (c.kind === 'load') load(db, c);
           }
         };
         const known =
@@ -172,14 +158,14 @@ function registerFiles(
         if (known) {
           counts.known++;
           it.fails(`${title} (known difference: ${known})`, async () => {
-            await setup();
-            await runEval(engine, db as TSDB, cmd);
+            setup();
+            await runEval(engine, db, cmd);
           });
           continue;
         }
         it(title, async () => {
-          await setup();
-          await runEval(engine, db as TSDB, cmd);
+          setup();
+          await runEval(engine, db, cmd);
           counts.passed++;
         });
       }

@@ -27,8 +27,11 @@ export interface BinopContext {
   ev: Evaluator;
   pos: PositionRange;
   annos: Annotations;
-  /** Result labels by the pair of input label sets, across the node's steps (upstream's enh.resultMetric). */
-  resultMetrics: Map<string, Labels>;
+  /**
+   * Result labels by the pair of input label sets, across the node's steps (upstream's
+   * enh.resultMetric). Keyed by identity: a series keeps its label set object from step to step.
+   */
+  resultMetrics: WeakMap<Labels, Map<Labels, Labels>>;
 }
 
 /** The matching signature of a series: its `on` labels, or all but the `ignoring` ones and the name. */
@@ -194,11 +197,15 @@ export function vectorBinop(
     let [value, keep] = vectorElemBinop(op, fl, fr);
     if (returnBool) value = keep ? 1 : 0;
     else if (!keep) continue;
-    const pairKey = `${labelsKey(ls.metric)}\x00${labelsKey(rs.metric)}`;
-    let metric = ctx.resultMetrics.get(pairKey);
+    let byRight = ctx.resultMetrics.get(ls.metric);
+    if (!byRight) {
+      byRight = new Map();
+      ctx.resultMetrics.set(ls.metric, byRight);
+    }
+    let metric = byRight.get(rs.metric);
     if (!metric) {
       metric = resultMetric(ls.metric, rs.metric, op, matching);
-      ctx.resultMetrics.set(pairKey, metric);
+      byRight.set(rs.metric, metric);
     }
     if (!delayed && returnBool) metric = dropMetadata(metric);
     if (matching.card === 'one-to-one') {

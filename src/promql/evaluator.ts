@@ -373,7 +373,7 @@ export class Evaluator {
     const lt = typeOf(e.lhs);
     const rt = typeOf(e.rhs);
     const pos = positionOf(e);
-    const ctx: BinopContext = { ev: this, pos, annos: this.q.annotations, resultMetrics: new Map() };
+    const ctx: BinopContext = { ev: this, pos, annos: this.q.annotations, resultMetrics: new WeakMap() };
     if (lt === 'scalar' && rt === 'scalar') {
       return this.rangeEval(
         null,

@@ -36,6 +36,9 @@ export function parseGoFloat(s: string): number | undefined {
   return undefined;
 }
 
+/** A bucket series' labels without `le`, by identity: the same at every step. */
+const withoutLe = new WeakMap<Labels, Labels>();
+
 /** Groups the samples into histograms by their labels without `le` (upstream's resetHistograms). */
 function groupBuckets(inVec: Vector, arg: Expr, enh: EvalNodeHelper): MetricWithBuckets[] {
   enh.histograms ??= new Map();
@@ -48,7 +51,11 @@ function groupBuckets(inVec: Vector, arg: Expr, enh: EvalNodeHelper): MetricWith
       enh.annos.add('warning', annotationText.badBucketLabel(sample.metric.__name__ ?? '', le), positionOf(arg));
       continue;
     }
-    const metric = deleteLabels(sample.metric, [BUCKET_LABEL]);
+    let metric = withoutLe.get(sample.metric);
+    if (!metric) {
+      metric = deleteLabels(sample.metric, [BUCKET_LABEL]);
+      withoutLe.set(sample.metric, metric);
+    }
     const key = labelsKey(metric);
     let mb = groups.get(key);
     if (!mb) {

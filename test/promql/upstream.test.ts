@@ -50,10 +50,7 @@ const EXCLUDED_FILES: Record<string, string> = {
  * Cases where miniprom knowingly differs from upstream, by `file:line`, with the reason. Such a
  * case is expected to fail: if it starts passing, the test says so and the entry should go.
  */
-const KNOWN_DIFFERENCES: Record<string, string> = {
-  'operators.test:390':
-    'parser (not the engine): `a + on(x) group_left(y) b @ 60 * 0` parses as `(a + b @ 60) * 0` once `@` or `offset` follows b; the @-modifier variant of this case then differs',
-};
+const KNOWN_DIFFERENCES: Record<string, string> = {};
 
 /**
  * Cases whose expectations hold only with promql-delayed-name-removal (upstream's test engine

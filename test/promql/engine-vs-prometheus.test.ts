@@ -20,7 +20,7 @@ import { encodeWriteRequest, type QueuedSample, snappyCompress } from '../../src
 import { type Labels, openTSDB, STALE_NAN, type TSDB } from '../../src/storage/index.js';
 
 const PROMETHEUS = findPeer('prometheus');
-if (PROMETHEUS.missing) console.log(`differential.test.ts: skipped: ${PROMETHEUS.missing}`);
+if (PROMETHEUS.missing) console.log(`engine-vs-prometheus.test.ts: skipped: ${PROMETHEUS.missing}`);
 
 const STEP = 15_000;
 const END = 3_600_000;

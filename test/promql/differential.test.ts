@@ -29,7 +29,7 @@ import { ask, startMiniprom, startPrometheus, type Target } from './differential
 import { workloadAnchor, workloadRequests, writeWorkload } from './differential/workload.js';
 
 const PROMETHEUS = findPeer('prometheus');
-if (PROMETHEUS.missing) console.log(`differential-server.test.ts: skipped: ${PROMETHEUS.missing}`);
+if (PROMETHEUS.missing) console.log(`differential.test.ts: skipped: ${PROMETHEUS.missing}`);
 
 const ARTIFACTS = new URL('../artifacts/', import.meta.url);
 const TABLES = JSON.parse(
@@ -215,7 +215,7 @@ describe.skipIf(PROMETHEUS.path === undefined)('PromQL on the same data: Prometh
 
   it('miniprom answers every query as Prometheus 3.5 does, but for the listed differences', async (ctx) => {
     if (minipromReason) {
-      console.log(`differential-server.test.ts: miniprom comparison skipped: ${minipromReason}`);
+      console.log(`differential.test.ts: miniprom comparison skipped: ${minipromReason}`);
       ctx.skip();
       return;
     }
@@ -278,7 +278,7 @@ describe.skipIf(PROMETHEUS.path === undefined)(
     it('miniprom refuses them as Prometheus does, but for the listed differences', async (ctx) => {
       if (minipromReason) {
         console.log(
-          `differential-server.test.ts: miniprom comparison without experimental functions skipped: ${minipromReason}`,
+          `differential.test.ts: miniprom comparison without experimental functions skipped: ${minipromReason}`,
         );
         ctx.skip();
         return;

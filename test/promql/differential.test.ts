@@ -142,6 +142,17 @@ function expectOnlyListed(name: string, outcomes: Outcome[], artifact: string): 
       .map((o) => describeOutcome(o, ['prometheus', 'miniprom']))
       .join('\n'),
   );
+  // The same as data: each differing query's id and kinds, to update differences.json from.
+  writeFileSync(
+    new URL(artifact.replace(/\.txt$/, '.json'), ARTIFACTS),
+    `${JSON.stringify(
+      outcomes
+        .filter((o) => o.differences.length > 0)
+        .map((o) => ({ query: o.query.id, kinds: [...new Set(o.differences.map((d) => d.kind))] })),
+      null,
+      2,
+    )}\n`,
+  );
   const report = [
     ...unlisted.map(({ outcome, kind }) => describeOutcome(outcome, ['prometheus', 'miniprom'], kind)),
     ...stale.map((k) => `  listed, but no longer differs (${k.kind}): ${k.query}`),

@@ -60,6 +60,17 @@ describe('the differential comparison', () => {
     expect(kinds(ref, later)).toEqual(['result']);
   });
 
+  it('tells the same number written otherwise (-0 and 0, 1e+21 and 1000000000000000000000) from another number', () => {
+    expect(kinds(vector([[{}, '-0']]), vector([[{}, '0']]))).toEqual(['format']);
+    expect(kinds(vector([[{}, '1e+21']]), vector([[{}, '1000000000000000000000']]))).toEqual(['format']);
+    expect(kinds(vector([[{}, '0.30000000000000004']]), vector([[{}, '0.3']]))).toEqual([]);
+    const scalar = (v: string): Answer => ({
+      status: 200,
+      body: { status: 'success', data: { resultType: 'scalar', result: [1, v] } },
+    });
+    expect(kinds(scalar('-0'), scalar('0'))).toEqual(['format']);
+  });
+
   it('sees another result type, another scalar and another string', () => {
     const scalar = (v: string): Answer => ({
       status: 200,

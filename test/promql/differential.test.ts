@@ -120,7 +120,8 @@ function summary(name: string, outcomes: Outcome[], listed: number): string {
   const t = tally(outcomes);
   return (
     `differential (${name}): ${t.run} queries run, ${t.equal} equal, ${listed} listed differences ` +
-    `(differing: ${t.byKind.result} results, ${t.byKind.annotations} annotations, ${t.byKind['error-message']} error messages)`
+    `(differing: ${t.byKind.result} results, ${t.byKind.format} number formats, ${t.byKind.annotations} annotations, ` +
+    `${t.byKind['error-message']} error messages)`
   );
 }
 

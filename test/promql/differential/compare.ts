@@ -27,9 +27,11 @@ export interface ApiBody {
 
 /**
  * What a difference is about: `result` (outcome, result type, series, timestamps, values or order),
- * `annotations` (warnings and infos) or `error-message` (the same errorType, other wording).
+ * `format` (the very same number written otherwise, as `-0` and `0`, or `1e+21` and
+ * `1000000000000000000000`), `annotations` (warnings and infos) or `error-message` (the same
+ * errorType, other wording).
  */
-export type DifferenceKind = 'result' | 'annotations' | 'error-message';
+export type DifferenceKind = 'result' | 'format' | 'annotations' | 'error-message';
 
 /** One way two answers differ, in words. */
 export interface Difference {
@@ -166,6 +168,33 @@ function describeTimes(ts: number[]): string {
   return `${ts.length} from ${ts[0]} to ${ts[ts.length - 1]}`;
 }
 
+/** Whether two API float strings are the same number (NaN counts as one number) written differently. */
+function sameNumberOtherText(a: string, b: string): boolean {
+  if (a === b) return false;
+  const x = parseApiFloat(a);
+  const y = parseApiFloat(b);
+  return x === y || (Number.isNaN(x) && Number.isNaN(y));
+}
+
+/** The first float written differently in two results that agree otherwise (vector, matrix or scalar). */
+function formatDifference(resultType: string, refResult: unknown, gotResult: unknown): string | undefined {
+  if (resultType === 'scalar') {
+    const [, a] = refResult as [number, string];
+    const [, b] = gotResult as [number, string];
+    return sameNumberOtherText(a, b) ? `scalar written ${a} vs ${b}` : undefined;
+  }
+  const got = new Map(seriesOf(resultType, gotResult).map((s) => [labelKey(s.metric), s]));
+  for (const s of seriesOf(resultType, refResult)) {
+    const other = got.get(labelKey(s.metric));
+    const at = s.floats.findIndex(([, a], i) => sameNumberOtherText(a, other?.floats[i]?.[1] ?? a));
+    if (at >= 0) {
+      const [t, a] = s.floats[at] as [number, string];
+      return `${labelKey(s.metric)}: value at ${t} written ${a} vs ${other?.floats[at]?.[1]}`;
+    }
+  }
+  return undefined;
+}
+
 /** The differences between two results of the same type (vector or matrix). */
 function compareSeries(resultType: string, refResult: unknown, gotResult: unknown, order: Order): string[] {
   const ref = seriesOf(resultType, refResult);
@@ -246,6 +275,10 @@ export function compareAnswers(ref: Answer, got: Answer, order: Order): Differen
       const same = t1 === t2 && (ta === 'string' ? v1 === v2 : almostEqual(parseApiFloat(v1), parseApiFloat(v2)));
       if (!same) result(`${ta} ${JSON.stringify(a.data?.result)} vs ${JSON.stringify(b.data?.result)}`);
     }
+    // Only where the results agree: then a float written otherwise is what a user would see.
+    const format =
+      out.length === 0 && ta !== undefined ? formatDifference(ta, a.data?.result, b.data?.result) : undefined;
+    if (format) out.push({ kind: 'format', detail: format });
   }
   for (const d of [
     ...compareAnnotations('warnings', a.warnings, b.warnings),

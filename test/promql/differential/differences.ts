@@ -90,7 +90,7 @@ export function describeOutcome(outcome: Outcome, names: [string, string], kind?
 
 /** Counts of outcomes by what differed, for the summary line. */
 export function tally(outcomes: Outcome[]): { run: number; equal: number; byKind: Record<DifferenceKind, number> } {
-  const byKind: Record<DifferenceKind, number> = { result: 0, annotations: 0, 'error-message': 0 };
+  const byKind: Record<DifferenceKind, number> = { result: 0, format: 0, annotations: 0, 'error-message': 0 };
   let equal = 0;
   for (const o of outcomes) {
     if (o.differences.length === 0) equal++;

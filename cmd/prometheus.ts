@@ -40,11 +40,19 @@ import {
   waitOrAbort,
 } from '../src/run/index.js';
 import { createScrapeManager } from '../src/scrape/index.js';
-import { fanoutStorage, fsType, openAgentStorage, openTSDB, ReadyStorage } from '../src/storage/index.js';
+import {
+  fanoutStorage,
+  fsType,
+  openAgentStorage,
+  openTSDB,
+  type Queryable,
+  ReadyStorage,
+  type TSDB,
+} from '../src/storage/index.js';
 import { createTracingManager } from '../src/tracing/index.js';
-import { createWebHandler, ReloadQueue } from '../src/web/index.js';
+import { createWebHandler, ReloadQueue, StorageNotReadyError } from '../src/web/index.js';
 import { applyActorMoves } from './actor-order.js';
-import { type Flags, parseFlags } from './flags.js';
+import { applyFeatureList, type Features, type Flags, parseFlags } from './flags.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -65,6 +73,19 @@ async function main(): Promise<number> {
     tap: (actor, level, msg) => timeline.logLine(actor, level, msg),
   });
   const log = logger.child({ source: 'main' });
+
+  // As upstream: the feature list is read (and logged) before the mode's flags are checked.
+  let features: Features;
+  try {
+    features = applyFeatureList(flags.featureList, log);
+  } catch (err) {
+    process.stderr.write(`Error parsing feature list: ${(err as Error).message}\n`);
+    return 1;
+  }
+  if (flags.modeError !== undefined) {
+    process.stderr.write(`${flags.modeError}\n`);
+    return 3;
+  }
 
   // Signals: listened for from here on, before anything can accept a connection, because on Node
   // a signal with no listener kills the process. What arrives early waits in one-slot buffers.
@@ -98,7 +119,7 @@ async function main(): Promise<number> {
   };
 
   try {
-    return await runServer(flags, agentMode, modeName, logger, log, timeline, term, reloads, () => {
+    return await runServer(flags, features, agentMode, modeName, logger, log, timeline, term, reloads, () => {
       shuttingDown = true;
     });
   } finally {
@@ -108,6 +129,7 @@ async function main(): Promise<number> {
 
 async function runServer(
   flags: Flags,
+  features: Features,
   agentMode: boolean,
   modeName: 'server' | 'agent',
   logger: Logger,
@@ -206,6 +228,16 @@ async function runServer(
     ? undefined
     : createRuleManager({ logger: moduleLog('rule manager', 'Rule manager'), registry });
   const tracingManager = createTracingManager({ logger: moduleLog('tracing', 'Tracing manager') });
+  // What queries read: the TSDB once it is open, as upstream's readyStorage. Before that (and in
+  // agent mode, which has no TSDB to query) a querier is refused as "TSDB not ready", which the
+  // API answers as unavailable; the web handler's readiness keeps queries away until then anyway.
+  let openedTSDB: TSDB | undefined;
+  const queryStorage: Queryable = {
+    querier(mint, maxt) {
+      if (!openedTSDB) throw new StorageNotReadyError();
+      return openedTSDB.querier(mint, maxt);
+    },
+  };
   let runningConfig = initialConfig;
   const webHandler = createWebHandler({
     logger: moduleLog('web', 'Web handler'),
@@ -228,6 +260,14 @@ async function runServer(
         chains: criticalChains(timeline.actors, timeline.events),
       }),
       onLifecycleChange: (listener) => timeline.onChange(listener),
+    },
+    api: {
+      queryable: queryStorage,
+      lookbackDeltaMs: flags.queryLookbackDeltaMs,
+      externalLabels: () => runningConfig.global.externalLabels,
+      targetMetadata: () => [],
+      flags: flags.values,
+      storageRetention: () => (agentMode ? '' : retentionText(runningConfig.storage.tsdb.retention)),
     },
   });
 
@@ -617,6 +657,7 @@ async function runServer(
         } else log.info({ fs_type: fs }, 'filesystem information');
         log.info(agentMode ? 'Agent WAL storage started' : 'TSDB started');
         localStorage.set(storage);
+        if (!agentMode) openedTSDB = storage as TSDB;
         openLatch(dbOpen, 'dbOpen');
         await new Promise<void>((resolve) => cancel.signal.addEventListener('abort', () => resolve(), { once: true }));
       },
@@ -707,6 +748,14 @@ async function runServer(
   }
   log.info('See you next time!');
   return 0;
+}
+
+/** The retention as upstream's runtimeinfo shows it: `15d`, `512MB`, or `15d or 512MB`. */
+function retentionText(retention: TSDBRetentionConfig): string {
+  const parts: string[] = [];
+  if (retention.time !== 0) parts.push(formatDuration(retention.time));
+  if (retention.size !== 0) parts.push(formatSize(retention.size));
+  return parts.join(' or ');
 }
 
 /** The discovery configs (static and file) of a scrape job or an Alertmanager config. */

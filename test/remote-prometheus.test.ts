@@ -3,73 +3,23 @@
  * which .ci/run calls) started with its remote write receiver, and miniprom sending to it. Skips,
  * saying why, only when the peer cannot be had.
  */
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { removeScratchDirs, scratchDir, startServer } from './helpers/server.js';
-import { findPeer } from '../scripts/peers.mjs';
+import { PROMETHEUS, startPrometheus, stopPrometheuses } from './helpers/prometheus.js';
+import { removeScratchDirs, startServer } from './helpers/server.js';
 import { killAll } from './helpers/spawn.js';
 
-const PROMETHEUS = findPeer('prometheus');
 const havePrometheus = PROMETHEUS.path !== undefined;
 if (PROMETHEUS.missing) console.log(`remote-prometheus.test.ts: skipped: ${PROMETHEUS.missing}`);
 
-const stops: Array<() => Promise<void>> = [];
 afterEach(async () => {
   killAll();
-  await Promise.all(stops.splice(0).map((stop) => stop()));
+  await stopPrometheuses();
   removeScratchDirs();
 });
 
-/** A port free right now (Prometheus logs the address it was given, not the one it got for :0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Prometheus 3.5 with --web.enable-remote-write-receiver, ready to receive. */
-async function startPrometheus() {
-  const dir = scratchDir();
-  const port = await freePort();
-  const config = join(dir, 'prometheus.yml');
-  writeFileSync(config, 'global:\n  scrape_interval: 1h\n');
-  const child = spawn(
-    PROMETHEUS.path as string,
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--web.enable-remote-write-receiver',
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  stops.push(async () => {
-    child.kill('SIGTERM');
-    await exited;
-  });
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr?.on('data', (d: Buffer) => {
-      log += d.toString();
-      if (log.includes('Server is ready to receive web requests.')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`prometheus exited with ${code}:\n${log}`)));
-  });
-  return { base: `http://127.0.0.1:${port}` };
-}
-
 describe.skipIf(!havePrometheus)('remote write to a real Prometheus', () => {
   it('delivers scraped samples with external labels, flushed on shutdown, and the server exits by itself', async () => {
-    const prometheus = await startPrometheus();
+    const prometheus = await startPrometheus({ args: ['--web.enable-remote-write-receiver'] });
     const server = startServer({
       config: `global:
   scrape_interval: 1s

@@ -14,20 +14,42 @@ const DURATION_UNITS: ReadonlyArray<readonly [string, number]> = [
   ['ms', 1],
 ];
 
-const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+/** Unit → [ms, position]: units must come biggest first, each at most once. */
+const DURATION_UNIT_MAP: ReadonlyMap<string, readonly [number, number]> = new Map(
+  DURATION_UNITS.map(([unit, ms], i) => [unit, [ms, i] as const]),
+);
+/** time.Duration's limit, in ms (upstream counts in ns: 1<<63 - 1 ns). */
+const MAX_DURATION_MS = 2 ** 63 / 1e6;
 
-/** Milliseconds in a Prometheus duration; throws `not a valid duration string: "x"` like upstream. */
+/**
+ * Milliseconds in a Prometheus duration, as prometheus/common's model.ParseDuration reads it:
+ * digits then a unit, units biggest first and each once, a bare `0` allowed; its error texts
+ * (`not a valid duration string: "x"`, `unknown unit "hs" in duration "5y1hs"`).
+ */
 export function parseDuration(text: string): number {
-  if (text === '') throw new Error('empty duration string');
   if (text === '0') return 0; // upstream allows a bare zero
-  const match = DURATION_RE.exec(text);
-  if (!match) throw new Error(`not a valid duration string: ${JSON.stringify(text)}`);
+  if (text === '') throw new Error('empty duration string');
+  const invalid = () => new Error(`not a valid duration string: ${JSON.stringify(text)}`);
+  let rest = text;
   let ms = 0;
-  DURATION_UNITS.forEach(([, size], i) => {
-    const part = match[i + 1];
-    if (part !== undefined) ms += Number(part) * size;
-  });
-  if (!Number.isSafeInteger(ms)) throw new Error(`duration out of range: ${JSON.stringify(text)}`);
+  let lastUnit = -1;
+  while (rest !== '') {
+    const digits = /^[0-9]+/.exec(rest)?.[0];
+    if (!digits) throw invalid();
+    rest = rest.slice(digits.length);
+    const unitText = /^[^0-9]+/.exec(rest)?.[0];
+    if (!unitText) throw invalid();
+    rest = rest.slice(unitText.length);
+    const unit = DURATION_UNIT_MAP.get(unitText);
+    if (!unit) throw new Error(`unknown unit ${JSON.stringify(unitText)} in duration ${JSON.stringify(text)}`);
+    const [size, position] = unit;
+    if (position <= lastUnit) throw invalid();
+    lastUnit = position;
+    const value = Number(digits);
+    if (value > MAX_DURATION_MS / size) throw new Error('duration out of range');
+    ms += value * size;
+    if (ms > MAX_DURATION_MS) throw new Error('duration out of range');
+  }
   return ms;
 }
 

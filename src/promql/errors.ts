@@ -39,6 +39,7 @@ export class ParseError extends QueryError {
 
 /** `line:col: parse error: message`, lines and columns counted as upstream's posrange does. */
 export function formatParseError(query: string, e: ParseErrorDetail): string {
+  if (query === '') return `unknown position: parse error: ${e.message}`;
   // Upstream counts lines by '\n' before the position and columns in bytes from the line start, + 1.
   const before = query.slice(0, Math.min(e.start, query.length));
   const line = before.split('\n').length;

@@ -18,4 +18,16 @@ export {
   StorageError,
   TooManySamplesError,
 } from './errors.js';
+export {
+  documentedType,
+  exprToString,
+  FUNCTIONS,
+  formatFloat,
+  matcherString,
+  type ParseOptions,
+  parseExpr,
+  parseMetricSelector,
+  prettify,
+  translateAST,
+} from './parser/index.js';
 export type * from './value.js';

@@ -15,10 +15,16 @@ describe('parseDuration', () => {
     expect(parseDuration(text)).toBe(ms);
   });
 
-  it.each(['', '1', '1.5s', '30m1h', '-1s', '1 h', '5sec'])('rejects %j like upstream', (text) => {
-    expect(() => parseDuration(text)).toThrow(
-      text === '' ? 'empty duration string' : `not a valid duration string: "${text}"`,
-    );
+  it.each([
+    ['', 'empty duration string'],
+    ['1', 'not a valid duration string: "1"'],
+    ['30m1h', 'not a valid duration string: "30m1h"'],
+    ['-1s', 'not a valid duration string: "-1s"'],
+    ['1.5s', 'unknown unit "." in duration "1.5s"'],
+    ['1 h', 'unknown unit " h" in duration "1 h"'],
+    ['5sec', 'unknown unit "sec" in duration "5sec"'],
+  ])('rejects %j with model.ParseDuration\'s message', (text, message) => {
+    expect(() => parseDuration(text)).toThrow(message);
   });
 
   it('prints durations back as Prometheus does', () => {

@@ -27,6 +27,7 @@ import {
 import { createDiscoveryManager, type DiscoveryConfig } from '../src/discovery/index.js';
 import { createLogger, type Logger, ownedLogger } from '../src/log/index.js';
 import { createNotifier } from '../src/notifier/index.js';
+import { parseExpr, parseMetricSelector, prettify } from '../src/promql/index.js';
 import { applyRelabel } from '../src/relabel/index.js';
 import { createRemoteStorage } from '../src/remote/index.js';
 import { createRuleManager, loadRuleGroups, rulesDiscovery } from '../src/rules/index.js';
@@ -262,6 +263,12 @@ async function runServer(
       onLifecycleChange: (listener) => timeline.onChange(listener),
     },
     api: {
+      // The parser as --enable-feature configures it; format_query and match[] use it too.
+      parser: {
+        parseExpr: (query) => parseExpr(query, { experimentalFunctions: features.experimentalFunctions }),
+        prettify,
+        parseMetricSelector,
+      },
       queryable: queryStorage,
       lookbackDeltaMs: flags.queryLookbackDeltaMs,
       externalLabels: () => runningConfig.global.externalLabels,

@@ -611,7 +611,7 @@ describe('exit codes', () => {
   it('exits 2 on a bad flag value', async () => {
     const r = await exitOf({ config: SELF_CONFIG, args: ['--storage.tsdb.retention.time=15 days'] });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('not a valid duration string');
+    expect(r.stderr).toContain('unknown unit " days" in duration "15 days"'); // upstream's exact words
   });
 
   it('exits 2 on an invalid config, with one line naming file, line and field, no stack', async () => {

@@ -69,7 +69,7 @@ describe('rule files', () => {
       'groups:\n  - name: a\n    rules:\n      - alert: x\n        expr: up\n        labels: { 0x: y }\n',
       'invalid label name: 0x',
     ],
-    ['groups:\n  - name: a\n    interval: 1 minute\n', 'not a valid duration string: "1 minute"'],
+    ['groups:\n  - name: a\n    interval: 1 minute\n', 'unknown unit " minute" in duration "1 minute"'],
     ['groups:\n  - name: a\n    name: b\n', 'r.yml:3:5: Map keys must be unique'],
   ])('rejects %j with %j', (text, message) => {
     expect(() => parseRuleFile(text, 'r.yml')).toThrow(message);

@@ -219,7 +219,12 @@ export function parseFlags(argv: string[], version: string): { flags: Flags } | 
   const o = cmd.opts<Record<string, unknown>>();
   const agent = o.agent === true;
 
-  const setOnCLI = (names: string[]) => names.filter((n) => cmd.getOptionValueSource(optionKey(n)) === 'cli');
+  // As kingpin's PreActions: each occurrence on the command line, in the order given.
+  const setOnCLI = (names: string[]) =>
+    argv.flatMap((arg) => {
+      const name = /^--([^=]+)/.exec(arg)?.[1];
+      return name !== undefined && names.includes(name) ? [name] : [];
+    });
   const misused = agent ? setOnCLI(SERVER_ONLY) : setOnCLI(AGENT_ONLY);
   // Go's %q of a []string: ["--a" "--b"].
   const list = `[${misused.map((n) => JSON.stringify(`--${n}`)).join(' ')}]`;

@@ -172,6 +172,8 @@ describe.skipIf(!havePrometheus)('the API beside Prometheus 3.5', () => {
     ['POST', '/federate'],
     ['DELETE', '/api/v1/series'],
     ['OPTIONS', '/api/v1/query'],
+    ['HEAD', '/api/v1/status/buildinfo'],
+    ['HEAD', '/federate'],
   ])('answers %s %s as upstream’s router', async (method, path) => {
     await same(path, { method });
   });

@@ -46,9 +46,9 @@ const ALL_METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PAT
  * every known path), not counted in the request metrics.
  */
 export function methodNotAllowed(app: FastifyInstance, url: string, methods: readonly HTTPMethods[]): void {
+  // Go's router has no implicit HEAD: a GET-only route answers HEAD with 405 too (the API's
+  // routes are registered without fastify's automatic HEAD route).
   const have = new Set<HTTPMethods>(methods);
-  // fastify answers HEAD for every GET route itself.
-  if (have.has('GET')) have.add('HEAD');
   const allow = [...new Set([...methods, 'OPTIONS'])].sort().join(', ');
   const missing = ALL_METHODS.filter((m) => !have.has(m) && !(m === 'OPTIONS' && url.startsWith('/api/v1/')));
   if (missing.length === 0) return;
@@ -166,6 +166,7 @@ export function apiRoute(
   app.route({
     method: spec.methods,
     url: spec.url,
+    exposeHeadRoute: false,
     handler: async (request, reply) => {
       if (!readyGate(opts.readiness, reply)) return reply;
       setCORS(request, reply);

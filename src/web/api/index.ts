@@ -120,6 +120,11 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
     logger: opts.logger,
     errors: opts.metrics.federationErrors,
   });
-  app.get('/federate', (request, reply) => (readyGate(opts.readiness, reply) ? federation(request, reply) : reply));
+  app.route({
+    method: 'GET',
+    url: '/federate',
+    exposeHeadRoute: false,
+    handler: (request, reply) => (readyGate(opts.readiness, reply) ? federation(request, reply) : reply),
+  });
   methodNotAllowed(app, '/federate', ['GET']);
 }

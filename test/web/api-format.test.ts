@@ -3,7 +3,7 @@
  * 3.5.3 answered for the same inputs (recorded from the reference peer), or Go's documented output.
  */
 import { describe, expect, it } from 'vitest';
-import { atoi, GoForm, goQuote, parseGoFloat } from '../../src/web/api/go.js';
+import { atoi, GoForm, goQuote, goSortFunc, parseGoFloat } from '../../src/web/api/go.js';
 import {
   compareStrings,
   encodeJSON,
@@ -207,5 +207,35 @@ describe('GoForm (r.Form)', () => {
     expect(form.get('d')).toBe('3');
     expect(form.get('a')).toBe('');
     expect(new GoForm(['b=1;c=2']).error).toBe('invalid semicolon separator in query');
+  });
+});
+
+describe('goSortFunc (slices.SortFunc, pdqsort)', () => {
+  // Prometheus 3.5.3 federated 200 series named pdq_a, pdq_b or pdq_c whose label sets sort by a
+  // label AA (000…199) before their names; it sorted them by name with slices.SortFunc. INPUT is
+  // the names in label order, ORDER the AA values in the order /federate wrote them.
+  const INPUT =
+    'bbaaccabaabcaacaaabcccacbcccbbbbbaabbcbacaabccbcccabcaccbcabcbaabbabbbbbaaacacbabbcacbbbacaabacaccbaabcbbabbbaccbcabcabccaacbcacabcababcbaaaacacccbbbabccaacccbacaccbabbabcacbccccaaaabccbcbcabababccabc';
+  const ORDER = [
+    66, 197, 2, 3, 193, 191, 6, 189, 8, 9, 181, 180, 12, 13, 179, 15, 16, 17, 178, 171, 168, 165, 22, 161, 159, 154,
+    153, 149, 142, 140, 139, 138, 137, 33, 34, 133, 131, 128, 126, 39, 122, 41, 42, 121, 117, 114, 109, 105, 100, 99,
+    50, 95, 93, 53, 91, 90, 88, 83, 58, 79, 76, 74, 62, 63, 73, 72, 51, 167, 68, 69, 70, 71, 65, 64, 61, 198, 1, 194,
+    78, 59, 80, 81, 192, 190, 7, 85, 86, 87, 56, 187, 185, 182, 92, 10, 18, 0, 173, 169, 98, 67, 166, 101, 164, 103,
+    104, 24, 106, 107, 108, 46, 158, 150, 112, 148, 147, 115, 146, 28, 118, 29, 30, 43, 31, 32, 124, 136, 38, 134, 35,
+    129, 132, 36, 48, 49, 127, 135, 102, 123, 40, 120, 119, 141, 44, 143, 144, 145, 116, 45, 113, 27, 111, 151, 152, 26,
+    25, 155, 156, 157, 110, 47, 160, 23, 162, 163, 125, 37, 84, 21, 20, 97, 170, 19, 172, 96, 174, 175, 176, 177, 94,
+    14, 11, 52, 54, 183, 184, 55, 186, 89, 188, 130, 57, 5, 82, 4, 77, 195, 196, 60, 75, 199,
+  ];
+
+  it("leaves ties in the order upstream's pdqsort leaves them", () => {
+    const items = [...INPUT].map((name, aa) => ({ name, aa }));
+    goSortFunc(items, (a, b) => compareStrings(a.name, b.name));
+    expect(items.map((i) => i.aa)).toEqual(ORDER);
+  });
+
+  it('sorts short inputs by insertion, which keeps ties in order', () => {
+    const items = [3, 1, 2, 1, 3].map((k, i) => ({ k, i }));
+    goSortFunc(items, (a, b) => a.k - b.k);
+    expect(items.map((x) => x.i)).toEqual([1, 3, 2, 0, 4]);
   });
 });

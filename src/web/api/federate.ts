@@ -9,6 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Counter } from 'prom-client';
 import type { Logger } from 'pino';
 import { compareLabels, isStaleNaN, type Labels, type Matcher, type Queryable } from '../../storage/index.js';
+import { goSortFunc } from './go.js';
 import { readForm, sendCompressed, sendText } from './http.js';
 import { compareStrings, formatFloatG } from './json.js';
 import { type PromQLParser, StorageNotReadyError } from './types.js';
@@ -61,8 +62,9 @@ export function federate(deps: FederateDeps) {
       deps.errors.inc();
       return sendText(reply, err instanceof StorageNotReadyError ? 503 : 500, `${(err as Error).message}\n`);
     }
-    // Upstream sorts by the metric name only; series of one name keep the storage's label order.
-    samples.sort((a, b) => compareStrings(a.labels.__name__ ?? '', b.labels.__name__ ?? ''));
+    // Upstream sorts by the metric name only, with Go's unstable pdqsort: series of one name end
+    // in the order it leaves them, reproduced by the same algorithm.
+    goSortFunc(samples, (a, b) => compareStrings(a.labels.__name__ ?? '', b.labels.__name__ ?? ''));
 
     const external: Record<string, string> = { ...deps.externalLabels() };
     external.instance ??= '';

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findPeer } from '../scripts/peers.mjs';
 import { PROMETHEUS, type ReferencePrometheus, startPrometheus, stopPrometheuses } from './helpers/prometheus.js';
-import { removeScratchDirs } from './helpers/server.js';
+import { listening, removeScratchDirs } from './helpers/server.js';
 import { killAll, ROOT, spawnScript } from './helpers/spawn.js';
 
 const PROMTOOL = findPeer('promtool');
@@ -124,5 +124,44 @@ describe.skipIf(!havePeers)("miniprom's promtool query against Prometheus 3.5, b
     const args = command(prometheus.base);
     const [theirs, ours] = await Promise.all([realPromtool(args), ourPromtool(args)]);
     expect(ours).toEqual(theirs);
+  });
+});
+
+describe.skipIf(PROMTOOL.path === undefined)('the real promtool 3.5 against miniprom', () => {
+  /** miniprom scraping a target that is down: `up` and the scrape series exist after a scrape. */
+  async function scraped() {
+    const server = await listening({
+      config:
+        "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: ['127.0.0.1:1']\n",
+      args: ['--log.level=debug'],
+    });
+    // The second failed scrape is logged after the first one's samples were committed.
+    await server.untilLog('Scrape failed', 2);
+    return server;
+  }
+
+  it('lists series and label values, as miniprom’s promtool does too', async () => {
+    const s = await scraped();
+    const cases = [
+      ['query', 'series', '--match=up', s.base],
+      ['query', 'series', '--match=up', '-o', 'json', s.base],
+      ['query', 'labels', s.base, 'job'],
+      ['query', 'labels', '--match=up', '-o', 'json', s.base, '__name__'],
+      ['query', 'labels', '--match=nope', s.base, 'job'],
+      ['query', 'instant', `${s.base}/x`, 'up'],
+    ];
+    const [series, seriesJson, jobs, names, none, notFound] = await Promise.all(cases.map(realPromtool));
+    expect(series).toEqual({ code: 0, stdout: '{__name__="up", instance="127.0.0.1:1", job="self"}\n', stderr: '' });
+    expect(seriesJson?.stdout).toBe('[{"__name__":"up","instance":"127.0.0.1:1","job":"self"}]\n');
+    expect(jobs).toEqual({ code: 0, stdout: 'self\n', stderr: '' });
+    expect(names?.stdout).toBe('["up"]\n');
+    expect(none).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(notFound).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'query error: client_error: client error: 404 (detail: 404 page not found)\n',
+    });
+    const ours = await Promise.all(cases.map(ourPromtool));
+    expect(ours).toEqual([series, seriesJson, jobs, names, none, notFound]);
   });
 });

@@ -597,8 +597,32 @@ describe('status endpoints', () => {
     expect((await request(`${s.base}/api/v1/status/tsdb?limit=1`)).body).toBe(
       '{"status":"success","data":{"headStats":{"numSeries":2,"numLabelPairs":4,"chunkCount":2,"minTime":1000,"maxTime":2000},"seriesCountByMetricName":[{"name":"up","value":2}],"labelValueCountByLabelName":[],"memoryInBytesByLabelName":[],"seriesCountByLabelValuePair":[{"name":"job=self","value":2}]}}',
     );
+    expect((await request(`${s.base}/api/v1/status/tsdb?limit=x`)).body).toBe(
+      '{"status":"error","errorType":"bad_data","error":"limit must be a positive number"}',
+    );
     expect((await request(`${s.base}/api/v1/status/tsdb?limit=0`)).body).toBe(
       '{"status":"error","errorType":"bad_data","error":"limit must be a positive number"}',
+    );
+  });
+
+  it('writes an empty head’s time range as upstream’s int64 extremes', async () => {
+    const s = await start({
+      api: {
+        tsdbStats: () => ({
+          numSeries: 0,
+          numLabelPairs: 0,
+          chunkCount: 0,
+          minTime: null,
+          maxTime: null,
+          seriesCountByMetricName: [],
+          labelValueCountByLabelName: [],
+          memoryInBytesByLabelName: [],
+          seriesCountByLabelValuePair: [],
+        }),
+      },
+    });
+    expect((await request(`${s.base}/api/v1/status/tsdb`)).body).toContain(
+      '"headStats":{"numSeries":0,"numLabelPairs":0,"chunkCount":0,"minTime":9223372036854775807,"maxTime":-9223372036854775808}',
     );
   });
 });

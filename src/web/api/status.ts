@@ -6,7 +6,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import type { Registry } from 'prom-client';
 import type { ApiHandler } from './http.js';
-import { GoMap } from './json.js';
+import { GoMap, RawJSON } from './json.js';
 import { atoi } from './go.js';
 import { ApiError } from './response.js';
 import type { TSDBStat, TSDBStats } from './types.js';
@@ -108,8 +108,9 @@ export function tsdbStatus(stats: ((limit: number) => TSDBStats) | undefined): A
           numSeries: s.numSeries,
           numLabelPairs: s.numLabelPairs,
           chunkCount: s.chunkCount,
-          minTime: s.minTime,
-          maxTime: s.maxTime,
+          // An empty head's range is upstream's initial one: math.MaxInt64 to math.MinInt64.
+          minTime: s.minTime ?? new RawJSON('9223372036854775807'),
+          maxTime: s.maxTime ?? new RawJSON('-9223372036854775808'),
         },
         seriesCountByMetricName: table(s.seriesCountByMetricName),
         labelValueCountByLabelName: table(s.labelValueCountByLabelName),

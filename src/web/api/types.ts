@@ -43,8 +43,9 @@ export interface TSDBStats {
   numLabelPairs: number;
   /** Head chunks; upstream reads it from its prometheus_tsdb_head_chunks gauge. */
   chunkCount: number;
-  minTime: number;
-  maxTime: number;
+  /** The head's oldest and newest sample times (ms); null while it has none (upstream then prints int64's extremes). */
+  minTime: number | null;
+  maxTime: number | null;
   seriesCountByMetricName: TSDBStat[];
   labelValueCountByLabelName: TSDBStat[];
   memoryInBytesByLabelName: TSDBStat[];

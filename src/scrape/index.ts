@@ -4,6 +4,7 @@ export { type ParsedSample, parseTextFormat } from './parser.js';
 export type {
   ActiveTarget,
   DroppedTarget,
+  MetricMetadata,
   Relabeler,
   ScrapeManager,
   ScrapeManagerOptions,

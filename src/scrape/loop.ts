@@ -11,7 +11,7 @@ import { goDuration, type ScrapeMetrics } from './metrics.js';
 import { scanTextFormat } from './parser.js';
 import type { PoolSettings } from './settings.js';
 import { fnv1a, get, type Target } from './target.js';
-import type { ActiveTarget } from './types.js';
+import type { ActiveTarget, MetricMetadata } from './types.js';
 
 /** What every loop shares with its manager. */
 export interface LoopContext {
@@ -86,6 +86,14 @@ export class ScrapeLoop {
   #cache = new Map<string, Labels | null>();
   /** The series to mark stale when they disappear: last scrape's, minus those with explicit timestamps. */
   #tracked = new Map<string, Labels>();
+  /**
+   * The target's metric metadata by family name, from HELP and TYPE lines, as upstream's scrape
+   * cache keeps it: set as lines are read (even by a scrape that then fails), kept for 10 scrapes
+   * after a family was last seen, pruned only after a scrape that parsed a non-empty body.
+   */
+  readonly #metadata = new Map<string, MetaEntry>();
+  /** The scrape count (upstream's cache iteration): every scrape, failed or not, ends one. */
+  #iter = 0;
 
   #health: ActiveTarget['health'] = 'unknown';
   #lastError = '';
@@ -129,6 +137,33 @@ export class ScrapeLoop {
   stop(markStale: boolean): Promise<void> {
     this.#stopped ??= this.#shutdown(markStale);
     return this.#stopped;
+  }
+
+  /** The target's metadata, in the order families were first seen (copies). */
+  metadata(): MetricMetadata[] {
+    return [...this.#metadata].map(([metric, e]) => ({ metric, type: e.type, help: e.help, unit: e.unit }));
+  }
+
+  /** Records one HELP or TYPE line for this scrape (upstream's setHelp/setType). */
+  readonly #onMetadata = (kind: 'help' | 'type', metric: string, text: string): void => {
+    let e = this.#metadata.get(metric);
+    if (!e) {
+      e = { type: 'unknown', help: '', unit: '', lastIter: this.#iter };
+      this.#metadata.set(metric, e);
+    }
+    e[kind] = text;
+    e.lastIter = this.#iter;
+  };
+
+  /**
+   * Ends a scrape's cache iteration (upstream's iterDone): after a scrape whose non-empty body
+   * parsed, families not seen for more than 10 scrapes are forgotten; every scrape counts.
+   */
+  #iterDone(flush: boolean): void {
+    if (flush) {
+      for (const [metric, e] of this.#metadata) if (this.#iter - e.lastIter > 10) this.#metadata.delete(metric);
+    }
+    this.#iter++;
   }
 
   /** The loop's state in `/api/v1/targets` shape (copies: callers cannot change the loop). */
@@ -212,10 +247,12 @@ export class ScrapeLoop {
     const counts: Counts = { scraped: 0, postRelabel: 0, seriesAdded: 0 };
     const cache = new Map<string, Labels | null>();
     const tracked = new Map<string, Labels>();
+    let parsed = false;
     if (body !== undefined) {
       try {
         this.#appendSamples(app, body, scrapeTime, counts, cache, tracked);
         this.#cache = cache;
+        parsed = body.length > 0;
       } catch (err) {
         // A parse error or an exceeded limit fails the whole scrape: none of its samples land.
         // A fresh appender then carries the stale markers and the report, as upstream does.
@@ -226,6 +263,8 @@ export class ScrapeLoop {
         error = message(err);
       }
     }
+
+    this.#iterDone(parsed);
 
     // A failed scrape counts as an empty one: every series of the last scrape goes stale.
     for (const [series, labels] of this.#tracked) {
@@ -323,39 +362,51 @@ export class ScrapeLoop {
     const previous = this.#cache;
     let overLimit = false;
 
-    scanTextFormat(body, (scraped, value, timestamp, seriesStart, seriesEnd) => {
-      counts.scraped++;
-      const series = body.slice(seriesStart, seriesEnd);
-      // The same series twice in one exposition: the first sample wins.
-      if (cache.has(series)) return;
-      let labels = previous.get(series);
-      if (labels === undefined) {
-        const attached = attachTargetLabels(scraped, this.#targetLabels, cfg.honorLabels);
-        labels = metricRelabel ? (metricRelabel(attached, cfg.metricRelabelConfigs) ?? null) : attached;
-        if (labels) checkLabels(labels, cfg);
-      }
-      cache.set(series, labels);
-      if (labels === null) return; // dropped by metric_relabel_configs
+    scanTextFormat(
+      body,
+      (scraped, value, timestamp, seriesStart, seriesEnd) => {
+        counts.scraped++;
+        const series = body.slice(seriesStart, seriesEnd);
+        // The same series twice in one exposition: the first sample wins.
+        if (cache.has(series)) return;
+        let labels = previous.get(series);
+        if (labels === undefined) {
+          const attached = attachTargetLabels(scraped, this.#targetLabels, cfg.honorLabels);
+          labels = metricRelabel ? (metricRelabel(attached, cfg.metricRelabelConfigs) ?? null) : attached;
+          if (labels) checkLabels(labels, cfg);
+        }
+        cache.set(series, labels);
+        if (labels === null) return; // dropped by metric_relabel_configs
 
-      counts.postRelabel++;
-      // Past the limit the scrape fails, but parsing goes on so that the report counts every sample.
-      if (cfg.sampleLimit > 0 && counts.postRelabel > cfg.sampleLimit) overLimit = true;
-      if (overLimit) return;
-      if (!previous.has(series)) counts.seriesAdded++;
-      if (cfg.honorTimestamps && timestamp !== undefined) {
-        // A sample with its own timestamp is not tracked for staleness, as upstream.
-        app.append(labels, timestamp, value);
-      } else {
-        app.append(labels, scrapeTime, value);
-        tracked.set(series, labels);
-      }
-    });
+        counts.postRelabel++;
+        // Past the limit the scrape fails, but parsing goes on so that the report counts every sample.
+        if (cfg.sampleLimit > 0 && counts.postRelabel > cfg.sampleLimit) overLimit = true;
+        if (overLimit) return;
+        if (!previous.has(series)) counts.seriesAdded++;
+        if (cfg.honorTimestamps && timestamp !== undefined) {
+          // A sample with its own timestamp is not tracked for staleness, as upstream.
+          app.append(labels, timestamp, value);
+        } else {
+          app.append(labels, scrapeTime, value);
+          tracked.set(series, labels);
+        }
+      },
+      this.#onMetadata,
+    );
 
     if (overLimit) {
       this.#ctx.metrics?.exceededSampleLimit.inc();
       throw new Error('sample limit exceeded');
     }
   }
+}
+
+/** One metric family's metadata, and the scrape that last gave a line of it. */
+interface MetaEntry {
+  type: string;
+  help: string;
+  unit: string;
+  lastIter: number;
 }
 
 interface Counts {

@@ -121,6 +121,14 @@ export function createScrapeManager(opts: ScrapeManagerOptions): ScrapeManager {
       activeTargets.sort((a, b) => compare(a.scrapePool, b.scrapePool) || compare(a.scrapeUrl, b.scrapeUrl));
       return { activeTargets, droppedTargets };
     },
+
+    metadata() {
+      const loops = [...pools.entries()].flatMap(([job, pool]) =>
+        [...pool.loops.values()].map((loop) => ({ job, loop })),
+      );
+      loops.sort((a, b) => compare(a.job, b.job) || compare(a.loop.target.url, b.loop.target.url));
+      return loops.map(({ loop }) => ({ target: { ...loop.target.labels }, metadata: loop.metadata() }));
+    },
   };
 }
 

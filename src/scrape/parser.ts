@@ -34,6 +34,71 @@ export type SampleVisitor = (
   seriesEnd: number,
 ) => void;
 
+/**
+ * Called for each `# HELP` and `# TYPE` line: the metric family name as written, and the help text
+ * (unescaped) or the type (`counter`, `gauge`, `histogram`, `summary`, or `unknown` for `untyped`).
+ * The text format has no `# UNIT` (upstream's parser reads that line as a plain comment).
+ */
+export type MetadataVisitor = (kind: 'help' | 'type', metric: string, text: string) => void;
+
+/** The types a TYPE line may give, and what upstream records for each. */
+const METRIC_TYPES: Readonly<Record<string, string>> = {
+  counter: 'counter',
+  gauge: 'gauge',
+  histogram: 'histogram',
+  summary: 'summary',
+  untyped: 'unknown',
+};
+
+/**
+ * A comment line `body[start, end)` (starting at its `#`), read as upstream's lexer reads it:
+ * `#`, blanks, `HELP` or `TYPE`, blanks, a metric name (or a quoted one), then the rest of the
+ * line less its first character (the blank after the name) is the text. Anything else is a
+ * comment. Throws for a HELP or TYPE without a metric name, and for a TYPE that names no type.
+ */
+function scanMetadata(body: string, start: number, end: number, line: number, meta: MetadataVisitor | undefined): void {
+  let i = start + 1;
+  let c = body.charCodeAt(i);
+  if (c !== SPACE && c !== TAB) return;
+  while (c === SPACE || c === TAB) c = body.charCodeAt(++i);
+  const keyword = body.slice(i, i + 4);
+  if (keyword !== 'HELP' && keyword !== 'TYPE') return;
+  i += 4;
+  c = body.charCodeAt(i);
+  if (c !== SPACE && c !== TAB) return; // `# HELPX …`: a comment
+  while (c === SPACE || c === TAB) c = body.charCodeAt(++i);
+  let metric: string;
+  if (c === QUOTE) {
+    const nameStart = i + 1;
+    let k = nameStart;
+    while (k < end && body.charCodeAt(k) !== QUOTE) k += body.charCodeAt(k) === BACKSLASH ? 2 : 1;
+    if (k >= end) fail(line, `expected metric name after ${keyword}, got ${q(body.slice(i, end))}`);
+    metric = body.slice(nameStart, k);
+    i = k + 1;
+  } else {
+    if (!isNameStart(c, true)) fail(line, `expected metric name after ${keyword}, got ${q(tokenAt(body, i))}`);
+    const nameStart = i;
+    c = body.charCodeAt(++i);
+    while (isNameChar(c, true)) c = body.charCodeAt(++i);
+    metric = body.slice(nameStart, i);
+  }
+  let lineEnd = end;
+  if (body.charCodeAt(lineEnd - 1) === CR) lineEnd--;
+  const text = i + 1 < lineEnd ? body.slice(i + 1, lineEnd) : '';
+  if (keyword === 'TYPE') {
+    const type = Object.hasOwn(METRIC_TYPES, text) ? METRIC_TYPES[text] : undefined;
+    if (type === undefined) fail(line, `invalid metric type ${q(text)}`);
+    meta?.('type', metric, type);
+  } else {
+    meta?.('help', metric, text.includes('\\') ? unescapeHelp(text) : text);
+  }
+}
+
+/** Upstream's helpReplacer: `\\` and `\n` only. */
+function unescapeHelp(text: string): string {
+  return text.replace(/\\[\\n]/g, (e) => (e === '\\n' ? '\n' : '\\'));
+}
+
 // Character codes the scanner compares against (plain constants: declaring them does no work).
 const TAB = 9;
 const LF = 10;
@@ -79,7 +144,7 @@ export function parseTextFormat(body: string): ParsedSample[] {
  * label value is the same as the label being absent, and dropping it here keeps `a{b=""}` and `a`
  * the same series everywhere downstream.
  */
-export function scanTextFormat(body: string, visit: SampleVisitor): void {
+export function scanTextFormat(body: string, visit: SampleVisitor, meta?: MetadataVisitor): void {
   const n = body.length;
   let i = 0;
   let line = 0;
@@ -100,9 +165,12 @@ export function scanTextFormat(body: string, visit: SampleVisitor): void {
       i = skipLineEnd(body, i);
       continue;
     }
-    // Comments, HELP and TYPE: skipped to the end of the line with the engine's native search.
+    // Comments are skipped to the end of the line with the engine's native search; HELP and
+    // TYPE lines are read for the metadata (and a TYPE must name a type, as upstream requires).
     if (c === HASH) {
       const lf = body.indexOf('\n', i);
+      const end = lf < 0 ? n : lf;
+      scanMetadata(body, i, end, line, meta);
       i = lf < 0 ? n : lf + 1;
       continue;
     }

@@ -27,6 +27,19 @@ export interface ActiveTarget {
   scrapeTimeout: string;
 }
 
+/**
+ * One metric family's metadata as a target exposed it (upstream's scrape.MetricMetadata): the
+ * family name, its type (`counter`, `gauge`, `histogram`, `summary`, or `unknown` when the TYPE
+ * line said `untyped` or there was only a HELP line), its help text, and its unit (always empty:
+ * the text format has no units).
+ */
+export interface MetricMetadata {
+  metric: string;
+  type: string;
+  help: string;
+  unit: string;
+}
+
 /** A target relabeling dropped. */
 export interface DroppedTarget {
   discoveredLabels: Record<string, string>;
@@ -71,4 +84,10 @@ export interface ScrapeManager {
   stop(): Promise<void>;
   /** The targets for `/api/v1/targets`, active ones sorted by pool, then URL. */
   targets(): { activeTargets: ActiveTarget[]; droppedTargets: DroppedTarget[] };
+  /**
+   * Each active target's metric metadata, for `/api/v1/targets/metadata` and `/api/v1/metadata`:
+   * the target's labels and its families in the order first seen, targets in `targets()`'s order.
+   * A target not yet scraped has none.
+   */
+  metadata(): Array<{ target: Record<string, string>; metadata: MetricMetadata[] }>;
 }

@@ -15,11 +15,13 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { StorageConfig } from '../config/index.js';
 import { unsupportedStorageSetting } from './config.js';
-import { Head, MemSeries, SeriesTable } from './head.js';
+import { duplicateSample, OUT_OF_BOUNDS, OUT_OF_ORDER } from './errors.js';
+import { CHUNK_RANGE_MS, Head, MemSeries, SeriesTable } from './head.js';
 import { hashLabels, withoutEmpty } from './labels.js';
 import { acquireLock } from './lock.js';
 import { type StorageMetrics, storageMetrics } from './metrics.js';
-import type { Appender, Labels, Querier, Queryable, Storage } from './types.js';
+import type { Appender, AppendError, Labels, Querier, Queryable, Storage } from './types.js';
+import { headStatus, type TSDBStatus } from './status.js';
 import { DEFAULT_SEGMENT_SIZE, encodeCommit, replay, WalWriter } from './wal.js';
 
 export interface AgentStorageOptions {
@@ -59,6 +61,11 @@ export interface AgentStorage extends LocalStorage {
 
 export interface TSDB extends LocalStorage, Queryable {
   stats(): HeadStats;
+  /**
+   * What upstream's `/api/v1/status/tsdb` reports: head statistics and the `limit` (default 10)
+   * largest of each cardinality statistic, computed from the postings index.
+   */
+  status(limit?: number): TSDBStatus;
   /** Samples older than now − this are dropped; 0 keeps everything. */
   readonly retentionMs: number;
 }
@@ -80,7 +87,7 @@ class WalStorage implements AgentStorage {
   ) {}
 
   appender(): Appender {
-    return new HeadAppender(this.head, (series, ts, vs) => this.#commit(series, ts, vs));
+    return new HeadAppender(this.head, this.metrics, (series, ts, vs) => this.#commit(series, ts, vs));
   }
 
   stats(): HeadStats {
@@ -189,6 +196,10 @@ class Tsdb extends WalStorage implements TSDB {
     return this.head.querier(mint, maxt);
   }
 
+  status(limit = 10): TSDBStatus {
+    return headStatus(this.head, limit);
+  }
+
   override prepareConfig(cfg: StorageConfig): () => void {
     const problem = unsupportedStorageSetting(cfg, 'tsdb');
     if (problem) throw new Error(problem);
@@ -231,6 +242,12 @@ class Tsdb extends WalStorage implements TSDB {
 /**
  * Collects one batch. Each append finds its series by label hash (no key string is built); a label
  * set new to the head gets one MemSeries per batch, adopted into the head only if the batch commits.
+ *
+ * Each append is checked against what is committed, as upstream's Append checks (a few number
+ * comparisons, nothing allocated unless a duplicate's message is needed): the TSDB refuses a
+ * sample older than its series' newest, older than the head's newest time − 1h (upstream's
+ * appendable minimum: half the 2h chunk range), or at its series' newest time with other value
+ * bits; the agent, like upstream's, refuses anything not newer than the series' newest.
  */
 class HeadAppender implements Appender {
   #series: MemSeries[] = [];
@@ -238,23 +255,47 @@ class HeadAppender implements Appender {
   #vs: number[] = [];
   /** Series new to the head that this batch created, so a label set appended twice gets one. */
   #created: SeriesTable | undefined;
+  /** The oldest time the TSDB takes, fixed by this batch's first append (upstream: at Appender()). */
+  #minValidTime: number | undefined;
 
   constructor(
     private readonly head: Head,
+    private readonly metrics: StorageMetrics,
     private readonly commitBatch: (series: MemSeries[], ts: number[], vs: number[]) => Promise<void>,
   ) {}
 
-  append(labels: Labels, t: number, v: number): void {
+  append(labels: Labels, t: number, v: number): AppendError | undefined {
     const hash = hashLabels(labels);
-    let s = this.head.get(labels, hash) ?? this.#created?.get(labels, hash);
-    if (!s) {
-      s = new MemSeries(hash, withoutEmpty(labels));
-      this.#created ??= new SeriesTable();
-      this.#created.add(s);
+    const { head } = this;
+    if (head.keepSamples) {
+      // An empty head takes its bound from the first sample, as upstream's initAppender does.
+      this.#minValidTime ??= (head.maxTime === Number.NEGATIVE_INFINITY ? t : head.maxTime) - CHUNK_RANGE_MS / 2;
+      if (t < this.#minValidTime) {
+        this.metrics.outOfBounds.inc(1);
+        return OUT_OF_BOUNDS;
+      }
+    }
+    let s = head.get(labels, hash);
+    if (s) {
+      if (t <= s.lastT) {
+        if (t < s.lastT || !head.keepSamples) {
+          this.metrics.outOfOrder.inc();
+          return OUT_OF_ORDER;
+        }
+        if (!sameBits(v, s.lastV)) return duplicateSample(t, s.lastV, v);
+      }
+    } else {
+      s = this.#created?.get(labels, hash);
+      if (!s) {
+        s = new MemSeries(hash, withoutEmpty(labels));
+        this.#created ??= new SeriesTable();
+        this.#created.add(s);
+      }
     }
     this.#series.push(s);
     this.#ts.push(t);
     this.#vs.push(v);
+    return undefined;
   }
 
   commit(): Promise<void> {
@@ -343,4 +384,21 @@ export async function openTSDB(opts: TSDBOptions): Promise<TSDB> {
 export async function openAgentStorage(opts: AgentStorageOptions): Promise<AgentStorage> {
   const { head, wal, metrics, releaseLock } = await open(opts, 'agent');
   return new WalStorage(head, wal, metrics, releaseLock);
+}
+
+const bits = new DataView(new ArrayBuffer(16));
+
+/**
+ * Whether two values have the same float64 bits, as upstream compares a duplicate's value. NaNs
+ * compare by payload without the quiet bit, which V8 may set when it stores one (see isStaleNaN):
+ * a resent staleness marker is the same value.
+ */
+function sameBits(a: number, b: number): boolean {
+  if (a === b) return a !== 0 || Object.is(a, b);
+  if (!Number.isNaN(a) || !Number.isNaN(b)) return false;
+  bits.setFloat64(0, a);
+  bits.setFloat64(8, b);
+  return (
+    (bits.getUint32(0) & ~0x00080000) === (bits.getUint32(8) & ~0x00080000) && bits.getUint32(4) === bits.getUint32(12)
+  );
 }

@@ -28,8 +28,11 @@ export function fanoutStorage(primary: Storage, secondary: CommitListener): Stor
       const batch: CommittedSample[] | undefined = secondary.wantsSamples ? [] : undefined;
       return {
         append(labels, t, v) {
-          local.append(labels, t, v);
+          // A sample local storage refused goes nowhere, as upstream's fanout stops at the primary's error.
+          const refused = local.append(labels, t, v);
+          if (refused) return refused;
           batch?.push({ labels, t, v });
+          return undefined;
         },
         async commit() {
           await local.commit();

@@ -4,8 +4,14 @@
  * one WAL ref. The head changes only through its storage's serialized commits and retention, so
  * none of this needs locking.
  */
-import { compareLabels, compileMatchers, hashLabels, sameLabels } from './labels.js';
+import { hashLabels, sameLabels } from './labels.js';
+import { compileMatcher, MemPostings } from './postings.js';
 import type { Labels, Matcher, Querier, SampleIterator, SelectedSeries } from './types.js';
+
+/** Upstream's default head chunk range (`--storage.tsdb.min-block-duration`, 2h), in ms. */
+export const CHUNK_RANGE_MS = 2 * 3600 * 1000;
+/** Upstream's target number of samples per head chunk (tsdb.DefaultSamplesPerChunk). */
+const SAMPLES_PER_CHUNK = 120;
 
 export class MemSeries {
   /** The WAL ref; -1 until a commit adopts the series into the head. */
@@ -16,6 +22,8 @@ export class MemSeries {
   removed = false;
   /** Time of the newest committed sample: anything not newer is out of order (or a duplicate). */
   lastT = Number.NEGATIVE_INFINITY;
+  /** Value of the newest committed sample: a sample at `lastT` with other bits is a conflicting duplicate. */
+  lastV = 0;
   /**
    * Sample times and values, ascending by time (TSDB only; the agent keeps none). Appends push;
    * retention replaces the arrays rather than shifting them, so a query iterating the old ones
@@ -30,6 +38,16 @@ export class MemSeries {
   collision: MemSeries | undefined;
   /** How many labels `labels` has, for `sameLabels`. */
   readonly size: number;
+  /** `[name, value, name, value, …]` sorted by name, made on first need: see `compareSeries`. */
+  #pairs: string[] | undefined;
+  /**
+   * Where each head chunk upstream would have cut starts, as indices into `ts` (TSDB only): the
+   * head keeps plain arrays, but reports its chunk count as upstream's head would (see `cutChunk`).
+   */
+  chunkStarts: number[] = [];
+  /** The chunk being filled: its first time, and when upstream would cut the next one. */
+  chunkMinT = 0;
+  nextAt = 0;
 
   /** `labels` must have no empty values; `hash` is their `hashLabels`. */
   constructor(
@@ -38,6 +56,33 @@ export class MemSeries {
   ) {
     this.size = Object.keys(labels).length;
   }
+
+  /** The label pairs sorted by name, flattened (computed once: labels never change). */
+  get pairs(): readonly string[] {
+    if (!this.#pairs) {
+      const names = Object.keys(this.labels).sort();
+      this.#pairs = [];
+      for (const name of names) this.#pairs.push(name, this.labels[name] as string);
+    }
+    return this.#pairs;
+  }
+}
+
+/**
+ * Orders series by label set as upstream's labels.Compare (and `compareLabels`): pair by pair in
+ * name order, name then value; a set that is a prefix of the other first. Comparing the cached
+ * flattened pairs element by element is exactly that, without sorting names on every comparison.
+ */
+export function compareSeries(a: MemSeries, b: MemSeries): number {
+  const x = a.pairs;
+  const y = b.pairs;
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) {
+    const p = x[i] as string;
+    const q = y[i] as string;
+    if (p !== q) return p < q ? -1 : 1;
+  }
+  return x.length - y.length;
 }
 
 /**
@@ -91,12 +136,19 @@ export class SeriesTable {
 
 export class Head {
   readonly #series = new SeriesTable();
-  /** Series by metric name: most selects name a metric, and this spares them a scan of the whole head. */
-  readonly #byName = new Map<string, Set<MemSeries>>();
+  /** The inverted index (TSDB only: the agent never queries). */
+  readonly #postings: MemPostings | undefined;
   #nextRef = 0;
   #samples = 0;
+  /** Chunks upstream's head would hold for these samples (see `cutChunk`). */
+  #chunks = 0;
+  /** The oldest and newest sample times in the head; +∞ and −∞ while it has none. */
+  #minT = Number.POSITIVE_INFINITY;
+  #maxT = Number.NEGATIVE_INFINITY;
 
-  constructor(readonly keepSamples: boolean) {}
+  constructor(readonly keepSamples: boolean) {
+    this.#postings = keepSamples ? new MemPostings() : undefined;
+  }
 
   get numSeries(): number {
     return this.#series.size;
@@ -106,8 +158,27 @@ export class Head {
     return this.#samples;
   }
 
+  get numChunks(): number {
+    return this.#chunks;
+  }
+
+  /** The oldest sample's time; +∞ for an empty head. */
+  get minTime(): number {
+    return this.#minT;
+  }
+
+  /** The newest sample time the head has taken (it does not go down when retention drops it); −∞ before any. */
+  get maxTime(): number {
+    return this.#maxT;
+  }
+
   get(labels: Labels, hash: number): MemSeries | undefined {
     return this.#series.get(labels, hash);
+  }
+
+  /** The index, for statistics (TSDB only). */
+  get postings(): MemPostings | undefined {
+    return this.#postings;
   }
 
   /**
@@ -144,12 +215,39 @@ export class Head {
   /** Adds a sample newer than the series' last; returns false (and keeps nothing) otherwise. */
   add(s: MemSeries, t: number, v: number): boolean {
     if (!(t > s.lastT)) return false;
-    s.lastT = t;
     if (this.keepSamples) {
+      if (t < this.#minT) this.#minT = t;
+      // Before lastT moves: a chunk's plan reads the time of its newest sample so far.
+      if (this.#cutChunk(s, t)) {
+        s.chunkStarts.push(s.ts.length);
+        this.#chunks++;
+      }
       s.ts.push(t);
       s.vs.push(v);
       this.#samples++;
     }
+    s.lastT = t;
+    s.lastV = v;
+    if (t > this.#maxT) this.#maxT = t;
+    return true;
+  }
+
+  /**
+   * Whether upstream's head would start a new chunk for sample `t` of `s` (memSeries'
+   * appendPreprocessor with its defaults): chunks aim at 120 samples, never span a 2h-aligned
+   * range, are re-planned at a quarter full to spread the range's samples evenly, and are cut at
+   * 240 samples whatever the plan. (Its 1KiB byte cap on a chunk is not modelled: the head stores
+   * no encoded chunks to measure.)
+   */
+  #cutChunk(s: MemSeries, t: number): boolean {
+    const starts = s.chunkStarts;
+    const n = starts.length === 0 ? -1 : s.ts.length - (starts[starts.length - 1] as number);
+    if (n >= 0) {
+      if (n === SAMPLES_PER_CHUNK / 4) s.nextAt = chunkEndTime(s.chunkMinT, s.lastT, s.nextAt);
+      if (t < s.nextAt && n < SAMPLES_PER_CHUNK * 2) return false;
+    }
+    s.chunkMinT = t;
+    s.nextAt = rangeEnd(t);
     return true;
   }
 
@@ -159,6 +257,8 @@ export class Head {
    * gets a new ref, and replay merges the two.
    */
   truncate(before: number): void {
+    const removed: MemSeries[] = [];
+    let minT = Number.POSITIVE_INFINITY;
     for (const s of this.#series) {
       const first = s.ts[0];
       if (first !== undefined && first < before) {
@@ -166,82 +266,133 @@ export class Head {
         s.ts = s.ts.slice(drop);
         s.vs = s.vs.slice(drop);
         this.#samples -= drop;
+        this.#dropChunks(s, drop);
       }
-      if (s.ts.length === 0 && s.lastT < before) this.#remove(s);
+      if (s.ts.length === 0 && s.lastT < before) {
+        this.#remove(s);
+        removed.push(s);
+      } else if (s.ts.length > 0) minT = Math.min(minT, s.ts[0] as number);
     }
+    this.#postings?.delete(removed);
+    if (this.keepSamples) this.#minT = minT;
+  }
+
+  /**
+   * The first `drop` samples are gone: chunks wholly among them go too (as upstream's head drops
+   * chunks wholly older than its new minimum time); a chunk only partly dropped stays.
+   */
+  #dropChunks(s: MemSeries, drop: number): void {
+    const starts = s.chunkStarts;
+    let gone = 0;
+    while (
+      gone < starts.length &&
+      (gone + 1 < starts.length ? (starts[gone + 1] as number) : s.ts.length + drop) <= drop
+    )
+      gone++;
+    const kept = starts.slice(gone).map((i) => Math.max(0, i - drop));
+    this.#chunks -= starts.length - kept.length;
+    s.chunkStarts = kept;
   }
 
   /** A querier over [mint, maxt]: see `Querier`. */
   querier(mint: number, maxt: number): Querier {
     return {
       select: (matchers) => this.#select(matchers, mint, maxt),
-      labelNames: (matchers) => {
-        const names = new Set<string>();
-        for (const s of this.#selectRaw(matchers, mint, maxt)) for (const name in s.series.labels) names.add(name);
-        return [...names].sort();
-      },
-      labelValues: (name, matchers) => {
-        const values = new Set<string>();
-        for (const s of this.#selectRaw(matchers, mint, maxt)) {
-          const v = s.series.labels[name];
-          if (v !== undefined) values.add(v);
-        }
-        return [...values].sort();
-      },
+      labelNames: (matchers) => this.#labelNames(matchers, mint, maxt),
+      labelValues: (name, matchers) => this.#labelValues(name, matchers, mint, maxt),
     };
   }
 
-  #select(matchers: readonly Matcher[], mint: number, maxt: number): SelectedSeries[] {
-    const out: SelectedSeries[] = [];
-    for (const { series, from, to } of this.#selectRaw(matchers, mint, maxt)) {
-      // The arrays and bounds as they are now: later appends and retention do not change them.
-      const { ts, vs } = series;
-      out.push({ labels: series.labels, iterator: () => new ArrayIterator(ts, vs, from, to) });
-    }
-    return out.sort((a, b) => compareLabels(a.labels, b.labels));
+  /** The postings for `matchers` (every series when empty): see `MemPostings.forMatchers`. */
+  #matching(matchers: readonly Matcher[]): readonly MemSeries[] {
+    if (!this.#postings) throw new Error('the agent keeps no samples to query');
+    return this.#postings.forMatchers(matchers);
   }
 
-  /** Matching series with samples in [mint, maxt], and the index range of those samples. */
-  *#selectRaw(
-    matchers: readonly Matcher[],
-    mint: number,
-    maxt: number,
-  ): Generator<{ series: MemSeries; from: number; to: number }> {
-    const matches = compileMatchers(matchers);
-    for (const series of this.#candidates(matchers)) {
-      if (!matches(series.labels)) continue;
+  #select(matchers: readonly Matcher[], mint: number, maxt: number): SelectedSeries[] {
+    const hits: Array<{ series: MemSeries; from: number; to: number }> = [];
+    // As upstream, a head whose time range misses the query's contributes nothing.
+    if (!this.#overlaps(mint, maxt)) return [];
+    for (const series of this.#matching(matchers)) {
       const from = lowerBound(series.ts, mint);
       const to = lowerBound(series.ts, maxt, from, true);
       if (from === to) continue; // like upstream, a series with nothing in range is not returned
-      yield { series, from, to };
+      hits.push({ series, from, to });
     }
+    hits.sort((a, b) => compareSeries(a.series, b.series));
+    return hits.map(({ series, from, to }) => {
+      // The arrays and bounds as they are now: later appends and retention do not change them.
+      const { ts, vs } = series;
+      return { labels: series.labels, iterator: () => new ArrayIterator(ts, vs, from, to) };
+    });
   }
 
-  /** The series an equality matcher on `__name__` allows, or every series. */
-  #candidates(matchers: readonly Matcher[]): Iterable<MemSeries> {
-    // Copied: a query may yield between series, and retention may remove some meanwhile.
-    const byName = matchers.find((m) => m.type === '=' && m.name === '__name__' && m.value !== '');
-    return byName ? [...(this.#byName.get(byName.value) ?? [])] : [...this.#series];
+  /**
+   * Upstream's head index: label names of the series matching `matchers`, when the head's time
+   * range overlaps [mint, maxt] at all (series are not filtered by their own samples' times).
+   */
+  #labelNames(matchers: readonly Matcher[], mint: number, maxt: number): string[] {
+    if (!this.#overlaps(mint, maxt)) return [];
+    if (matchers.length === 0) return (this.#postings?.labelNames() ?? []).sort();
+    const names = new Set<string>();
+    for (const s of this.#matching(matchers)) for (const name in s.labels) names.add(name);
+    return [...names].sort();
+  }
+
+  /** Values of `name` on the series matching `matchers`, under the same rule as `#labelNames`. */
+  #labelValues(name: string, matchers: readonly Matcher[], mint: number, maxt: number): string[] {
+    if (!this.#overlaps(mint, maxt)) return [];
+    const postings = this.#postings;
+    if (!postings) throw new Error('the agent keeps no samples to query');
+    // Matchers on `name` alone filter its values without touching a series (upstream's labelValuesWithMatchers).
+    if (matchers.every((m) => m.name === name)) {
+      const tests = matchers.map(compileMatcher);
+      return postings
+        .labelValues(name)
+        .filter((v) => tests.every((m) => m.matches(v)))
+        .sort();
+    }
+    const values = new Set<string>();
+    for (const s of postings.forMatchers(matchers)) {
+      const v = s.labels[name];
+      if (v !== undefined) values.add(v);
+    }
+    return [...values].sort();
+  }
+
+  /** Whether [mint, maxt] meets the head's [minTime, maxTime] (never, for an empty head). */
+  #overlaps(mint: number, maxt: number): boolean {
+    return !(maxt < this.#minT || mint > this.#maxT);
   }
 
   #insert(s: MemSeries): void {
     this.#series.add(s);
-    const name = s.labels.__name__ ?? '';
-    const set = this.#byName.get(name);
-    if (set) set.add(s);
-    else this.#byName.set(name, new Set([s]));
+    this.#postings?.add(s);
   }
 
+  /** Takes `s` out of the table; the caller takes it out of the postings (in one batch). */
   #remove(s: MemSeries): void {
     s.removed = true;
     this.#series.delete(s);
-    const name = s.labels.__name__ ?? '';
-    const set = this.#byName.get(name);
-    set?.delete(s);
-    if (set?.size === 0) this.#byName.delete(name);
+    this.#chunks -= s.chunkStarts.length;
+    s.chunkStarts = [];
   }
 }
 
+/** The end of the 2h-aligned range `t` is in (upstream's rangeForTimestamp; Go's `/` truncates). */
+function rangeEnd(t: number): number {
+  return Math.trunc(t / CHUNK_RANGE_MS) * CHUNK_RANGE_MS + CHUNK_RANGE_MS;
+}
+
+/**
+ * Upstream's computeChunkEndTime with ratio 4: from how fast the first quarter of a chunk filled,
+ * an end time that spreads the rest of the range evenly over whole chunks.
+ */
+function chunkEndTime(start: number, cur: number, max: number): number {
+  const n = (max - start) / ((cur - start + 1) * 4);
+  if (n <= 1) return max;
+  return Math.trunc(start + (max - start) / Math.floor(n));
+}
 /**
  * The first index in sorted `ts` (from `lo`) whose time is `>= t`, or, with `after`, `> t`: with
  * both ends, [lowerBound(mint), lowerBound(maxt, after)) is the inclusive range [mint, maxt].

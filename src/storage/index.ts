@@ -13,8 +13,10 @@ export {
   type TSDBOptions,
 } from './db.js';
 export { type CommitListener, type CommittedSample, fanoutStorage } from './fanout.js';
+export { duplicateSample, goFloat, OUT_OF_BOUNDS, OUT_OF_ORDER } from './errors.js';
 export { fsType } from './fstype.js';
 export { compareLabels, isStaleNaN, STALE_NAN } from './labels.js';
 export { LockError } from './lock.js';
 export { ReadyStorage } from './ready.js';
+export type { TSDBStat, TSDBStatus } from './status.js';
 export type * from './types.js';

@@ -11,6 +11,8 @@ export interface StorageMetrics {
   /** Pre-bound to `type="float"` (upstream's label: the only sample type here). */
   appended: { inc(n: number): void };
   outOfOrder: Counter;
+  /** Pre-bound to `type="float"`: samples older than the head accepts (TSDB). */
+  outOfBounds: { inc(n: number): void };
   segment: Gauge;
   /** TSDB only: the retention time in force, in seconds (0: none). */
   retentionLimit?: Gauge;
@@ -42,6 +44,15 @@ export function storageMetrics(registry: Registry | undefined, mode: 'tsdb' | 'a
       `${prefix}_out_of_order_samples_total`,
       'Total number of out of order samples ingestion failed attempts.',
     ),
+    // Only the TSDB has a lower bound (the agent's only check is order), and only it registers this.
+    outOfBounds:
+      mode === 'tsdb'
+        ? counter(
+            'prometheus_tsdb_out_of_bound_samples_total',
+            'Total number of out of bound samples ingestion failed attempts with out of order support disabled.',
+            ['type'],
+          ).labels('float')
+        : { inc() {} },
     // Upstream's WAL registers this name in both modes.
     segment: gauge('prometheus_tsdb_wal_segment_current', 'Write log segment index that TSDB is currently writing to.'),
     ...(mode === 'tsdb' && {

@@ -44,7 +44,9 @@ export class ReadyStorage implements Storage {
 
 function notReadyAppender(reason: string): Appender {
   return {
-    append(_labels: Labels, _t: number, _v: number) {},
+    append(_labels: Labels, _t: number, _v: number) {
+      return undefined; // the commit says what is wrong
+    },
     commit: () => Promise.reject(new Error(reason)),
     rollback() {},
   };

@@ -7,10 +7,29 @@
 /** A label set including `__name__`; keys are label names. Treat as immutable once appended. */
 export type Labels = Readonly<Record<string, string>>;
 
+/**
+ * Why storage refused one sample, as upstream's appender reports it from `Append`: its error
+ * text is `message` (upstream's wording). Returned, not thrown: a scrape ignores it and goes on,
+ * as it always did; the remote write receiver answers 400 with it.
+ */
+export interface AppendError {
+  readonly kind: 'out-of-order' | 'out-of-bounds' | 'duplicate';
+  readonly message: string;
+}
+
 /** A batch of appends that lands whole on `commit()` or not at all on `rollback()`. */
 export interface Appender {
-  /** `t` in milliseconds since the epoch; `v` may be NaN (and the staleness marker NaN). */
-  append(labels: Labels, t: number, v: number): void;
+  /**
+   * `t` in milliseconds since the epoch; `v` may be NaN (and the staleness marker NaN). Returns
+   * undefined when the sample joins the batch, or why storage refused it (then it does not): a
+   * time older than the series' newest committed sample, older than storage accepts at all, or
+   * equal to it with a different value. An exact resend of the newest sample is accepted (and
+   * stored once). The check is against what is committed; a batch's own samples out of order
+   * among themselves are dropped at commit, as upstream's Commit drops them.
+   */
+  // `void` too: an appender that never refuses (a test double) need not say `return undefined`.
+  // biome-ignore lint/suspicious/noConfusingVoidType: that is exactly the point of it here
+  append(labels: Labels, t: number, v: number): AppendError | undefined | void;
   /** Writes the batch to the WAL, then makes it visible. */
   commit(): Promise<void>;
   rollback(): void;
@@ -63,8 +82,11 @@ export interface SelectedSeries {
 }
 
 /**
- * Reads the series of one time range [mint, maxt] (ms, inclusive), as the storage was when the
- * querier was made: samples committed later are not seen. Empty label values never appear.
+ * Reads the series of one time range [mint, maxt] (ms, inclusive). Each `select` sees the storage
+ * as it is when `select` is called, and its iterators keep seeing exactly that: samples committed
+ * later are not seen. (Upstream's head isolates per querier; the engine selects every series of a
+ * query in one synchronous pass, which gives it the same consistency.) Empty label values never
+ * appear.
  */
 export interface Querier {
   /**
@@ -72,9 +94,13 @@ export interface Querier {
    * in the range, sorted by label set. Throws for an invalid regex.
    */
   select(matchers: readonly Matcher[]): SelectedSeries[];
-  /** Label names of the series matching `matchers` (all series when empty), sorted. */
+  /**
+   * Label names of the series matching `matchers` (all series when empty), sorted. As upstream's
+   * head answers: every series counts when the storage's time range meets [mint, maxt] at all,
+   * whether or not its own samples fall in the range; none when it does not.
+   */
   labelNames(matchers: readonly Matcher[]): string[];
-  /** Values of label `name` on the series matching `matchers` (all series when empty), sorted. */
+  /** Values of label `name` on the series matching `matchers`, sorted; the same rule as `labelNames`. */
   labelValues(name: string, matchers: readonly Matcher[]): string[];
 }
 

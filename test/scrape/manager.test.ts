@@ -537,6 +537,69 @@ describe('targets()', () => {
   });
 });
 
+describe('metadata()', () => {
+  const EXPOSITION = [
+    '# HELP a_total The a.',
+    '# TYPE a_total counter',
+    'a_total 1',
+    '# HELP only_help Just help.',
+    'only_help 2',
+    '# TYPE g gauge',
+    'g 3',
+    '# TYPE u untyped',
+    'u 4',
+    '# HELP esc Line\\nbreak \\\\ backslash',
+    'esc 5',
+    '# UNIT a_total seconds',
+    '# a comment',
+    '',
+  ].join('\n');
+
+  it("keeps each target's HELP and TYPE per metric family, unknown without a TYPE", async () => {
+    const t = await serve(EXPOSITION);
+    const rec = recorder();
+    const { m } = await start(rec, config(job('node')), new Map([['node', groups(t.address)]]));
+    // Not scraped yet: the target is there, with nothing known about it.
+    expect(m.metadata()).toEqual([{ target: { instance: t.address, job: 'node' }, metadata: [] }]);
+    await nextScrape(rec);
+    expect(m.metadata()).toEqual([
+      {
+        target: { instance: t.address, job: 'node' },
+        metadata: [
+          { metric: 'a_total', type: 'counter', help: 'The a.', unit: '' },
+          { metric: 'only_help', type: 'unknown', help: 'Just help.', unit: '' },
+          { metric: 'g', type: 'gauge', help: '', unit: '' },
+          { metric: 'u', type: 'unknown', help: '', unit: '' },
+          { metric: 'esc', type: 'unknown', help: 'Line\nbreak \\ backslash', unit: '' },
+        ],
+      },
+    ]);
+  });
+
+  it('fails the scrape on a TYPE that names no type, keeping what the lines before it gave', async () => {
+    const t = await serve('# HELP x X.\nx 1\n# TYPE y gaugee\ny 2\n');
+    const rec = recorder();
+    const { m } = await start(rec, config(job('node')), new Map([['node', groups(t.address)]]));
+    const batch = await nextScrape(rec);
+    expect(value(batch, 'up')).toBe(0);
+    expect(m.targets().activeTargets[0]?.lastError).toBe('line 3: invalid metric type "gaugee"');
+    expect(m.metadata()[0]?.metadata).toEqual([{ metric: 'x', type: 'unknown', help: 'X.', unit: '' }]);
+  });
+
+  it("forgets a family 10 scrapes after it was last exposed, as upstream's scrape cache", async () => {
+    const t = await serve('# TYPE old gauge\nold 1\n# TYPE kept gauge\nkept 1\n');
+    const rec = recorder();
+    const { m } = await start(rec, config(job('node')), new Map([['node', groups(t.address)]]));
+    const families = () => m.metadata()[0]?.metadata.map((e) => e.metric);
+    await nextScrape(rec);
+    t.set('# TYPE kept gauge\nkept 1\n');
+    for (let k = 0; k < 10; k++) await nextScrape(rec);
+    expect(families()).toEqual(['old', 'kept']);
+    await nextScrape(rec);
+    expect(families()).toEqual(['kept']);
+  });
+});
+
 describe('reconciliation and reload', () => {
   it('stops a target that a new target-set update removes, marking its series stale', async () => {
     const a = await serve('from_a 1\n');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseTextFormat } from '../../src/scrape/index.js';
+import { scanTextFormat } from '../../src/scrape/parser.js';
 
 describe('parseTextFormat', () => {
   it('reads samples, labels with escapes, special values and timestamps; skips comments', () => {
@@ -141,5 +142,47 @@ describe('parseTextFormat', () => {
     );
     // A quadratic slip (re-scanning the body per line, say) would make this ratio about 4.
     expect(tLarge / tSmall).toBeLessThan(3);
+  });
+});
+
+describe('scanTextFormat metadata', () => {
+  const read = (body: string) => {
+    const seen: Array<[string, string, string]> = [];
+    scanTextFormat(
+      body,
+      () => {},
+      (kind, metric, text) => seen.push([kind, metric, text]),
+    );
+    return seen;
+  };
+
+  it("reads HELP and TYPE lines as upstream's lexer does, and nothing else", () => {
+    expect(
+      read(
+        [
+          '# HELP a  two spaces: the first is the separator',
+          '#\tTYPE\ta\tcounter',
+          '# HELP "quoted.name" Q.',
+          '# HELP',
+          '#HELP a glued: a comment',
+          '# HELPER a not metadata',
+          '# HELP b',
+          '# UNIT a seconds',
+          '# TYPE c untyped',
+        ].join('\n'),
+      ),
+    ).toEqual([
+      ['help', 'a', ' two spaces: the first is the separator'],
+      ['type', 'a', 'counter'],
+      ['help', 'quoted.name', 'Q.'],
+      ['help', 'b', ''],
+      ['type', 'c', 'unknown'],
+    ]);
+  });
+
+  it('refuses a HELP or TYPE without a metric name, and a TYPE that names no type', () => {
+    expect(() => read('# TYPE 1x counter\n')).toThrow('line 1: expected metric name after TYPE, got "1x"');
+    expect(() => read('ok 1\n# TYPE x counter extra\n')).toThrow('line 2: invalid metric type "counter extra"');
+    expect(() => read('# TYPE x\n')).toThrow('line 1: invalid metric type ""');
   });
 });

@@ -21,11 +21,13 @@ import { selectAll } from '../helpers/storage.js';
 import type { StorageConfig } from '../../src/config/index.js';
 import {
   fsType,
+  goFloat,
   type Labels,
   LockError,
   type Matcher,
   openAgentStorage,
   openTSDB,
+  STALE_NAN,
   type Storage,
 } from '../../src/storage/index.js';
 
@@ -655,5 +657,96 @@ describe('fsType', () => {
 
   it('is 0 when the directory cannot be examined', () => {
     expect(fsType(join(root, 'missing'))).toBe('0');
+  });
+});
+
+describe('append errors', () => {
+  it("refuses a sample older than its series' newest, naming upstream's error, and counts it", async () => {
+    const registry = new Registry();
+    const db = await open({ registry });
+    await write(db, [[up('a'), T + 10, 1]]);
+    const app = db.appender();
+    expect(app.append(up('a'), T + 5, 2)).toEqual({ kind: 'out-of-order', message: 'out of order sample' });
+    // A series new to the head has nothing to be out of order with.
+    expect(app.append(up('b'), T + 5, 2)).toBeUndefined();
+    await app.commit();
+    expect(selectAll(db, ALL, 0, T + 100).map((s) => [s.labels.instance, s.samples.length])).toEqual([
+      ['a', 1],
+      ['b', 1],
+    ]);
+    expect(await registry.metrics()).toMatch(/^prometheus_tsdb_out_of_order_samples_total 1$/m);
+    await db.close();
+  });
+
+  it('refuses a different value at the newest time, and takes an exact resend once', async () => {
+    const db = await open();
+    await write(db, [[up('a'), T, 1.5]]);
+    const app = db.appender();
+    expect(app.append(up('a'), T, 2e6)).toEqual({
+      kind: 'duplicate',
+      message: `duplicate sample for timestamp ${T}; overrides not allowed: existing 1.5, new value 2e+06`,
+    });
+    expect(app.append(up('a'), T, 1.5)).toBeUndefined();
+    await app.commit();
+    expect(selectAll(db, ALL, 0, T + 100)[0]?.samples).toEqual([{ t: T, v: 1.5 }]);
+    // The staleness marker resent is the same value, though V8 may have changed its quiet bit.
+    await write(db, [[up('a'), T + 1, STALE_NAN]]);
+    expect(db.appender().append(up('a'), T + 1, STALE_NAN)).toBeUndefined();
+    await db.close();
+  });
+
+  it("refuses samples older than the head's newest time minus an hour, as upstream's head", async () => {
+    const registry = new Registry();
+    const db = await open({ registry });
+    await write(db, [[up('a'), T, 1]]);
+    const app = db.appender();
+    expect(app.append(up('b'), T - 3_600_001, 1)).toEqual({ kind: 'out-of-bounds', message: 'out of bounds' });
+    expect(app.append(up('b'), T - 3_600_000, 1)).toBeUndefined();
+    await app.commit();
+    expect(await registry.metrics()).toMatch(/^prometheus_tsdb_out_of_bound_samples_total\{type="float"\} 1$/m);
+    await db.close();
+  });
+
+  it('takes the bound from the first sample of a batch into an empty head', async () => {
+    const db = await open();
+    const app = db.appender();
+    expect(app.append(up('a'), T, 1)).toBeUndefined();
+    expect(app.append(up('b'), T - 3_600_001, 1)).toMatchObject({ kind: 'out-of-bounds' });
+    expect(app.append(up('c'), T + 10 * DAY, 1)).toBeUndefined();
+    await app.commit();
+    await db.close();
+  });
+
+  it("in the agent, refuses anything not newer than the series' newest", async () => {
+    const db = await openAgentStorage({ dir, logger });
+    await write(db, [[up('a'), T, 1]]);
+    const app = db.appender();
+    expect(app.append(up('a'), T, 1)).toMatchObject({ kind: 'out-of-order' });
+    expect(app.append(up('a'), T - DAY, 1)).toMatchObject({ kind: 'out-of-order' }); // no lower bound
+    expect(app.append(up('b'), T - DAY, 1)).toBeUndefined();
+    await db.close();
+  });
+});
+
+describe('goFloat', () => {
+  it("prints floats as Go's %g does", () => {
+    const cases: Array<[number, string]> = [
+      [0, '0'],
+      [1, '1'],
+      [-2.5, '-2.5'],
+      [123456, '123456'],
+      [1e6, '1e+06'],
+      [1234567, '1.234567e+06'],
+      [0.0001, '0.0001'],
+      [0.00001, '1e-05'],
+      [1.5e-7, '1.5e-07'],
+      [1e21, '1e+21'],
+      [1e100, '1e+100'],
+      [0.1 + 0.2, '0.30000000000000004'],
+      [Number.NaN, 'NaN'],
+      [Number.POSITIVE_INFINITY, '+Inf'],
+      [Number.NEGATIVE_INFINITY, '-Inf'],
+    ];
+    for (const [v, text] of cases) expect(goFloat(v), String(v)).toBe(text);
   });
 });

@@ -29,7 +29,7 @@ import { createLogger, type Logger, ownedLogger } from '../src/log/index.js';
 import { createNotifier } from '../src/notifier/index.js';
 import { parseExpr, parseMetricSelector, prettify } from '../src/promql/index.js';
 import { applyRelabel } from '../src/relabel/index.js';
-import { createRemoteStorage } from '../src/remote/index.js';
+import { createRemoteStorage, createRemoteWriteReceiver } from '../src/remote/index.js';
 import { createRuleManager, loadRuleGroups, rulesDiscovery } from '../src/rules/index.js';
 import {
   criticalChains,
@@ -272,9 +272,23 @@ async function runServer(
       queryable: queryStorage,
       lookbackDeltaMs: flags.queryLookbackDeltaMs,
       externalLabels: () => runningConfig.global.externalLabels,
-      targetMetadata: () => [],
+      targetMetadata: () => scrapeManager.metadata().map(({ target, metadata }) => ({ labels: target, metadata })),
+      tsdbStats: (limit) => {
+        if (!openedTSDB) throw new StorageNotReadyError();
+        const { headStats, ...tables } = openedTSDB.status(limit);
+        return { ...headStats, ...tables };
+      },
       flags: flags.values,
       storageRetention: () => (agentMode ? '' : retentionText(runningConfig.storage.tsdb.retention)),
+      // As upstream, the receiver appends where scrapes do (local storage, then remote write), in
+      // agent mode too.
+      remoteWrite: flags.webEnableRemoteWriteReceiver
+        ? createRemoteWriteReceiver({
+            appendable: fanout,
+            logger: moduleLog('web', 'Web handler'),
+            registry,
+          })
+        : undefined,
     },
   });
 

@@ -21,6 +21,16 @@ export interface EngineOptions {
   enableExperimentalFunctions: boolean;
   /** Where prometheus_engine_* metrics go, if anywhere. */
   registry?: Registry;
+  /**
+   * The step of a subquery written without one (`[5m:]`), in ms: upstream's
+   * NoStepSubqueryIntervalFn, which Prometheus sets to the global evaluation interval; 1m.
+   */
+  noStepSubqueryIntervalMs?: number;
+  /**
+   * --enable-feature=promql-delayed-name-removal: `__name__` is dropped at the end of evaluation
+   * rather than by each function and operator. Off by default, as in 3.5.
+   */
+  enableDelayedNameRemoval?: boolean;
 }
 
 export interface QueryOptions {
@@ -32,7 +42,7 @@ export interface QueryOptions {
   signal?: AbortSignal;
 }
 
-/** Upstream's query stats (`stats=all` in the API), the parts miniprom measures. */
+/** Upstream's query stats (`stats=all` in the API), the parts miniprom measures; timings in seconds. */
 export interface QueryStats {
   timings: {
     evalTotalTime: number;

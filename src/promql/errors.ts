@@ -84,3 +84,28 @@ export class StorageError extends QueryError {
   readonly errorType = 'internal';
   readonly status = 500;
 }
+
+/**
+ * A query the engine refuses before evaluating it, for a reason other than parsing (a range query
+ * of a range vector, a zero step, …): 400, errorType bad_data. The message is upstream's error
+ * text; the API prefixes `invalid parameter "query": ` as upstream's does.
+ */
+export class InvalidQueryError extends QueryError {
+  readonly errorType = 'bad_data';
+  readonly status = 400;
+}
+
+/**
+ * The query's context ended while it waited for a slot (upstream's active query tracker returns
+ * the bare context error): `context canceled` (503, canceled) or `context deadline exceeded`
+ * (422, execution), as upstream's API classifies them.
+ */
+export class QueueWaitError extends QueryError {
+  readonly errorType: ErrorType;
+  readonly status: number;
+  constructor(timedOut: boolean) {
+    super(timedOut ? 'context deadline exceeded' : 'context canceled');
+    this.errorType = timedOut ? 'execution' : 'canceled';
+    this.status = timedOut ? 422 : 503;
+  }
+}

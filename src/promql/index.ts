@@ -6,15 +6,18 @@
 export type * from './ast.js';
 export { childrenOf, positionOf, typeOf } from './ast.js';
 export type * from './engine-types.js';
+export { DEFAULT_ENGINE_OPTIONS, PromQLEngine } from './engine.js';
 export {
   type ErrorType,
   ExecutionError,
   formatParseError,
+  InvalidQueryError,
   ParseError,
   type ParseErrorDetail,
   QueryCanceledError,
   QueryError,
   QueryTimeoutError,
+  QueueWaitError,
   StorageError,
   TooManySamplesError,
 } from './errors.js';
@@ -30,4 +33,10 @@ export {
   prettify,
   translateAST,
 } from './parser/index.js';
+export {
+  parseSeriesDesc,
+  type SequenceValue,
+  type SeriesDescription,
+  SeriesNotationError,
+} from './series-notation.js';
 export type * from './value.js';

@@ -149,9 +149,15 @@ describe('parser specifics', () => {
     });
   });
 
-  it('binds offset, @ and ranges to the nearest operand, as upstream (a + b offset 1m)', () => {
+  it('binds offset, @ and ranges to the nearest operand, then operators by precedence, as upstream', () => {
     expect(prettify(parse('a + b offset 1m'))).toBe('a + b offset 1m');
     expect(translateAST(parse('a + b offset 1m'))).toMatchObject({ rhs: { offset: 60_000 }, lhs: { offset: 0 } });
+    // lezer alone reads ((a + b) offset 1m) * 0; upstream reads a + ((b offset 1m) * 0).
+    expect(translateAST(parse('a + b offset 1m * 0'))).toMatchObject({
+      op: '+',
+      lhs: { name: 'a' },
+      rhs: { op: '*', lhs: { name: 'b', offset: 60_000 }, rhs: { val: '0' } },
+    });
     // -x[5m] is -(x[5m]): upstream then refuses a unary minus on a range vector.
     expect(error('-x[5m]')).toBe(
       '1:1: parse error: unary expression only allowed on expressions of type scalar or instant vector, got "range vector"',

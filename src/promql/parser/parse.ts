@@ -220,27 +220,22 @@ class Builder {
       case 'AggregateExpr':
         return this.aggregate(node);
       case 'BinaryExpr':
-        return this.binary(node);
+      case 'UnaryExpr':
+      case 'MatrixSelector':
+      case 'SubqueryExpr':
+      case 'OffsetExpr':
+      case 'StepInvariantExpr':
+        return this.chain(node);
       case 'FunctionCall':
         return this.call(node);
-      case 'MatrixSelector':
-        return this.matrix(node);
-      case 'SubqueryExpr':
-        return this.subquery(node);
       case 'NumberDurationLiteral':
-        return this.numberLiteral(node);
+        return this.leadingSign(node) ? this.chain(node) : this.numberLiteral(node);
       case 'StringLiteral':
         return { type: 'StringLiteral', val: this.string(node), posRange: range(node) };
       case 'ParenExpr':
         return { type: 'ParenExpr', expr: this.expr(children(node)[0] as SyntaxNode), posRange: range(node) };
-      case 'UnaryExpr':
-        return this.unary(node);
       case 'VectorSelector':
         return this.vectorSelector(node);
-      case 'OffsetExpr':
-        return this.offset(node);
-      case 'StepInvariantExpr':
-        return this.at(node);
       default:
         throw new Error(`unexpected syntax node ${node.name}`);
     }
@@ -298,11 +293,6 @@ class Builder {
     return { type, name, value };
   }
 
-  matrix(node: SyntaxNode): Expr {
-    const [inner, rangeNode] = children(node) as [SyntaxNode, SyntaxNode];
-    return sink(this.expr(inner), (vs) => this.rangeOf(vs, node, inner, rangeNode));
-  }
-
   rangeOf(vs: Expr, node: SyntaxNode, inner: SyntaxNode, rangeNode: SyntaxNode): Expr {
     const open = this.itemAt(inner.to, 'LEFT_BRACKET');
     const close = this.itemAt(rangeNode.to, 'RIGHT_BRACKET');
@@ -315,11 +305,6 @@ class Builder {
     if (vs.type !== 'VectorSelector') return vs; // only reached with an error already recorded
     const ms: MatrixSelector = { type: 'MatrixSelector', vectorSelector: vs, range: rangeMs, endPos: node.to };
     return ms;
-  }
-
-  subquery(node: SyntaxNode): Expr {
-    const [inner, ...durations] = children(node) as [SyntaxNode, ...SyntaxNode[]];
-    return sink(this.expr(inner), (expr) => this.subqueryOf(expr, node, inner, durations));
   }
 
   subqueryOf(expr: Expr, node: SyntaxNode, inner: SyntaxNode, durations: SyntaxNode[]): SubqueryExpr {
@@ -361,11 +346,6 @@ class Builder {
     return lit;
   }
 
-  offset(node: SyntaxNode): Expr {
-    const [inner, valueNode] = children(node) as [SyntaxNode, SyntaxNode];
-    return sink(this.expr(inner), (expr) => this.offsetOf(expr, valueNode));
-  }
-
   offsetOf(expr: Expr, valueNode: SyntaxNode): Expr {
     const lit = this.durationLiteral(valueNode);
     const ms = lit ? secondsToMs(lit.val) : 0;
@@ -378,11 +358,6 @@ class Builder {
     target.originalOffset = ms;
     this.setEnd(expr, valueNode.to);
     return expr;
-  }
-
-  at(node: SyntaxNode): Expr {
-    const [inner, value] = children(node) as [SyntaxNode, SyntaxNode];
-    return sink(this.expr(inner), (expr) => this.atOf(expr, node, value));
   }
 
   atOf(expr: Expr, node: SyntaxNode, value: SyntaxNode): Expr {
@@ -433,24 +408,85 @@ class Builder {
 
   // ---- operators
 
-  binary(node: SyntaxNode): Expr {
-    const parts = children(node);
-    const lhsNode = parts[0] as SyntaxNode;
-    const opNode = parts[1] as SyntaxNode;
-    const rhsNode = parts[parts.length - 1] as SyntaxNode;
-    const op = BINARY_OPS[opNode.name] as BinaryOp;
-    // lezer reads `-2^2` as (-2)^2; upstream reads a signed number before `^` as a unary minus on
-    // the power (-(2^2) = -4). Take the sign off the literal and put it around the power.
-    const sign = op === '^' && lhsNode.name === 'NumberDurationLiteral' ? this.leadingSign(lhsNode) : undefined;
-    let lhs = this.expr(lhsNode);
-    if (sign && lhs.type === 'NumberLiteral') {
-      lhs = {
-        ...lhs,
-        val: sign.op === '-' ? -lhs.val : lhs.val,
-        posRange: { start: sign.numberStart, end: lhs.posRange.end },
-      };
+  /**
+   * An operator chain: binary and unary operators and postfix modifiers (`[5m]`, `[5m:1m]`,
+   * `offset`, `@`) over operands, rebuilt with upstream's precedences. lezer's grammar binds the
+   * modifiers loosest (`a + b offset 1m * 0` comes back as `((a + b) offset 1m) * 0`) and a sign
+   * into a number (`-2^2` as `(-2)^2`); upstream binds modifiers tightest and reads a sign as a
+   * unary operator at `*`'s precedence (`a + ((b offset 1m) * 0)`, `-(2^2)`). The chain keeps
+   * source order, so laying it out flat and parsing it again gives upstream's tree.
+   */
+  chain(node: SyntaxNode): Expr {
+    const parts: ChainPart[] = [];
+    this.linearize(node, parts);
+    const parser = new ChainParser(parts, this);
+    return parser.parse();
+  }
+
+  linearize(node: SyntaxNode, out: ChainPart[]): void {
+    switch (node.name) {
+      case 'BinaryExpr': {
+        const parts = children(node);
+        this.linearize(parts[0] as SyntaxNode, out);
+        out.push({ kind: 'binary', node });
+        this.linearize(parts[parts.length - 1] as SyntaxNode, out);
+        return;
+      }
+      case 'UnaryExpr': {
+        const [opNode, exprNode] = children(node) as [SyntaxNode, SyntaxNode];
+        out.push({ kind: 'unary', op: this.text(opNode) as '+' | '-', pos: opNode.from });
+        this.linearize(exprNode, out);
+        return;
+      }
+      case 'MatrixSelector':
+      case 'SubqueryExpr':
+      case 'OffsetExpr':
+      case 'StepInvariantExpr': {
+        const [inner, ...rest] = children(node) as [SyntaxNode, ...SyntaxNode[]];
+        this.linearize(inner, out);
+        out.push({ kind: 'postfix', node, inner, rest });
+        return;
+      }
+      case 'NumberDurationLiteral': {
+        const sign = this.leadingSign(node);
+        if (sign) out.push({ kind: 'unary', op: sign.op, pos: sign.signPos });
+        out.push({ kind: 'operand', node, unsigned: sign !== undefined });
+        return;
+      }
+      default:
+        out.push({ kind: 'operand', node, unsigned: false });
     }
-    const rhs = this.expr(rhsNode);
+  }
+
+  /** Builds an operand of a chain. */
+  operand(part: { node: SyntaxNode; unsigned: boolean }): Expr {
+    if (part.unsigned) {
+      const lit = this.numberLiteral(part.node, true);
+      return lit;
+    }
+    return this.expr(part.node);
+  }
+
+  /** Applies a postfix modifier to what it binds to. */
+  postfix(expr: Expr, part: { node: SyntaxNode; inner: SyntaxNode; rest: SyntaxNode[] }): Expr {
+    const { node, inner, rest } = part;
+    switch (node.name) {
+      case 'MatrixSelector':
+        return this.rangeOf(expr, node, inner, rest[0] as SyntaxNode);
+      case 'SubqueryExpr':
+        return this.subqueryOf(expr, node, inner, rest);
+      case 'OffsetExpr':
+        return this.offsetOf(expr, rest[0] as SyntaxNode);
+      default:
+        return this.atOf(expr, node, rest[0] as SyntaxNode);
+    }
+  }
+
+  /** A binary operation with the operator and modifiers of lezer's `node`. */
+  binaryOf(node: SyntaxNode, lhs: Expr, rhs: Expr): BinaryExpr {
+    const parts = children(node);
+    const opNode = parts[1] as SyntaxNode;
+    const op = BINARY_OPS[opNode.name] as BinaryOp;
     const bool = parts.some((p) => p.name === 'BoolModifier');
     const clause = parts.find((p) => p.name === 'MatchingModifierClause');
     const matching: NonNullable<BinaryExpr['matching']> = {
@@ -468,9 +504,15 @@ class Builder {
         matching.include = include ? this.groupingLabels(include) : [];
       }
     }
-    const expr: BinaryExpr = { type: 'BinaryExpr', op, lhs, rhs, matching, returnBool: bool };
-    if (!sign) return expr;
-    return { type: 'UnaryExpr', op: sign.op, expr, startPos: sign.signPos };
+    return { type: 'BinaryExpr', op, lhs, rhs, matching, returnBool: bool };
+  }
+
+  /** A unary operation; on a number literal, upstream folds the sign into the number. */
+  unaryOf(op: '+' | '-', pos: number, expr: Expr): Expr {
+    if (expr.type === 'NumberLiteral') {
+      return { ...expr, val: op === '-' ? -expr.val : expr.val, posRange: { start: pos, end: expr.posRange.end } };
+    }
+    return { type: 'UnaryExpr', op, expr, startPos: pos };
   }
 
   /** The sign of a signed number literal, if it has one. */
@@ -479,27 +521,6 @@ class Builder {
     if (first !== '-' && first !== '+') return undefined;
     const number = this.items.find((i) => i.pos > node.from && i.pos < node.to);
     return { op: first, signPos: node.from, numberStart: number?.pos ?? node.from + 1 };
-  }
-
-  unary(node: SyntaxNode): Expr {
-    const [opNode, exprNode] = children(node) as [SyntaxNode, SyntaxNode];
-    const expr = this.expr(exprNode);
-    if (this.unknownFunctions.has(opNode.from)) {
-      // A one-letter unknown function, given to lezer as a unary minus (see lezerText).
-      const name = (this.items.find((i) => i.pos === opNode.from) as Item).val;
-      this.addError(opNode.from, opNode.from + 1, `unknown function with name ${goQuote(name)}`);
-      throw new ParseError(this.query, this.errors);
-    }
-    const op = this.text(opNode) as '+' | '-';
-    if (expr.type === 'NumberLiteral') {
-      // Upstream folds a sign into a number literal.
-      return {
-        ...expr,
-        val: op === '-' ? -expr.val : expr.val,
-        posRange: { start: opNode.from, end: expr.posRange.end },
-      };
-    }
-    return { type: 'UnaryExpr', op, expr, startPos: opNode.from };
   }
 
   // ---- calls and aggregations
@@ -583,8 +604,9 @@ class Builder {
 
   // ---- literals
 
-  numberLiteral(node: SyntaxNode): NumberLiteral {
-    const sign = this.leadingSign(node);
+  /** A number literal; `unsigned` reads it without its sign (a chain applies the sign itself). */
+  numberLiteral(node: SyntaxNode, unsigned = false): NumberLiteral {
+    const sign = unsigned ? undefined : this.leadingSign(node);
     const item = this.items.find(
       (i) => i.pos >= node.from && i.pos < node.to && (i.type === 'NUMBER' || i.type === 'DURATION'),
     );
@@ -601,7 +623,8 @@ class Builder {
       val = this.number(item);
     }
     if (sign?.op === '-') val = -val;
-    return { type: 'NumberLiteral', val, duration, posRange: range(node) };
+    const start = unsigned && item ? item.pos : node.from;
+    return { type: 'NumberLiteral', val, duration, posRange: { start, end: node.to } };
   }
 
   /** Upstream's parser.number: Go's ParseInt with base prefixes, then ParseFloat. */
@@ -632,25 +655,6 @@ class Builder {
   itemAt(pos: number, type: Item['type']): Item | undefined {
     return this.items.find((i) => i.pos >= pos && i.type === type);
   }
-}
-
-/**
- * Applies a postfix modifier (`[5m]`, `[5m:1m]`, `offset`, `@`) as upstream binds it. lezer binds
- * them looser than upstream does: it reads `a + b offset 1m` as `(a + b) offset 1m` and `-x[5m]`
- * as `(-x)[5m]`, where upstream's grammar gives the modifier to the nearest operand. A binary or
- * unary expression here always comes from that looser binding (parentheses are a node of their
- * own), so the modifier moves down to the right-most operand.
- */
-function sink(expr: Expr, apply: (e: Expr) => Expr): Expr {
-  if (expr.type === 'BinaryExpr') {
-    expr.rhs = sink(expr.rhs, apply);
-    return expr;
-  }
-  if (expr.type === 'UnaryExpr') {
-    expr.expr = sink(expr.expr, apply);
-    return expr;
-  }
-  return apply(expr);
 }
 
 /** A node's children that carry meaning: no comments, no keyword or punctuation nodes. */
@@ -740,4 +744,77 @@ export function goFloatF(v: number): string {
   if (v === Number.POSITIVE_INFINITY) return '+Inf';
   if (v === Number.NEGATIVE_INFINITY) return '-Inf';
   return v.toFixed(6);
+}
+
+type ChainPart =
+  | { kind: 'operand'; node: SyntaxNode; unsigned: boolean }
+  | { kind: 'binary'; node: SyntaxNode }
+  | { kind: 'unary'; op: '+' | '-'; pos: number }
+  | { kind: 'postfix'; node: SyntaxNode; inner: SyntaxNode; rest: SyntaxNode[] };
+
+/** Upstream's precedences (generated_parser.y): `or` < `and unless` < comparisons < `+ -` < `* / % atan2` < `^`. */
+const PRECEDENCE: Readonly<Record<BinaryOp, number>> = {
+  or: 1,
+  and: 2,
+  unless: 2,
+  '==': 3,
+  '!=': 3,
+  '>': 3,
+  '<': 3,
+  '>=': 3,
+  '<=': 3,
+  '+': 4,
+  '-': 4,
+  '*': 5,
+  '/': 5,
+  '%': 5,
+  atan2: 5,
+  '^': 6,
+};
+/** A unary operator has `*`'s precedence upstream (`unary_op expr %prec MUL`). */
+const UNARY_PRECEDENCE = 5;
+
+/** Precedence climbing over a flattened chain: left-associative except `^`; postfix binds tightest. */
+class ChainParser {
+  #i = 0;
+
+  constructor(
+    private readonly parts: readonly ChainPart[],
+    private readonly builder: Builder,
+  ) {}
+
+  parse(): Expr {
+    return this.expr(0);
+  }
+
+  expr(minPrecedence: number): Expr {
+    let lhs = this.prefix();
+    for (;;) {
+      const part = this.parts[this.#i];
+      if (part?.kind !== 'binary') return lhs;
+      const op = BINARY_OPS[(children(part.node)[1] as SyntaxNode).name] as BinaryOp;
+      const p = PRECEDENCE[op];
+      if (p < minPrecedence) return lhs;
+      this.#i++;
+      const rhs = this.expr(op === '^' ? p : p + 1);
+      lhs = this.builder.binaryOf(part.node, lhs, rhs);
+    }
+  }
+
+  /** A unary operation, or an operand with its postfix modifiers. */
+  prefix(): Expr {
+    const part = this.parts[this.#i++];
+    if (part?.kind === 'unary') {
+      // Its operand stops before operators of its own precedence or lower: `-a * b` is (-a) * b,
+      // `-a ^ b` is -(a ^ b).
+      return this.builder.unaryOf(part.op, part.pos, this.expr(UNARY_PRECEDENCE + 1));
+    }
+    if (part?.kind !== 'operand') throw new Error('malformed operator chain');
+    let expr = this.builder.operand(part);
+    for (let next = this.parts[this.#i]; next?.kind === 'postfix'; next = this.parts[this.#i]) {
+      this.#i++;
+      expr = this.builder.postfix(expr, next);
+    }
+    return expr;
+  }
 }

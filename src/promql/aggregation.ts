@@ -1,0 +1,484 @@
+/**
+ * Aggregation operators (upstream's rangeEvalAgg, aggregation, aggregationK and
+ * aggregationCountValues): grouping with `by`/`without`, the running sums with Kahan
+ * compensation, avg's switch to an incremental mean on overflow, topk/bottomk on Go's heap (so
+ * ties come out in upstream's order), limitk and limit_ratio.
+ */
+import type { Labels } from '../storage/index.js';
+import { annotationText, formatG } from './annotations.js';
+import { type AggregateExpr, type Expr, positionOf } from './ast.js';
+import { ExecutionError, TooManySamplesError } from './errors.js';
+import { type Evaluator, isMatrix } from './evaluator.js';
+import { kahanSumInc } from './functions/index.js';
+import { goSort, heapFix, heapPush } from './go-sort.js';
+import {
+  deleteLabels,
+  keepLabels,
+  keyWithLabels,
+  keyWithoutLabels,
+  labelsKey,
+  METRIC_NAME,
+  setLabel,
+} from './labels.js';
+import { quantile } from './quantile.js';
+import type { Matrix, Sample, Series, Vector } from './value.js';
+import { labelsHash } from './xxhash.js';
+
+/** The largest float that converts to an int64 without overflow (upstream's maxInt64). */
+const MAX_INT64 = 2 ** 63 - 1024;
+const MIN_INT64 = -(2 ** 63);
+
+/** The parameter of topk, quantile, …: a constant or one value per step (upstream's fParams). */
+export interface FParams {
+  next(): number;
+  max: number;
+  min: number;
+  hasAnyNaN: boolean;
+}
+
+/** Evaluates an aggregation's parameter (upstream's newFParams): constant for a literal, else per step. */
+export async function newFParams(ev: Evaluator, expr: Expr | null): Promise<FParams> {
+  const empty: FParams = { next: () => 0, max: 0, min: 0, hasAnyNaN: false };
+  if (!expr) return empty;
+  const constParam = expr.type === 'NumberLiteral';
+  const val = await ev.eval(expr);
+  if (!isMatrix(val) || val.length === 0) return empty;
+  const floats = (val[0] as Series).floats;
+  if (constParam) {
+    const c = floats[0]?.f ?? 0;
+    return { next: () => c, max: c, min: c, hasAnyNaN: Number.isNaN(c) };
+  }
+  let max = -Number.MAX_VALUE;
+  let min = Number.MAX_VALUE;
+  let hasAnyNaN = false;
+  for (const p of floats) {
+    // Go's math.Max/Min return NaN if either is NaN.
+    max = Number.isNaN(max) || Number.isNaN(p.f) ? Number.NaN : Math.max(max, p.f);
+    min = Number.isNaN(min) || Number.isNaN(p.f) ? Number.NaN : Math.min(min, p.f);
+    if (Number.isNaN(p.f)) hasAnyNaN = true;
+  }
+  let i = 0;
+  return { next: () => (i < floats.length ? (floats[i++] as { f: number }).f : 0), max, min, hasAnyNaN };
+}
+
+interface Group {
+  seen: boolean;
+  floatValue: number;
+  floatMean: number;
+  floatKahanC: number;
+  groupCount: number;
+  incrementalMean: boolean;
+  heap: Sample[];
+  values: number[];
+  groupAggrComplete: boolean;
+}
+
+function newGroup(): Group {
+  return {
+    seen: false,
+    floatValue: 0,
+    floatMean: 0,
+    floatKahanC: 0,
+    groupCount: 0,
+    incrementalMean: false,
+    heap: [],
+    values: [],
+    groupAggrComplete: false,
+  };
+}
+
+/** The group of a series: a key of its `by` labels, or of all but the `without` ones and the name. */
+function groupingKeyFunc(grouping: readonly string[], without: boolean): (l: Labels) => string {
+  if (without) {
+    const set = new Set(grouping);
+    return (l) => keyWithoutLabels(l, set);
+  }
+  if (grouping.length === 0) return () => '';
+  return (l) => keyWithLabels(l, grouping);
+}
+
+function groupingLabels(metric: Labels, without: boolean, grouping: readonly string[]): Labels {
+  if (without) return deleteLabels(metric, [...grouping, METRIC_NAME]);
+  if (grouping.length > 0) return keepLabels(metric, grouping);
+  return {};
+}
+
+/** Reads series `si`'s value at `ts`, moving its cursor on (upstream's nextValues). */
+function nextValue(input: Matrix, cursors: Int32Array, si: number, ts: number): number | undefined {
+  const floats = (input[si] as Series).floats;
+  let c = cursors[si] as number;
+  // Skip points a previous step did not consume (upstream calls advanceRemainingSeries for that).
+  while (c < floats.length && (floats[c] as { t: number }).t < ts) c++;
+  const p = floats[c];
+  if (p === undefined || p.t !== ts) {
+    cursors[si] = c;
+    return undefined;
+  }
+  cursors[si] = c + 1;
+  return p.f;
+}
+
+const isK = (op: string) => op === 'topk' || op === 'bottomk' || op === 'limitk' || op === 'limit_ratio';
+
+/** vectorByValueHeap.Less and vectorByReverseValueHeap.Less. */
+const lessTop = (a: Sample, b: Sample) => Number.isNaN(a.f) || a.f < b.f;
+const lessBottom = (a: Sample, b: Sample) => Number.isNaN(a.f) || a.f > b.f;
+
+/** Upstream's HashRatioSampler: whether limit_ratio(r) keeps the sample. */
+function addRatioSample(ratio: number, s: Sample): boolean {
+  // float64(hash) / float64(MaxUint64), and float64(MaxUint64) is 2^64.
+  const offset = Number(labelsHash(s.metric)) / 2 ** 64;
+  return (ratio >= 0 && offset < ratio) || (ratio < 0 && offset >= 1 + ratio);
+}
+
+/** An aggregation over every step (upstream's rangeEvalAgg). */
+export async function evalAggregation(
+  ev: Evaluator,
+  e: AggregateExpr,
+  sortedGrouping: string[],
+  inputMatrix: Matrix,
+  params: FParams,
+): Promise<Matrix> {
+  const annos = ev.q.annotations;
+  const tempNumSamples = ev.currentSamples;
+  const keyOf = groupingKeyFunc(sortedGrouping, e.without);
+  const groupIndex = new Map<string, number>();
+  const seriesToResult = new Int32Array(inputMatrix.length);
+  let result: Matrix = [];
+  for (let si = 0; si < inputMatrix.length; si++) {
+    const series = inputMatrix[si] as Series;
+    const key = keyOf(series.metric);
+    let index = groupIndex.get(key);
+    if (index === undefined) {
+      if (!isK(e.op)) result.push({ metric: groupingLabels(series.metric, e.without, sortedGrouping), floats: [] });
+      index = groupIndex.size;
+      groupIndex.set(key, index);
+    }
+    seriesToResult[si] = index;
+  }
+  const groups: Group[] = Array.from({ length: groupIndex.size }, newGroup);
+  let seriess: Map<string, Series> | undefined;
+  const paramPos = e.param ? positionOf(e.param) : { start: 0, end: 0 };
+  switch (e.op) {
+    case 'topk':
+    case 'bottomk':
+    case 'limitk':
+      if (params.max < 1) return [];
+      seriess = new Map();
+      break;
+    case 'limit_ratio':
+      if (params.max === 0 && params.min === 0) return [];
+      if (params.max > 1) annos.add('warning', annotationText.invalidRatio(params.max, 1), paramPos);
+      if (params.min < -1) annos.add('warning', annotationText.invalidRatio(params.min, -1), paramPos);
+      seriess = new Map();
+      break;
+    case 'quantile':
+      if (params.hasAnyNaN) annos.add('warning', annotationText.invalidQuantile(Number.NaN), paramPos);
+      if (params.max > 1) annos.add('warning', annotationText.invalidQuantile(params.max), paramPos);
+      if (params.min < 0) annos.add('warning', annotationText.invalidQuantile(params.min), paramPos);
+      break;
+  }
+  const cursors = new Int32Array(inputMatrix.length);
+  for (let ts = ev.startTimestamp; ts <= ev.endTimestamp; ts += ev.interval) {
+    const fParam = params.next();
+    await ev.q.checkpoint();
+    ev.currentSamples = tempNumSamples;
+    if (isK(e.op)) {
+      const mat = aggregationK(
+        ev,
+        e,
+        fParam,
+        ts,
+        inputMatrix,
+        cursors,
+        seriesToResult,
+        groups,
+        seriess as Map<string, Series>,
+      );
+      if (ev.startTimestamp === ev.endTimestamp) return mat;
+    } else {
+      aggregation(e, fParam, ts, inputMatrix, cursors, result, seriesToResult, groups);
+    }
+    if (ev.currentSamples > ev.maxSamples) throw new TooManySamplesError('query execution');
+  }
+  if (seriess) return [...seriess.values()];
+  result = result.filter((s) => s.floats.length > 0);
+  return result;
+}
+
+/** sum, avg, count, min, max, group, stddev, stdvar, quantile at one step. */
+function aggregation(
+  e: AggregateExpr,
+  q: number,
+  ts: number,
+  inputMatrix: Matrix,
+  cursors: Int32Array,
+  outputMatrix: Matrix,
+  seriesToResult: Int32Array,
+  groups: Group[],
+): void {
+  const op = e.op;
+  for (const g of groups) g.seen = false;
+  for (let si = 0; si < inputMatrix.length; si++) {
+    const f = nextValue(inputMatrix, cursors, si, ts);
+    if (f === undefined) continue;
+    const group = groups[seriesToResult[si] as number] as Group;
+    if (!group.seen) {
+      group.seen = true;
+      group.floatValue = f;
+      group.floatMean = f;
+      group.floatKahanC = 0;
+      group.incrementalMean = false;
+      group.groupCount = 1;
+      switch (op) {
+        case 'stdvar':
+        case 'stddev':
+          group.floatValue = Number.isFinite(f) ? 0 : Number.NaN;
+          break;
+        case 'quantile':
+          group.values = [f];
+          break;
+        case 'group':
+          group.floatValue = 1;
+          break;
+      }
+      continue;
+    }
+    switch (op) {
+      case 'sum':
+        [group.floatValue, group.floatKahanC] = kahanSumInc(f, group.floatValue, group.floatKahanC);
+        break;
+      case 'avg': {
+        group.groupCount++;
+        if (!group.incrementalMean) {
+          const [newV, newC] = kahanSumInc(f, group.floatValue, group.floatKahanC);
+          if (Number.isFinite(newV) || Number.isNaN(newV)) {
+            group.floatValue = newV;
+            group.floatKahanC = newC;
+            break;
+          }
+          // The sum would overflow: continue with the incremental mean.
+          group.incrementalMean = true;
+          group.floatMean = group.floatValue / (group.groupCount - 1);
+          group.floatKahanC /= group.groupCount - 1;
+        }
+        const r = (group.groupCount - 1) / group.groupCount;
+        [group.floatMean, group.floatKahanC] = kahanSumInc(
+          f / group.groupCount,
+          r * group.floatMean,
+          r * group.floatKahanC,
+        );
+        break;
+      }
+      case 'group':
+        break;
+      case 'max':
+        if (group.floatValue < f || Number.isNaN(group.floatValue)) group.floatValue = f;
+        break;
+      case 'min':
+        if (group.floatValue > f || Number.isNaN(group.floatValue)) group.floatValue = f;
+        break;
+      case 'count':
+        group.groupCount++;
+        break;
+      case 'stdvar':
+      case 'stddev': {
+        group.groupCount++;
+        const delta = f - group.floatMean;
+        group.floatMean += delta / group.groupCount;
+        group.floatValue += delta * (f - group.floatMean);
+        break;
+      }
+      case 'quantile':
+        group.values.push(f);
+        break;
+      default:
+        throw new Error(`expected aggregation operator but got ${op}`);
+    }
+  }
+  for (let ri = 0; ri < groups.length; ri++) {
+    const aggr = groups[ri] as Group;
+    if (!aggr.seen) continue;
+    let value = aggr.floatValue;
+    switch (op) {
+      case 'avg':
+        value = aggr.incrementalMean
+          ? aggr.floatMean + aggr.floatKahanC
+          : aggr.floatValue / aggr.groupCount + aggr.floatKahanC / aggr.groupCount;
+        break;
+      case 'count':
+        value = aggr.groupCount;
+        break;
+      case 'stdvar':
+        value = aggr.floatValue / aggr.groupCount;
+        break;
+      case 'stddev':
+        value = Math.sqrt(aggr.floatValue / aggr.groupCount);
+        break;
+      case 'quantile':
+        value = quantile(q, aggr.values);
+        break;
+      case 'sum':
+        value = aggr.floatValue + aggr.floatKahanC;
+        break;
+    }
+    const ss = outputMatrix[ri] as Series;
+    ss.floats.push({ t: ts, f: value });
+    // Upstream takes the flag of the input series at the group's index.
+    ss.dropName = (inputMatrix[ri] as Series).dropName;
+  }
+}
+
+/** topk, bottomk, limitk, limit_ratio at one step; for an instant query, returns the result. */
+function aggregationK(
+  ev: Evaluator,
+  e: AggregateExpr,
+  fParam: number,
+  ts: number,
+  inputMatrix: Matrix,
+  cursors: Int32Array,
+  seriesToResult: Int32Array,
+  groups: Group[],
+  seriess: Map<string, Series>,
+): Matrix {
+  const op = e.op;
+  let groupsRemaining = groups.length;
+  for (const g of groups) g.seen = false;
+  let k = 0;
+  let r = 0;
+  seriesLoop: for (let si = 0; si < inputMatrix.length; si++) {
+    const f = nextValue(inputMatrix, cursors, si, ts);
+    if (f === undefined) continue;
+    const input = inputMatrix[si] as Series;
+    const s: Sample = { metric: input.metric, t: 0, f, dropName: input.dropName };
+    switch (op) {
+      case 'topk':
+      case 'bottomk':
+      case 'limitk':
+        if (!(fParam <= MAX_INT64 && fParam >= MIN_INT64)) {
+          throw new ExecutionError(`Scalar value ${formatG(fParam)} overflows int64`);
+        }
+        k = Math.min(Math.trunc(fParam), inputMatrix.length);
+        if (k < 1) return [];
+        break;
+      case 'limit_ratio':
+        if (Number.isNaN(fParam)) throw new ExecutionError(`Ratio value ${formatG(fParam)} is NaN`);
+        if (fParam === 0) return [];
+        r = Math.max(-1, Math.min(1, fParam));
+        break;
+    }
+    const group = groups[seriesToResult[si] as number] as Group;
+    if (!group.seen) {
+      group.seen = true;
+      group.groupAggrComplete = false;
+      group.heap = [];
+      switch (op) {
+        case 'limit_ratio':
+          if (addRatioSample(r, s)) heapPush(group.heap, s, lessTop);
+          break;
+        case 'limitk':
+          group.heap.push(s);
+          break;
+        case 'topk':
+          heapPush(group.heap, s, lessTop);
+          break;
+        case 'bottomk':
+          heapPush(group.heap, s, lessBottom);
+          break;
+      }
+      continue;
+    }
+    const heap = group.heap;
+    switch (op) {
+      case 'topk': {
+        const top = heap[0] as Sample;
+        if (heap.length < k) heapPush(heap, s, lessTop);
+        else if (top.f < s.f || (Number.isNaN(top.f) && !Number.isNaN(s.f))) {
+          // Bigger than the smallest kept: replace it.
+          heap[0] = s;
+          if (k > 1) heapFix(heap, 0, lessTop);
+        }
+        break;
+      }
+      case 'bottomk': {
+        const top = heap[0] as Sample;
+        if (heap.length < k) heapPush(heap, s, lessBottom);
+        else if (top.f > s.f || (Number.isNaN(top.f) && !Number.isNaN(s.f))) {
+          heap[0] = s;
+          if (k > 1) heapFix(heap, 0, lessBottom);
+        }
+        break;
+      }
+      case 'limitk':
+        if (heap.length < k) heapPush(heap, s, lessTop);
+        if (!group.groupAggrComplete && heap.length === k) {
+          group.groupAggrComplete = true;
+          groupsRemaining--;
+          if (groupsRemaining === 0) break seriesLoop;
+        }
+        break;
+      case 'limit_ratio':
+        if (addRatioSample(r, s)) heapPush(heap, s, lessTop);
+        break;
+    }
+  }
+
+  const instant = ev.startTimestamp === ev.endTimestamp;
+  const mat: Matrix = [];
+  const add = (s: Sample) => {
+    if (instant) {
+      mat.push({ metric: s.metric, floats: [{ t: ts, f: s.f }], dropName: s.dropName });
+      return;
+    }
+    const key = labelsKey(s.metric);
+    let ss = seriess.get(key);
+    if (!ss) {
+      ss = { metric: s.metric, floats: [], dropName: s.dropName };
+      seriess.set(key, ss);
+    }
+    ss.floats.push({ t: ts, f: s.f });
+  };
+  for (const aggr of groups) {
+    if (!aggr.seen) continue;
+    const heap = aggr.heap;
+    // The heaps keep the weakest kept element on top: sort.Sort(sort.Reverse(heap)).
+    if (op === 'topk' && heap.length > 1) goSort(heap, (a, b) => lessTop(b, a));
+    if (op === 'bottomk' && heap.length > 1) goSort(heap, (a, b) => lessBottom(b, a));
+    for (const s of heap) add(s);
+  }
+  return mat;
+}
+
+/** count_values at one step: a series per distinct value per group. */
+export function evalCountValues(e: AggregateExpr, grouping: string[], valueLabel: string, vec: Vector): Vector {
+  const keyOf = groupingKeyFunc(grouping, e.without);
+  const result = new Map<string, { labels: Labels; count: number }>();
+  for (const s of vec) {
+    const metric = setLabel(s.metric, valueLabel, formatFloatF(s.f));
+    const key = keyOf(metric);
+    const group = result.get(key);
+    if (group) group.count++;
+    else result.set(key, { labels: groupingLabels(metric, e.without, grouping), count: 1 });
+  }
+  return [...result.values()].map((g) => ({ metric: g.labels, t: 0, f: g.count }));
+}
+
+/** Go's strconv.FormatFloat(f, 'f', -1, 64): the shortest digits, never in exponent form. */
+export function formatFloatF(f: number): string {
+  if (Number.isNaN(f)) return 'NaN';
+  if (f === Number.POSITIVE_INFINITY) return '+Inf';
+  if (f === Number.NEGATIVE_INFINITY) return '-Inf';
+  const s = String(f);
+  if (!s.includes('e')) return Object.is(f, -0) ? '-0' : s;
+  const [mant, expStr] = s.split('e') as [string, string];
+  const exp = Number(expStr);
+  const neg = mant.startsWith('-');
+  const digits = mant.replace('-', '').replace('.', '');
+  const intLen = (mant.replace('-', '').split('.')[0] as string).length;
+  const point = intLen + exp;
+  let out: string;
+  if (point <= 0) out = `0.${'0'.repeat(-point)}${digits}`;
+  else if (point >= digits.length) out = digits + '0'.repeat(point - digits.length);
+  else out = `${digits.slice(0, point)}.${digits.slice(point)}`;
+  return neg ? `-${out}` : out;
+}

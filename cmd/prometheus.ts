@@ -27,7 +27,7 @@ import {
 import { createDiscoveryManager, type DiscoveryConfig } from '../src/discovery/index.js';
 import { createLogger, type Logger, ownedLogger } from '../src/log/index.js';
 import { createNotifier } from '../src/notifier/index.js';
-import { parseExpr, parseMetricSelector, prettify } from '../src/promql/index.js';
+import { PromQLEngine, parseExpr, parseMetricSelector, prettify } from '../src/promql/index.js';
 import { applyRelabel } from '../src/relabel/index.js';
 import { createRemoteStorage, createRemoteWriteReceiver } from '../src/remote/index.js';
 import { createRuleManager, loadRuleGroups, rulesDiscovery } from '../src/rules/index.js';
@@ -225,6 +225,22 @@ async function runServer(
     relabel: applyRelabel,
   });
   const notifierManager = createNotifier({ logger: moduleLog('notifier', 'Notifier'), registry });
+  // The query engine (server mode only, as upstream's promql.NewEngine), made from the query
+  // flags. A subquery without a step uses the global evaluation interval, as upstream's
+  // noStepSubqueryInterval; the engine reads it once, here, where upstream re-reads it on reload.
+  const queryEngine = agentMode
+    ? undefined
+    : new PromQLEngine({
+        logger: logger.child({ component: 'query engine' }),
+        registry,
+        lookbackDeltaMs: flags.queryLookbackDeltaMs,
+        timeoutMs: flags.queryTimeoutMs,
+        maxSamples: flags.queryMaxSamples,
+        maxConcurrency: flags.queryMaxConcurrency,
+        enableExperimentalFunctions: features.experimentalFunctions,
+        enableDelayedNameRemoval: features.delayedNameRemoval,
+        noStepSubqueryIntervalMs: initialConfig.global.evaluationInterval,
+      });
   const ruleManager = agentMode
     ? undefined
     : createRuleManager({ logger: moduleLog('rule manager', 'Rule manager'), registry });
@@ -269,6 +285,7 @@ async function runServer(
         prettify,
         parseMetricSelector,
       },
+      engine: queryEngine,
       queryable: queryStorage,
       lookbackDeltaMs: flags.queryLookbackDeltaMs,
       externalLabels: () => runningConfig.global.externalLabels,

@@ -151,20 +151,45 @@ function parseServerURL(text: string): URL {
   }
 }
 
-/** promtool's parseTime: float seconds (no rounding) or RFC3339; ms. */
-function parseTime(text: string): number {
+/**
+ * promtool's parseTime: float seconds (the fraction kept to the nanosecond, not rounded) or
+ * RFC3339; as nanoseconds since the epoch (Go's time.Time, which the requests carry as sent).
+ */
+function parseTime(text: string): bigint {
   const seconds = parseGoFloat(text);
-  if (seconds !== undefined) {
+  if (seconds !== undefined && Number.isFinite(seconds)) {
     const whole = Math.trunc(seconds);
-    return whole * 1000 + Math.floor(Math.trunc((seconds - whole) * 1e9) / 1e6);
+    return BigInt(whole) * 1_000_000_000n + BigInt(Math.trunc((seconds - whole) * 1e9));
   }
-  const parsed = parseApiTime(text);
-  // The API's parser also reads float seconds and upstream's min/max times; RFC3339 is what is left.
-  if ('value' in parsed && /^\d{4}-/.test(text)) return parsed.value;
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|[+-]\d{2}:\d{2})$/.exec(text);
+  const parsed = m ? parseApiTime(text) : undefined;
+  if (m && parsed && 'value' in parsed) {
+    // The API's parser has it to the millisecond; the nanoseconds below that come from the text.
+    const nanosBelowMs = BigInt((m[7] ?? '').slice(3, 9).padEnd(6, '0'));
+    return BigInt(parsed.value) * 1_000_000n + nanosBelowMs;
+  }
   throw new Error(`cannot parse ${goQuote(text)} to a valid timestamp`);
 }
 
-/** client_golang's formatTime: seconds as Go's 'f' format. */
+/** Now, as Go's time.Now() (to the millisecond here). */
+function now(): bigint {
+  return BigInt(Date.now()) * 1_000_000n;
+}
+
+/** client_golang's formatTime: float64(t.Unix()) + float64(t.Nanosecond())/1e9, in Go's 'f' format. */
+function formatRequestTime(nanos: bigint): string {
+  const sec = nanos >= 0n ? nanos / 1_000_000_000n : -((-nanos + 999_999_999n) / 1_000_000_000n);
+  const nsec = nanos - sec * 1_000_000_000n;
+  return formatFloatF(Number(sec) + Number(nsec) / 1e9);
+}
+
+/** time.Duration.Seconds(): whole seconds plus the fraction, as Go computes it. */
+function durationSeconds(nanos: bigint): number {
+  const sec = nanos / 1_000_000_000n;
+  return Number(sec) + Number(nanos - sec * 1_000_000_000n) / 1e9;
+}
+
+/** model.Time's String(): ms as seconds in Go's 'f' format. */
 function formatTime(ms: number): string {
   return formatFloatF(ms / 1000);
 }
@@ -521,10 +546,10 @@ function printValue(data: string, format: Format): void {
 }
 
 async function queryInstant(server: URL, expr: string, time: string | undefined, format: Format): Promise<number> {
-  let evalMs = Date.now();
+  let evalTime = now();
   if (time !== undefined && time !== '') {
     try {
-      evalMs = parseTime(time);
+      evalTime = parseTime(time);
     } catch (err) {
       process.stderr.write(`error parsing evaluation time: ${(err as Error).message}\n`);
       return FAILURE;
@@ -534,7 +559,7 @@ async function queryInstant(server: URL, expr: string, time: string | undefined,
   try {
     answer = await postWithFallback(
       endpoint(server, '/api/v1/query'),
-      new URLSearchParams({ query: expr, time: formatTime(evalMs) }),
+      new URLSearchParams({ query: expr, time: formatRequestTime(evalTime) }),
     );
     printValue(answer.data, format);
   } catch (err) {
@@ -556,38 +581,39 @@ async function queryRange(
     if (at < 0) throw new UsageError(`expected KEY=VALUE got '${h}'`);
     headers[h.slice(0, at)] = h.slice(at + 1);
   }
-  const stepMs = opts.step === undefined ? 0 : parseGoDuration(opts.step);
-  let endMs = Date.now();
+  const stepNanos = opts.step === undefined ? 0n : BigInt(Math.round(parseGoDuration(opts.step) * 1e6));
+  let end = now();
   if (opts.end) {
     try {
-      endMs = parseTime(opts.end);
+      end = parseTime(opts.end);
     } catch (err) {
       process.stderr.write(`error parsing end time: ${(err as Error).message}\n`);
       return FAILURE;
     }
   }
-  let startMs = endMs - 5 * 60_000;
+  let start = end - 5n * 60n * 1_000_000_000n;
   if (opts.start) {
     try {
-      startMs = parseTime(opts.start);
+      start = parseTime(opts.start);
     } catch (err) {
       process.stderr.write(`error parsing start time: ${(err as Error).message}\n`);
       return FAILURE;
     }
   }
-  if (!(startMs < endMs)) {
+  if (!(start < end)) {
     process.stderr.write('start time is not before end time\n');
     return FAILURE;
   }
   // Without --step, about 250 points, at least 1s apart.
-  const step = stepMs === 0 ? Math.max(Math.floor((endMs - startMs) / 1000 / 250), 1) * 1000 : stepMs;
+  const step =
+    stepNanos === 0n ? BigInt(Math.max(Math.floor(durationSeconds(end - start) / 250), 1)) * 1_000_000_000n : stepNanos;
   try {
     const url = endpoint(server, '/api/v1/query_range');
     const params = new URLSearchParams({
       query: expr,
-      start: formatTime(startMs),
-      end: formatTime(endMs),
-      step: formatFloatF(step / 1000),
+      start: formatRequestTime(start),
+      end: formatRequestTime(end),
+      step: formatFloatF(durationSeconds(step)),
     });
     params.sort();
     const { answer } = await doRequest(url, {
@@ -609,19 +635,19 @@ async function queryRange(
 }
 
 /** parseStartTimeAndEndTime: 9999h either side of now unless given. */
-function seriesRange(start: string | undefined, end: string | undefined): { startMs: number; endMs: number } {
-  const now = Date.now();
-  const range = { startMs: now - 9999 * 3_600_000, endMs: now + 9999 * 3_600_000 };
+function seriesRange(start: string | undefined, end: string | undefined): { start: bigint; end: bigint } {
+  const wide = 9999n * 3600n * 1_000_000_000n;
+  const range = { start: now() - wide, end: now() + wide };
   if (start) {
     try {
-      range.startMs = parseTime(start);
+      range.start = parseTime(start);
     } catch (err) {
       throw new Error(`error parsing start time: ${(err as Error).message}`);
     }
   }
   if (end) {
     try {
-      range.endMs = parseTime(end);
+      range.end = parseTime(end);
     } catch (err) {
       throw new Error(`error parsing end time: ${(err as Error).message}`);
     }
@@ -636,7 +662,7 @@ async function querySeries(
   end: string | undefined,
   format: Format,
 ): Promise<number> {
-  let range: { startMs: number; endMs: number };
+  let range: { start: bigint; end: bigint };
   try {
     range = seriesRange(start, end);
   } catch (err) {
@@ -645,8 +671,8 @@ async function querySeries(
   }
   const params = new URLSearchParams();
   for (const m of matchers) params.append('match[]', m);
-  params.set('start', formatTime(range.startMs));
-  params.set('end', formatTime(range.endMs));
+  params.set('start', formatRequestTime(range.start));
+  params.set('end', formatRequestTime(range.end));
   try {
     const answer = await postWithFallback(endpoint(server, '/api/v1/series'), params);
     const sets = JSON.parse(answer.data || '[]') as Metric[];
@@ -666,7 +692,7 @@ async function queryLabels(
   end: string | undefined,
   format: Format,
 ): Promise<number> {
-  let range: { startMs: number; endMs: number };
+  let range: { start: bigint; end: bigint };
   try {
     range = seriesRange(start, end);
   } catch (err) {
@@ -674,8 +700,8 @@ async function queryLabels(
     return FAILURE;
   }
   const url = endpoint(server, `/api/v1/label/${encodeURIComponent(name)}/values`);
-  url.searchParams.set('start', formatTime(range.startMs));
-  url.searchParams.set('end', formatTime(range.endMs));
+  url.searchParams.set('start', formatRequestTime(range.start));
+  url.searchParams.set('end', formatRequestTime(range.end));
   for (const m of matchers) url.searchParams.append('match[]', m);
   let answer: ApiAnswer;
   try {

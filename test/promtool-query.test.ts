@@ -164,4 +164,24 @@ describe.skipIf(PROMTOOL.path === undefined)('the real promtool 3.5 against mini
     const ours = await Promise.all(cases.map(ourPromtool));
     expect(ours).toEqual([series, seriesJson, jobs, names, none, notFound]);
   });
+
+  it('runs instant and range queries, as miniprom’s promtool does too', async () => {
+    const s = await scraped();
+    const now = String(Date.now() / 1000);
+    const cases = [
+      ['query', 'instant', s.base, 'up'],
+      ['query', 'instant', `--time=${now}`, s.base, 'up'],
+      ['query', 'instant', `--time=${now}`, '-o', 'json', s.base, 'up == 0'],
+      ['query', 'instant', `--time=${now}`, s.base, 'scalar(up) + 1'],
+      ['query', 'range', `--end=${now}`, '--step=1s', s.base, 'up'],
+      ['query', 'range', `--end=${now}`, '--step=1s', '-o', 'json', s.base, 'count(up)'],
+      ['query', 'instant', s.base, 'rate(up['],
+    ];
+    const theirs = await Promise.all(cases.map(realPromtool));
+    expect(theirs[0]?.code).toBe(0);
+    expect(theirs[0]?.stdout).toMatch(/^up\{instance="127\.0\.0\.1:1", job="self"\} => 0 @\[\d+(\.\d+)?\]\n$/);
+    expect(theirs[6]).toMatchObject({ code: 1, stdout: '' });
+    const ours = await Promise.all(cases.slice(1).map(ourPromtool));
+    expect(ours).toEqual(theirs.slice(1));
+  });
 });

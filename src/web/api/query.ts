@@ -10,6 +10,7 @@ import {
   type QueryEngine,
   QueryError,
   type QueryOptions,
+  QueueWaitError,
   type QueryResult,
   type QueryStats,
 } from '../../promql/index.js';
@@ -48,6 +49,9 @@ function badData(message: string): ApiResult {
  */
 export function queryFailure(err: unknown): ApiResult {
   if (isNotReady(err)) return { error: new ApiError('unavailable', (err as Error).message) };
+  // Waiting for a slot ended by the query's own deadline or cancellation happens, upstream, while
+  // the query is made (NewInstantQuery): its bare context error is an invalid query parameter.
+  if (err instanceof QueueWaitError) return invalidParam('query', err.message);
   if (err instanceof QueryError) {
     if (err.errorType === 'bad_data') return invalidParam('query', err.message);
     return { error: new ApiError(err.errorType, err.message) };
@@ -97,14 +101,16 @@ function queryAnswer(result: QueryResult, limit: number, statsParam: string): Ap
 /** stats.NewQueryStats: timings in seconds, then the sample counts. */
 function renderStats(stats: QueryStats) {
   const t = stats.timings;
+  // Upstream's timings are whole nanoseconds in seconds; ours are differences of fractional ms.
+  const s = (seconds: number) => Math.round(seconds * 1e9) / 1e9;
   return {
     timings: {
-      evalTotalTime: t.evalTotalTime,
-      resultSortTime: t.resultSortTime,
-      queryPreparationTime: t.queryPreparationTime,
-      innerEvalTime: t.innerEvalTime,
-      execQueueTime: t.execQueueTime,
-      execTotalTime: t.execTotalTime,
+      evalTotalTime: s(t.evalTotalTime),
+      resultSortTime: s(t.resultSortTime),
+      queryPreparationTime: s(t.queryPreparationTime),
+      innerEvalTime: s(t.innerEvalTime),
+      execQueueTime: s(t.execQueueTime),
+      execTotalTime: s(t.execTotalTime),
     },
     samples: { totalQueryableSamples: stats.samples.totalQueryableSamples, peakSamples: stats.samples.peakSamples },
   };

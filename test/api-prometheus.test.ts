@@ -105,6 +105,37 @@ describe.skipIf(!havePrometheus)('the API beside Prometheus 3.5', () => {
   });
 
   it.each([
+    `/api/v1/query?query=${q('1+1')}&time=1700000000`,
+    '/api/v1/query?query=time()&time=-1.0001',
+    '/api/v1/query?query=time()&time=0.0015',
+    '/api/v1/query?query=time()&time=2015-07-01T20:10:51.781Z',
+    '/api/v1/query?query=time()&time=1_0',
+    '/api/v1/query?query=time()&time=0x1p4',
+    `/api/v1/query?query=${q('vector(1e-7)')}&time=1`,
+    `/api/v1/query?query=${q('vector(-1e21)')}&time=1`,
+    `/api/v1/query?query=${q('0/0')}&time=5`,
+    `/api/v1/query?query=${q('-1/0')}&time=5`,
+    `/api/v1/query?query=${q('"a<b>&\\"')}&time=1`,
+    `/api/v1/query?query=${q('label_replace(vector(1), "a", "<&>\\"\\n", "", "")')}&time=1`,
+    `/api/v1/query?query=${q('foo(')}`,
+    '/api/v1/query?query=',
+    '/api/v1/query',
+    `/api/v1/query?query=${q('sum(rate(x[5m])')}`,
+    `/api/v1/query?query=${q('vector(1) or vector(2)')}&time=1&limit=1`,
+    `/api/v1/query?query=nope&time=1&limit=1`,
+    `/api/v1/query?query=${q('sort_by_label(vector(1), "a")')}&time=1`,
+    `/api/v1/query_range?query=${q('"s"')}&start=0&end=2&step=1`,
+    `/api/v1/query_range?query=${q('up[5m]')}&start=0&end=2&step=1`,
+    `/api/v1/query_range?query=${q('time()')}&start=0&end=2&step=1`,
+    `/api/v1/query_range?query=${q('time()')}&start=0&end=1.5&step=0.25`,
+    `/api/v1/query_range?query=${q('vector(time() > 1)')}&start=0&end=3&step=1`,
+    `/api/v1/query_range?query=${q('label_replace(vector(1), "a", "x", "", "") or vector(2)')}&start=0&end=2&step=1&limit=1`,
+    `/api/v1/query_range?query=up&start=0&end=11000&step=1`,
+  ])('answers the query %s', async (path) => {
+    await same(path);
+  });
+
+  it.each([
     '/api/v1/series',
     '/api/v1/series?match[]=1',
     '/api/v1/series?match[]=up&limit=x',
@@ -179,6 +210,9 @@ describe.skipIf(!havePrometheus)('the API beside Prometheus 3.5', () => {
   });
 
   it.each([
+    ['/api/v1/query', `query=${q('1+1')}&time=1700000000`],
+    ['/api/v1/query?time=5', `query=${q('time()')}`],
+    ['/api/v1/query_range', `query=${q('time()')}&start=0&end=2&step=1`],
     ['/api/v1/query?query=foo', 'query=up&time=x'],
     ['/api/v1/query_range', 'query=up&start=1&end=2&step=0'],
     ['/api/v1/series', 'match[]=up&start=x'],

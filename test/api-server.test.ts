@@ -112,6 +112,24 @@ describe('the API in the running server', () => {
     ]);
   });
 
+  it('passes Grafana’s data source check: 1+1 POSTed as a form, then the build info', async () => {
+    const s = await ready({ config: SELF_CONFIG });
+    const time = Date.now() / 1000;
+    const res = await fetch(`${s.base}/api/v1/query`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded; charset=UTF-8' },
+      body: `query=1%2B1&time=${time}`,
+    });
+    expect([res.status, res.headers.get('content-type')]).toEqual([200, 'application/json']);
+    expect(await res.json()).toEqual({
+      status: 'success',
+      data: { resultType: 'scalar', result: [Math.round(time * 1000) / 1000, '2'] },
+    });
+    const build = JSON.parse((await http(`${s.base}/api/v1/status/buildinfo`)).body);
+    expect(build.status).toBe('success');
+    expect(build.data.version).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
   it('counts its requests by route in /metrics', async () => {
     const s = await ready({ config: SELF_CONFIG });
     await http(`${s.base}/api/v1/label/job/values`);

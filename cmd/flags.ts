@@ -1,11 +1,11 @@
 /**
  * Prometheus's command-line flags, with upstream's names, defaults and mode rules (kingpin in
- * upstream, commander here). Parse errors exit 2 with usage; flags of the wrong mode exit 3 with
- * upstream's exact message.
+ * upstream, commander here). Parse errors exit 2 with usage; flags of the wrong mode are reported
+ * by main (after the --enable-feature lines, as upstream) with upstream's exact message, exit 3.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { parseDuration, parseSize } from '../src/config/index.js';
-import { LOG_LEVELS, type LogFormat, type LogLevel } from '../src/log/index.js';
+import { formatDuration, formatSize, parseDuration, parseSize } from '../src/config/index.js';
+import { LOG_LEVELS, type LogFormat, type Logger, type LogLevel } from '../src/log/index.js';
 import { type ActorMove, parseActorMoves } from './actor-order.js';
 
 export interface Flags {
@@ -27,6 +27,22 @@ export interface Flags {
   startupTrace: boolean;
   /** The teaching switch's moves; empty (upstream's add order) unless --debug.actor-order is given. */
   debugActorOrder: ActorMove[];
+  /** --query.lookback-delta (ms). */
+  queryLookbackDeltaMs: number;
+  /** --query.timeout (ms). */
+  queryTimeoutMs: number;
+  queryMaxConcurrency: number;
+  queryMaxSamples: number;
+  /** --enable-feature, every value split at commas, in order (empty names kept, as upstream skips them). */
+  featureList: string[];
+  webEnableRemoteWriteReceiver: boolean;
+  /**
+   * Upstream's message when flags of the other mode were given (`The following flag(s) can not
+   * be used in agent mode: […]`); main prints it and exits 3.
+   */
+  modeError: string | undefined;
+  /** Every flag and its value as upstream prints it, for /api/v1/status/flags. */
+  values: Record<string, string>;
 }
 
 /** Upstream's retention when no retention is given. */
@@ -39,6 +55,10 @@ const SERVER_ONLY = [
   'storage.tsdb.wal-segment-size',
   'storage.tsdb.max-block-chunk-segment-size',
   'alertmanager.timeout',
+  'query.lookback-delta',
+  'query.timeout',
+  'query.max-concurrency',
+  'query.max-samples',
 ];
 /** Flags of the agent's WAL storage (upstream's agentOnlyFlag). */
 const AGENT_ONLY = ['storage.agent.path', 'storage.agent.wal-segment-size'];
@@ -52,6 +72,26 @@ const unit =
       throw new InvalidArgumentError((err as Error).message);
     }
   };
+
+/** A whole number flag (kingpin's IntVar): Go's error text for anything else. */
+function integer(text: string): number {
+  if (!/^[+-]?\d+$/.test(text))
+    throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(text)}: invalid syntax`);
+  return Number(text);
+}
+
+/** How /api/v1/status/flags prints the flags whose values are not plain strings. */
+const PRINTERS: Record<string, (value: unknown) => string> = {
+  'storage.tsdb.retention.time': (v) => formatDuration(v as number),
+  'storage.tsdb.wal-segment-size': (v) => formatSize(v as number),
+  'storage.tsdb.max-block-chunk-segment-size': (v) => formatSize(v as number),
+  'storage.agent.wal-segment-size': (v) => formatSize(v as number),
+  'storage.remote.flush-deadline': (v) => formatDuration(v as number),
+  'query.lookback-delta': (v) => formatDuration(v as number),
+  'query.timeout': (v) => formatDuration(v as number),
+  'enable-feature': (v) => (v as string[]).join(','),
+  'debug.actor-order': () => '',
+};
 
 function program(version: string): Command {
   return new Command('prometheus')
@@ -92,6 +132,38 @@ function program(version: string): Command {
       'How long to wait flushing sample on shutdown or config reload.',
       unit(parseDuration),
       60_000,
+    )
+    .option('--web.enable-remote-write-receiver', 'Enable API endpoint accepting remote write requests.', false)
+    .option(
+      '--query.lookback-delta <duration>',
+      'The maximum lookback duration for retrieving metrics during expression evaluations and federation. Use with server mode only.',
+      unit(parseDuration),
+      5 * 60_000,
+    )
+    .option(
+      '--query.timeout <duration>',
+      'Maximum time a query may take before being aborted. Use with server mode only.',
+      unit(parseDuration),
+      2 * 60_000,
+    )
+    .option(
+      '--query.max-concurrency <int>',
+      'Maximum number of queries executed concurrently. Use with server mode only.',
+      integer,
+      20,
+    )
+    .option(
+      '--query.max-samples <int>',
+      'Maximum number of samples a single query can load into memory. Note that queries will fail if they try to load more samples than this into memory, so this also limits the number of samples a query can return. Use with server mode only.',
+      integer,
+      50_000_000,
+    )
+    .option(
+      '--enable-feature <features>',
+      'Comma separated feature names to enable. Valid options: exemplar-storage, expand-external-labels, memory-snapshot-on-shutdown, promql-per-step-stats, promql-experimental-functions, extra-scrape-metrics, auto-gomaxprocs, native-histograms, created-timestamp-zero-ingestion, concurrent-rule-eval, delayed-compaction, old-ui, otlp-deltatocumulative, promql-duration-expr, use-uncached-io. See https://prometheus.io/docs/prometheus/latest/feature_flags/ for more details.',
+      // Repeatable, as kingpin's Strings: every occurrence is kept.
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
     )
     .option('--agent', "Run Prometheus in 'Agent mode'.", false)
     .option('--alertmanager.timeout <duration>', 'Timeout for sending alerts to Alertmanager. (No effect.)')
@@ -147,18 +219,21 @@ export function parseFlags(argv: string[], version: string): { flags: Flags } | 
   const o = cmd.opts<Record<string, unknown>>();
   const agent = o.agent === true;
 
-  const setOnCLI = (names: string[]) => names.filter((n) => cmd.getOptionValueSource(optionKey(n)) === 'cli');
+  // As kingpin's PreActions: each occurrence on the command line, in the order given.
+  const setOnCLI = (names: string[]) =>
+    argv.flatMap((arg) => {
+      const name = /^--([^=]+)/.exec(arg)?.[1];
+      return name !== undefined && names.includes(name) ? [name] : [];
+    });
   const misused = agent ? setOnCLI(SERVER_ONLY) : setOnCLI(AGENT_ONLY);
-  if (misused.length > 0) {
-    // Go's %q of a []string: ["--a" "--b"].
-    const list = `[${misused.map((n) => JSON.stringify(`--${n}`)).join(' ')}]`;
-    process.stderr.write(
-      agent
-        ? `The following flag(s) can not be used in agent mode: ${list}\n`
-        : `The following flag(s) can only be used in agent mode: ${list}\n`,
-    );
-    return { exitCode: 3 };
-  }
+  // Go's %q of a []string: ["--a" "--b"].
+  const list = `[${misused.map((n) => JSON.stringify(`--${n}`)).join(' ')}]`;
+  const modeError =
+    misused.length === 0
+      ? undefined
+      : agent
+        ? `The following flag(s) can not be used in agent mode: ${list}`
+        : `The following flag(s) can only be used in agent mode: ${list}`;
 
   const retentionTime = o['storage.tsdb.retention.time'] as number | undefined;
   return {
@@ -180,11 +255,103 @@ export function parseFlags(argv: string[], version: string): { flags: Flags } | 
       logFormat: o['log.format'] as LogFormat,
       startupTrace: o['startup.trace'] === true,
       debugActorOrder: (o['debug.actorOrder'] as ActorMove[] | undefined) ?? [],
+      queryLookbackDeltaMs: o['query.lookbackDelta'] as number,
+      queryTimeoutMs: o['query.timeout'] as number,
+      queryMaxConcurrency: o['query.maxConcurrency'] as number,
+      queryMaxSamples: o['query.maxSamples'] as number,
+      featureList: (o.enableFeature as string[]).flatMap((f) => f.split(',')),
+      webEnableRemoteWriteReceiver: o['web.enableRemoteWriteReceiver'] === true,
+      modeError,
+      values: flagValues(cmd, { ...o, 'storage.tsdb.retention.time': retentionTime ?? DEFAULT_RETENTION_MS }),
     },
   };
+}
+
+/** Every flag (but --help and --version, as upstream leaves out kingpin's own) as upstream prints its value. */
+function flagValues(cmd: Command, values: Record<string, unknown>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const option of cmd.options) {
+    const name = option.long?.replace(/^--/, '');
+    if (!name || name === 'help' || name === 'version') continue;
+    const key = optionKey(name);
+    const value = name in values ? values[name] : values[key];
+    const print = PRINTERS[name];
+    out[name] = print ? print(value) : value === undefined ? '' : String(value);
+  }
+  return out;
 }
 
 /** commander's key for a flag: dashes camel-cased, dots kept (`web.listen-address` → `web.listenAddress`). */
 function optionKey(flag: string): string {
   return flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** What the features miniprom honours turn on. */
+export interface Features {
+  /** promql-experimental-functions: the parser accepts experimental functions and aggregations. */
+  experimentalFunctions: boolean;
+  /** promql-delayed-name-removal: the engine drops `__name__` at the end of evaluation. */
+  delayedNameRemoval: boolean;
+}
+
+/**
+ * Upstream's names that miniprom accepts without implementing what they enable, each with the
+ * line upstream logs when it does enable it.
+ */
+const UNIMPLEMENTED_FEATURES: Record<string, string> = {
+  'exemplar-storage': 'Experimental in-memory exemplar storage enabled',
+  'memory-snapshot-on-shutdown': 'Experimental memory snapshot on shutdown enabled',
+  'extra-scrape-metrics': 'Experimental additional scrape metrics enabled',
+  'metadata-wal-records': 'Experimental metadata records in WAL enabled',
+  'promql-per-step-stats': 'Experimental per-step statistics reporting',
+  'auto-reload-config': 'Enabled automatic configuration file reloading. Checking for configuration changes every',
+  'concurrent-rule-eval': 'Experimental concurrent rule evaluation enabled.',
+  'promql-duration-expr': 'Experimental duration expression parsing enabled.',
+  'native-histograms': 'Experimental native histogram support enabled.',
+  'created-timestamp-zero-ingestion': 'Experimental created timestamp zero ingestion enabled.',
+  'delayed-compaction': 'Experimental delayed compaction is enabled.',
+  'old-ui': 'Serving previous version of the Prometheus web UI.',
+  'otlp-deltatocumulative': 'Converting delta OTLP metrics to cumulative',
+  'otlp-native-delta-ingestion': 'Enabling native ingestion of delta OTLP metrics.',
+  'type-and-unit-labels': 'Experimental type and unit labels enabled',
+  'use-uncached-io': 'Experimental Uncached IO is enabled.',
+};
+
+/**
+ * Upstream's setFeatureListOptions: each comma-separated name of --enable-feature, in order, is
+ * logged as upstream logs it. Names upstream knows but miniprom does not implement are accepted
+ * with a warning saying so (instead of upstream's line, which would claim the feature is on);
+ * unknown names get upstream's warning. Throws upstream's error for two OTLP delta modes at once.
+ */
+export function applyFeatureList(featureList: readonly string[], log: Logger): Features {
+  const features: Features = { experimentalFunctions: false, delayedNameRemoval: false };
+  const seen = new Set<string>();
+  for (const option of featureList) {
+    seen.add(option);
+    switch (option) {
+      case '':
+        continue;
+      case 'promql-experimental-functions':
+        features.experimentalFunctions = true;
+        log.info('Experimental PromQL functions enabled.');
+        break;
+      case 'promql-delayed-name-removal':
+        features.delayedNameRemoval = true;
+        log.info('Experimental PromQL delayed name removal enabled.');
+        break;
+      case 'ooo-native-histograms':
+        log.warn({ option }, 'This option for --enable-feature is now permanently enabled and therefore a no-op.');
+        break;
+      default:
+        if (option in UNIMPLEMENTED_FEATURES) {
+          log.warn({ option }, 'This option for --enable-feature is not implemented by miniprom and has no effect.');
+        } else {
+          log.warn({ option }, 'Unknown option for --enable-feature');
+        }
+    }
+  }
+  if (seen.has('otlp-deltatocumulative') && seen.has('otlp-native-delta-ingestion')) {
+    throw new Error('cannot enable otlp-deltatocumulative and otlp-native-delta-ingestion features at the same time');
+  }
+  return features;
 }

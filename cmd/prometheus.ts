@@ -27,8 +27,9 @@ import {
 import { createDiscoveryManager, type DiscoveryConfig } from '../src/discovery/index.js';
 import { createLogger, type Logger, ownedLogger } from '../src/log/index.js';
 import { createNotifier } from '../src/notifier/index.js';
+import { PromQLEngine, parseExpr, parseMetricSelector, prettify } from '../src/promql/index.js';
 import { applyRelabel } from '../src/relabel/index.js';
-import { createRemoteStorage } from '../src/remote/index.js';
+import { createRemoteStorage, createRemoteWriteReceiver } from '../src/remote/index.js';
 import { createRuleManager, loadRuleGroups, rulesDiscovery } from '../src/rules/index.js';
 import {
   criticalChains,
@@ -40,11 +41,19 @@ import {
   waitOrAbort,
 } from '../src/run/index.js';
 import { createScrapeManager } from '../src/scrape/index.js';
-import { fanoutStorage, fsType, openAgentStorage, openTSDB, ReadyStorage } from '../src/storage/index.js';
+import {
+  fanoutStorage,
+  fsType,
+  openAgentStorage,
+  openTSDB,
+  type Queryable,
+  ReadyStorage,
+  type TSDB,
+} from '../src/storage/index.js';
 import { createTracingManager } from '../src/tracing/index.js';
-import { createWebHandler, ReloadQueue } from '../src/web/index.js';
+import { createWebHandler, ReloadQueue, StorageNotReadyError } from '../src/web/index.js';
 import { applyActorMoves } from './actor-order.js';
-import { type Flags, parseFlags } from './flags.js';
+import { applyFeatureList, type Features, type Flags, parseFlags } from './flags.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -65,6 +74,19 @@ async function main(): Promise<number> {
     tap: (actor, level, msg) => timeline.logLine(actor, level, msg),
   });
   const log = logger.child({ source: 'main' });
+
+  // As upstream: the feature list is read (and logged) before the mode's flags are checked.
+  let features: Features;
+  try {
+    features = applyFeatureList(flags.featureList, log);
+  } catch (err) {
+    process.stderr.write(`Error parsing feature list: ${(err as Error).message}\n`);
+    return 1;
+  }
+  if (flags.modeError !== undefined) {
+    process.stderr.write(`${flags.modeError}\n`);
+    return 3;
+  }
 
   // Signals: listened for from here on, before anything can accept a connection, because on Node
   // a signal with no listener kills the process. What arrives early waits in one-slot buffers.
@@ -98,7 +120,7 @@ async function main(): Promise<number> {
   };
 
   try {
-    return await runServer(flags, agentMode, modeName, logger, log, timeline, term, reloads, () => {
+    return await runServer(flags, features, agentMode, modeName, logger, log, timeline, term, reloads, () => {
       shuttingDown = true;
     });
   } finally {
@@ -108,6 +130,7 @@ async function main(): Promise<number> {
 
 async function runServer(
   flags: Flags,
+  features: Features,
   agentMode: boolean,
   modeName: 'server' | 'agent',
   logger: Logger,
@@ -202,10 +225,36 @@ async function runServer(
     relabel: applyRelabel,
   });
   const notifierManager = createNotifier({ logger: moduleLog('notifier', 'Notifier'), registry });
+  // The query engine (server mode only, as upstream's promql.NewEngine), made from the query
+  // flags. A subquery without a step uses the global evaluation interval, as upstream's
+  // noStepSubqueryInterval; the engine reads it once, here, where upstream re-reads it on reload.
+  const queryEngine = agentMode
+    ? undefined
+    : new PromQLEngine({
+        logger: logger.child({ component: 'query engine' }),
+        registry,
+        lookbackDeltaMs: flags.queryLookbackDeltaMs,
+        timeoutMs: flags.queryTimeoutMs,
+        maxSamples: flags.queryMaxSamples,
+        maxConcurrency: flags.queryMaxConcurrency,
+        enableExperimentalFunctions: features.experimentalFunctions,
+        enableDelayedNameRemoval: features.delayedNameRemoval,
+        noStepSubqueryIntervalMs: initialConfig.global.evaluationInterval,
+      });
   const ruleManager = agentMode
     ? undefined
     : createRuleManager({ logger: moduleLog('rule manager', 'Rule manager'), registry });
   const tracingManager = createTracingManager({ logger: moduleLog('tracing', 'Tracing manager') });
+  // What queries read: the TSDB once it is open, as upstream's readyStorage. Before that (and in
+  // agent mode, which has no TSDB to query) a querier is refused as "TSDB not ready", which the
+  // API answers as unavailable; the web handler's readiness keeps queries away until then anyway.
+  let openedTSDB: TSDB | undefined;
+  const queryStorage: Queryable = {
+    querier(mint, maxt) {
+      if (!openedTSDB) throw new StorageNotReadyError();
+      return openedTSDB.querier(mint, maxt);
+    },
+  };
   let runningConfig = initialConfig;
   const webHandler = createWebHandler({
     logger: moduleLog('web', 'Web handler'),
@@ -228,6 +277,35 @@ async function runServer(
         chains: criticalChains(timeline.actors, timeline.events),
       }),
       onLifecycleChange: (listener) => timeline.onChange(listener),
+    },
+    api: {
+      // The parser as --enable-feature configures it; format_query and match[] use it too.
+      parser: {
+        parseExpr: (query) => parseExpr(query, { experimentalFunctions: features.experimentalFunctions }),
+        prettify,
+        parseMetricSelector,
+      },
+      engine: queryEngine,
+      queryable: queryStorage,
+      lookbackDeltaMs: flags.queryLookbackDeltaMs,
+      externalLabels: () => runningConfig.global.externalLabels,
+      targetMetadata: () => scrapeManager.metadata().map(({ target, metadata }) => ({ labels: target, metadata })),
+      tsdbStats: (limit) => {
+        if (!openedTSDB) throw new StorageNotReadyError();
+        const { headStats, ...tables } = openedTSDB.status(limit);
+        return { ...headStats, ...tables };
+      },
+      flags: flags.values,
+      storageRetention: () => (agentMode ? '' : retentionText(runningConfig.storage.tsdb.retention)),
+      // As upstream, the receiver appends where scrapes do (local storage, then remote write), in
+      // agent mode too.
+      remoteWrite: flags.webEnableRemoteWriteReceiver
+        ? createRemoteWriteReceiver({
+            appendable: fanout,
+            logger: moduleLog('web', 'Web handler'),
+            registry,
+          })
+        : undefined,
     },
   });
 
@@ -617,6 +695,7 @@ async function runServer(
         } else log.info({ fs_type: fs }, 'filesystem information');
         log.info(agentMode ? 'Agent WAL storage started' : 'TSDB started');
         localStorage.set(storage);
+        if (!agentMode) openedTSDB = storage as TSDB;
         openLatch(dbOpen, 'dbOpen');
         await new Promise<void>((resolve) => cancel.signal.addEventListener('abort', () => resolve(), { once: true }));
       },
@@ -707,6 +786,14 @@ async function runServer(
   }
   log.info('See you next time!');
   return 0;
+}
+
+/** The retention as upstream's runtimeinfo shows it: `15d`, `512MB`, or `15d or 512MB`. */
+function retentionText(retention: TSDBRetentionConfig): string {
+  const parts: string[] = [];
+  if (retention.time !== 0) parts.push(formatDuration(retention.time));
+  if (retention.size !== 0) parts.push(formatSize(retention.size));
+  return parts.join(' or ');
 }
 
 /** The discovery configs (static and file) of a scrape job or an Alertmanager config. */

@@ -2,11 +2,13 @@
 /**
  * promtool, in miniature: `promtool check config [--agent] <file…>` checks configuration files and
  * the rule files they name, printing as upstream's promtool does (SUCCESS on stdout, FAILED on
- * stderr) and exiting 0 when everything is valid, 1 otherwise.
+ * stderr) and exiting 0 when everything is valid, 1 otherwise. `promtool query instant|range|
+ * series|labels <server> …` queries a Prometheus server's HTTP API (promtool-query.ts).
  */
 import { Command, CommanderError } from 'commander';
 import { loadConfigFile } from '../src/config/index.js';
 import { loadRuleFile, ruleFilesOf } from '../src/rules/index.js';
+import { runQuery } from './promtool-query.js';
 
 /** Checks one config file and its rule files; returns whether all of it was valid. */
 function checkConfig(file: string, agentMode: boolean): boolean {
@@ -64,4 +66,5 @@ function main(): number {
   return exitCode;
 }
 
-process.exitCode = main();
+const args = process.argv.slice(2);
+process.exitCode = args[0] === 'query' ? await runQuery(args.slice(1)) : main();

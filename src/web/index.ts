@@ -1,16 +1,36 @@
 /**
  * src/web: the web handler. A fastify server with Prometheus's lifecycle endpoints (exact texts in
- * startup.md §5), /metrics from our own registry, and the JSON API in upstream's envelope. What it
- * shows of other modules comes in through `WebSources`, small functions main passes in.
+ * startup.md §5), /metrics from our own registry, the HTTP API v1 and /federate (src/web/api, in
+ * upstream's envelope and words), and the teaching pages. What it shows of other modules comes in
+ * through `WebSources` and `ApiSources`, small interfaces main fills: the web module imports no
+ * engine, parser, scrape or storage implementation.
  */
-import Fastify, { type FastifyReply } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { type ApiSources, registerApi } from './api/index.js';
+import { instrumentHttp } from './http-metrics.js';
 import { liveStream } from './live.js';
 import { alertsPage, configPage, lifecyclePage, rulesPage, targetsPage } from './pages.js';
 import type { ReloadQueue } from './reload-queue.js';
 
+export {
+  type ApiSources,
+  type MetricMetadata,
+  type PromQLParser,
+  type RemoteWriteReceiver,
+  type RemoteWriteRequest,
+  type RemoteWriteResponse,
+  StorageNotReadyError,
+  type TargetMetadata,
+  type TSDBStat,
+  type TSDBStats,
+} from './api/index.js';
 export { type ReloadOutcome, ReloadQueue } from './reload-queue.js';
+// Go's formatting and parsing as the API answers with them; promtool's client side reads the same.
+export { goQuote, parseGoFloat } from './api/go.js';
+export { compareStrings, formatFloatF, goJsonString } from './api/json.js';
+export { parseTime } from './api/params.js';
 
 /** Upstream's three-state readiness; once Stopping, nothing sets it back. */
 export type Readiness = 'NotReady' | 'Ready' | 'Stopping';
@@ -34,6 +54,8 @@ export interface WebOptions {
   mode: 'server' | 'agent';
   version: string;
   sources: WebSources;
+  /** What the query API, the metadata and status endpoints and /federate serve from. */
+  api: ApiSources;
   /** Where reload requests go; main creates it early so SIGHUPs can queue there too. */
   reloads: ReloadQueue;
 }
@@ -70,6 +92,8 @@ export function createWebHandler(opts: WebOptions): WebHandler {
     quitRequested = resolve;
   });
 
+  const startTime = Date.now();
+  // Typed as a plain instance: the routes registered elsewhere need nothing of pino's logger type.
   const app = Fastify({
     // fastify's own info lines (listening, every request) are not Prometheus's; keep its warnings.
     loggerInstance: opts.logger.child({ component: 'web' }, { level: 'warn' }),
@@ -77,7 +101,24 @@ export function createWebHandler(opts: WebOptions): WebHandler {
     forceCloseConnections: 'idle',
     // As Go's http.Server.Shutdown: requests already on a connection are answered, not refused.
     return503OnClosing: false,
-  });
+    // Go's ParseForm reads form bodies up to 10MB; the remote write route allows more itself.
+    bodyLimit: 11 << 20,
+  }) as unknown as FastifyInstance;
+  // Bodies are read as they are, whatever their type, as Go hands a handler its body: a form is
+  // parsed by the API (only when its content type says form), a remote write by its receiver,
+  // and anything else ignored, never refused with 415 or a JSON parse error.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // Counted from here on: every route registered below is instrumented.
+  const metrics = instrumentHttp(app, opts.registry);
+  // Go's answer for a path no route has.
+  app.setNotFoundHandler((_req, reply) =>
+    reply
+      .header('X-Content-Type-Options', 'nosniff')
+      .code(404)
+      .type('text/plain; charset=utf-8')
+      .send('404 page not found\n'),
+  );
 
   const text = (reply: FastifyReply, status: number, body: string) =>
     reply.code(status).type('text/plain; charset=utf-8').send(body);
@@ -126,10 +167,22 @@ export function createWebHandler(opts: WebOptions): WebHandler {
     const body = await opts.registry.metrics();
     return reply.type(opts.registry.contentType).send(body);
   });
-  app.get('/api/v1/targets', () => envelope(opts.sources.targets()));
-  app.get('/api/v1/alertmanagers', () => envelope(opts.sources.alertmanagers()));
-  app.get('/api/v1/rules', () => envelope(opts.sources.rules()));
-  app.get('/api/v1/status/config', () => envelope({ yaml: opts.sources.configYAML() }));
+  registerApi(app, {
+    sources: opts.api,
+    readiness: () => readiness,
+    agent: opts.mode === 'agent',
+    version: opts.version,
+    registry: opts.registry,
+    logger: opts.logger,
+    metrics,
+    startTime,
+    extra: {
+      targets: () => opts.sources.targets(),
+      alertmanagers: () => opts.sources.alertmanagers(),
+      rules: () => opts.sources.rules(),
+      configYAML: () => opts.sources.configYAML(),
+    },
+  });
   const lifecycle = () => ({ ...(opts.sources.lifecycle() as object), readiness });
   app.get('/api/v1/status/lifecycle', () => envelope(lifecycle()));
   // The same data as server-sent events, for the page to follow startup, reloads and shutdown live.
@@ -147,16 +200,6 @@ export function createWebHandler(opts: WebOptions): WebHandler {
   app.get('/config', html(configPage()));
   app.get('/rules', html(rulesPage()));
   app.get('/alerts', html(alertsPage()));
-  app.get('/api/v1/status/buildinfo', () =>
-    envelope({
-      version: opts.version,
-      goVersion: `node ${process.version}`,
-      revision: '',
-      branch: '',
-      buildUser: '',
-      buildDate: '',
-    }),
-  );
 
   let boundAddress = '';
   return {
@@ -189,6 +232,7 @@ export function createWebHandler(opts: WebOptions): WebHandler {
     setReadiness(next) {
       if (readiness === 'Stopping') return;
       readiness = next;
+      metrics.ready.set(next === 'Ready' ? 1 : 0);
       live.changed();
     },
     quitRequested: quitPromise,

@@ -23,7 +23,7 @@ describe('parseDuration', () => {
     ['1.5s', 'unknown unit "." in duration "1.5s"'],
     ['1 h', 'unknown unit " h" in duration "1 h"'],
     ['5sec', 'unknown unit "sec" in duration "5sec"'],
-  ])('rejects %j with model.ParseDuration\'s message', (text, message) => {
+  ])("rejects %j with model.ParseDuration's message", (text, message) => {
     expect(() => parseDuration(text)).toThrow(message);
   });
 

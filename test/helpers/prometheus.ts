@@ -41,9 +41,7 @@ export function freePort(): Promise<number> {
  * Starts Prometheus 3.5 with `config` (YAML) and extra `args`; resolves once it logs that it is
  * ready. Throws if the peer is missing: callers skip first, printing `PROMETHEUS.missing`.
  */
-export async function startPrometheus(
-  opts: { config?: string; args?: string[] } = {},
-): Promise<ReferencePrometheus> {
+export async function startPrometheus(opts: { config?: string; args?: string[] } = {}): Promise<ReferencePrometheus> {
   if (!PROMETHEUS.path) throw new Error(PROMETHEUS.missing);
   const dir = scratchDir();
   const port = await freePort();

@@ -197,11 +197,18 @@ describe('parser specifics', () => {
     expect(error('(\n  rate(x[5m]) +\n)')).toBe('3:1: parse error: unexpected ")"');
   });
 
+  it('skips comments, before the expression too', () => {
+    expect(prettify(parse('# the rate\nrate(x[5m]) # per second'))).toBe('rate(x[5m])');
+  });
+
   it('parses a series selector for match[] and refuses anything else', () => {
     expect(parseMetricSelector('up{job="a"}')).toEqual([
       { type: '=', name: 'job', value: 'a' },
       { type: '=', name: '__name__', value: 'up' },
     ]);
     expect(() => parseMetricSelector('rate(up[5m])')).toThrow(ParseError);
+    // Upstream's selector grammar stops at the selector, and leaves the empty-matcher rule to the API.
+    expect(() => parseMetricSelector('up(')).toThrow('1:3: parse error: unexpected "("');
+    expect(parseMetricSelector('{a=""}')).toEqual([{ type: '=', name: 'a', value: '' }]);
   });
 });

@@ -44,6 +44,11 @@ export interface ParseOptions {
 
 /** Parses and checks `query`; throws a ParseError worded as upstream's. */
 export function parseExpr(query: string, opts: ParseOptions = {}): Expr {
+  return parse(query, opts, true);
+}
+
+/** Parses `query`; with `check`, also applies upstream's checkAST (selectors are not checked). */
+function parse(query: string, opts: ParseOptions, check: boolean): Expr {
   const { items, error: lexError } = lexAll(query);
   if (!lexError && items.every((i) => i.type === 'EOF')) {
     throw new ParseError(query, [{ start: 0, end: 0, message: 'no expression found in input' }]);
@@ -54,35 +59,71 @@ export function parseExpr(query: string, opts: ParseOptions = {}): Expr {
   if (firstError !== undefined || lexError) {
     throw new ParseError(query, [explainSyntaxError(query, items, lexError, firstError, literalValue)]);
   }
-  const top = tree.topNode.firstChild;
+  const top = children(tree.topNode)[0];
   const builder = new Builder(query, items, opts, unknownFunctions);
   const expr = top ? builder.expr(top) : undefined;
   if (builder.errors.length || !expr) throw new ParseError(query, builder.errors);
-  const problems = checkAST(expr, query);
+  const problems = check ? checkAST(expr, query) : [];
   if (problems.length) throw new ParseError(query, problems);
   return expr;
 }
 
 /**
- * A series selector (`match[]` in the API): upstream's ParseMetricSelector, which accepts only a
- * vector selector, without offset or `@`, and checks it as one.
+ * A series selector (`match[]` in the API): upstream's ParseMetricSelector. Its grammar is a
+ * vector selector and nothing after it, and it skips checkAST: `{a=""}` parses (the API then
+ * says what it thinks of it), `up(` is `unexpected "("`.
  */
 export function parseMetricSelector(text: string): Matcher[] {
-  const expr = parseExpr(text);
-  if (expr.type !== 'VectorSelector' || expr.originalOffset !== 0 || expr.timestamp !== null || expr.startOrEnd) {
-    // Upstream's grammar for selectors stops at the selector; what follows is unexpected.
-    const end = expr.type === 'VectorSelector' ? selectorEnd(expr) : positionOf(expr).start;
-    const { items } = lexAll(text);
-    const next = items.find((i) => i.pos >= end && i.type !== 'COMMENT');
-    const desc = next ? itemDesc(next) : 'end of input';
-    throw new ParseError(text, [{ start: next?.pos ?? end, end: text.length, message: `unexpected ${desc}` }]);
+  const { items, error: lexError } = lexAll(text);
+  let i = 0;
+  if (METRIC_IDENTIFIER_TYPES.has(items[0]?.type as Item['type'])) i++;
+  if (items[i]?.type === 'LEFT_BRACE') {
+    while (i < items.length && items[i]?.type !== 'RIGHT_BRACE') i++;
+    if (i < items.length) i++; // past the `}`
   }
+  const next = items[i];
+  // A token after the selector (or none at all where one should start) is unexpected, unless
+  // the lexer fails first, on the way there.
+  if (next && next.type !== 'EOF' && !(lexError && lexError.pos <= next.pos)) {
+    throw new ParseError(text, [
+      { start: next.pos, end: next.pos + next.val.length, message: `unexpected ${itemDesc(next)}` },
+    ]);
+  }
+  if (i === 0 && !lexError) {
+    throw new ParseError(text, [{ start: 0, end: 0, message: 'unexpected end of input' }]);
+  }
+  const expr = parse(text, {}, false);
+  if (expr.type !== 'VectorSelector') throw new Error(`not a selector: ${text}`); // excluded above
   return expr.labelMatchers;
 }
 
-function selectorEnd(vs: VectorSelector): number {
-  return vs.posRange.end;
-}
+/** Tokens upstream's metric_identifier takes as a metric name. */
+const METRIC_IDENTIFIER_TYPES = new Set<Item['type']>([
+  'IDENTIFIER',
+  'METRIC_IDENTIFIER',
+  'AVG',
+  'BOTTOMK',
+  'BY',
+  'COUNT',
+  'COUNT_VALUES',
+  'GROUP',
+  'LAND',
+  'LOR',
+  'LUNLESS',
+  'MAX',
+  'MIN',
+  'OFFSET',
+  'QUANTILE',
+  'STDDEV',
+  'STDVAR',
+  'SUM',
+  'TOPK',
+  'WITHOUT',
+  'START',
+  'END',
+  'LIMITK',
+  'LIMIT_RATIO',
+]);
 
 /** Every item up to the first error or EOF, comments left out (the parser never sees them). */
 export function lexAll(query: string): { items: Item[]; error: Item | undefined } {

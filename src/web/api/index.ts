@@ -1,0 +1,130 @@
+/**
+ * src/web/api: Prometheus's HTTP API v1 (upstream's web/api/v1 at v3.5.3) and /federate, on the
+ * web handler's fastify instance. Routes are registered in upstream's order with upstream's
+ * methods; what they serve comes from `ApiSources`, which main fills.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { HttpMetrics } from '../http-metrics.js';
+import { federate } from './federate.js';
+import {
+  apiOptionsRoute,
+  apiRoute,
+  type ApiRouteOptions,
+  methodNotAllowed,
+  type Readiness,
+  readyGate,
+} from './http.js';
+import { metricMetadata, targetMetadata } from './metadata.js';
+import { formatQuery, instantQuery, parseQuery, queryExemplars, rangeQuery } from './query.js';
+import { ApiError } from './response.js';
+import { labelNames, labelValues, series } from './series.js';
+import { buildInfo, flags, runtimeInfo, tsdbStatus } from './status.js';
+import type { ApiSources } from './types.js';
+import { remoteWrite } from './write.js';
+
+export type { ApiHandler, Readiness } from './http.js';
+export * from './types.js';
+
+/** The largest remote write request body accepted (compressed). */
+const MAX_WRITE_BYTES = 32 << 20;
+
+export interface ApiOptions {
+  sources: ApiSources;
+  readiness: () => Readiness;
+  agent: boolean;
+  version: string;
+  registry: Registry;
+  logger: Logger;
+  metrics: HttpMetrics;
+  /** When the web handler was made (runtimeinfo's startTime). */
+  startTime: number;
+  /** miniprom's other API data (targets, rules, Alertmanagers, config), served in the same envelope. */
+  extra: {
+    targets(): unknown;
+    alertmanagers(): unknown;
+    rules(): unknown;
+    configYAML(): string;
+  };
+}
+
+/** Registers every API route and /federate on `app`. */
+export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
+  const { sources } = opts;
+  const now = sources.now ?? Date.now;
+  const route: ApiRouteOptions = { readiness: opts.readiness, agent: opts.agent };
+  const deps = { engine: sources.engine, parser: sources.parser, queryable: sources.queryable, now };
+  const add = (url: string, methods: Array<'GET' | 'POST'>, handler: Parameters<typeof apiRoute>[2]['handler']) =>
+    apiRoute(app, route, { url, methods, handler });
+  const serverOnly = (url: string, methods: Array<'GET' | 'POST' | 'DELETE'>, handler: Parameters<typeof add>[2]) =>
+    apiRoute(app, route, { url, methods, handler, serverOnly: true });
+
+  apiOptionsRoute(app, route);
+  serverOnly('/api/v1/query', ['GET', 'POST'], instantQuery(deps));
+  serverOnly('/api/v1/query_range', ['GET', 'POST'], rangeQuery(deps));
+  serverOnly('/api/v1/query_exemplars', ['GET', 'POST'], queryExemplars(deps));
+  serverOnly('/api/v1/format_query', ['GET', 'POST'], formatQuery(deps));
+  serverOnly('/api/v1/parse_query', ['GET', 'POST'], parseQuery(deps));
+  serverOnly('/api/v1/labels', ['GET', 'POST'], labelNames(deps));
+  serverOnly('/api/v1/label/:name/values', ['GET'], labelValues(deps));
+  const seriesHandler = series(deps);
+  serverOnly('/api/v1/series', ['GET', 'POST', 'DELETE'], (req) =>
+    // Upstream registers DELETE /api/v1/series and answers that it is not implemented.
+    req.method === 'DELETE' ? { error: new ApiError('internal', 'not implemented') } : seriesHandler(req),
+  );
+
+  add('/api/v1/targets', ['GET'], () => ({ data: opts.extra.targets() }));
+  add(
+    '/api/v1/targets/metadata',
+    ['GET'],
+    targetMetadata({ parser: sources.parser, targetMetadata: () => sources.targetMetadata() }),
+  );
+  serverOnly('/api/v1/alertmanagers', ['GET'], () => ({ data: opts.extra.alertmanagers() }));
+  add('/api/v1/metadata', ['GET'], metricMetadata({ targetMetadata: () => sources.targetMetadata() }));
+
+  add('/api/v1/status/config', ['GET'], () => ({ data: { yaml: opts.extra.configYAML() } }));
+  add(
+    '/api/v1/status/runtimeinfo',
+    ['GET'],
+    runtimeInfo({
+      registry: opts.registry,
+      startTime: opts.startTime,
+      storageRetention: sources.storageRetention,
+      now,
+    }),
+  );
+  add('/api/v1/status/buildinfo', ['GET'], buildInfo(opts.version));
+  add('/api/v1/status/flags', ['GET'], flags(sources.flags));
+  serverOnly('/api/v1/status/tsdb', ['GET'], tsdbStatus(sources.tsdbStats?.bind(sources)));
+
+  // Remote write: behind the readiness gate, without the API's envelope, CORS or compression.
+  const write = remoteWrite(sources.remoteWrite);
+  app.route({
+    method: 'POST',
+    url: '/api/v1/write',
+    bodyLimit: MAX_WRITE_BYTES,
+    handler: (request, reply) => (readyGate(opts.readiness, reply) ? write(request, reply) : reply),
+  });
+  methodNotAllowed(app, '/api/v1/write', ['POST']);
+
+  serverOnly('/api/v1/rules', ['GET'], () => ({ data: opts.extra.rules() }));
+
+  const federation = federate({
+    parser: sources.parser,
+    queryable: sources.queryable,
+    lookbackDeltaMs: sources.lookbackDeltaMs,
+    externalLabels: () => sources.externalLabels(),
+    now,
+    agent: opts.agent,
+    logger: opts.logger,
+    errors: opts.metrics.federationErrors,
+  });
+  app.route({
+    method: 'GET',
+    url: '/federate',
+    exposeHeadRoute: false,
+    handler: (request, reply) => (readyGate(opts.readiness, reply) ? federation(request, reply) : reply),
+  });
+  methodNotAllowed(app, '/federate', ['GET']);
+}

@@ -5,12 +5,14 @@
 // Three blocks, each `<!-- docs:log NAME -->` … `<!-- /docs:log -->`:
 //   docs/startup.md `session`: start with the bundled config, one SIGHUP, Ctrl+C; the raw log.
 //   docs/startup.md `trace`: what --startup.trace prints at exit (chart and critical chains).
-//   README.md `readme`: start with --web.enable-lifecycle, curl /-/ready, POST /-/reload, Ctrl+C;
-//   shown as a terminal session, with `time=…` and the address `npm start` would print.
+//   README.md `readme`: start with --web.enable-lifecycle, curl /-/ready, a query once miniprom
+//   has scraped itself twice, POST /-/reload, Ctrl+C; shown as a terminal session, with `time=…`
+//   and the address `npm start` would print.
 // Lines are compared after normalising what changes from run to run (times, durations, addresses,
 // the filesystem), never byte for byte.
 import { spawn } from 'node:child_process';
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,13 +31,20 @@ const READY = 'Server is ready to receive web requests';
  * log lines once it has exited. `drive` gets `until(re, n)` (resolves once `re` has matched n log
  * lines), the child, and `base()`, the server's URL once it listens.
  */
-async function run(args, drive) {
+async function run(args, drive, { port = 0 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'miniprom-docs-'));
-  copyFileSync(join(root, 'prometheus.yml'), join(dir, 'prometheus.yml'));
+  // On a port of its own, the bundled config's self-scrape (localhost:9090) points at this run.
+  const config = readFileSync(join(root, 'prometheus.yml'), 'utf8');
+  writeFileSync(join(dir, 'prometheus.yml'), port ? config.replace("'localhost:9090'", `'localhost:${port}'`) : config);
   cpSync(join(root, 'rules'), join(dir, 'rules'), { recursive: true });
   const child = spawn(
     process.execPath,
-    [join(root, 'dist/cmd/prometheus.js'), '--config.file=prometheus.yml', '--web.listen-address=127.0.0.1:0', ...args],
+    [
+      join(root, 'dist/cmd/prometheus.js'),
+      '--config.file=prometheus.yml',
+      `--web.listen-address=127.0.0.1:${port}`,
+      ...args,
+    ],
     { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const exited = new Promise((resolve) => child.on('exit', resolve));
@@ -71,6 +80,8 @@ const normalise = (line) =>
     .replace(/address=\S+/, 'address=<address>')
     .replace(/fs_type=\S+/, 'fs_type=<fs>')
     .replace(/version=\S+/, 'version=<version>')
+    // A query's answer: its sample times and values change from run to run.
+    .replace(/\[\d+(\.\d+)?,"[^"]*"\]/g, '[<time>,"<value>"]')
     .replace(/ (node|host_details)=("[^"]*"|\S+)/g, ' $1=<…>');
 
 /** docs/startup.md: the raw log of start, one SIGHUP, Ctrl+C. */
@@ -83,17 +94,47 @@ async function startupSession() {
   });
 }
 
+/** A TCP port nobody listens on now. */
+function freePort() {
+  const server = createServer();
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    }),
+  );
+}
+
+/** The README's query: miniprom's own request rate for /metrics, from its self-scrape. */
+const README_QUERY = 'rate(prometheus_http_requests_total{handler="/metrics"}[1m])';
+
+/**
+ * Asks until the answer has a series. The rate needs two scrapes, 15 s apart (the bundled
+ * config's interval), and nothing announces a scrape, so this asks once a second.
+ */
+async function queryOnceScraped(base) {
+  const url = `${base}/api/v1/query?query=${encodeURIComponent(README_QUERY)}`;
+  for (let i = 0; i < 60; i++) {
+    const body = await (await fetch(url)).text();
+    if (JSON.parse(body).data.result.length > 0) return body;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  throw new Error(`no answer to ${README_QUERY} after a minute`);
+}
+
 /** README.md: the example session, as a terminal shows it. */
 async function readmeSession() {
   const answers = {};
+  const port = await freePort();
   const lines = await run(['--web.enable-lifecycle'], async ({ until, child, base }) => {
     await until(READY);
     answers.ready = (await (await fetch(`${base()}/-/ready`)).text()).trim();
+    answers.query = await queryOnceScraped(base());
     // Answered once the reload is done, so its log lines are all out.
     const reload = await fetch(`${base()}/-/reload`, { method: 'POST' });
     if (reload.status !== 200) throw new Error(`reload answered ${reload.status}: ${await reload.text()}`);
     child.kill('SIGINT');
-  });
+  }, { port });
   // Split where each step begins, by message rather than by arrival, so the split is the same on
   // every run: the reload's lines start at the second "Loading", shutdown's at the signal.
   const secondLoad = lines.findIndex((l, i) => l.includes('msg="Loading configuration file"') && i > lines.findIndex((x) => x.includes(READY)));
@@ -110,6 +151,8 @@ async function readmeSession() {
     '',
     '$ curl localhost:9090/-/ready                 # in another terminal',
     answers.ready,
+    `$ curl -G localhost:9090/api/v1/query --data-urlencode 'query=${README_QUERY}'`,
+    answers.query.replace(`localhost:${port}`, 'localhost:9090'),
     '$ curl -X POST localhost:9090/-/reload        # or: kill -HUP <pid>',
     ...lines.slice(secondLoad, signal).map(terminal),
     '',

@@ -7,7 +7,9 @@
 //   scrape          samples appended per second and CPU time per 1000 samples, scraping JOBS jobs
 //                   of SERIES series each every second for WINDOW seconds (after a 7 s warm-up)
 //   stop            SIGTERM → the process has exited
-// Each server runs RUNS times; the table shows medians. Nothing leaves 127.0.0.1.
+// Each server runs RUNS times; the table shows medians. Then query latency (scripts/bench-query.mjs):
+// the same series written to both through remote write, the same PromQL asked of both. Nothing
+// leaves 127.0.0.1. `npm run bench -- scrape` or `-- query` runs one part only.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -15,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findPeer } from './peers.mjs';
+import { queryBench } from './bench-query.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const JOBS = Number(process.env.BENCH_JOBS ?? 10);
@@ -143,30 +146,41 @@ const servers = [{ name: 'miniprom', command: process.execPath, args: [join(root
 if (PROMETHEUS.path) servers.push({ name: `prometheus ${PROMETHEUS.version}`, command: PROMETHEUS.path, args: [] });
 else console.log(`(${PROMETHEUS.missing}: miniprom alone)`);
 
-const target = await exporter();
-const address = `127.0.0.1:${target.address().port}`;
-console.log(
-  `${JOBS} jobs × ${SERIES} series every 1s (${JOBS * SERIES} samples/s offered, plus each job's report series), ` +
-    `${WINDOW_S}s window, median of ${RUNS} runs, node ${process.version}`,
-);
-const rows = [];
-for (const server of servers) {
-  const results = [];
-  for (let i = 0; i < RUNS; i++) results.push(await once(server, address));
-  const m = (key) => median(results.map((r) => r[key]));
-  rows.push([
-    server.name,
-    `${m('toReady').toFixed(0)} ms`,
-    `${m('reloadMs').toFixed(1)} ms`,
-    `${m('rssReady').toFixed(0)} / ${m('rssAfter').toFixed(0)} MiB`,
-    `${m('samplesPerS').toFixed(0)}`,
-    `${m('cpuMsPer1k').toFixed(2)} ms`,
-    `${m('stopMs').toFixed(0)} ms`,
-  ]);
+/** A markdown table of `rows` under `header`. */
+function table(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
 }
-target.close();
 
-const header = ['server', 'to ready', 'reload', 'RSS ready / after', 'samples/s', 'CPU per 1k samples', 'stop'];
-const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-console.log([line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n'));
+/** Startup, reload, memory and scrape throughput, each server RUNS times. */
+async function scrapeBench() {
+  const target = await exporter();
+  const address = `127.0.0.1:${target.address().port}`;
+  console.log(
+    `${JOBS} jobs × ${SERIES} series every 1s (${JOBS * SERIES} samples/s offered, plus each job's report series), ` +
+      `${WINDOW_S}s window, median of ${RUNS} runs, node ${process.version}`,
+  );
+  const rows = [];
+  for (const server of servers) {
+    const results = [];
+    for (let i = 0; i < RUNS; i++) results.push(await once(server, address));
+    const m = (key) => median(results.map((r) => r[key]));
+    rows.push([
+      server.name,
+      `${m('toReady').toFixed(0)} ms`,
+      `${m('reloadMs').toFixed(1)} ms`,
+      `${m('rssReady').toFixed(0)} / ${m('rssAfter').toFixed(0)} MiB`,
+      `${m('samplesPerS').toFixed(0)}`,
+      `${m('cpuMsPer1k').toFixed(2)} ms`,
+      `${m('stopMs').toFixed(0)} ms`,
+    ]);
+  }
+  target.close();
+  const header = ['server', 'to ready', 'reload', 'RSS ready / after', 'samples/s', 'CPU per 1k samples', 'stop'];
+  console.log(table(header, rows));
+}
+
+const parts = process.argv.slice(2);
+if (parts.length === 0 || parts.includes('scrape')) await scrapeBench();
+if (parts.length === 0 || parts.includes('query')) await queryBench(servers);

@@ -35,7 +35,8 @@ export function parseDuration(text: string): number {
   let lastUnit = -1;
   while (rest !== '') {
     const digits = /^[0-9]+/.exec(rest)?.[0];
-    if (!digits) throw invalid();
+    // Go reads the number with ParseUint: one that does not fit in 64 bits is not valid at all.
+    if (!digits || BigInt(digits) > 2n ** 64n - 1n) throw invalid();
     rest = rest.slice(digits.length);
     const unitText = /^[^0-9]+/.exec(rest)?.[0];
     if (!unitText) throw invalid();

@@ -143,7 +143,8 @@ export class PromQLEngine implements QueryEngine {
       for (const r of selectorRanges(expr, startMs, endMs, lookbackDelta)) {
         await ctx.relax();
         try {
-          ctx.series.set(r.selector, queryable.querier(r.start, r.end).select(r.selector.labelMatchers));
+          // Unsorted, as upstream's engine selects: the head's creation order decides ties.
+          ctx.series.set(r.selector, queryable.querier(r.start, r.end).select(r.selector.labelMatchers, { sorted: false }));
         } catch (err) {
           throw new ExecutionError(`expanding series: ${(err as Error).message}`);
         }

@@ -111,7 +111,7 @@ async function fetchInfoSeries(
   start -= ev.q.lookbackDelta - 1;
   start -= offset;
   end -= offset;
-  const series = ev.q.queryable.querier(start, end).select(infoLabelMatchers);
+  const series = ev.q.queryable.querier(start, end).select(infoLabelMatchers, { sorted: false });
   return ev.evalSeries(series, 0, true);
 }
 

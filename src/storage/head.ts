@@ -297,9 +297,9 @@ export class Head {
   /** A querier over [mint, maxt]: see `Querier`. */
   querier(mint: number, maxt: number): Querier {
     return {
-      select: (matchers) => this.#select(matchers, mint, maxt),
+      select: (matchers, hints) => this.#select(matchers, mint, maxt, hints?.sorted ?? true),
       labelNames: (matchers) => this.#labelNames(matchers, mint, maxt),
-      labelValues: (name, matchers) => this.#labelValues(name, matchers, mint, maxt),
+      labelValues: (name, matchers, hints) => this.#labelValues(name, matchers, mint, maxt, hints?.limit ?? 0),
     };
   }
 
@@ -309,7 +309,7 @@ export class Head {
     return this.#postings.forMatchers(matchers);
   }
 
-  #select(matchers: readonly Matcher[], mint: number, maxt: number): SelectedSeries[] {
+  #select(matchers: readonly Matcher[], mint: number, maxt: number, sorted: boolean): SelectedSeries[] {
     const hits: Array<{ series: MemSeries; from: number; to: number }> = [];
     // As upstream, a head whose time range misses the query's contributes nothing.
     if (!this.#overlaps(mint, maxt)) return [];
@@ -319,7 +319,8 @@ export class Head {
       if (from === to) continue; // like upstream, a series with nothing in range is not returned
       hits.push({ series, from, to });
     }
-    hits.sort((a, b) => compareSeries(a.series, b.series));
+    // Postings are in ref order, which is creation order: the unsorted answer.
+    if (sorted) hits.sort((a, b) => compareSeries(a.series, b.series));
     return hits.map(({ series, from, to }) => {
       // The arrays and bounds as they are now: later appends and retention do not change them.
       const { ts, vs } = series;
@@ -340,10 +341,13 @@ export class Head {
   }
 
   /** Values of `name` on the series matching `matchers`, under the same rule as `#labelNames`. */
-  #labelValues(name: string, matchers: readonly Matcher[], mint: number, maxt: number): string[] {
+  #labelValues(name: string, matchers: readonly Matcher[], mint: number, maxt: number, limit: number): string[] {
     if (!this.#overlaps(mint, maxt)) return [];
     const postings = this.#postings;
     if (!postings) throw new Error('the agent keeps no samples to query');
+    // Upstream's head cuts its value list (kept in the order values first appeared) to the
+    // limit before sorting.
+    if (matchers.length === 0 && limit > 0) return postings.labelValues(name).slice(0, limit).sort();
     // Matchers on `name` alone filter its values without touching a series (upstream's labelValuesWithMatchers).
     if (matchers.every((m) => m.name === name)) {
       const tests = matchers.map(compileMatcher);

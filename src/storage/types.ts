@@ -91,17 +91,23 @@ export interface SelectedSeries {
 export interface Querier {
   /**
    * Series matching every matcher (a missing label reads as `""`) that have at least one sample
-   * in the range, sorted by label set. Throws for an invalid regex.
+   * in the range. Sorted by label set unless `sorted: false`: then in the order the storage
+   * created them, as upstream's head answers `Select(sortSeries=false)` — which the engine asks
+   * for, and which decides ties in topk and who limitk keeps. Throws for an invalid regex.
    */
-  select(matchers: readonly Matcher[]): SelectedSeries[];
+  select(matchers: readonly Matcher[], hints?: { sorted?: boolean }): SelectedSeries[];
   /**
    * Label names of the series matching `matchers` (all series when empty), sorted. As upstream's
    * head answers: every series counts when the storage's time range meets [mint, maxt] at all,
    * whether or not its own samples fall in the range; none when it does not.
    */
   labelNames(matchers: readonly Matcher[]): string[];
-  /** Values of label `name` on the series matching `matchers`, sorted; the same rule as `labelNames`. */
-  labelValues(name: string, matchers: readonly Matcher[]): string[];
+  /**
+   * Values of label `name` on the series matching `matchers`, sorted; the same rule as
+   * `labelNames`. With `limit` and no matchers, only the first `limit` values the storage saw are
+   * considered (upstream's LabelHints.Limit on the head's postings), then sorted.
+   */
+  labelValues(name: string, matchers: readonly Matcher[], hints?: { limit?: number }): string[];
 }
 
 export interface Queryable {

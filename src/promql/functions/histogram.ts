@@ -3,6 +3,7 @@
  * histogram are the samples that differ only in `le` (upstream's resetHistograms). miniprom
  * stores no native histograms, so those paths of upstream's functions never run.
  */
+import { parseFloatOrUndefined } from '../../golang/index.js';
 import type { Labels } from '../../storage/index.js';
 import { annotationText } from '../annotations.js';
 import { type Expr, positionOf } from '../ast.js';
@@ -16,26 +17,6 @@ interface MetricWithBuckets {
   buckets: Bucket[];
 }
 
-/** Go's strconv.ParseFloat, for the `le` label: decimal, hex, Inf/Infinity and NaN (any case). */
-export function parseGoFloat(s: string): number | undefined {
-  const x = s.replace(/^[+-]/, '');
-  const lower = x.toLowerCase();
-  const sign = s.startsWith('-') ? -1 : 1;
-  if (lower === 'inf' || lower === 'infinity') return sign * Number.POSITIVE_INFINITY;
-  if (lower === 'nan') return s === x ? Number.NaN : undefined;
-  if (/^(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)(?:[eE][+-]?[0-9]+)?$/.test(x)) {
-    // Go allows underscores only with a base prefix; reject them here.
-    if (x.includes('_')) return undefined;
-    return sign * Number(x);
-  }
-  const hex = /^0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?[0-9]+)$/.exec(x);
-  if (hex && (hex[1] || hex[2])) {
-    const mant = Number.parseInt(`${hex[1] || '0'}${hex[2] ?? ''}`, 16);
-    return sign * mant * 2 ** (Number(hex[3]) - 4 * (hex[2]?.length ?? 0));
-  }
-  return undefined;
-}
-
 /** A bucket series' labels without `le`, by identity: the same at every step. */
 const withoutLe = new WeakMap<Labels, Labels>();
 
@@ -46,7 +27,8 @@ function groupBuckets(inVec: Vector, arg: Expr, enh: EvalNodeHelper): MetricWith
   for (const mb of groups.values()) mb.buckets = [];
   for (const sample of inVec) {
     const le = sample.metric[BUCKET_LABEL] ?? '';
-    const upperBound = parseGoFloat(le);
+    // As upstream: strconv.ParseFloat, so `1_0` is 10 and `0x1p3` is 8.
+    const upperBound = parseFloatOrUndefined(le);
     if (upperBound === undefined) {
       enh.annos.add('warning', annotationText.badBucketLabel(sample.metric.__name__ ?? '', le), positionOf(arg));
       continue;

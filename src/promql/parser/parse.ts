@@ -13,6 +13,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { parser as lezer } from '@prometheus-io/lezer-promql';
 import { parseDuration } from '../../config/index.js';
+import { parseFloat, parseInt } from '../../golang/index.js';
 import { compileRegex, RegexError } from '../../regex/index.js';
 import type { Matcher } from '../../storage/index.js';
 import type {
@@ -193,10 +194,11 @@ function literalValue(item: Item): number | { error: string } {
       return { error: (err as Error).message };
     }
   }
-  const int = goParseInt(item.val);
-  if (int !== undefined) return int;
-  const f = goParseFloat(item.val);
-  return typeof f === 'number' ? f : { error: `error parsing number: ${f.error}` };
+  // Upstream's parser.number: ParseInt with base prefixes first, then ParseFloat.
+  const int = parseInt(item.val);
+  if (typeof int === 'number') return int;
+  const f = parseFloat(item.val);
+  return typeof f === 'number' ? f : { error: `error parsing number: strconv.ParseFloat: parsing ${goQuote(item.val)}: ${f.error}` };
 }
 
 /** The first error node of the lezer tree, as a position. */
@@ -718,65 +720,6 @@ function range(node: SyntaxNode): PositionRange {
 /** Seconds (possibly fractional) to ms, as upstream: round to ns, then truncate to ms. */
 function secondsToMs(seconds: number): number {
   return Math.trunc(Math.round(seconds * 1e9) / 1e6);
-}
-
-/** Go's strconv.ParseInt(s, 0, 64): base prefixes (0x, 0o, 0b, leading 0 octal), underscores. */
-function goParseInt(text: string): number | undefined {
-  if (text.includes('_') && !underscoreOK(text)) return undefined;
-  let s = text.replace(/_/g, '');
-  let prefix = '';
-  if (/^0[xX]/.test(s)) [prefix, s] = ['0x', s.slice(2)];
-  else if (/^0[oO]/.test(s)) [prefix, s] = ['0o', s.slice(2)];
-  else if (/^0[bB]/.test(s)) [prefix, s] = ['0b', s.slice(2)];
-  else if (/^0./.test(s)) [prefix, s] = ['0o', s.slice(1)];
-  const digits = { '0x': /^[0-9a-fA-F]+$/, '0o': /^[0-7]+$/, '0b': /^[01]+$/, '': /^[0-9]+$/ }[prefix] as RegExp;
-  if (!digits.test(s)) return undefined;
-  const big = BigInt(`${prefix}${s}`);
-  if (big > 2n ** 63n - 1n) return undefined; // out of range: upstream falls back to ParseFloat
-  return Number(big);
-}
-
-/**
- * Go's underscoreOK: an underscore only between digits, or between a base prefix and a digit.
- */
-function underscoreOK(text: string): boolean {
-  let saw = '^';
-  const s = text.replace(/^[-+]/, '');
-  let hex = false;
-  let i = 0;
-  if (/^0[bBoOxX]/.test(s)) {
-    i = 2;
-    saw = '0';
-    hex = /^0[xX]/.test(s);
-  }
-  for (; i < s.length; i++) {
-    const c = s[i] as string;
-    if ((c >= '0' && c <= '9') || (hex && /[a-fA-F]/.test(c))) {
-      saw = '0';
-      continue;
-    }
-    if (c === '_') {
-      if (saw !== '0') return false;
-      saw = '_';
-      continue;
-    }
-    if (saw === '_') return false;
-    saw = '!';
-  }
-  return saw !== '_';
-}
-
-/** Go's strconv.ParseFloat for what the lexer lets through; an error carries Go's text. */
-function goParseFloat(text: string): number | { error: string } {
-  const lower = text.toLowerCase();
-  if (lower === 'inf' || lower === '+inf' || lower === 'infinity') return Number.POSITIVE_INFINITY;
-  if (lower === 'nan') return Number.NaN;
-  const s = text.replace(/_/g, '');
-  const v = Number(s);
-  if (s === '' || Number.isNaN(v) || (text.includes('_') && !underscoreOK(text)))
-    return { error: `strconv.ParseFloat: parsing ${goQuote(text)}: invalid syntax` };
-  if (!Number.isFinite(v)) return { error: `strconv.ParseFloat: parsing ${goQuote(text)}: value out of range` };
-  return v;
 }
 
 /** Go's `%f` of a float64 (6 decimals; +Inf, -Inf, NaN spelled as Go spells them). */

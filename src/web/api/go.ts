@@ -3,61 +3,8 @@
  * ParseFloat, Atoi and Quote, and net/url's query parsing (what `r.Form` holds).
  */
 
-/**
- * strconv.ParseFloat(s, 64): decimal (digits may be separated by single underscores), hex with a
- * `p` exponent, `inf`/`infinity` with an optional sign, `nan`. Undefined when Go would return an
- * error, out-of-range values (`1e400`) included.
- */
-export function parseGoFloat(s: string): number | undefined {
-  const special = /^([+-]?)(inf|infinity)$/i.exec(s);
-  if (special) return special[1] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
-  if (/^nan$/i.test(s)) return Number.NaN;
-  if (!underscoresOK(s)) return undefined;
-  const text = s.replaceAll('_', '');
-  const hex = /^([+-]?)0[xX]([0-9a-fA-F]*)(?:\.([0-9a-fA-F]*))?[pP]([+-]?\d+)$/.exec(text);
-  let value: number;
-  if (hex) {
-    const [, sign, int = '', frac = ''] = hex;
-    if (int === '' && frac === '') return undefined;
-    const mantissa = Number.parseInt(int || '0', 16) + (frac ? Number.parseInt(frac, 16) / 16 ** frac.length : 0);
-    value = mantissa * 2 ** Number(hex[4]);
-    if (sign === '-') value = -value;
-  } else {
-    if (!/^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(text)) return undefined;
-    value = Number(text);
-  }
-  // Go reports a finite text that rounds to ±Inf as out of range, an error.
-  return Number.isFinite(value) ? value : undefined;
-}
-
-/** Go's underscoreOK: an underscore only between digits (or after a base prefix). */
-function underscoresOK(s: string): boolean {
-  if (!s.includes('_')) return true;
-  let i = 0;
-  if (s[0] === '+' || s[0] === '-') i++;
-  let saw = '^';
-  let hex = false;
-  if (s.length - i >= 2 && s[i] === '0' && /[xXbBoO]/.test(s[i + 1] ?? '')) {
-    hex = /[xX]/.test(s[i + 1] ?? '');
-    i += 2;
-    saw = '0';
-  }
-  for (; i < s.length; i++) {
-    const c = s[i] as string;
-    if ((c >= '0' && c <= '9') || (hex && /[a-fA-F]/.test(c))) {
-      saw = '0';
-      continue;
-    }
-    if (c === '_') {
-      if (saw !== '0') return false;
-      saw = '_';
-      continue;
-    }
-    if (saw === '_') return false;
-    saw = '!';
-  }
-  return saw !== '_';
-}
+/** strconv.ParseFloat(s, 64), undefined on an error (src/golang has the rules). */
+export { parseFloatOrUndefined as parseGoFloat } from '../../golang/index.js';
 
 /** strconv.Atoi: the number, or Go's error text (`strconv.Atoi: parsing "x": invalid syntax`). */
 export function atoi(s: string): { value: number } | { error: string } {

@@ -111,7 +111,8 @@ export function series(deps: SeriesApiDeps): ApiHandler {
 
 /** The label sets of the series any of `sets` selects: merged, without duplicates, sorted. */
 function selectLabels(q: Querier, sets: Matcher[][]): Labels[] {
-  if (sets.length === 1) return q.select(sets[0] as Matcher[]).map((s) => s.labels);
+  // One selector: unsorted, in the storage's creation order, as upstream asks for it.
+  if (sets.length === 1) return q.select(sets[0] as Matcher[], { sorted: false }).map((s) => s.labels);
   const all = sets.flatMap((set) => q.select(set).map((s) => s.labels));
   all.sort(compareLabels);
   return all.filter((labels, i) => i === 0 || compareLabels(all[i - 1] as Labels, labels) !== 0);
@@ -146,8 +147,12 @@ export function labelValues(deps: SeriesApiDeps): ApiHandler {
     const { q, sets, limit } = common;
     let values: string[];
     try {
+      // One past the limit, as upstream's toHintLimit: enough to know the answer was cut.
+      const hints = { limit: limit > 0 ? limit + 1 : 0 };
       values =
-        sets.length > 1 ? union(sets.map((set) => q.labelValues(name, set))) : q.labelValues(name, sets[0] ?? []);
+        sets.length > 1
+          ? union(sets.map((set) => q.labelValues(name, set, hints)))
+          : q.labelValues(name, sets[0] ?? [], hints);
     } catch (err) {
       return storageFailure(err);
     }

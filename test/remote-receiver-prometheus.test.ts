@@ -4,15 +4,12 @@
  * server, in remote write 1.0 and in 2.0. The samples must arrive in the TSDB, and Prometheus must
  * count none as failed. Skips, saying why, only when the peer cannot be had.
  */
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findPeer } from '../scripts/peers.mjs';
 import { listenLocal } from './helpers/listen.js';
+import { PROMETHEUS, startPrometheus as startReferencePrometheus } from './helpers/prometheus.js';
 import { removeScratchDirs, scratchDir } from './helpers/server.js';
 import { selectAll } from './helpers/storage.js';
 import snappy from 'snappyjs';
@@ -20,7 +17,6 @@ import { createRemoteWriteReceiver } from '../src/remote/index.js';
 import { WriteRequestV1, WriteRequestV2 } from '../src/remote/schema.js';
 import { openTSDB, type TSDB } from '../src/storage/index.js';
 
-const PROMETHEUS = findPeer('prometheus');
 const havePrometheus = PROMETHEUS.path !== undefined;
 if (PROMETHEUS.missing) console.log(`remote-receiver-prometheus.test.ts: skipped: ${PROMETHEUS.missing}`);
 
@@ -29,17 +25,6 @@ afterEach(async () => {
   for (const stop of stops.splice(0).reverse()) await stop();
   removeScratchDirs();
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A TSDB behind the receiver behind node:http; `arrived()` resolves after each answered request. */
 async function startReceiver() {
@@ -88,12 +73,8 @@ async function startReceiver() {
 
 /** Prometheus 3.5 scraping itself every second and remote-writing with `protobufMessage`. */
 async function startPrometheus(url: string, protobufMessage: string, args: string[] = []) {
-  const dir = scratchDir();
-  const port = await freePort();
-  const config = join(dir, 'prometheus.yml');
-  writeFileSync(
-    config,
-    `global:
+  const prometheus = await startReferencePrometheus({
+    config: (port) => `global:
   scrape_interval: 1s
 scrape_configs:
   - job_name: prometheus
@@ -104,36 +85,14 @@ remote_write:
     protobuf_message: ${protobufMessage}
     queue_config: { batch_send_deadline: 1s }
 `,
-  );
-  const child = spawn(
-    PROMETHEUS.path as string,
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      ...args,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  stops.push(async () => {
-    child.kill('SIGTERM');
-    await exited;
+    args,
   });
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr?.on('data', (d: Buffer) => {
-      log += d.toString();
-      if (log.includes('Server is ready to receive web requests.')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`prometheus exited with ${code}:\n${log}`)));
-  });
+  stops.push(prometheus.stop);
   return {
-    base: `http://127.0.0.1:${port}`,
-    log: () => log,
+    ...prometheus,
     /** The value of an instant query with one result (its own metrics), as a number. */
     async value(query: string): Promise<number> {
-      const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(query)}`);
+      const res = await fetch(`${prometheus.base}/api/v1/query?query=${encodeURIComponent(query)}`);
       const body = (await res.json()) as { data: { result: Array<{ value: [number, string] }> } };
       return Number(body.data.result[0]?.value[1] ?? Number.NaN);
     },

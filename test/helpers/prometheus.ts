@@ -21,6 +21,9 @@ export async function stopPrometheuses(): Promise<void> {
 
 export interface ReferencePrometheus {
   base: string;
+  port: number;
+  /** What it has logged so far. */
+  log(): string;
   /** SIGTERM, then resolves once it has exited. */
   stop(): Promise<void>;
 }
@@ -38,15 +41,19 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Starts Prometheus 3.5 with `config` (YAML) and extra `args`; resolves once it logs that it is
- * ready. Throws if the peer is missing: callers skip first, printing `PROMETHEUS.missing`.
+ * Starts Prometheus 3.5 with `config` (YAML, or a function of the port it will listen on) and extra
+ * `args`; resolves once it logs that it is ready. Throws if the peer is missing: callers skip
+ * first, printing `PROMETHEUS.missing`.
  */
-export async function startPrometheus(opts: { config?: string; args?: string[] } = {}): Promise<ReferencePrometheus> {
+export async function startPrometheus(
+  opts: { config?: string | ((port: number) => string); args?: string[] } = {},
+): Promise<ReferencePrometheus> {
   if (!PROMETHEUS.path) throw new Error(PROMETHEUS.missing);
   const dir = scratchDir();
   const port = await freePort();
   const config = join(dir, 'prometheus.yml');
-  writeFileSync(config, opts.config ?? 'global:\n  scrape_interval: 1h\n');
+  const text = typeof opts.config === 'function' ? opts.config(port) : opts.config;
+  writeFileSync(config, text ?? 'global:\n  scrape_interval: 1h\n');
   const child = spawn(
     PROMETHEUS.path,
     [
@@ -58,8 +65,11 @@ export async function startPrometheus(opts: { config?: string; args?: string[] }
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let log = '';
   const instance: ReferencePrometheus = {
     base: `http://127.0.0.1:${port}`,
+    port,
+    log: () => log,
     async stop() {
       running.delete(instance);
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -67,7 +77,6 @@ export async function startPrometheus(opts: { config?: string; args?: string[] }
     },
   };
   running.add(instance);
-  let log = '';
   await new Promise<void>((resolve, reject) => {
     child.stderr?.on('data', (d: Buffer) => {
       log += d.toString();

@@ -7,19 +7,17 @@
  * This runs the engine as Prometheus runs by default (no delayed name removal), which upstream's
  * own test scripts do not (they enable it). Skips, saying why, when the peer is missing.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findPeer } from '../../scripts/peers.mjs';
 import { PromQLEngine, type QueryError, type QueryResult } from '../../src/promql/index.js';
 import { encodeWriteRequest, type QueuedSample, snappyCompress } from '../../src/remote/index.js';
 import { type Labels, openTSDB, STALE_NAN, type TSDB } from '../../src/storage/index.js';
+import { PROMETHEUS, startPrometheus } from '../helpers/prometheus.js';
+import { removeScratchDirs } from '../helpers/server.js';
 
-const PROMETHEUS = findPeer('prometheus');
 if (PROMETHEUS.missing) console.log(`engine-vs-prometheus.test.ts: skipped: ${PROMETHEUS.missing}`);
 
 const STEP = 15_000;
@@ -382,17 +380,6 @@ function difference(ours: Outcome, theirs: Outcome, ordered: boolean): string | 
   return undefined;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 describe.skipIf(!PROMETHEUS.path)('the engine against Prometheus 3.5.3', () => {
   const dir = mkdtempSync(join(tmpdir(), 'promql-diff-'));
   let base = '';
@@ -401,34 +388,11 @@ describe.skipIf(!PROMETHEUS.path)('the engine against Prometheus 3.5.3', () => {
   const engine = new PromQLEngine({ enableExperimentalFunctions: true });
 
   beforeAll(async () => {
-    const port = await freePort();
-    const config = join(dir, 'prometheus.yml');
-    writeFileSync(config, 'global:\n  scrape_interval: 1h\n');
-    const child = spawn(
-      PROMETHEUS.path as string,
-      [
-        `--config.file=${config}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--web.enable-remote-write-receiver',
-        '--enable-feature=promql-experimental-functions',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    stop = async () => {
-      child.kill('SIGTERM');
-      await exited;
-    };
-    let log = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stderr?.on('data', (d: Buffer) => {
-        log += d.toString();
-        if (log.includes('Server is ready to receive web requests.')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`prometheus exited with ${code}:\n${log}`)));
+    const prometheus = await startPrometheus({
+      args: ['--web.enable-remote-write-receiver', '--enable-feature=promql-experimental-functions'],
     });
-    base = `http://127.0.0.1:${port}`;
+    stop = prometheus.stop;
+    base = prometheus.base;
 
     const samples = dataset();
     const res = await fetch(`${base}/api/v1/write`, {
@@ -452,6 +416,7 @@ describe.skipIf(!PROMETHEUS.path)('the engine against Prometheus 3.5.3', () => {
     await stop();
     await db?.close();
     rmSync(dir, { recursive: true, force: true });
+    removeScratchDirs(); // the peer's data dir
   });
 
   const api = async (path: string, params: Record<string, string>): Promise<Outcome> => {

@@ -3,26 +3,25 @@
  * given the same samples through its remote write receiver (skipped, saying why, when the peer
  * cannot be had).
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import snappy from 'snappyjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findPeer } from '../../scripts/peers.mjs';
 import { WriteRequestV1 } from '../../src/remote/schema.js';
 import { CHUNK_RANGE_MS, Head, MemSeries } from '../../src/storage/head.js';
 import { hashLabels } from '../../src/storage/labels.js';
 import { type Labels, openTSDB, type TSDB, type TSDBStat } from '../../src/storage/index.js';
+import { PROMETHEUS, startPrometheus } from '../helpers/prometheus.js';
+import { removeScratchDirs } from '../helpers/server.js';
 
-const PROMETHEUS = findPeer('prometheus');
 if (PROMETHEUS.missing) console.log(`status.test.ts: the comparison with Prometheus is skipped: ${PROMETHEUS.missing}`);
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
+  removeScratchDirs(); // the peer's data dir
 });
 
 async function tsdb(): Promise<TSDB> {
@@ -128,54 +127,16 @@ describe('chunk count', () => {
   });
 });
 
-/** A port free right now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 describe.skipIf(PROMETHEUS.path === undefined)('status beside Prometheus 3.5', () => {
   it('matches what Prometheus reports for the same samples', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'miniprom-status-peer-'));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    writeFileSync(join(dir, 'p.yml'), 'global:\n  scrape_interval: 1h\n');
-    const port = await freePort();
-    const child = spawn(
-      PROMETHEUS.path as string,
-      [
-        `--config.file=${join(dir, 'p.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        '--web.enable-remote-write-receiver',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    cleanups.push(async () => {
-      child.kill('SIGTERM');
-      await exited;
-    });
-    let log = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stderr?.on('data', (d: Buffer) => {
-        log += d.toString();
-        if (log.includes('Server is ready to receive web requests.')) resolve();
-      });
-      child.once('exit', (code) => reject(new Error(`prometheus exited with ${code}:\n${log}`)));
-    });
-
+    const prometheus = await startPrometheus({ args: ['--web.enable-remote-write-receiver'] });
+    cleanups.push(prometheus.stop);
     const timeseries = dataset().map((s) => ({
       labels: Object.entries(s.labels).map(([name, value]) => ({ name: Buffer.from(name), value: Buffer.from(value) })),
       samples: s.samples.map(([timestamp, value]) => ({ timestamp, value })),
     }));
     const body = snappy.compress(WriteRequestV1.encode(WriteRequestV1.fromObject({ timeseries })).finish());
-    const res = await fetch(`http://127.0.0.1:${port}/api/v1/write`, {
+    const res = await fetch(`${prometheus.base}/api/v1/write`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy' },
       body: new Uint8Array(body),
@@ -185,7 +146,7 @@ describe.skipIf(PROMETHEUS.path === undefined)('status beside Prometheus 3.5', (
     await fill(db);
 
     const theirs = async (limit: number) => {
-      const r = await fetch(`http://127.0.0.1:${port}/api/v1/status/tsdb?limit=${limit}`);
+      const r = await fetch(`${prometheus.base}/api/v1/status/tsdb?limit=${limit}`);
       return ((await r.json()) as { data: ReturnType<TSDB['status']> }).data;
     };
     // Ties are in Go's map order upstream: compare each list sorted by count, then name.

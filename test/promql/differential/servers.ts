@@ -3,12 +3,8 @@
  * built dist/cmd/prometheus.js), both with the remote write receiver and the experimental PromQL
  * functions, on 127.0.0.1, storing into scratch directories; and the query API client for both.
  */
-import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { findPeer } from '../../../scripts/peers.mjs';
-import { scratchDir, startServer } from '../../helpers/server.js';
+import { startPrometheus as startReferencePrometheus } from '../../helpers/prometheus.js';
+import { startServer } from '../../helpers/server.js';
 import type { Answer, ApiBody } from './compare.js';
 import { type CorpusQuery, withTimes } from './corpus.js';
 
@@ -25,53 +21,10 @@ export const FLAGS = ['--web.enable-remote-write-receiver', '--enable-feature=pr
 const CONFIG = 'global:\n  scrape_interval: 1h\n';
 const READY = 'Server is ready to receive web requests.';
 
-/** A port free right now (Prometheus logs the address it was given, not the one it got for :0). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** Prometheus 3.5 from the reference peers, ready to receive; `name` tells two instances apart. */
 export async function startPrometheus(name: string, flags = FLAGS): Promise<Target> {
-  const peer = findPeer('prometheus');
-  if (!peer.path) throw new Error(peer.missing);
-  const dir = scratchDir();
-  const port = await freePort();
-  const config = join(dir, 'prometheus.yml');
-  writeFileSync(config, CONFIG);
-  const child = spawn(
-    peer.path,
-    [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      ...flags,
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let log = '';
-  await new Promise<void>((resolve, reject) => {
-    child.stderr?.on('data', (d: Buffer) => {
-      log += d.toString();
-      if (log.includes(READY)) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`${name} exited with ${code}:\n${log}`)));
-  });
-  return {
-    name,
-    base: `http://127.0.0.1:${port}`,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
+  const prometheus = await startReferencePrometheus({ config: CONFIG, args: flags });
+  return { name, base: prometheus.base, stop: prometheus.stop };
 }
 
 /** miniprom (dist/cmd/prometheus.js), ready to receive. */

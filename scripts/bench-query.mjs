@@ -5,9 +5,9 @@
 // shows each server's median and miniprom's time as a multiple of Prometheus's.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.mjs';
 import { encodeWriteRequest, remoteWrite } from './remote-write.mjs';
 
 const SERIES = Number(process.env.BENCH_QUERY_SERIES ?? 10_000);
@@ -53,16 +53,6 @@ function requests(startMs, endMs) {
     bodies.push(encodeWriteRequest(series));
   }
   return bodies;
-}
-
-function freePort() {
-  const server = createServer();
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    }),
-  );
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

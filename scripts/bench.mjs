@@ -16,6 +16,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port.mjs';
 import { findPeer } from './peers.mjs';
 import { queryBench } from './bench-query.mjs';
 
@@ -47,17 +48,6 @@ function config(target) {
     (_, i) => `  - job_name: bench-${i}\n    static_configs:\n      - targets: ['${target}']\n`,
   );
   return `global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\nscrape_configs:\n${jobs.join('')}`;
-}
-
-/** A port nobody listens on now (the servers take a fixed address, as their flags want one). */
-function freePort() {
-  const server = createServer();
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    }),
-  );
 }
 
 const rssMiB = (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;

@@ -12,10 +12,10 @@
 // the filesystem), never byte for byte.
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from './free-port.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const mode = process.argv[2];
@@ -92,17 +92,6 @@ async function startupSession() {
     await until('Completed loading of configuration file', 2);
     child.kill('SIGINT');
   });
-}
-
-/** A TCP port nobody listens on now. */
-function freePort() {
-  const server = createServer();
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    }),
-  );
 }
 
 /** The README's query: miniprom's own request rate for /metrics, from its self-scrape. */

@@ -4,8 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../scripts/free-port.mjs';
 import { findPeer } from '../../scripts/peers.mjs';
 import { scratchDir } from './server.js';
 
@@ -26,18 +26,6 @@ export interface ReferencePrometheus {
   log(): string;
   /** SIGTERM, then resolves once it has exited. */
   stop(): Promise<void>;
-}
-
-/** A port free right now (Prometheus logs the address it was given, not the one it got for :0). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

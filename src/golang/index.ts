@@ -13,7 +13,7 @@ export type ParseFailure = { error: 'invalid syntax' | 'value out of range' };
  * `p` exponent, `inf`/`infinity` with an optional sign, `nan` (any case); a finite text that
  * rounds to ±Inf is out of range.
  */
-export function parseFloat(s: string): number | ParseFailure {
+export function goParseFloat(s: string): number | ParseFailure {
   const special = /^([+-]?)(inf|infinity)$/i.exec(s);
   if (special) return special[1] === '-' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   if (/^nan$/i.test(s)) return Number.NaN;
@@ -34,9 +34,9 @@ export function parseFloat(s: string): number | ParseFailure {
   return Number.isFinite(value) ? value : { error: 'value out of range' };
 }
 
-/** parseFloat, with undefined for any error. */
+/** goParseFloat, with undefined for any error. */
 export function parseFloatOrUndefined(s: string): number | undefined {
-  const v = parseFloat(s);
+  const v = goParseFloat(s);
   return typeof v === 'number' ? v : undefined;
 }
 
@@ -44,7 +44,7 @@ export function parseFloatOrUndefined(s: string): number | undefined {
  * strconv.ParseInt(s, 0, 64): base prefixes (0x, 0o, 0b, and a leading 0 for octal), the
  * underscore rule; outside int64 is out of range.
  */
-export function parseInt(s: string): number | ParseFailure {
+export function goParseInt(s: string): number | ParseFailure {
   if (!underscoreOK(s)) return { error: 'invalid syntax' };
   let text = s.replaceAll('_', '');
   let sign = 1n;

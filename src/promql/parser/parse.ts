@@ -13,7 +13,7 @@
 import type { SyntaxNode } from '@lezer/common';
 import { parser as lezer } from '@prometheus-io/lezer-promql';
 import { parseDuration } from '../../config/index.js';
-import { parseFloat, parseInt } from '../../golang/index.js';
+import { goParseFloat, goParseInt } from '../../golang/index.js';
 import { compileRegex, RegexError } from '../../regex/index.js';
 import type { Matcher } from '../../storage/index.js';
 import type {
@@ -195,9 +195,9 @@ function literalValue(item: Item): number | { error: string } {
     }
   }
   // Upstream's parser.number: ParseInt with base prefixes first, then ParseFloat.
-  const int = parseInt(item.val);
+  const int = goParseInt(item.val);
   if (typeof int === 'number') return int;
-  const f = parseFloat(item.val);
+  const f = goParseFloat(item.val);
   return typeof f === 'number' ? f : { error: `error parsing number: strconv.ParseFloat: parsing ${goQuote(item.val)}: ${f.error}` };
 }
 

@@ -150,7 +150,13 @@ class WalStorage implements AgentStorage {
     if (outOfOrder > 0) this.metrics.outOfOrder.inc(outOfOrder);
     this.metrics.series.set(this.head.numSeries);
     if (n === 0) return;
-    await this.wal.write(encodeCommit(created, series, ts, vs, n));
+    try {
+      await this.wal.write(encodeCommit(created, series, ts, vs, n));
+    } catch (err) {
+      // Nothing of this commit is applied or acknowledged; the WAL is as it was before it, so the
+      // next commit (once space is back) follows the last whole record. Upstream's wording.
+      throw new Error(`write to WAL: ${(err as Error).message}`, { cause: err });
+    }
     for (const s of created) s.logged = true;
     for (let i = 0; i < n; i++) this.head.add(series[i] as MemSeries, ts[i] as number, vs[i] as number);
     this.metrics.appended.inc(n);
@@ -360,9 +366,11 @@ async function open(opts: AgentStorageOptions, mode: 'tsdb' | 'agent', minT = Nu
     signal?.throwIfAborted();
     metrics.series.set(head.numSeries);
     // Like upstream, always write into a new segment: replayed ones stay as they are.
-    const wal = await WalWriter.open(walDir, opts.walSegmentSize || DEFAULT_SEGMENT_SIZE, last + 1, (n) =>
-      metrics.segment.set(n),
-    );
+    const wal = await WalWriter.open(walDir, opts.walSegmentSize || DEFAULT_SEGMENT_SIZE, last + 1, {
+      onSegment: (n) => metrics.segment.set(n),
+      onWriteFailed: () => metrics.walWritesFailed.inc(),
+      logger,
+    });
     return { head, wal, metrics, releaseLock };
   } catch (err) {
     releaseLock();

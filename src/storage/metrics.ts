@@ -14,6 +14,8 @@ export interface StorageMetrics {
   /** Pre-bound to `type="float"`: samples older than the head accepts (TSDB). */
   outOfBounds: { inc(n: number): void };
   segment: Gauge;
+  /** WAL writes that failed (a full disk): each one's commit failed and left the WAL unchanged. */
+  walWritesFailed: Counter;
   /** TSDB only: the retention time in force, in seconds (0: none). */
   retentionLimit?: Gauge;
 }
@@ -55,6 +57,10 @@ export function storageMetrics(registry: Registry | undefined, mode: 'tsdb' | 'a
         : { inc() {} },
     // Upstream's WAL registers this name in both modes.
     segment: gauge('prometheus_tsdb_wal_segment_current', 'Write log segment index that TSDB is currently writing to.'),
+    walWritesFailed: counter(
+      'prometheus_tsdb_wal_writes_failed_total',
+      'Total number of write log writes that failed.',
+    ),
     ...(mode === 'tsdb' && {
       retentionLimit: gauge('prometheus_tsdb_retention_limit_seconds', 'How long to retain samples in storage.'),
     }),

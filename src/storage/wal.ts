@@ -205,85 +205,150 @@ function corruption(data: Buffer, off: number): string | undefined {
   return undefined;
 }
 
+/** What the writer reports to its owner: the segment it writes to, and each write that failed. */
+export interface WalWriterHooks {
+  onSegment(n: number): void;
+  /** A write failed; the log is as it was before it (upstream's `prometheus_tsdb_wal_writes_failed_total`). */
+  onWriteFailed(): void;
+  logger: Logger;
+}
+
 /**
  * Appends commits to the newest segment. Not safe for concurrent use: the storage serializes its
  * commits, which also keeps series records ahead of the samples that use them.
+ *
+ * A failed write (a full disk) leaves the log exactly as it was before it: every write goes to an
+ * explicit position (`#size`), never to the file's own position, and whatever part of the failed
+ * one landed is cut off again — before the next write, if cutting failed the first time. So the
+ * next write follows the last whole record with no gap, and writing resumes once space is back.
+ * A segment that cannot be created yet (no space for it either) is created by the next write.
  */
 export class WalWriter {
-  /** Undefined once closed, or while a segment cut that failed left no segment open. */
+  /** The open segment; undefined once closed, or while the next segment could not be created yet. */
   #fh: FileHandle | undefined;
+  /** The open segment's number (or the last closed one's, while the next is still to be created). */
   #segment: number;
+  /** Bytes of whole records in the open segment: where the next write goes. */
   #size = 0;
-  /** Set when the log cannot take more writes: after an undone failure, appending would corrupt its middle. */
-  #broken: Error | undefined;
+  /** Bytes of a failed write may still lie past `#size`: cut them off before anything else. */
+  #tornTail = false;
+  #closed = false;
 
   private constructor(
     readonly dir: string,
     readonly segmentSize: number,
     fh: FileHandle,
     segment: number,
-    private readonly onSegment: (n: number) => void,
+    private readonly hooks: WalWriterHooks,
   ) {
     this.#fh = fh;
     this.#segment = segment;
-    onSegment(segment);
+    hooks.onSegment(segment);
   }
 
   /** Opens a new segment `segment` for writing (it must not exist: we never append to a replayed one). */
-  static async open(dir: string, segmentSize: number, segment: number, onSegment: (n: number) => void) {
+  static async open(dir: string, segmentSize: number, segment: number, hooks: WalWriterHooks) {
     const fh = await open(join(dir, segmentName(segment)), 'wx');
-    return new WalWriter(dir, segmentSize, fh, segment, onSegment);
+    return new WalWriter(dir, segmentSize, fh, segment, hooks);
   }
 
-  /** Appends `buf` (whole records) with one write, cutting a new segment first if it would overflow. */
+  /**
+   * Appends `buf` (whole records) with one write, cutting a new segment first if it would
+   * overflow. Rejects with Go's `write <file>: <reason>` when it fails; the log is then unchanged.
+   */
   async write(buf: Buffer): Promise<void> {
-    if (this.#size > 0 && this.#size + buf.length > this.segmentSize) await this.#cut();
-    const fh = this.#fh;
-    if (this.#broken || !fh) throw this.#broken ?? new Error('WAL closed');
+    if (this.#closed) throw new Error('WAL closed');
     try {
-      let done = 0;
-      // A regular file takes the whole buffer at once; the loop only guards against a short write.
-      while (done < buf.length) done += (await fh.write(buf, done, buf.length - done)).bytesWritten;
-      this.#size += buf.length;
+      if (this.#fh && this.#tornTail) await this.#cutTornTail(this.#fh);
+      if (this.#fh && this.#size > 0 && this.#size + buf.length > this.segmentSize) await this.#finishSegment(this.#fh);
+      const fh = this.#fh ?? (await this.#startSegment());
+      await this.#writeAt(fh, buf);
     } catch (err) {
-      // Cut off whatever part landed, so the next commit does not follow a torn record.
-      await fh.truncate(this.#size).catch(() => {
-        this.#broken = new Error(`WAL unusable after a failed write: ${(err as Error).message}`);
-      });
+      this.hooks.onWriteFailed();
       throw err;
     }
   }
 
-  async #cut(): Promise<void> {
-    const full = this.#fh;
-    if (this.#broken || !full) throw this.#broken ?? new Error('WAL closed');
-    this.#fh = undefined;
+  /** Writes `buf` at `#size`; on failure cuts off what landed (or remembers to). */
+  async #writeAt(fh: FileHandle, buf: Buffer): Promise<void> {
+    let done = 0;
     try {
-      // The full segment is made durable before the next one starts, as upstream does.
-      try {
-        await full.sync();
-      } finally {
-        await full.close();
+      // A regular file takes the whole buffer at once; the loop only guards against a short write.
+      while (done < buf.length) {
+        done += (await fh.write(buf, done, buf.length - done, this.#size + done)).bytesWritten;
       }
-      this.#fh = await open(join(this.dir, segmentName(this.#segment + 1)), 'wx');
     } catch (err) {
-      this.#broken = new Error(`WAL unusable after a failed segment cut: ${(err as Error).message}`);
-      throw this.#broken;
+      // Part of it may have landed (a short write before the failing one, or a failing one
+      // that wrote some bytes): cut back to the last whole record.
+      this.#tornTail = true;
+      await this.#cutTornTail(fh).catch(() => {});
+      throw goFileError('write', this.#file(), err);
     }
-    this.#segment++;
+    this.#size += buf.length;
+  }
+
+  async #cutTornTail(fh: FileHandle): Promise<void> {
+    try {
+      await fh.truncate(this.#size);
+    } catch (err) {
+      throw goFileError('truncate', this.#file(), err);
+    }
+    this.#tornTail = false;
+  }
+
+  /** Makes the full segment durable and closes it; the next write creates the next one. */
+  async #finishSegment(full: FileHandle): Promise<void> {
+    // As upstream's nextSegment: a failed sync of the previous segment is logged, not fatal.
+    await full.sync().catch((err) => this.hooks.logger.error({ err: message(err) }, 'sync previous segment'));
+    this.#fh = undefined;
+    await full.close().catch(() => {});
+  }
+
+  async #startSegment(): Promise<FileHandle> {
+    const n = this.#segment + 1;
+    const file = join(this.dir, segmentName(n));
+    let fh: FileHandle;
+    try {
+      fh = await open(file, 'wx');
+    } catch (err) {
+      throw goFileError('open', file, err);
+    }
+    this.#fh = fh;
+    this.#segment = n;
     this.#size = 0;
-    this.onSegment(this.#segment);
+    this.hooks.onSegment(n);
+    return fh;
+  }
+
+  #file(): string {
+    return join(this.dir, segmentName(this.#segment));
   }
 
   /** Flushes the open segment to disk and closes it; the caller guarantees no write is in flight. */
   async close(): Promise<void> {
+    this.#closed = true;
     const fh = this.#fh;
     this.#fh = undefined;
     if (!fh) return;
     try {
+      if (this.#tornTail) await this.#cutTornTail(fh);
       await fh.sync();
     } finally {
       await fh.close();
     }
   }
+}
+
+/**
+ * A file operation's error as Go's os.PathError prints it, `write /data/wal/00000003: no space
+ * left on device`, from Node's `ENOSPC: no space left on device, write`.
+ */
+function goFileError(op: string, file: string, err: unknown): Error {
+  const text = message(err);
+  const reason = /^[A-Z0-9]+: (.*), \w+(?: '[^']*')?$/.exec(text)?.[1] ?? text;
+  return new Error(`${op} ${file}: ${reason}`, { cause: err });
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

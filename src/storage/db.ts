@@ -341,6 +341,10 @@ async function open(opts: AgentStorageOptions, mode: 'tsdb' | 'agent', minT = Nu
     logger.info('Replaying WAL, this may take a while');
     // Replay-only map from WAL refs to series; dropped once replay is done.
     const byRef: Array<MemSeries | undefined> = [];
+    // Samples whose series record replay has not seen (a lost or emptied segment): skipped, and
+    // reported per segment as upstream's loadWAL reports them, never silently.
+    const unknownSeries = new Set<number>();
+    let unknownSamples = 0;
     const last = await replay(
       walDir,
       {
@@ -349,7 +353,16 @@ async function open(opts: AgentStorageOptions, mode: 'tsdb' | 'agent', minT = Nu
         },
         sample: (ref, t, v) => {
           const s = byRef[ref];
-          if (s && t >= minT) head.add(s, t, v);
+          if (!s) {
+            unknownSamples++;
+            unknownSeries.add(ref);
+          } else if (t >= minT) head.add(s, t, v);
+        },
+        segmentDone: () => {
+          if (unknownSamples === 0) return;
+          reportUnknownRefs(mode, logger, metrics, unknownSeries.size, unknownSamples);
+          unknownSeries.clear();
+          unknownSamples = 0;
         },
       },
       logger,
@@ -376,6 +389,27 @@ async function open(opts: AgentStorageOptions, mode: 'tsdb' | 'agent', minT = Nu
     releaseLock();
     throw err;
   }
+}
+
+/** Logs (and counts) one segment's samples whose series are unknown, in upstream's words for each mode. */
+function reportUnknownRefs(
+  mode: 'tsdb' | 'agent',
+  logger: Logger,
+  metrics: StorageMetrics,
+  series: number,
+  samples: number,
+): void {
+  if (mode === 'agent') {
+    // Upstream's agent names the sample count `skipped_series`.
+    logger.warn({ skipped_series: samples }, 'found sample referencing non-existing series');
+    return;
+  }
+  logger.warn(
+    { series, samples, exemplars: 0, histograms: 0, metadata: 0, tombstones: 0 },
+    'Unknown series references',
+  );
+  metrics.replayUnknownRefs?.inc({ type: 'series' }, series);
+  metrics.replayUnknownRefs?.inc({ type: 'samples' }, samples);
 }
 
 /** Opens (or creates) a TSDB in `opts.dir`: lock, WAL replay into the head, retention. */

@@ -16,6 +16,11 @@ export interface StorageMetrics {
   segment: Gauge;
   /** WAL writes that failed (a full disk): each one's commit failed and left the WAL unchanged. */
   walWritesFailed: Counter;
+  /**
+   * TSDB only: references to series whose series record replay never saw, by `type` (`series`,
+   * `samples`), upstream's prometheus_tsdb_wal_replay_unknown_refs_total.
+   */
+  replayUnknownRefs?: Counter<'type'>;
   /** TSDB only: the retention time in force, in seconds (0: none). */
   retentionLimit?: Gauge;
 }
@@ -62,6 +67,11 @@ export function storageMetrics(registry: Registry | undefined, mode: 'tsdb' | 'a
       'Total number of write log writes that failed.',
     ),
     ...(mode === 'tsdb' && {
+      replayUnknownRefs: counter(
+        'prometheus_tsdb_wal_replay_unknown_refs_total',
+        'Total number of unknown series references encountered during WAL replay.',
+        ['type'],
+      ) as Counter<'type'>,
       retentionLimit: gauge('prometheus_tsdb_retention_limit_seconds', 'How long to retain samples in storage.'),
     }),
   };

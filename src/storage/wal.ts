@@ -92,6 +92,8 @@ export async function listSegments(dir: string): Promise<number[]> {
 export interface ReplayHandlers {
   series(ref: number, labels: Labels): void;
   sample(ref: number, t: number, v: number): void;
+  /** Segment `n` has been read, just before `WAL segment loaded` is logged (upstream's loadWAL ends there). */
+  segmentDone(n: number): void;
 }
 
 /** A record whose CRC holds but whose content does not decode: a bug, never a torn write. */
@@ -189,6 +191,7 @@ export async function replay(
         signal?.throwIfAborted();
       }
     }
+    on.segmentDone(n);
     logger.info({ segment: n, maxSegment }, 'WAL segment loaded');
   }
   return maxSegment;

@@ -3,14 +3,14 @@
  * it was and the commit fails loudly; writing resumes once space is back, and a restart finds every
  * acknowledged sample.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, truncateSync } from 'node:fs';
 import { type FileHandle, open as openFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type Labels, openTSDB, type Storage } from '../../src/storage/index.js';
+import { type Labels, openAgentStorage, openTSDB, type Storage } from '../../src/storage/index.js';
 import { selectAll } from '../helpers/storage.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -147,6 +147,87 @@ describe('a failed WAL write (full disk)', () => {
       { t: T + 2000, v: 2 },
     ]);
     expect(readdirSync(join(dir, 'wal')).length).toBeGreaterThanOrEqual(2);
+    await db.close();
+  });
+});
+
+describe('replay over a lost segment', () => {
+  const segment = (n: number) => join(dir, 'wal', String(n).padStart(8, '0'));
+  const unknownRefs = async (registry: Registry) =>
+    (await registry.getSingleMetric('prometheus_tsdb_wal_replay_unknown_refs_total')?.get())?.values.map((v) => [
+      v.labels.type,
+      v.value,
+    ]);
+
+  it("reports samples whose series record was in an emptied first segment, as upstream's 'Unknown series references'", async () => {
+    let db = await open();
+    await write(db, [
+      [up('a'), T, 1],
+      [up('b'), T, 1],
+    ]);
+    await db.close();
+    db = await open();
+    for (let i = 1; i <= 3; i++)
+      await write(db, [
+        [up('a'), T + i * 1000, i],
+        [up('b'), T + i * 1000, i],
+      ]);
+    await db.close();
+    truncateSync(segment(0), 0);
+    logs = [];
+    const registry = new Registry();
+    db = await open(registry);
+    expect(db.stats()).toEqual({ series: 0, samples: 0 });
+    const warning = logs.find((l) => l.msg === 'Unknown series references');
+    expect(warning).toMatchObject({ level: 40, series: 2, samples: 6, exemplars: 0, histograms: 0 });
+    // Logged at the end of the segment that held the samples, before it counts as loaded.
+    const loaded = logs.findIndex((l) => l.msg === 'WAL segment loaded' && l.segment === 1);
+    expect(logs.indexOf(warning as (typeof logs)[number])).toBe(loaded - 1);
+    expect(await unknownRefs(registry)).toEqual([
+      ['series', 2],
+      ['samples', 6],
+    ]);
+    await db.close();
+  });
+
+  it('reports the samples an emptied middle segment orphaned, and keeps the rest', async () => {
+    let db = await open();
+    await write(db, [[up('a'), T, 0]]);
+    await db.close();
+    db = await open();
+    await write(db, [[up('b'), T, 0]]); // b's series record goes to segment 1
+    await db.close();
+    db = await open();
+    for (let i = 1; i <= 4; i++)
+      await write(db, [
+        [up('a'), T + i * 1000, i],
+        [up('b'), T + i * 1000, i],
+      ]);
+    await db.close();
+    truncateSync(segment(1), 0);
+    logs = [];
+    db = await open();
+    expect(logs.filter((l) => l.msg === 'Unknown series references')).toMatchObject([{ series: 1, samples: 4 }]);
+    expect(selectAll(db, [], 0, Number.MAX_SAFE_INTEGER).map((s) => [s.labels.instance, s.samples.length])).toEqual([
+      ['a', 5],
+    ]);
+    await db.close();
+  });
+
+  it("in the agent, warns as upstream's agent does", async () => {
+    let db = await openAgentStorage({ dir, logger });
+    await write(db, [[up('a'), T, 0]]);
+    await db.close();
+    db = await openAgentStorage({ dir, logger });
+    await write(db, [[up('a'), T + 1000, 1]]);
+    await write(db, [[up('a'), T + 2000, 2]]);
+    await db.close();
+    truncateSync(segment(0), 0);
+    logs = [];
+    db = await openAgentStorage({ dir, logger });
+    expect(logs.filter((l) => l.msg === 'found sample referencing non-existing series')).toMatchObject([
+      { level: 40, skipped_series: 2 },
+    ]);
     await db.close();
   });
 });

@@ -6,7 +6,7 @@
  * says why; the injected-failure unit test (test/storage/durability.test.ts) carries the proof.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -150,5 +150,46 @@ describe.skipIf(unavailable !== undefined)('a full disk', () => {
     for (const [series, samples] of before) expect(after.get(series)?.slice(0, samples.length)).toEqual(samples);
     server.child.kill('SIGTERM');
     await server.exited;
+  });
+});
+
+describe('a damaged WAL', () => {
+  it('starts after repairing damage in the middle of an older segment, saying what it dropped', async () => {
+    const target = await bigTarget(10);
+    const dir = scratchDir();
+    writeFileSync(join(dir, 'prometheus.yml'), config(target.address));
+    const run = async (scrapes: number) => {
+      const server = startServer({ dir });
+      await server.untilLog('Server is ready to receive web requests.');
+      await target.scraped(scrapes);
+      server.child.kill('SIGTERM');
+      expect((await server.exited).code).toBe(0);
+      return server;
+    };
+    await run(6);
+    await run(2); // segment 00000001 holds newer records
+    const first = join(dir, 'data', 'wal', '00000000');
+    const data = readFileSync(first);
+    const middle = Math.floor(data.length / 2);
+    data[middle] = (data[middle] as number) ^ 0xff;
+    writeFileSync(first, data);
+
+    const server = startServer({ dir });
+    await server.untilLog('Server is ready to receive web requests.');
+    const msgs = server.msgs();
+    const repair = [
+      'Encountered WAL read error, attempting repair',
+      'Starting corruption repair',
+      'Deleting all segments newer than corrupted segment',
+      'Rewrite corrupted segment',
+      'Successfully repaired WAL',
+    ];
+    expect(msgs.filter((m) => repair.includes(m))).toEqual(repair);
+    const done = server.logs().find((l) => l.msg === 'Successfully repaired WAL');
+    expect(done).toMatchObject({ component: 'tsdb', deleted_segments: expect.any(Number) });
+    expect(done?.dropped_records).toBeGreaterThan(0);
+    expect(readFileSync(first).length).toBeLessThan(data.length);
+    server.child.kill('SIGTERM');
+    expect((await server.exited).code).toBe(0);
   });
 });

@@ -365,8 +365,7 @@ async function open(opts: AgentStorageOptions, mode: 'tsdb' | 'agent', minT = Nu
           unknownSamples = 0;
         },
       },
-      logger,
-      signal,
+      { logger, signal, mode, onCorruption: () => metrics.walCorruptions?.inc() },
     );
     logger.info(
       {

@@ -21,6 +21,8 @@ export interface StorageMetrics {
    * `samples`), upstream's prometheus_tsdb_wal_replay_unknown_refs_total.
    */
   replayUnknownRefs?: Counter<'type'>;
+  /** TSDB only: corruptions replay found (and repaired), upstream's prometheus_tsdb_wal_corruptions_total. */
+  walCorruptions?: Counter;
   /** TSDB only: the retention time in force, in seconds (0: none). */
   retentionLimit?: Gauge;
 }
@@ -72,6 +74,7 @@ export function storageMetrics(registry: Registry | undefined, mode: 'tsdb' | 'a
         'Total number of unknown series references encountered during WAL replay.',
         ['type'],
       ) as Counter<'type'>,
+      walCorruptions: counter('prometheus_tsdb_wal_corruptions_total', 'Total number of WAL corruptions.'),
       retentionLimit: gauge('prometheus_tsdb_retention_limit_seconds', 'How long to retain samples in storage.'),
     }),
   };

@@ -11,11 +11,11 @@
  *
  * A commit is one buffer of whole records, written with one write. Records never span segments:
  * a segment is cut before a write that would take it past the segment size (so a commit larger
- * than a segment gets a segment of its own). On open every segment is replayed in order; a torn or
- * corrupt tail of the newest segment (a crash mid-write) is truncated away, corruption anywhere
- * else is an error.
+ * than a segment gets a segment of its own). On open every segment is replayed in order; a record
+ * that cannot be read (a torn tail after a crash, damage anywhere) is repaired as upstream repairs
+ * it: the log is cut back to the last whole record before it (see `replay`).
  */
-import { type FileHandle, open, readdir, readFile, stat } from 'node:fs/promises';
+import { type FileHandle, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
@@ -96,17 +96,18 @@ export interface ReplayHandlers {
   segmentDone(n: number): void;
 }
 
-/** A record whose CRC holds but whose content does not decode: a bug, never a torn write. */
+/** A record whose CRC holds but whose content does not decode. */
 class InvalidRecord extends Error {}
 
-function decodeSeries(payload: Buffer, on: ReplayHandlers): void {
+/** Decodes a series record whole before applying any of it: a bad entry must leave nothing half-applied. */
+function decodeSeries(payload: Buffer): Array<[number, Labels]> {
   let list: unknown;
   try {
     list = JSON.parse(payload.toString('utf8'));
   } catch {
-    throw new InvalidRecord('invalid series record: not JSON');
+    throw new InvalidRecord('decode series: not JSON');
   }
-  if (!Array.isArray(list)) throw new InvalidRecord('invalid series record: not a list');
+  if (!Array.isArray(list)) throw new InvalidRecord('decode series: not a list');
   for (const entry of list) {
     const [ref, labels] = Array.isArray(entry) ? entry : [];
     const valid =
@@ -114,74 +115,95 @@ function decodeSeries(payload: Buffer, on: ReplayHandlers): void {
       typeof labels === 'object' &&
       labels !== null &&
       Object.values(labels).every((v) => typeof v === 'string');
-    if (!valid) throw new InvalidRecord('invalid series record: bad entry');
-    on.series(ref as number, labels as Labels);
+    if (!valid) throw new InvalidRecord('decode series: bad entry');
   }
+  return list as Array<[number, Labels]>;
 }
 
-function decodeSamples(payload: Buffer, on: ReplayHandlers): void {
-  if (payload.length % SAMPLE_SIZE !== 0) throw new InvalidRecord('invalid samples record: bad length');
+function applySamples(payload: Buffer, on: ReplayHandlers): void {
   for (let p = 0; p < payload.length; p += SAMPLE_SIZE)
     on.sample(payload.readUInt32BE(p), payload.readDoubleBE(p + 4), payload.readDoubleBE(p + 12));
 }
 
+/**
+ * Reads one whole segment. A directory (or anything else that is not a file) where a segment
+ * should be is named in Go's words, with its path: `read <path>: is a directory`.
+ */
+async function readSegment(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw goFileError('read', file, err);
+  }
+}
+
 /** Truncates `file` at `size` durably: the repaired segment must not grow its bad tail back after a crash. */
 async function truncateDurably(file: string, size: number): Promise<void> {
-  const fh = await open(file, 'r+');
+  let fh: FileHandle;
+  try {
+    fh = await open(file, 'r+');
+  } catch (err) {
+    throw goFileError('open', file, err);
+  }
   try {
     await fh.truncate(size);
     await fh.sync();
+  } catch (err) {
+    throw goFileError('truncate', file, err);
   } finally {
     await fh.close();
   }
 }
 
-/** True if every segment after `index` (of `segments`) is empty: then `index` holds the newest records. */
-async function newestNonEmpty(dir: string, segments: readonly number[], index: number): Promise<boolean> {
-  for (const n of segments.slice(index + 1)) if ((await stat(join(dir, segmentName(n)))).size > 0) return false;
-  return true;
+/** How replay reports a corruption it repaired, in the words of the mode's upstream. */
+export interface ReplayOptions {
+  logger: Logger;
+  signal: AbortSignal | undefined;
+  /** Upstream's agent words its two repair lines in lower case; everything else is the same. */
+  mode: 'tsdb' | 'agent';
+  /** A corruption was found (upstream's `prometheus_tsdb_wal_corruptions_total`). */
+  onCorruption(): void;
 }
 
 /**
  * Replays every segment of `dir` in order into `on`. Checks `signal` before each segment and every
  * REPLAY_YIELD_BYTES, yielding to the event loop so the abort can arrive; rejects with its reason.
  * Returns the last segment's number (-1 if there is none): the writer starts after it.
+ *
+ * A record that cannot be read (torn by a crash, a checksum mismatch, an undecodable payload) in
+ * any segment is repaired as upstream's WAL repairs it: what was read before it stays replayed,
+ * every later segment is deleted, and the damaged segment is cut at the last whole record —
+ * records after a damaged one cannot be trusted to follow it. The log says how much was dropped.
  */
-export async function replay(
-  dir: string,
-  on: ReplayHandlers,
-  logger: Logger,
-  signal: AbortSignal | undefined,
-): Promise<number> {
+export async function replay(dir: string, on: ReplayHandlers, opts: ReplayOptions): Promise<number> {
+  const { logger, signal } = opts;
   const segments = await listSegments(dir);
   const maxSegment = segments.at(-1) ?? -1;
   for (const [index, n] of segments.entries()) {
     signal?.throwIfAborted();
     const file = join(dir, segmentName(n));
-    const data = await readFile(file);
+    const data = await readSegment(file);
     signal?.throwIfAborted();
     let off = 0;
     let sinceYield = 0;
     while (off < data.length) {
-      const corrupt = corruption(data, off);
-      if (corrupt) {
-        // Every open starts a new (possibly still empty) segment, so the torn record of a crash is
-        // in the newest segment that has any data, not necessarily in the last file.
-        if (!(await newestNonEmpty(dir, segments, index)))
-          throw new Error(`WAL segment ${segmentName(n)} is corrupt at offset ${off}: ${corrupt}`);
-        logger.warn({ segment: segmentName(n), offset: off, reason: corrupt }, 'WAL tail was corrupt; truncated');
-        await truncateDurably(file, off);
-        break;
+      let problem = corruption(data, off);
+      const length = problem ? 0 : data.readUInt32BE(off + 1);
+      if (!problem) {
+        const payload = data.subarray(off + HEADER_SIZE, off + HEADER_SIZE + length);
+        try {
+          if (data[off] === RECORD_SERIES) for (const [ref, labels] of decodeSeries(payload)) on.series(ref, labels);
+          else if (payload.length % SAMPLE_SIZE !== 0) throw new InvalidRecord('decode samples: bad length');
+          else applySamples(payload, on);
+        } catch (err) {
+          if (!(err instanceof InvalidRecord)) throw err;
+          problem = err.message;
+        }
       }
-      const length = data.readUInt32BE(off + 1);
-      const payload = data.subarray(off + HEADER_SIZE, off + HEADER_SIZE + length);
-      try {
-        if (data[off] === RECORD_SERIES) decodeSeries(payload, on);
-        else decodeSamples(payload, on);
-      } catch (err) {
-        if (err instanceof InvalidRecord)
-          throw new Error(`WAL segment ${segmentName(n)} at offset ${off}: ${err.message}`);
-        throw err;
+      if (problem) {
+        on.segmentDone(n);
+        await repair(dir, { segment: n, offset: off, reason: problem, data, later: segments.slice(index + 1) }, opts);
+        return n;
       }
       off += HEADER_SIZE + length;
       sinceYield += HEADER_SIZE + length;
@@ -197,14 +219,86 @@ export async function replay(
   return maxSegment;
 }
 
-/** Why the record at `off` cannot be read, or undefined if it is whole. The CRC covers the payload only. */
+interface Corruption {
+  segment: number;
+  offset: number;
+  reason: string;
+  /** The damaged segment's bytes. */
+  data: Buffer;
+  /** The segments after it. */
+  later: number[];
+}
+
+/**
+ * Upstream's WAL repair (wlog.Repair, called by the TSDB's open), with its log lines: deletes
+ * every segment after the damaged one and cuts the damaged one at `offset`. Upstream rewrites
+ * the segment's records up to the damage into a fresh file; truncating leaves the same bytes.
+ * Adds what upstream does not say: how many records (and bytes, and segments) were dropped.
+ */
+async function repair(dir: string, c: Corruption, opts: ReplayOptions): Promise<void> {
+  const { logger } = opts;
+  const file = join(dir, segmentName(c.segment));
+  opts.onCorruption();
+  const err = `corruption in segment ${file} at ${c.offset}: ${c.reason}`;
+  const agent = opts.mode === 'agent';
+  logger.warn(
+    { err },
+    agent ? 'encountered WAL read error, attempting repair' : 'Encountered WAL read error, attempting repair',
+  );
+  try {
+    logger.warn({ segment: c.segment, offset: c.offset }, 'Starting corruption repair');
+    logger.warn({ segment: c.segment }, 'Deleting all segments newer than corrupted segment');
+    let records = countRecords(c.data, c.offset);
+    let bytes = c.data.length - c.offset;
+    for (const n of c.later) {
+      const later = join(dir, segmentName(n));
+      const data = await readSegment(later);
+      records += countRecords(data, 0);
+      bytes += data.length;
+      try {
+        await rm(later);
+      } catch (e) {
+        throw new Error(`delete segment:${n}: ${goFileError('remove', later, e).message}`);
+      }
+    }
+    logger.warn({ segment: c.segment }, 'Rewrite corrupted segment');
+    await truncateDurably(file, c.offset);
+    logger.info(
+      { dropped_records: records, dropped_bytes: bytes, deleted_segments: c.later.length },
+      agent ? 'successfully repaired WAL' : 'Successfully repaired WAL',
+    );
+  } catch (e) {
+    throw new Error(`repair corrupted WAL: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/**
+ * How many records `data` holds from `off` on, the damaged one included: whole frames are
+ * counted as far as their headers lead, and whatever follows the last one counts as one more.
+ */
+function countRecords(data: Buffer, off: number): number {
+  let count = 0;
+  while (off < data.length) {
+    count++;
+    if (off + HEADER_SIZE > data.length) break;
+    off += HEADER_SIZE + data.readUInt32BE(off + 1);
+  }
+  return count;
+}
+
+/**
+ * Why the record at `off` cannot be read, or undefined if it is whole, in the words of upstream's
+ * WAL reader where it has them. The CRC covers the payload only.
+ */
 function corruption(data: Buffer, off: number): string | undefined {
-  if (off + HEADER_SIZE > data.length) return 'torn record header';
-  const type = data[off];
-  if (type !== RECORD_SERIES && type !== RECORD_SAMPLES) return `unknown record type ${type}`;
+  if (off + HEADER_SIZE > data.length) return 'read remaining header: unexpected EOF';
+  const type = data[off] as number;
+  if (type !== RECORD_SERIES && type !== RECORD_SAMPLES) return `unexpected record type ${type}`;
   const end = off + HEADER_SIZE + data.readUInt32BE(off + 1);
-  if (end > data.length) return 'torn record';
-  if (crc32(data.subarray(off + HEADER_SIZE, end)) !== data.readUInt32BE(off + 5)) return 'checksum mismatch';
+  if (end > data.length) return 'last record is torn';
+  const crc = crc32(data.subarray(off + HEADER_SIZE, end));
+  const expected = data.readUInt32BE(off + 5);
+  if (crc !== expected) return `unexpected checksum ${crc.toString(16)}, expected ${expected.toString(16)}`;
   return undefined;
 }
 

@@ -66,6 +66,13 @@ const logger = pino(
   },
 );
 const warnings = () => logs.filter((l) => l.level === 40).map((l) => l.msg);
+/** Upstream's warnings while it repairs a WAL (tsdb/db.go, wlog.Repair). */
+const REPAIR_WARNINGS = [
+  'Encountered WAL read error, attempting repair',
+  'Starting corruption repair',
+  'Deleting all segments newer than corrupted segment',
+  'Rewrite corrupted segment',
+];
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'miniprom-storage-'));
@@ -249,7 +256,7 @@ describe('TSDB WAL', () => {
     const whole = statSync(last).size;
     truncateSync(last, whole - 5);
     db = await open();
-    expect(warnings()).toContain('WAL tail was corrupt; truncated');
+    expect(warnings()).toEqual(REPAIR_WARNINGS);
     expect(statSync(last).size).toBe(whole - 29); // cut back to the end of the last whole record
     expect(selectAll(db, ALL, T, T + 10_000)[0]?.samples).toEqual([{ t: T + 1000, v: 1 }]);
     await db.close();
@@ -266,25 +273,63 @@ describe('TSDB WAL', () => {
     appendFileSync(segmentPath('00000000'), 'more garbage');
     logs = [];
     db = await open();
-    expect(warnings()).toEqual(['WAL tail was corrupt; truncated']);
+    expect(warnings()).toEqual(REPAIR_WARNINGS);
     expect(statSync(segmentPath('00000000')).size).toBe(size);
     expect(selectAll(db, ALL, T, T)).toHaveLength(1);
     await db.close();
   });
 
-  it('refuses to open over corruption in the middle of the log, and leaves no lock', async () => {
+  it('repairs corruption in the middle of an older segment as upstream does: later segments go, the damaged one is cut', async () => {
     let db = await open();
     await write(db, [[up('a'), T, 1]]);
+    await write(db, [[up('a'), T + 1, 2]]);
+    await write(db, [[up('a'), T + 2, 3]]);
     await db.close();
     db = await open();
-    await write(db, [[up('a'), T + 1, 2]]);
+    await write(db, [[up('a'), T + 3, 4]]);
     await db.close();
     const first = segmentPath('00000000');
     const data = readFileSync(first);
-    data[data.length - 1] = (data[data.length - 1] as number) ^ 0xff; // flip bits in the first segment's last payload
+    const damaged = data.length - 29 * 2; // the second of the three samples records
+    data[damaged + 9] = (data[damaged + 9] as number) ^ 0xff;
     writeFileSync(first, data);
-    await expect(open()).rejects.toThrow(/^WAL segment 00000000 is corrupt at offset \d+: checksum mismatch$/);
-    expect(existsSync(join(dir, 'lock'))).toBe(false);
+    logs = [];
+    db = await open();
+    expect(warnings()).toEqual(REPAIR_WARNINGS);
+    const err = logs.find((l) => l.msg === 'Encountered WAL read error, attempting repair')?.err;
+    expect(err).toMatch(
+      new RegExp(`^corruption in segment ${first} at ${damaged}: unexpected checksum [0-9a-f]+, expected [0-9a-f]+$`),
+    );
+    expect(logs.find((l) => l.msg === 'Starting corruption repair')).toMatchObject({ segment: 0, offset: damaged });
+    // Two records of the damaged segment (the damaged one and the one after it), and 00000001 with its one.
+    expect(logs.find((l) => l.msg === 'Successfully repaired WAL')).toMatchObject({
+      level: 30,
+      dropped_records: 3,
+      deleted_segments: 1,
+    });
+    expect(statSync(first).size).toBe(damaged);
+    expect(selectAll(db, ALL, 0, Number.MAX_SAFE_INTEGER)[0]?.samples).toEqual([{ t: T, v: 1 }]);
+    // Writing continues after the repaired segment; a second open finds nothing to repair.
+    expect(segments()).toEqual(['00000000', '00000001']);
+    await write(db, [[up('a'), T + 10, 5]]);
+    await db.close();
+    logs = [];
+    db = await open();
+    expect(warnings()).toEqual([]);
+    expect(db.stats()).toEqual({ series: 1, samples: 2 });
+    await db.close();
+  });
+
+  it('counts a repaired corruption as prometheus_tsdb_wal_corruptions_total', async () => {
+    let db = await open();
+    await write(db, [[up('a'), T, 1]]);
+    await db.close();
+    appendFileSync(segmentPath('00000000'), 'garbage');
+    const registry = new Registry();
+    db = await open({ registry });
+    const metric = await registry.getSingleMetric('prometheus_tsdb_wal_corruptions_total')?.get();
+    expect(metric?.values[0]?.value).toBe(1);
+    await db.close();
   });
 
   it('writes nothing on rollback', async () => {

@@ -193,3 +193,19 @@ describe('a damaged WAL', () => {
     expect((await server.exited).code).toBe(0);
   });
 });
+
+describe('a stale lock', () => {
+  it('is taken over when its pid is alive but belongs to an unrelated process (pid 1), with a warning', async () => {
+    const dir = scratchDir();
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    writeFileSync(join(dir, 'data', 'lock'), JSON.stringify({ pid: 1, startedAt: Date.UTC(2020, 0, 1) }));
+    const server = startServer({ dir, config: 'global:\n  scrape_interval: 1h\n' });
+    await server.untilLog('Server is ready to receive web requests.');
+    const warning = server
+      .logs()
+      .find((l) => l.msg === 'Taking over a lock whose pid now belongs to another process (its start time differs)');
+    expect(warning).toMatchObject({ level: 'WARN', pid: 1, lock_started: '2020-01-01T00:00:00.000Z' });
+    server.child.kill('SIGTERM');
+    expect((await server.exited).code).toBe(0);
+  });
+});

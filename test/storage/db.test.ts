@@ -101,6 +101,9 @@ describe('lock', () => {
     const db = await open();
     const lock = JSON.parse(readFileSync(join(dir, 'lock'), 'utf8'));
     expect(lock.pid).toBe(process.pid);
+    // The kernel's own identity of this process, where /proc has it.
+    expect(lock.bootId).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+    expect(lock.startTicks).toBeGreaterThan(0);
     expect(Math.abs(lock.startedAt - (Date.now() - process.uptime() * 1000))).toBeLessThan(1000);
     await db.close();
     expect(existsSync(join(dir, 'lock'))).toBe(false);
@@ -128,11 +131,17 @@ describe('lock', () => {
       child = undefined;
     });
 
+    /** What the kernel says of a live process: its boot and its start, in ticks since boot. */
+    const identity = (pid: number) => ({
+      bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+      startTicks: Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[19]),
+    });
+
     it('refuses to open, naming the holder and its start time', async () => {
       child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
       const startedAt = Date.UTC(2025, 0, 2, 3, 4, 5);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'lock'), JSON.stringify({ pid: child.pid, startedAt }));
+      writeFileSync(join(dir, 'lock'), JSON.stringify({ pid: child.pid, startedAt, ...identity(child.pid as number) }));
       await expect(open()).rejects.toThrow(
         new LockError(
           `lock DB directory: resource temporarily unavailable (held by pid ${child.pid} since 2025-01-02T03:04:05.000Z)`,
@@ -140,6 +149,46 @@ describe('lock', () => {
       );
       // Theirs, not ours: left in place.
       expect(JSON.parse(readFileSync(join(dir, 'lock'), 'utf8')).pid).toBe(child.pid);
+    });
+
+    it('takes over a lock whose pid is alive but belongs to a process that started at another time, saying so', async () => {
+      child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      const pid = child.pid as number;
+      const { bootId, startTicks } = identity(pid);
+      mkdirSync(dir, { recursive: true });
+      // The lock of an earlier process that had this pid (a restarted container's pid 1).
+      writeFileSync(join(dir, 'lock'), JSON.stringify({ pid, startedAt: 0, bootId, startTicks: startTicks - 100 }));
+      const db = await open();
+      const warning = logs.find(
+        (l) => l.msg === 'Taking over a lock whose pid now belongs to another process (its start time differs)',
+      );
+      expect(warning).toMatchObject({ level: 40, pid, lock_started: '1970-01-01T00:00:00.000Z' });
+      expect(JSON.parse(readFileSync(join(dir, 'lock'), 'utf8')).pid).toBe(process.pid);
+      await db.close();
+    });
+
+    it('takes over such a lock from before a reboot, and one written without the kernel identity', async () => {
+      child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      const pid = child.pid as number;
+      mkdirSync(dir, { recursive: true });
+      const otherBoot = { pid, startedAt: 0, ...identity(pid), bootId: '00000000-0000-0000-0000-000000000000' };
+      writeFileSync(join(dir, 'lock'), JSON.stringify(otherBoot));
+      await (await open()).close();
+      // An older lock format: only the wall-clock start, a day away from the process's.
+      writeFileSync(join(dir, 'lock'), JSON.stringify({ pid, startedAt: Date.now() - DAY }));
+      await (await open()).close();
+      expect(warnings()).toEqual([
+        'Taking over a lock whose pid now belongs to another process (its start time differs)',
+        'Taking over a lock whose pid now belongs to another process (its start time differs)',
+      ]);
+    });
+
+    it('still refuses a lock in the older format whose start time matches the live process', async () => {
+      child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      const pid = child.pid as number;
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'lock'), JSON.stringify({ pid, startedAt: Date.now() }));
+      await expect(open()).rejects.toThrow(LockError);
     });
   });
 

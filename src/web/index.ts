@@ -9,6 +9,14 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { type ApiSources, registerApi } from './api/index.js';
+import {
+  answerErrorsAsGo,
+  type BodyRouteConfig,
+  clientErrorAsGo,
+  frameworkErrorAsGo,
+  readBodiesAsGo,
+  requireHostAsGo,
+} from './body.js';
 import { instrumentHttp } from './http-metrics.js';
 import { liveStream } from './live.js';
 import { alertsPage, configPage, lifecyclePage, rulesPage, targetsPage } from './pages.js';
@@ -101,14 +109,21 @@ export function createWebHandler(opts: WebOptions): WebHandler {
     forceCloseConnections: 'idle',
     // As Go's http.Server.Shutdown: requests already on a connection are answered, not refused.
     return503OnClosing: false,
-    // Go's ParseForm reads form bodies up to 10MB; the remote write route allows more itself.
-    bodyLimit: 11 << 20,
+    // Go's ParseForm reads form bodies up to 10MB (one byte more tells it the form is too large);
+    // the remote write route allows more itself.
+    bodyLimit: (10 << 20) + 1,
+    // Go's answers where fastify or Node would answer on their own (see body.ts).
+    frameworkErrors: frameworkErrorAsGo,
+    clientErrorHandler: clientErrorAsGo,
+    // Node would answer a request without Host itself (an empty 400); Go's words come from body.ts.
+    http: { requireHostHeader: false },
   }) as unknown as FastifyInstance;
   // Bodies are read as they are, whatever their type, as Go hands a handler its body: a form is
   // parsed by the API (only when its content type says form), a remote write by its receiver,
-  // and anything else ignored, never refused with 415 or a JSON parse error.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // and anything else ignored, never refused with 415, 413 or a JSON parse error.
+  readBodiesAsGo(app);
+  answerErrorsAsGo(app, opts.logger);
+  requireHostAsGo(app);
   // Counted from here on: every route registered below is instrumented.
   const metrics = instrumentHttp(app, opts.registry);
   // Go's answer for a path no route has.
@@ -135,14 +150,19 @@ export function createWebHandler(opts: WebOptions): WebHandler {
   for (const url of lifecycleOnly) {
     app.get(url, (_req, reply) => text(reply, 405, 'Only POST or PUT requests allowed'));
   }
+  // Upstream's lifecycle handlers never read the body: any body and content type will do (config
+  // reloader sidecars send `curl -X POST -d ''`, a form).
+  const noBody: BodyRouteConfig = { ignoreBody: true };
   app.route({
     method: ['POST', 'PUT'],
     url: '/-/reload',
+    config: noBody,
     handler: async (_req, reply) => {
       if (!opts.enableLifecycle) return text(reply, 403, 'Lifecycle API is not enabled.');
       opts.logger.debug('Reload requested via web service');
       const outcome = await reloads.request();
-      if (outcome.ok) return text(reply, 200, '');
+      // Upstream writes nothing on success: an empty 200 with no Content-Type.
+      if (outcome.ok) return reply.code(200).send();
       return text(
         reply,
         outcome.status,
@@ -153,6 +173,7 @@ export function createWebHandler(opts: WebOptions): WebHandler {
   app.route({
     method: ['POST', 'PUT'],
     url: '/-/quit',
+    config: noBody,
     handler: (_req, reply) => {
       if (!opts.enableLifecycle) return text(reply, 403, 'Lifecycle API is not enabled.');
       if (quitting) return text(reply, 200, 'Termination already in progress.');

@@ -13,7 +13,7 @@ import {
   type TargetGroup,
   tlsSettings,
 } from '../config/index.js';
-import { type HTTPClient, httpClient } from '../http/index.js';
+import { type HTTPClient, httpClient, requestFailure } from '../http/index.js';
 import { applyRelabel } from '../relabel/index.js';
 
 /** An alert in Alertmanager's v2 "postable alert" shape. */
@@ -125,14 +125,23 @@ export function createNotifier(opts: NotifierOptions): Notifier {
   async function post({ url, set }: Destination, alerts: Alert[]): Promise<void> {
     const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'miniprom' };
     if (set.authorization) headers.Authorization = set.authorization;
-    const res = await set.client.fetch(url, {
-      method: 'POST',
-      headers,
-      body: JSON.stringify(alerts),
-      // Each Alertmanager entry's own timeout, as upstream's per-alertmanagers client.
-      signal: AbortSignal.timeout(set.cfg.timeout),
-      redirect: set.cfg.httpClient.followRedirects ? 'follow' : 'manual',
-    });
+    const timeout = AbortSignal.timeout(set.cfg.timeout);
+    let res: Response;
+    try {
+      res = await set.client.fetch(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(alerts),
+        // Each Alertmanager entry's own timeout, as upstream's per-alertmanagers client.
+        signal: timeout,
+        redirect: set.cfg.httpClient.followRedirects ? 'follow' : 'manual',
+      });
+    } catch (err) {
+      // Go's url.Error shape, as upstream logs it.
+      throw new Error(
+        `Post ${JSON.stringify(url)}: ${timeout.aborted ? 'context deadline exceeded' : requestFailure(err)}`,
+      );
+    }
     await res.arrayBuffer();
     if (!res.ok) throw new Error(`bad response status ${res.status} ${res.statusText}`);
   }

@@ -6,6 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { ScrapeLimits } from '../config/index.js';
+import { requestFailure } from '../http/index.js';
 import type { Appendable, Appender, Labels } from '../storage/types.js';
 import { goDuration, type ScrapeMetrics } from './metrics.js';
 import { scanTextFormat } from './parser.js';
@@ -329,7 +330,7 @@ export class ScrapeLoop {
       });
     } catch (err) {
       // Go's url.Error shape: `Get "<url>": <reason>`.
-      throw new Error(`Get ${JSON.stringify(url)}: ${deadline.aborted ? DEADLINE : fetchFailure(err)}`);
+      throw new Error(`Get ${JSON.stringify(url)}: ${deadline.aborted ? DEADLINE : requestFailure(err)}`);
     }
     try {
       if (res.status !== 200) throw new Error(`server returned HTTP status ${res.status} ${res.statusText}`);
@@ -522,13 +523,6 @@ export function firstDelay(now: number, interval: number, hash: number): number 
   const slot = hash % interval;
   const into = ((now % interval) + interval) % interval;
   return (slot - into + interval) % interval;
-}
-
-/** fetch() wraps network errors as `TypeError: fetch failed`; the cause says what happened. */
-function fetchFailure(err: unknown): string {
-  const cause = err instanceof Error ? err.cause : undefined;
-  if (cause instanceof Error && cause.message) return cause.message;
-  return message(err);
 }
 
 function message(err: unknown): string {

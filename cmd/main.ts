@@ -286,6 +286,7 @@ async function runServer(
         events: timeline.events,
         logs: timeline.logs,
         chains: criticalChains(timeline.actors, timeline.events),
+        reloadsOmitted: timeline.reloadsOmitted,
       }),
       onLifecycleChange: (listener) => timeline.onChange(listener),
     },

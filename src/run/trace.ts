@@ -5,12 +5,15 @@
  */
 import type { TimelineEvent } from './timeline.js';
 
+/** What the rendering reads of an event. */
+type TraceEvent = Pick<TimelineEvent, 't' | 'actor' | 'latch' | 'event'>;
+
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 
 /** Lanes: `.` not started, `-` waiting on a latch, `=` running, `x` interrupted until it returned. */
 export function renderTimeline(
   actors: ReadonlyArray<{ name: string }>,
-  events: readonly TimelineEvent[],
+  events: readonly TraceEvent[],
   width = 60,
 ): string {
   if (events.length === 0) return '(no lifecycle events)\n';
@@ -48,8 +51,8 @@ export function renderTimeline(
 }
 
 /** Why ready came when it did, and which interrupt held the exit longest. */
-export function criticalChains(actors: ReadonlyArray<{ name: string }>, events: readonly TimelineEvent[]): string {
-  const at = (pred: (e: TimelineEvent) => boolean) => events.find(pred)?.t;
+export function criticalChains(actors: ReadonlyArray<{ name: string }>, events: readonly TraceEvent[]): string {
+  const at = (pred: (e: TraceEvent) => boolean) => events.find(pred)?.t;
   const out: string[] = [];
   const ready = at((e) => e.latch === 'reloadReady' && e.event === 'opened');
   const dbOpen = at((e) => e.latch === 'dbOpen' && e.event === 'opened');

@@ -5,6 +5,8 @@
  * Everything is inline: no CDN, no build step, nothing loaded from anywhere but this server.
  */
 
+import { applyFrame } from './live.js';
+
 const STYLE = `
 :root { --bg:#fbfbfd; --fg:#1d2330; --muted:#6b7385; --line:#d9dce3; --wait:#f2c14e; --run:#3a86ff; --stop:#e63946; --ok:#2a9d8f; }
 * { box-sizing: border-box; }
@@ -125,11 +127,13 @@ function detail() {
   document.getElementById('detail').textContent = selected + '\\n' + (WHY[selected] || '') + '\\n\\n' + rows.join('\\n');
 }
 
-// Server-sent events: a snapshot on connect and after every lifecycle event. The server ends the
-// stream when it stops; the last snapshot stays drawn. Any other break is retried by EventSource.
+// Server-sent events: the snapshot on connect, then what changed (the frame format and its reader
+// are in src/web/live.ts). The server ends the stream when it stops; the last state stays drawn.
+// Any other break is retried by EventSource, whose reconnection starts with a snapshot again.
+const applyFrame = ${applyFrame.toString()};
 function follow() {
   const events = new EventSource('/api/v1/status/lifecycle/events');
-  events.onmessage = (e) => { data = JSON.parse(e.data); draw(); detail(); };
+  events.onmessage = (e) => { data = applyFrame(data, JSON.parse(e.data)); draw(); detail(); };
   events.onerror = () => {
     const stopping = data && data.readiness === 'Stopping';
     if (stopping) events.close();

@@ -6,10 +6,11 @@
  */
 import type { Logger } from 'pino';
 import type { ScrapeLimits } from '../config/index.js';
+import { decodeUTF8 } from '../golang/index.js';
 import { requestFailure } from '../http/index.js';
 import type { Appendable, Appender, Labels } from '../storage/types.js';
 import { goDuration, type ScrapeMetrics } from './metrics.js';
-import { scanTextFormat } from './parser.js';
+import { invalidLabelNames, TextScanner } from './parser.js';
 import type { PoolSettings } from './settings.js';
 import { fnv1a, get, type Target } from './target.js';
 import type { ActiveTarget, MetricMetadata } from './types.js';
@@ -233,7 +234,7 @@ export class ScrapeLoop {
     this.#lastStart = start;
 
     let error = this.forcedError;
-    let body: string | undefined;
+    let body: DecodedBody | undefined;
     if (error === undefined) {
       try {
         body = await this.#fetchBody();
@@ -253,7 +254,7 @@ export class ScrapeLoop {
       try {
         this.#appendSamples(app, body, scrapeTime, counts, cache, tracked);
         this.#cache = cache;
-        parsed = body.length > 0;
+        parsed = body.text.length > 0;
       } catch (err) {
         // A parse error or an exceeded limit fails the whole scrape: none of its samples land.
         // A fresh appender then carries the stale markers and the report, as upstream does.
@@ -303,7 +304,7 @@ export class ScrapeLoop {
   }
 
   /** GETs the target; resolves to the body, or throws with upstream's wording of what failed. */
-  async #fetchBody(): Promise<string> {
+  async #fetchBody(): Promise<DecodedBody> {
     // The stop signal goes into AbortSignal.any through a per-scrape controller: Node 20 keeps,
     // in each source signal, a reference to every signal combined from it for as long as the
     // source lives, so combining the loop's own long-lived signal would leak one per scrape.
@@ -317,7 +318,7 @@ export class ScrapeLoop {
     }
   }
 
-  async #get(stopSignal: AbortSignal): Promise<string> {
+  async #get(stopSignal: AbortSignal): Promise<DecodedBody> {
     const { url, timeout } = this.target;
     const { cfg } = this.#settings;
     const deadline = AbortSignal.timeout(timeout);
@@ -334,7 +335,7 @@ export class ScrapeLoop {
     }
     try {
       if (res.status !== 200) throw new Error(`server returned HTTP status ${res.status} ${res.statusText}`);
-      return await readBody(res, cfg.bodySizeLimit);
+      return decodeUTF8(await readBody(res, cfg.bodySizeLimit));
     } catch (err) {
       if (deadline.aborted && !stopSignal.aborted) throw new Error(DEADLINE);
       throw err;
@@ -352,7 +353,7 @@ export class ScrapeLoop {
    */
   #appendSamples(
     app: Appender,
-    body: string,
+    { text: body, valid }: DecodedBody,
     scrapeTime: number,
     counts: Counts,
     cache: Map<string, Labels | null>,
@@ -363,8 +364,7 @@ export class ScrapeLoop {
     const previous = this.#cache;
     let overLimit = false;
 
-    scanTextFormat(
-      body,
+    new TextScanner(body, { validUTF8: valid }).scan(
       (scraped, value, timestamp, seriesStart, seriesEnd) => {
         counts.scraped++;
         const series = body.slice(seriesStart, seriesEnd);
@@ -393,6 +393,7 @@ export class ScrapeLoop {
         }
       },
       this.#onMetadata,
+      Number.POSITIVE_INFINITY,
     );
 
     if (overLimit) {
@@ -458,7 +459,9 @@ export function attachTargetLabels(
  */
 function checkLabels(labels: Readonly<Record<string, string>>, limits: LabelLimits): void {
   const name = get(labels, '__name__');
-  if (name === '') throw new Error('__name__ label is missing');
+  if (!Object.hasOwn(labels, '__name__')) throw new Error('missing metric name (__name__ label)');
+  const invalid = invalidLabelNames(labels);
+  if (invalid) throw new Error(invalid);
   const { labelLimit, labelNameLengthLimit: nameLimit, labelValueLengthLimit: valueLimit } = limits;
   if (labelLimit > 0) {
     const count = Object.keys(labels).length;
@@ -492,12 +495,12 @@ function cut(text: string): string {
 }
 
 /**
- * Reads the body, giving up as soon as it exceeds `limit` bytes (0: no limit) — the limit exists
- * to protect the server from a huge response, so it must not be read whole first.
+ * Reads the body's bytes, giving up as soon as they exceed `limit` (0: no limit) — the limit
+ * exists to protect the server from a huge response, so it must not be read whole first.
  */
-async function readBody(res: Response, limit: number): Promise<string> {
-  if (!res.body) return '';
-  if (limit <= 0) return await res.text();
+async function readBody(res: Response, limit: number): Promise<Uint8Array> {
+  if (!res.body) return new Uint8Array(0);
+  if (limit <= 0) return new Uint8Array(await res.arrayBuffer());
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -511,9 +514,11 @@ async function readBody(res: Response, limit: number): Promise<string> {
     }
     chunks.push(value);
   }
-  // TextDecoder, as res.text() would: UTF-8, a byte-order mark removed.
-  return new TextDecoder().decode(Buffer.concat(chunks, size));
+  return Buffer.concat(chunks, size);
 }
+
+/** A body as the parser reads it: decoded as Go sees UTF-8 (see src/golang's decodeUTF8). */
+type DecodedBody = { text: string; valid: boolean };
 
 /**
  * The first delay: until the next moment, on the `now` clock, at which `now mod interval` equals

@@ -22,6 +22,7 @@ import {
   formatDuration,
   formatSize,
   loadConfigFile,
+  loadConfigFileInWorker,
   type TSDBRetentionConfig,
 } from '../src/config/index.js';
 import { createDiscoveryManager, type DiscoveryConfig } from '../src/discovery/index.js';
@@ -370,8 +371,13 @@ async function runServer(
     { name: 'tracing', prepare: (cfg) => tracingManager.prepare(cfg) },
   ];
 
-  /** Loads the config file and applies it; `log` is the calling actor's, so its lines show there. */
-  async function reloadConfig(log: Logger): Promise<void> {
+  /**
+   * Loads the config file and applies it; `log` is the calling actor's, so its lines show there.
+   * A reload loads the file in a worker thread, so a large file does not hold the server; the
+   * first load (`offThread` false) runs before anything but health is served, and does not wait
+   * for a worker to start.
+   */
+  async function reloadConfig(log: Logger, offThread = true): Promise<void> {
     const start = performance.now();
     timeline.reload('reload started');
     log.info({ filename: configFile }, 'Loading configuration file');
@@ -382,7 +388,7 @@ async function runServer(
     };
     let cfg: Config;
     try {
-      cfg = loadConfigFile(configFile, loadOptions);
+      cfg = offThread ? await loadConfigFileInWorker(configFile, loadOptions) : loadConfigFile(configFile, loadOptions);
     } catch (err) {
       const msg = `couldn't load configuration (--config.file="${configFile}"): ${(err as Error).message}`;
       return fail(new Error(msg), msg);
@@ -639,7 +645,7 @@ async function runServer(
           return;
         }
         try {
-          await reloadConfig(log);
+          await reloadConfig(log, false);
         } catch (err) {
           throw new Error(`error loading config from "${configFile}": ${(err as Error).message}`);
         }

@@ -6,12 +6,13 @@
  */
 import type { Logger } from 'pino';
 import type { ScrapeLimits } from '../config/index.js';
-import { decodeUTF8 } from '../golang/index.js';
+import { UTF8ChunkDecoder } from '../golang/index.js';
 import { requestFailure } from '../http/index.js';
 import type { Appendable, Appender, Labels } from '../storage/types.js';
 import { goDuration, type ScrapeMetrics } from './metrics.js';
-import { invalidLabelNames, TextScanner } from './parser.js';
+import { invalidLabelNames, type SampleVisitor, TextScanner } from './parser.js';
 import type { PoolSettings } from './settings.js';
+import { pause } from './slice.js';
 import { fnv1a, get, type Target } from './target.js';
 import type { ActiveTarget, MetricMetadata } from './types.js';
 
@@ -62,7 +63,8 @@ export class ScrapeLoop {
 
   readonly #settings: PoolSettings;
   readonly #ctx: LoopContext;
-  readonly #log: Logger;
+  /** The loop's logger, made on first use: a job of thousands of targets would pay for each up front. */
+  #logger: Logger | undefined;
   /** Aborted by stop(): cancels the pending timer's scrape and any fetch in flight. */
   readonly #stop = new AbortController();
   readonly #headers: Record<string, string>;
@@ -107,7 +109,6 @@ export class ScrapeLoop {
     this.discoveredLabels = target.discoveredLabels;
     this.#settings = settings;
     this.#ctx = ctx;
-    this.#log = ctx.logger.child({ scrape_pool: settings.cfg.jobName, target: target.url });
     this.#headers = {
       Accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1',
       'User-Agent': ctx.userAgent,
@@ -117,6 +118,11 @@ export class ScrapeLoop {
     this.#reportLabels = REPORT_SERIES.map((name) => ({ ...target.labels, __name__: name }));
     this.#targetLabels = Object.entries(target.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     this.#intervalLabel = goDuration(target.interval);
+  }
+
+  get #log(): Logger {
+    this.#logger ??= this.#ctx.logger.child({ scrape_pool: this.#settings.cfg.jobName, target: this.target.url });
+    return this.#logger;
   }
 
   /** Schedules the first scrape once `after` settles (the pool's previous loops have finished). */
@@ -186,7 +192,8 @@ export class ScrapeLoop {
   }
 
   async #shutdown(markStale: boolean): Promise<void> {
-    this.#stop.abort();
+    // One shared reason: aborting without one makes a DOMException (with its stack) per loop.
+    this.#stop.abort(STOP_REASON);
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#scraping;
@@ -250,15 +257,18 @@ export class ScrapeLoop {
     const cache = new Map<string, Labels | null>();
     const tracked = new Map<string, Labels>();
     let parsed = false;
+    const slices = new Slicer(this.#stop.signal);
     if (body !== undefined) {
       try {
-        this.#appendSamples(app, body, scrapeTime, counts, cache, tracked);
+        await this.#appendSamples(app, body, scrapeTime, counts, cache, tracked, slices);
         this.#cache = cache;
         parsed = body.text.length > 0;
       } catch (err) {
+        app.rollback();
+        // Stopped while it yielded: this scrape never happened either.
+        if (err === STOPPED) return;
         // A parse error or an exceeded limit fails the whole scrape: none of its samples land.
         // A fresh appender then carries the stale markers and the report, as upstream does.
-        app.rollback();
         app = ctx.appendable.appender();
         tracked.clear();
         counts.seriesAdded = 0;
@@ -269,8 +279,16 @@ export class ScrapeLoop {
     this.#iterDone(parsed);
 
     // A failed scrape counts as an empty one: every series of the last scrape goes stale.
-    for (const [series, labels] of this.#tracked) {
-      if (!tracked.has(series)) app.append(labels, scrapeTime, ctx.staleNaN);
+    try {
+      for (const [series, labels] of this.#tracked) {
+        if (!tracked.has(series)) app.append(labels, scrapeTime, ctx.staleNaN);
+        const pause = slices.tick();
+        if (pause) await pause; // (not `await` every time: each await is a turn of its own)
+      }
+    } catch (err) {
+      app.rollback();
+      if (err === STOPPED) return;
+      throw err;
     }
     this.#tracked = tracked;
 
@@ -335,7 +353,7 @@ export class ScrapeLoop {
     }
     try {
       if (res.status !== 200) throw new Error(`server returned HTTP status ${res.status} ${res.statusText}`);
-      return decodeUTF8(await readBody(res, cfg.bodySizeLimit));
+      return await readBody(res, cfg.bodySizeLimit);
     } catch (err) {
       if (deadline.aborted && !stopSignal.aborted) throw new Error(DEADLINE);
       throw err;
@@ -349,52 +367,54 @@ export class ScrapeLoop {
    * Parses `body` and appends its samples: target labels attached, metric relabeling applied,
    * limits enforced. Throws (after partial appends, which the caller rolls back) when the scrape
    * must fail. Fills `cache` with this scrape's series and `tracked` with those to watch for
-   * staleness.
+   * staleness. A large body is read in slices (see Slicer): the event loop serves others between.
    */
-  #appendSamples(
+  async #appendSamples(
     app: Appender,
     { text: body, valid }: DecodedBody,
     scrapeTime: number,
     counts: Counts,
     cache: Map<string, Labels | null>,
     tracked: Map<string, Labels>,
-  ): void {
+    slices: Slicer,
+  ): Promise<void> {
     const { cfg, relabel } = this.#settings;
     const metricRelabel = relabel && cfg.metricRelabelConfigs.length > 0 ? relabel : undefined;
     const previous = this.#cache;
     let overLimit = false;
 
-    new TextScanner(body, { validUTF8: valid }).scan(
-      (scraped, value, timestamp, seriesStart, seriesEnd) => {
-        counts.scraped++;
-        const series = body.slice(seriesStart, seriesEnd);
-        // The same series twice in one exposition: the first sample wins.
-        if (cache.has(series)) return;
-        let labels = previous.get(series);
-        if (labels === undefined) {
-          const attached = attachTargetLabels(scraped, this.#targetLabels, cfg.honorLabels);
-          labels = metricRelabel ? (metricRelabel(attached, cfg.metricRelabelConfigs) ?? null) : attached;
-          if (labels) checkLabels(labels, cfg);
-        }
-        cache.set(series, labels);
-        if (labels === null) return; // dropped by metric_relabel_configs
+    const scanner = new TextScanner(body, { validUTF8: valid });
+    const visit: SampleVisitor = (scraped, value, timestamp, seriesStart, seriesEnd) => {
+      counts.scraped++;
+      const series = body.slice(seriesStart, seriesEnd);
+      // The same series twice in one exposition: the first sample wins.
+      if (cache.has(series)) return;
+      let labels = previous.get(series);
+      if (labels === undefined) {
+        const attached = attachTargetLabels(scraped, this.#targetLabels, cfg.honorLabels);
+        labels = metricRelabel ? (metricRelabel(attached, cfg.metricRelabelConfigs) ?? null) : attached;
+        if (labels) checkLabels(labels, cfg);
+      }
+      cache.set(series, labels);
+      if (labels === null) return; // dropped by metric_relabel_configs
 
-        counts.postRelabel++;
-        // Past the limit the scrape fails, but parsing goes on so that the report counts every sample.
-        if (cfg.sampleLimit > 0 && counts.postRelabel > cfg.sampleLimit) overLimit = true;
-        if (overLimit) return;
-        if (!previous.has(series)) counts.seriesAdded++;
-        if (cfg.honorTimestamps && timestamp !== undefined) {
-          // A sample with its own timestamp is not tracked for staleness, as upstream.
-          app.append(labels, timestamp, value);
-        } else {
-          app.append(labels, scrapeTime, value);
-          tracked.set(series, labels);
-        }
-      },
-      this.#onMetadata,
-      Number.POSITIVE_INFINITY,
-    );
+      counts.postRelabel++;
+      // Past the limit the scrape fails, but parsing goes on so that the report counts every sample.
+      if (cfg.sampleLimit > 0 && counts.postRelabel > cfg.sampleLimit) overLimit = true;
+      if (overLimit) return;
+      if (!previous.has(series)) counts.seriesAdded++;
+      if (cfg.honorTimestamps && timestamp !== undefined) {
+        // A sample with its own timestamp is not tracked for staleness, as upstream.
+        app.append(labels, timestamp, value);
+      } else {
+        app.append(labels, scrapeTime, value);
+        tracked.set(series, labels);
+      }
+    };
+    while (!scanner.scan(visit, this.#onMetadata, Slicer.STEP)) {
+      const pause = slices.tick(Slicer.STEP);
+      if (pause) await pause;
+    }
 
     if (overLimit) {
       this.#ctx.metrics?.exceededSampleLimit.inc();
@@ -495,26 +515,26 @@ function cut(text: string): string {
 }
 
 /**
- * Reads the body's bytes, giving up as soon as they exceed `limit` (0: no limit) — the limit
- * exists to protect the server from a huge response, so it must not be read whole first.
+ * Reads and decodes the body as it arrives (see UTF8ChunkDecoder), giving up as soon as it
+ * exceeds `limit` bytes (0: no limit) — the limit exists to protect the server from a huge
+ * response, so it must not be read whole first.
  */
-async function readBody(res: Response, limit: number): Promise<Uint8Array> {
-  if (!res.body) return new Uint8Array(0);
-  if (limit <= 0) return new Uint8Array(await res.arrayBuffer());
+async function readBody(res: Response, limit: number): Promise<DecodedBody> {
+  const decoder = new UTF8ChunkDecoder();
+  if (!res.body) return decoder.finish();
   const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > limit) {
+    if (limit > 0 && size > limit) {
       await reader.cancel().catch(() => {});
       throw new Error('body size limit exceeded');
     }
-    chunks.push(value);
+    decoder.push(value);
   }
-  return Buffer.concat(chunks, size);
+  return decoder.finish();
 }
 
 /** A body as the parser reads it: decoded as Go sees UTF-8 (see src/golang's decodeUTF8). */
@@ -532,4 +552,33 @@ export function firstDelay(now: number, interval: number, hash: number): number 
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** Why a loop's stop signal aborted. */
+const STOP_REASON = new Error('scrape loop stopped');
+
+/** Thrown out of a slice wait when the loop was stopped meanwhile. */
+const STOPPED = Symbol('scrape loop stopped');
+
+/**
+ * Long work of a scrape in slices (see slice.ts): the work calls `tick()` after each item (or
+ * `tick(n)` after n), which costs a counter until STEP items have passed, then a look at the
+ * shared clock. Rejects with STOPPED when `signal` aborted while it yielded.
+ */
+class Slicer {
+  /** Items between two looks at the clock. */
+  static readonly STEP = 1000;
+  #count = 0;
+
+  constructor(private readonly signal: AbortSignal) {}
+
+  tick(items = 1): Promise<void> | undefined {
+    this.#count += items;
+    if (this.#count < Slicer.STEP) return undefined;
+    this.#count = 0;
+    const wait = pause();
+    return wait?.then(() => {
+      if (this.signal.aborted) throw STOPPED;
+    });
+  }
 }

@@ -24,7 +24,7 @@
  *
  * This is the scrape hot path: it walks the string with `charCodeAt` and one index, with no regex
  * and no per-line substrings beyond the names and values it keeps, and it can stop after a number
- * of samples and resume (`TextScanner.scan`), so a large scrape yields to the event loop.
+ * of lines and resume (`TextScanner.scan`), so a large scrape yields to the event loop.
  *
  * The body is a JavaScript string in which each invalid UTF-8 byte is escaped as a lone surrogate
  * (src/golang's decodeUTF8), so "is valid UTF-8" is a question about those.
@@ -142,8 +142,8 @@ export function scanTextFormat(body: string, visit: SampleVisitor, meta?: Metada
 }
 
 /**
- * A resumable scan of one exposition: `scan` reads entries until it has visited `budget` samples
- * or the exposition ends, and the next call goes on from there. Entries are never split, so the
+ * A resumable scan of one exposition: `scan` reads `budget` entries (or to the end), and the next
+ * call goes on from there. Entries are never split, so the
  * only state between calls is where the next one starts.
  */
 export class TextScanner {
@@ -192,18 +192,15 @@ export class TextScanner {
   }
 
   /**
-   * Reads entries, calling `visit` and `meta`, until `budget` samples have been visited or the
-   * exposition ends; returns `done`.
+   * Reads entries (samples, comments, blank lines), calling `visit` and `meta`, until `budget`
+   * entries have been read or the exposition ends; returns `done`.
    */
   scan(visit: SampleVisitor, meta: MetadataVisitor | undefined, budget: number): boolean {
-    let samples = 0;
-    while (!this.#done && samples < budget) {
-      if (this.#entry(visit, meta)) samples++;
-    }
+    for (let entries = 0; !this.#done && entries < budget; entries++) this.#entry(visit, meta);
     return this.#done;
   }
 
-  /** Reads one entry (upstream's Next): true for a sample, false for anything else. */
+  /** Reads one line's entry (upstream's Next; a blank line counts as one): true for a sample. */
   #entry(visit: SampleVisitor, meta: MetadataVisitor | undefined): boolean {
     const b = this.#b;
     const start = this.#at;

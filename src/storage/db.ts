@@ -127,7 +127,15 @@ class WalStorage implements AgentStorage {
     const created: MemSeries[] = [];
     let n = 0;
     let outOfOrder = 0;
+    // A large commit prepares its record in slices: nothing of it is visible until the head
+    // takes it below, in one go (a query sees a commit whole or not at all), and commits are
+    // serialized, so the series it reads cannot change meanwhile.
+    const pause = slicer();
     for (let i = 0; i < series.length; i++) {
+      if ((i & 4095) === 4095) {
+        const wait = pause();
+        if (wait) await wait;
+      }
       let s = series[i] as MemSeries;
       if (s.ref < 0 || s.removed) s = this.head.adopt(s);
       const t = ts[i] as number;
@@ -151,14 +159,22 @@ class WalStorage implements AgentStorage {
     this.metrics.series.set(this.head.numSeries);
     if (n === 0) return;
     try {
-      await this.wal.write(encodeCommit(created, series, ts, vs, n));
+      await this.wal.write(await encodeCommit(created, series, ts, vs, n, pause));
     } catch (err) {
       // Nothing of this commit is applied or acknowledged; the WAL is as it was before it, so the
       // next commit (once space is back) follows the last whole record. Upstream's wording.
       throw new Error(`write to WAL: ${(err as Error).message}`, { cause: err });
     }
     for (const s of created) s.logged = true;
-    for (let i = 0; i < n; i++) this.head.add(series[i] as MemSeries, ts[i] as number, vs[i] as number);
+    // Applied in slices too, hidden from queries until published whole: isolation, as upstream's.
+    for (let i = 0; i < n; i++) {
+      this.head.stage(series[i] as MemSeries, ts[i] as number, vs[i] as number);
+      if ((i & 4095) === 4095) {
+        const wait = pause();
+        if (wait) await wait;
+      }
+    }
+    this.head.publish(series, n);
     this.metrics.appended.inc(n);
   }
 
@@ -425,6 +441,20 @@ export async function openTSDB(opts: TSDBOptions): Promise<TSDB> {
 export async function openAgentStorage(opts: AgentStorageOptions): Promise<AgentStorage> {
   const { head, wal, metrics, releaseLock } = await open(opts, 'agent');
   return new WalStorage(head, wal, metrics, releaseLock);
+}
+
+/** How long a commit's preparation runs before it lets the event loop serve others. */
+const SLICE_MS = 10;
+
+/** A pause for long work: undefined until SLICE_MS have passed since the last pause, then a turn of the event loop. */
+function slicer(): () => Promise<void> | undefined {
+  let since = performance.now();
+  return () => {
+    if (performance.now() - since < SLICE_MS) return undefined;
+    return nextTurn().then(() => {
+      since = performance.now();
+    });
+  };
 }
 
 const bits = new DataView(new ArrayBuffer(16));

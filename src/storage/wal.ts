@@ -51,16 +51,27 @@ function seal(buf: Buffer, off: number, type: number, length: number): number {
 /**
  * Encodes one commit into a single buffer: a series record for `created` (if any) first, so replay
  * knows every ref before its samples, then one samples record for the first `n` entries of the
- * parallel arrays `series`, `ts`, `vs`.
+ * parallel arrays `series`, `ts`, `vs`. `pause` is called every few thousand samples: a promise it
+ * returns is awaited (a large commit yields to the event loop between slices).
  */
-export function encodeCommit(
+export async function encodeCommit(
   created: readonly SeriesRef[],
   series: readonly SeriesRef[],
   ts: readonly number[],
   vs: readonly number[],
   n: number,
-): Buffer {
-  const json = created.length > 0 ? JSON.stringify(created.map((s) => [s.ref, s.labels])) : '';
+  pause: () => Promise<void> | undefined = () => undefined,
+): Promise<Buffer> {
+  // The series record's JSON, built in slices too: a first scrape of a large target creates
+  // every series at once.
+  const parts: string[] = [];
+  for (let i = 0; i < created.length; i += 4096) {
+    const slice = created.slice(i, i + 4096).map((s) => [s.ref, s.labels]);
+    parts.push(JSON.stringify(slice).slice(1, -1));
+    const wait = pause();
+    if (wait) await wait;
+  }
+  const json = parts.length > 0 ? `[${parts.join(',')}]` : '';
   const seriesBytes = json === '' ? 0 : HEADER_SIZE + Buffer.byteLength(json);
   const buf = Buffer.allocUnsafe(seriesBytes + HEADER_SIZE + n * SAMPLE_SIZE);
   const off = json === '' ? 0 : seal(buf, 0, RECORD_SERIES, buf.write(json, HEADER_SIZE, 'utf8'));
@@ -70,6 +81,10 @@ export function encodeCommit(
     buf.writeDoubleBE(ts[i] as number, p + 4);
     buf.writeDoubleBE(vs[i] as number, p + 12);
     p += SAMPLE_SIZE;
+    if ((i & 4095) === 4095) {
+      const wait = pause();
+      if (wait) await wait;
+    }
   }
   seal(buf, off, RECORD_SAMPLES, n * SAMPLE_SIZE);
   return buf;

@@ -231,3 +231,35 @@ describe('replay over a lost segment', () => {
     await db.close();
   });
 });
+
+describe('a large commit', () => {
+  it('yields to the event loop while it is prepared and applied, and queries see it whole or not at all', async () => {
+    const db = await open();
+    const n = 300_000;
+    const app = db.appender();
+    for (let i = 0; i < n; i++) app.append({ __name__: 'big', i: String(i) }, T, i);
+    const seen = new Set<number>();
+    let turns = 0;
+    let committing = true;
+    const watch = () => {
+      if (!committing) return;
+      turns++;
+      const q = db.querier(0, Number.MAX_SAFE_INTEGER);
+      let samples = 0;
+      for (const s of q.select([{ type: '=', name: '__name__', value: 'big' }], { sorted: false })) {
+        const it = s.iterator();
+        while (it.next()) samples++;
+      }
+      seen.add(samples);
+      setImmediate(watch);
+    };
+    setImmediate(watch);
+    await app.commit();
+    committing = false;
+    // Other work ran while the commit was under way, and never saw a part of it.
+    expect(turns).toBeGreaterThan(1);
+    expect([...seen].every((count) => count === 0 || count === n)).toBe(true);
+    expect(db.stats().samples).toBe(n);
+    await db.close();
+  });
+});

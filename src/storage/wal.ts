@@ -457,9 +457,24 @@ export class WalWriter {
  */
 function goFileError(op: string, file: string, err: unknown): Error {
   const text = message(err);
-  const reason = /^[A-Z0-9]+: (.*), \w+(?: '[^']*')?$/.exec(text)?.[1] ?? text;
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  const reason = GO_ERRNO[code] ?? /^[A-Z0-9]+: (.*), \w+(?: '[^']*')?$/.exec(text)?.[1] ?? text;
   return new Error(`${op} ${file}: ${reason}`, { cause: err });
 }
+
+/** Go's texts for the errnos a file operation meets, where libuv words them otherwise. */
+const GO_ERRNO: Readonly<Record<string, string>> = {
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+};
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

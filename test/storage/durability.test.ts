@@ -3,7 +3,8 @@
  * it was and the commit fails loudly; writing resumes once space is back, and a restart finds every
  * acknowledged sample.
  */
-import { mkdtempSync, readdirSync, rmSync, truncateSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, truncateSync } from 'node:fs';
 import { type FileHandle, open as openFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -261,5 +262,52 @@ describe('a large commit', () => {
     expect([...seen].every((count) => count === 0 || count === n)).toBe(true);
     expect(db.stats().samples).toBe(n);
     await db.close();
+  });
+});
+
+describe('a WAL directory someone else touched', () => {
+  const walFile = (n: number) => join(dir, 'wal', String(n).padStart(8, '0'));
+
+  it('names the path when a directory stands where a segment should be', async () => {
+    let db = await open();
+    await write(db, [[up('a'), T, 1]]);
+    await db.close();
+    mkdirSync(walFile(1));
+    await expect(open()).rejects.toThrow(new Error(`read ${walFile(1)}: is a directory`));
+    // The failed open took nothing: the lock is free again.
+    rmSync(walFile(1), { recursive: true });
+    db = await open();
+    expect(db.stats().samples).toBe(1);
+    await db.close();
+  });
+
+  describe('a segment that cannot be written (a read-only bind mount)', () => {
+    const mounted: string[] = [];
+    afterEach(() => {
+      for (const m of mounted.splice(0)) spawnSync('umount', [m]);
+    });
+
+    it('says what the repair was doing, and fails with the path, not a claim that it truncated', async (ctx) => {
+      const db = await open();
+      await write(db, [[up('a'), T, 1]]);
+      await db.close();
+      appendFileSync(walFile(0), 'garbage');
+      const bind = spawnSync('mount', ['--bind', walFile(0), walFile(0)], { encoding: 'utf8' });
+      if (bind.status !== 0) {
+        console.log(
+          `durability.test.ts: read-only segment skipped: mount --bind is not permitted: ${bind.stderr.trim()}`,
+        );
+        ctx.skip();
+      }
+      mounted.push(walFile(0));
+      expect(spawnSync('mount', ['-o', 'remount,ro,bind', walFile(0)]).status).toBe(0);
+      logs = [];
+      await expect(open()).rejects.toThrow(
+        new Error(`repair corrupted WAL: open ${walFile(0)}: read-only file system`),
+      );
+      const msgs = logs.map((l) => l.msg);
+      expect(msgs).toContain('Rewrite corrupted segment');
+      expect(msgs).not.toContain('Successfully repaired WAL');
+    });
   });
 });

@@ -273,6 +273,8 @@ async function runServer(
     registry,
     listenAddress: flags.webListenAddress,
     enableLifecycle: flags.webEnableLifecycle,
+    readTimeoutMs: flags.webReadTimeoutMs,
+    maxConnections: flags.webMaxConnections,
     mode: modeName,
     version: VERSION,
     reloads,

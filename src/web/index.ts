@@ -17,6 +17,7 @@ import {
   readBodiesAsGo,
   requireHostAsGo,
 } from './body.js';
+import { limitedServer } from './connections.js';
 import { instrumentHttp } from './http-metrics.js';
 import { liveStream } from './live.js';
 import { alertsPage, configPage, lifecyclePage, rulesPage, targetsPage } from './pages.js';
@@ -66,7 +67,15 @@ export interface WebOptions {
   api: ApiSources;
   /** Where reload requests go; main creates it early so SIGHUPs can queue there too. */
   reloads: ReloadQueue;
+  /** --web.read-timeout: to read a whole request, and to keep an idle connection (default 5m). */
+  readTimeoutMs?: number;
+  /** --web.max-connections: past it, connections wait to be served (default 512). */
+  maxConnections?: number;
 }
+
+/** Upstream's defaults for --web.read-timeout and --web.max-connections. */
+const DEFAULT_READ_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_MAX_CONNECTIONS = 512;
 
 export interface WebHandler {
   /** Opens the listener (before the run group starts, as upstream); resolves to the bound address. */
@@ -115,8 +124,12 @@ export function createWebHandler(opts: WebOptions): WebHandler {
     // Go's answers where fastify or Node would answer on their own (see body.ts).
     frameworkErrors: frameworkErrorAsGo,
     clientErrorHandler: clientErrorAsGo,
-    // Node would answer a request without Host itself (an empty 400); Go's words come from body.ts.
-    http: { requireHostHeader: false },
+    // Upstream's --web.read-timeout and --web.max-connections (connections.ts).
+    serverFactory: (handler) =>
+      limitedServer(handler, {
+        readTimeoutMs: opts.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
+        maxConnections: opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      }),
   }) as unknown as FastifyInstance;
   // Bodies are read as they are, whatever their type, as Go hands a handler its body: a form is
   // parsed by the API (only when its content type says form), a remote write by its receiver,

@@ -18,6 +18,7 @@ import { GoStruct, stringMap, type Value } from './values.js';
 
 export { type ExternalURL, parseExternalURL, queryEscape } from './functions.js';
 export { GoInt, GoMap, GoSlice, GoStruct, stringMap, type Value } from './values.js';
+export { goQuoteString as goQuote } from './parse.js';
 export { TemplateExecError, TemplateParseError };
 
 /** What a query from a template answers: a vector (a scalar is a sample without labels). */

@@ -37,7 +37,7 @@ export interface ApiAlertingRule {
 export interface ApiRecordingRule {
   name: string;
   query: string;
-  labels: Labels;
+  labels?: Labels;
   health: string;
   lastError?: string;
   evaluationTime: number;
@@ -94,7 +94,14 @@ export function apiRuleGroups(manager: RuleManager): ApiRuleGroup[] {
           ...common,
           type: 'alerting',
         };
-      return { name: r.name, query: r.query, labels: r.labels, ...common, type: 'recording' };
+      // The API's JSON encoder leaves a recording rule's empty labels out (omitempty).
+      return {
+        name: r.name,
+        query: r.query,
+        ...(Object.keys(r.labels).length > 0 && { labels: r.labels }),
+        ...common,
+        type: 'recording',
+      };
     }),
     interval: Number(g.interval) / 1e9,
     limit: g.limit,

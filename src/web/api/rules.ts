@@ -17,7 +17,7 @@ import type { PromQLParser } from './types.js';
 /** A rule as the rule manager shows it in upstream's shape (api.go's AlertingRule / RecordingRule). */
 export interface ApiRuleView {
   name: string;
-  labels: Labels;
+  labels?: Labels;
   type: 'alerting' | 'recording';
   alerts?: unknown[] | null;
 }
@@ -119,7 +119,7 @@ export function rulesHandler(deps: RulesApiDeps): ApiHandler {
       if (groupNames.size > 0 && !groupNames.has(g.name)) continue;
       if (files.size > 0 && !files.has(g.file)) continue;
       const rules = g.rules
-        .filter((r) => matcherSets.length === 0 || matcherSets.some((ms) => matches(r.labels, ms)))
+        .filter((r) => matcherSets.length === 0 || matcherSets.some((ms) => matches(r.labels ?? {}, ms)))
         .filter((r) => names.size === 0 || names.has(r.name))
         .filter((r) => (r.type === 'alerting' ? type !== 'record' : type !== 'alert'))
         .map((r) => (r.type === 'alerting' && excludeAlerts ? { ...r, alerts: null } : r));

@@ -78,7 +78,11 @@ async function getJSON(url: string): Promise<{ status: string; data: unknown }> 
 }
 
 /** Every sample of the rules' series in the last `window` before `atSeconds`, by series. */
-async function ruleSamples(base: string, atSeconds: number, window: string): Promise<Map<string, Array<[number, string]>>> {
+async function ruleSamples(
+  base: string,
+  atSeconds: number,
+  window: string,
+): Promise<Map<string, Array<[number, string]>>> {
   const q = new URLSearchParams({ query: `${RULE_SERIES}[${window}]`, time: String(atSeconds) });
   const body = await getJSON(`${base}/api/v1/query?${q}`);
   const out = new Map<string, Array<[number, string]>>();

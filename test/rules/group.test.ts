@@ -11,6 +11,7 @@ import { PromQLEngine } from '../../src/promql/index.js';
 import {
   type Alert,
   type AlertingRule,
+  type BaseRule,
   buildGroups,
   engineQueryFunc,
   type Group,
@@ -109,7 +110,7 @@ function samples(db: MemoryStorage, labels: Labels, upTo = Number.MAX_SAFE_INTEG
 }
 
 const group = (s: Setup) => s.groups[0] as Group;
-const rule = (s: Setup, i = 0) => group(s).rules[i];
+const rule = (s: Setup, i = 0) => group(s).rules[i] as BaseRule;
 const alertingRule = (s: Setup, i = 0) => rule(s, i) as AlertingRule;
 
 describe('recording rules', () => {

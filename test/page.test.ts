@@ -3,11 +3,11 @@
  * The lifecycle page in a real browser: Debian's Chromium driven by playwright-core. Skips, saying
  * why, only when Chromium is not installed (.ci/run installs it).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listening, removeScratchDirs, SELF_CONFIG, SERVER_ADD_ORDER } from './helpers/server.js';
+import { listening, removeScratchDirs, SELF_CONFIG, SERVER_ADD_ORDER, scratchDir } from './helpers/server.js';
 import { killAll, ROOT } from './helpers/spawn.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -112,9 +112,12 @@ describe.skipIf(!haveChromium)('lifecycle page (Chromium)', () => {
     }
   });
 
-  it('lists the rule groups at /rules and the alerting rules at /alerts, saying nothing evaluates them', async () => {
-    const rules = join(ROOT, 'rules/example.rules.yml');
-    const server = await listening({ config: `rule_files: [${JSON.stringify(rules)}]\n${SELF_CONFIG}` });
+  it('shows the rule groups at /rules and the alerts at /alerts as they are evaluated', async () => {
+    const dir = scratchDir();
+    // The bundled rules, on a faster clock: evaluated every second, the alert firing at once.
+    const bundled = readFileSync(join(ROOT, 'rules/example.rules.yml'), 'utf8');
+    writeFileSync(join(dir, 'example.rules.yml'), bundled.replace('for: 1m', 'for: 0s'));
+    const server = await listening({ dir, config: `rule_files: ['example.rules.yml']\n${SELF_CONFIG}` });
     await server.untilLog('Server is ready to receive web requests.');
     const { page, close } = await openBrowser();
     try {
@@ -124,13 +127,20 @@ describe.skipIf(!haveChromium)('lifecycle page (Chromium)', () => {
         'record: job:up:sum',
         'alert: TargetDown',
       ]);
-      expect(await page.textContent('main')).toContain('no PromQL engine');
+      // Refreshed live: the rules turn healthy once evaluated.
+      await page.waitForFunction(
+        () => [...document.querySelectorAll('tr.rule td.health')].every((td) => td.textContent === 'ok'),
+        undefined,
+        { timeout: 15_000 },
+      );
       await page.goto(`${server.base}/alerts`);
       await page.waitForSelector('tr.alert');
-      const alert = await page.textContent('tr.alert');
-      expect(alert).toContain('TargetDown');
-      expect(alert).toContain('severity="warning"');
-      expect(alert).toContain('inactive, never evaluated');
+      expect(await page.textContent('tr.alert')).toContain('severity="warning"');
+      // SELF_CONFIG's target 127.0.0.1:1 is down: the alert fires, its annotations rendered.
+      await page.waitForSelector('tr.instance', { timeout: 15_000 });
+      const instance = await page.textContent('tr.instance');
+      expect(instance).toContain('firing');
+      expect(instance).toContain('Target 127.0.0.1:1 of job self is down');
     } finally {
       await close();
     }

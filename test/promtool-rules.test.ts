@@ -178,3 +178,12 @@ describe('promtool test rules on unit tests of our own, as promtool 3.5 answers'
     expect(ours(args, OWN_TESTS)).toEqual(theirs(name, args, OWN_TESTS));
   });
 });
+
+describe('the bundled rules', () => {
+  it('pass their own unit tests (rules/example.test.yml), with either promtool', () => {
+    const args = ['test', 'rules', 'rules/example.test.yml'];
+    const got = ours(args, ROOT);
+    expect(got).toEqual({ stdout: '  SUCCESS\n\n', stderr: '', code: 0 });
+    if (PROMTOOL.path) expect(run([PROMTOOL.path], args, ROOT)).toEqual(got);
+  });
+});

@@ -186,34 +186,51 @@ export function targetsPage(): string {
 /** A rule's labels (or annotations) as `name="value"` pairs. */
 const PAIRS = `const pairs = (o) => Object.entries(o || {}).map(([k, v]) => k + '="' + v + '"').join(', ');`;
 
-const NOT_EVALUATED =
-  '<p class="muted">miniprom loads and checks these rule files on every reload, but evaluates nothing yet: it has no PromQL engine. Every rule therefore reports health <b>unknown</b>, as upstream reports a rule never evaluated.</p>';
+/** A time as the pages show it: the local time of day, or "never" for Go's zero time. */
+const WHEN = `const when = (t) => !t || t.startsWith('0001-') ? 'never' : new Date(t).toLocaleTimeString();`;
 
-const RULES_SCRIPT = `${PAIRS}
-fetch('/api/v1/rules').then((r) => r.json()).then(({ data }) => {
-  const html = data.groups.map((g) => '<h1>' + esc(g.name) + ' <span class="muted">' + esc(g.file) + ' · every ' + g.interval + 's</span></h1><table><thead><tr><th>Rule</th><th>Expression</th><th>Labels</th><th>Health</th></tr></thead><tbody>'
-    + g.rules.map((r) => '<tr class="rule"><td>' + (r.type === 'alerting' ? 'alert: ' : 'record: ') + esc(r.name) + '</td><td><code>' + esc(r.query) + '</code></td><td>' + esc(pairs(r.labels)) + '</td><td class="muted">' + esc(r.health) + '</td></tr>').join('')
+/** Reloads `show` from the API every 5s, so a page follows the rule manager's evaluations. */
+const LIVE = (url: string, show: string) => `
+const refresh = () => fetch(${JSON.stringify(url)}).then((r) => r.json()).then(({ data }) => ${show}(data));
+refresh();
+setInterval(refresh, 5000);
+`;
+
+const RULES_SCRIPT = `${PAIRS}${WHEN}
+const health = (r) => '<span class="' + (r.health === 'ok' ? 'up' : r.health === 'err' ? 'down' : 'muted') + '">' + esc(r.health) + '</span>' + (r.lastError ? '<div class="down">' + esc(r.lastError) + '</div>' : '');
+const showRules = (data) => {
+  const html = data.groups.map((g) => '<h1>' + esc(g.name) + ' <span class="muted">' + esc(g.file) + ' · every ' + g.interval + 's · last evaluated ' + when(g.lastEvaluation) + ' in ' + (g.evaluationTime * 1000).toFixed(1) + 'ms</span></h1><table><thead><tr><th>Rule</th><th>Expression</th><th>Labels</th><th>Health</th><th>Last evaluation</th></tr></thead><tbody>'
+    + g.rules.map((r) => '<tr class="rule"><td>' + (r.type === 'alerting' ? 'alert: ' : 'record: ') + esc(r.name) + '</td><td><code>' + esc(r.query) + '</code></td><td>' + esc(pairs(r.labels)) + '</td><td class="health">' + health(r) + '</td><td class="muted">' + when(r.lastEvaluation) + '</td></tr>').join('')
     + '</tbody></table>');
   document.getElementById('groups').innerHTML = html.join('') || '<p class="muted">No rule groups: the configuration names no rule files (or the agent runs, which has no rules).</p>';
-});
-`;
+};
+${LIVE('/api/v1/rules', 'showRules')}`;
 
 export function rulesPage(): string {
-  return layout('Rules', '/rules', `<h1>Rules</h1>${NOT_EVALUATED}<div id="groups"></div>`, RULES_SCRIPT);
+  return layout(
+    'Rules',
+    '/rules',
+    '<h1>Rules</h1><p class="muted">Every group, evaluated at its interval (updated every 5s).</p><div id="groups"></div>',
+    RULES_SCRIPT,
+  );
 }
 
-const ALERTS_SCRIPT = `${PAIRS}
-fetch('/api/v1/rules').then((r) => r.json()).then(({ data }) => {
-  const rows = data.groups.flatMap((g) => g.rules.filter((r) => r.type === 'alerting').map((r) => '<tr class="alert"><td>' + esc(r.name) + '</td><td class="muted">' + esc(g.name) + '</td><td><code>' + esc(r.query) + '</code></td><td>' + r.duration + 's</td><td>' + esc(pairs(r.labels)) + '</td><td>' + esc(pairs(r.annotations)) + '</td><td class="muted">' + esc(r.state) + ', never evaluated</td></tr>'));
-  document.getElementById('alerts').innerHTML = rows.join('') || '<tr><td colspan="7" class="muted">No alerting rules.</td></tr>';
-});
-`;
+const ALERTS_SCRIPT = `${PAIRS}${WHEN}
+const STATE = { firing: 'down', pending: 'muted', inactive: 'up' };
+const showAlerts = (data) => {
+  const rows = data.groups.flatMap((g) => g.rules.filter((r) => r.type === 'alerting').flatMap((r) => [
+    '<tr class="alert"><td>' + esc(r.name) + '</td><td class="muted">' + esc(g.name) + '</td><td><code>' + esc(r.query) + '</code></td><td>' + r.duration + 's</td><td>' + esc(pairs(r.labels)) + '</td><td class="state ' + STATE[r.state] + '">' + esc(r.state) + ' (' + r.alerts.length + ')</td></tr>',
+    ...r.alerts.map((a) => '<tr class="instance"><td></td><td colspan="4"><div>' + esc(pairs(a.labels)) + '</div><div class="muted">' + Object.entries(a.annotations).map(([k, v]) => '<b>' + esc(k) + '</b>: ' + esc(v)).join('<br>') + '</div></td><td><span class="' + STATE[a.state] + '">' + esc(a.state) + '</span><div class="muted">since ' + when(a.activeAt) + ', value ' + esc(a.value) + '</div></td></tr>'),
+  ]));
+  document.getElementById('alerts').innerHTML = rows.join('') || '<tr><td colspan="6" class="muted">No alerting rules.</td></tr>';
+};
+${LIVE('/api/v1/rules?type=alert', 'showAlerts')}`;
 
 export function alertsPage(): string {
   return layout(
     'Alerts',
     '/alerts',
-    `<h1>Alerts</h1>${NOT_EVALUATED}<table><thead><tr><th>Alert</th><th>Group</th><th>Expression</th><th>For</th><th>Labels</th><th>Annotations</th><th>State</th></tr></thead><tbody id="alerts"></tbody></table>`,
+    '<h1>Alerts</h1><p class="muted">Each alerting rule and its active alerts, with their rendered annotations (updated every 5s).</p><table><thead><tr><th>Alert</th><th>Group</th><th>Expression</th><th>For</th><th>Labels</th><th>State</th></tr></thead><tbody id="alerts"></tbody></table>',
     ALERTS_SCRIPT,
   );
 }

@@ -129,7 +129,7 @@ describe.skipIf(!haveChromium)('lifecycle page (Chromium)', () => {
       ]);
       // Refreshed live: the rules turn healthy once evaluated.
       await page.waitForFunction(
-        () => [...document.querySelectorAll('tr.rule td.health')].every((td) => td.textContent === 'ok'),
+        () => Array.from(document.querySelectorAll('tr.rule td.health')).every((td) => td.textContent === 'ok'),
         undefined,
         { timeout: 15_000 },
       );

@@ -3,9 +3,19 @@
  * latches as markers, and the critical chains — what decided the time to ready, and which
  * interrupt held the exit longest — in the spirit of `systemd-analyze critical-chain`.
  */
+import { type LaneState, laneSegments } from '../lanes/index.js';
 import type { TimelineEvent } from './timeline.js';
 
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+
+/** One character per lane state; the legend under the chart says which is which. */
+const MARKS: Readonly<Record<LaneState, string>> = {
+  'not started': '.',
+  waiting: '-',
+  running: '=',
+  interrupted: 'x',
+  returned: ' ',
+};
 
 /** Lanes: `.` not started, `-` waiting on a latch, `=` running, `x` interrupted until it returned. */
 export function renderTimeline(
@@ -20,20 +30,11 @@ export function renderTimeline(
   const lines: string[] = [`${' '.repeat(nameWidth)}  0 ms${' '.repeat(Math.max(1, width - 10))}${fmt(end)}`];
   for (const { name } of actors) {
     const lane = Array.from({ length: width }, () => ' ');
-    let mark = '.';
-    let from = 0;
-    const own = events.filter((e) => e.actor === name);
-    for (const e of own) {
-      const c = col(e.t);
-      for (let i = from; i < c; i++) lane[i] = mark;
-      from = c;
-      if (e.event === 'execute started') mark = '=';
-      else if (e.event === 'waiting') mark = '-';
-      else if (e.event === 'running') mark = '=';
-      else if (e.event === 'interrupted') mark = 'x';
-      else if (e.event === 'execute returned') mark = ' ';
+    for (const segment of laneSegments(name, events, end)) {
+      // Each state fills its columns up to the next event's; the last one runs to the edge.
+      const to = segment.last ? width : col(segment.to);
+      for (let i = col(segment.from); i < to; i++) lane[i] = MARKS[segment.state];
     }
-    for (let i = from; i < width; i++) lane[i] = mark;
     lines.push(`${name.padEnd(nameWidth)}  ${lane.join('')}`);
   }
   for (const latch of ['dbOpen', 'reloadReady']) {

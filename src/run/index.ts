@@ -1,6 +1,6 @@
 /**
  * src/run: the run group (a port of Go's oklog/run), the Latch that gates startup, and ready-made
- * signal and AbortSignal actors. This module imports nothing else of miniprom.
+ * signal and AbortSignal actors. Of miniprom it imports only src/lanes (the trace's lane logic).
  */
 
 export { type Actor, abortHandler, SignalError, type SignalSource, signalHandler } from './actors.js';

@@ -9,7 +9,7 @@
  *   dbOpen      — opened by TSDB / WAL storage once storage is open;
  *   reloadReady — opened once the first configuration is applied (or on early shutdown, so that
  *                 nobody waits for ever).
- * The contract this file implements is ../shared/design/startup.md.
+ * The contract this file implements is docs/contract.md.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';

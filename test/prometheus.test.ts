@@ -1,5 +1,5 @@
 /**
- * Black-box specs of main() (startup.md §2–§7): the built binary, real signals, real HTTP, JSON logs.
+ * Black-box specs of main() (contract.md §2–§7): the built binary, real signals, real HTTP, JSON logs.
  */
 
 import { readFileSync, writeFileSync } from 'node:fs';

@@ -1,10 +1,10 @@
 /**
  * src/run: the run group (a port of Go's oklog/run), the Latch that gates startup, and ready-made
- * signal and AbortSignal actors. Of miniprom it imports only src/lanes (the trace's lane logic).
+ * signal and AbortSignal actors. This module imports nothing else of miniprom.
  */
 
-export { type Actor, abortHandler, SignalError, type SignalSource, signalHandler } from './actors.js';
-export { type Execute, Group, type GroupOptions, type Interrupt } from './group.js';
+export { abortHandler, SignalError, type SignalSource, signalHandler } from './actors.js';
+export { type Actor, type Execute, Group, type GroupOptions, type Interrupt } from './group.js';
 export { Handoff } from './handoff.js';
 export { Latch, waitOrAbort } from './latch.js';
 export { SignalChannel } from './signals.js';
@@ -18,4 +18,3 @@ export {
   type TimelineEvent,
   type TimelineListener,
 } from './timeline.js';
-export { criticalChains, renderTimeline } from './trace.js';

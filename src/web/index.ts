@@ -1,6 +1,6 @@
 /**
  * src/web: the web handler. A fastify server with Prometheus's lifecycle endpoints (exact texts in
- * startup.md §5), /metrics from our own registry, the HTTP API v1 and /federate (src/web/api, in
+ * contract.md §5), /metrics from our own registry, the HTTP API v1 and /federate (src/web/api, in
  * upstream's envelope and words), and the teaching pages. What it shows of other modules comes in
  * through `WebSources` and `ApiSources`, small interfaces main fills: the web module imports no
  * engine, parser, scrape or storage implementation.

@@ -3,8 +3,7 @@
  * latches as markers, and the critical chains — what decided the time to ready, and which
  * interrupt held the exit longest — in the spirit of `systemd-analyze critical-chain`.
  */
-import { type LaneState, laneSegments } from '../lanes/index.js';
-import type { TimelineEvent } from './timeline.js';
+import { type LaneEvent, type LaneState, laneSegments } from './segments.js';
 
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
 
@@ -20,7 +19,7 @@ const MARKS: Readonly<Record<LaneState, string>> = {
 /** Lanes: `.` not started, `-` waiting on a latch, `=` running, `x` interrupted until it returned. */
 export function renderTimeline(
   actors: ReadonlyArray<{ name: string }>,
-  events: readonly TimelineEvent[],
+  events: readonly LaneEvent[],
   width = 60,
 ): string {
   if (events.length === 0) return '(no lifecycle events)\n';
@@ -49,8 +48,8 @@ export function renderTimeline(
 }
 
 /** Why ready came when it did, and which interrupt held the exit longest. */
-export function criticalChains(actors: ReadonlyArray<{ name: string }>, events: readonly TimelineEvent[]): string {
-  const at = (pred: (e: TimelineEvent) => boolean) => events.find(pred)?.t;
+export function criticalChains(actors: ReadonlyArray<{ name: string }>, events: readonly LaneEvent[]): string {
+  const at = (pred: (e: LaneEvent) => boolean) => events.find(pred)?.t;
   const out: string[] = [];
   const ready = at((e) => e.latch === 'reloadReady' && e.event === 'opened');
   const dbOpen = at((e) => e.latch === 'dbOpen' && e.event === 'opened');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type LaneEvent, laneSegments, lifecyclePhases } from '../src/lanes/index.js';
+import { type LaneEvent, laneSegments, lifecyclePhases } from '../../src/lanes/index.js';
 
 /** A run: storage opens dbOpen at 20, the config opens reloadReady at 25, shutdown from 100. */
 const run: LaneEvent[] = [

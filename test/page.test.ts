@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../scripts/free-port.mjs';
 import { SERIES_COLORS } from '../src/web/ui/query/colors.js';
 import { http, listening, removeScratchDirs, SELF_CONFIG, SERVER_ADD_ORDER, type Server } from './helpers/server.js';
@@ -238,13 +238,13 @@ const RATE = 'rate(prometheus_http_requests_total[1m])';
  * last point can be a step before now, hence the offset the callers add.
  */
 async function untilSeries(base: string, query: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const { body } = await http(`${base}/api/v1/query?query=${encodeURIComponent(query)}`);
-    if ((JSON.parse(body).data?.result ?? []).length > 0) return;
-    if (Date.now() > deadline) throw new Error(`no series for ${query} after 20s`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await vi.waitFor(
+    async () => {
+      const { body } = await http(`${base}/api/v1/query?query=${encodeURIComponent(query)}`);
+      expect(JSON.parse(body).data.result.length).toBeGreaterThan(0);
+    },
+    { timeout: 20_000, interval: 200 },
+  );
 }
 
 /** The pixels of the canvas drawn in one of the series colours (anti-aliasing aside). */

@@ -83,7 +83,7 @@ function draw(): void {
     button.textContent =
       phase && name !== 'all' ? `${VIEW_LABELS[name]} ${formatMs(phase.to - phase.from)}` : VIEW_LABELS[name];
   }
-  const svg = drawTimeline({ snapshot, view, now, width: chart.clientWidth - 2, selected });
+  const svg = drawTimeline({ snapshot, view, now, width: chart.clientWidth - 2, selected, live: !ended });
   if (svg) {
     replaceChildren(chart, svg);
     for (const lane of svg.querySelectorAll<SVGGElement>('g.lane')) {

@@ -50,6 +50,8 @@ export interface ChartInput {
   width: number;
   /** The lane shown as selected. */
   selected: string | undefined;
+  /** The stream still follows the server: "now" moves. Once it has ended, there is no "now". */
+  live: boolean;
 }
 
 /** The SVG for `input`; `null` before there are events. */
@@ -145,7 +147,7 @@ export function drawTimeline(input: ChartInput): SVGSVGElement | null {
 
   root.append(...latchMarkers(events, inView, x, lanesBottom, W));
   root.append(...reloadMarkers(events, inView, x));
-  if (phase.open && inView(now)) {
+  if (input.live && phase.open && inView(now)) {
     root.append(
       svg('line', { class: 'now', x1: x(now), x2: x(now), y1: TOP - 4, y2: lanesBottom }),
       svg('text', { class: 'now-label', x: x(now) - 4, y: lanesBottom + 42, 'text-anchor': 'end' }, 'now'),
@@ -291,6 +293,7 @@ function reloadMarkers(
   inView: (t: number) => boolean,
   x: (t: number) => number,
 ): SVGElement[] {
+  let labelEnd = Number.NEGATIVE_INFINITY;
   return reloads(events)
     .filter(({ end }) => inView(end.t))
     .map(({ n, start, end }) => {
@@ -298,11 +301,15 @@ function reloadMarkers(
       const took = start === undefined ? '' : ` in ${(end.t - start).toFixed(1)} ms`;
       const timings = end.timingsMs ? ` ${JSON.stringify(end.timingsMs)}` : '';
       const error = end.error ? `: ${end.error}` : '';
+      const name = n === 1 ? 'config' : `reload ${n - 1}`;
+      // Reloads close together share one label: the first; the others keep their marker and title.
+      const labelled = x(end.t) > labelEnd;
+      if (labelled) labelEnd = x(end.t) + 14 + name.length * 7;
       return svg(
         'g',
         { class: `reload ${ok ? 'ok' : 'failed'}`, 'data-reload': n, 'data-result': end.result ?? '' },
         svg('circle', { cx: x(end.t), cy: 14, r: 6 }),
-        svg('text', { x: x(end.t) + 9, y: 18 }, n === 1 ? 'config' : `reload ${n - 1}`),
+        labelled ? svg('text', { x: x(end.t) + 9, y: 18 }, name) : null,
         svg(
           'title',
           {},

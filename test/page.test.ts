@@ -330,6 +330,24 @@ describe.skipIf(!haveChromium)('expression browser (Chromium)', () => {
     await screenshot(page, 'query');
   });
 
+  it('takes a range dragged across the graph as its new range and end time, as upstream’s graph does', async () => {
+    await page.goto(`${server.base}/query?g0.expr=${encodeURIComponent(RATE)}&g0.tab=graph&g0.range_input=1m`);
+    await page.waitForSelector('.graph canvas');
+    const plot = await page.locator('.graph .u-over').boundingBox();
+    if (!plot) throw new Error('no plot area');
+    // From a quarter to three quarters of the width: about 30 s of the minute.
+    const y = plot.y + plot.height / 2;
+    await page.mouse.move(plot.x + plot.width / 4, y);
+    await page.mouse.down();
+    await page.mouse.move(plot.x + (plot.width * 3) / 4, y, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForFunction(() => new URL(location.href).searchParams.has('g0.end_input'));
+    const range = new URL(page.url()).searchParams.get('g0.range_input') ?? '';
+    expect(range).toMatch(/^(29|30|31)s$/);
+    await expect(page.locator('.panel input.range').inputValue()).resolves.toBe(range);
+    await expect(page.locator('.panel input.time').inputValue()).resolves.toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+  });
+
   it('shows an instant query’s value in the table, at the evaluation time it is given', async () => {
     await page.goto(`${server.base}/query?g0.expr=${encodeURIComponent('up{job="self"}')}&g0.tab=table`);
     const row = page.locator('table.result tr').first();

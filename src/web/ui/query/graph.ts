@@ -72,14 +72,34 @@ export interface Graph {
   destroy(): void;
 }
 
-/** Draws `input` into `parent`, `width` px wide. */
-export function drawGraph(parent: HTMLElement, input: GraphInput, width: number): Graph {
+/**
+ * Draws `input` into `parent`, `width` px wide. Dragging across the chart selects a time range:
+ * `onSelect` gets its start and end (seconds), as upstream's graph zooms in.
+ */
+export function drawGraph(
+  parent: HTMLElement,
+  input: GraphInput,
+  width: number,
+  onSelect: (start: number, end: number) => void,
+): Graph {
   const stacked = input.mode === 'stacked';
   const options: Options = {
     width: Math.max(300, width),
     height: 380,
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),
-    cursor: { drag: { x: false, y: false } },
+    cursor: { drag: { x: true, y: false, setScale: false } },
+    hooks: {
+      setSelect: [
+        (u) => {
+          const { left, width: w } = u.select;
+          if (w < 2) return;
+          const start = u.posToVal(left, 'x');
+          const end = u.posToVal(left + w, 'x');
+          u.setSelect({ left: 0, top: 0, width: 0, height: 0 }, false);
+          onSelect(start, end);
+        },
+      ],
+    },
     legend: { show: true, live: true },
     scales: { x: { time: true, range: [input.start, input.end] } },
     axes: [

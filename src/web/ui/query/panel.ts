@@ -308,6 +308,9 @@ export class QueryPanel {
                 chart,
                 { series: answer.data.result, start, end, step, mode: p.displayMode },
                 this.#result.clientWidth,
+                // A dragged selection becomes the range and end time, whole seconds.
+                (from, to) =>
+                  this.#update({ range: Math.max(1, Math.round(to - from)) * 1000, endTime: Math.round(to) * 1000 }),
               );
       }
     } catch (err) {

@@ -4,7 +4,7 @@
  * an instant query, the graph a range query, both through the HTTP API; its errors, warnings and
  * infos are shown in the panel as the API words them.
  */
-import { ApiError, apiGet, errorText } from '../api.js';
+import { apiGet, errorText } from '../api.js';
 import { el, replaceChildren } from '../dom.js';
 import {
   formatPrometheusDuration,
@@ -101,7 +101,8 @@ export class QueryPanel {
     this.#state.expr = this.#editor.value();
     this.#ran = this.#state.expr;
     this.#hooks.changed();
-    void this.#run();
+    // Nothing to ask for, as upstream: an empty editor runs no query.
+    this.#rerun();
   }
 
   /** Redraws the graph at the panel's new width. */
@@ -112,6 +113,7 @@ export class QueryPanel {
   #remove(): void {
     this.#inflight?.abort();
     this.#graph?.destroy();
+    this.#editor.view.destroy();
     this.#hooks.remove();
   }
 
@@ -132,8 +134,11 @@ export class QueryPanel {
   }
 
   #rerun(): void {
-    if (this.#ran !== '') void this.#run();
-    else this.#clear();
+    if (this.#ran.trim() !== '') void this.#run();
+    else {
+      this.#inflight?.abort();
+      this.#clear();
+    }
   }
 
   #clear(): void {
@@ -318,10 +323,7 @@ export class QueryPanel {
       this.#graph?.destroy();
       this.#graph = undefined;
       this.#stats.textContent = '';
-      replaceChildren(
-        this.#result,
-        alertBox('error', 'Error executing query', err instanceof ApiError ? err.message : errorText(err)),
-      );
+      replaceChildren(this.#result, alertBox('error', 'Error executing query', errorText(err)));
     } finally {
       if (this.#inflight === controller) {
         this.#inflight = undefined;

@@ -221,7 +221,10 @@ describe.skipIf(!haveChromium)('lifecycle page (Chromium)', () => {
   });
 });
 
-/** miniprom scraping itself every second: it must know its own port before it starts. */
+/**
+ * miniprom scraping itself every second (it must know its own port before it starts), and a
+ * target nothing listens on.
+ */
 const selfScrape = (port: number) => `global:
   scrape_interval: 1s
   evaluation_interval: 1s
@@ -229,6 +232,9 @@ scrape_configs:
   - job_name: self
     static_configs:
       - targets: ['127.0.0.1:${port}']
+  - job_name: nobody
+    static_configs:
+      - targets: ['127.0.0.1:1']
 `;
 
 const RATE = 'rate(prometheus_http_requests_total[1m])';
@@ -409,5 +415,28 @@ describe.skipIf(!haveChromium)('expression browser (Chromium)', () => {
     // …and writes them back in the 3.x form.
     await page.waitForFunction(() => new URL(location.href).searchParams.get('g1.display_mode') === 'stacked');
     expect(new URL(page.url()).searchParams.get('g0.tab')).toBe('table');
+  });
+
+  it('lists each target under its pool: last scrape, its duration, the series it returned, its error', async () => {
+    await page.goto(`${server.base}/targets`);
+    const self = page.locator('details.pool[data-pool="self"] tr.target');
+    await self.waitFor();
+    const cells = await self.locator('td').allTextContents();
+    expect(cells[0]).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    expect(cells[2]).toMatch(/ago$/);
+    expect(cells[3]).toMatch(/^[\d.]+(ms|s)$/);
+    expect(Number(cells[4])).toBeGreaterThan(10);
+    expect(cells[5]).toBe('up');
+    const down = await page.locator('details.pool[data-pool="nobody"] tr.target td').allTextContents();
+    expect(down[5]).toBe('down');
+    const api = JSON.parse((await http(`${server.base}/api/v1/targets`)).body).data.activeTargets as Array<{
+      scrapePool: string;
+      lastError: string;
+    }>;
+    expect(down[6]).toBe(api.find((t) => t.scrapePool === 'nobody')?.lastError);
+    expect(down[6]).toContain('Get "http://127.0.0.1:1/metrics"');
+    // A pool folds away.
+    await page.click('details.pool[data-pool="nobody"] summary');
+    expect(await page.locator('details.pool[data-pool="nobody"] tr.target').isVisible()).toBe(false);
   });
 });

@@ -25,21 +25,14 @@ import {
   type TSDBRetentionConfig,
 } from '../src/config/index.js';
 import { createDiscoveryManager, type DiscoveryConfig } from '../src/discovery/index.js';
+import { criticalChains, renderTimeline } from '../src/lanes/index.js';
 import { createLogger, type Logger, ownedLogger } from '../src/log/index.js';
 import { createNotifier } from '../src/notifier/index.js';
 import { PromQLEngine, parseExpr, parseMetricSelector, prettify } from '../src/promql/index.js';
 import { applyRelabel } from '../src/relabel/index.js';
 import { createRemoteStorage, createRemoteWriteReceiver } from '../src/remote/index.js';
 import { createRuleManager, loadRuleGroups, rulesDiscovery } from '../src/rules/index.js';
-import {
-  criticalChains,
-  Group,
-  Latch,
-  renderTimeline,
-  SignalChannel,
-  Timeline,
-  waitOrAbort,
-} from '../src/run/index.js';
+import { Group, Latch, SignalChannel, Timeline, waitOrAbort } from '../src/run/index.js';
 import { createScrapeManager } from '../src/scrape/index.js';
 import {
   fanoutStorage,

@@ -27,7 +27,14 @@ describe('npm pack', () => {
     const files = (
       JSON.parse(packed.out.slice(packed.out.indexOf('['))) as Array<{ files: Array<{ path: string }> }>
     )[0]?.files.map((f) => f.path) as string[];
-    expect(files).toEqual(expect.arrayContaining(['dist/cmd/prometheus.js', 'dist/cmd/promtool.js', 'prometheus.yml']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'dist/cmd/prometheus.js',
+        'dist/cmd/promtool.js',
+        'dist/web/assets/query.js',
+        'prometheus.yml',
+      ]),
+    );
     expect(files.filter((f) => f.startsWith('test/') || f.startsWith('src/') || f.startsWith('node_modules/'))).toEqual(
       [],
     );

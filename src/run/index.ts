@@ -18,4 +18,3 @@ export {
   type TimelineEvent,
   type TimelineListener,
 } from './timeline.js';
-export { criticalChains, renderTimeline } from './trace.js';

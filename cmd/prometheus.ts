@@ -9,7 +9,7 @@
  *   dbOpen      — opened by TSDB / WAL storage once storage is open;
  *   reloadReady — opened once the first configuration is applied (or on early shutdown, so that
  *                 nobody waits for ever).
- * The contract this file implements is ../shared/design/startup.md.
+ * The contract this file implements is docs/contract.md.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -25,6 +25,7 @@ import {
   type TSDBRetentionConfig,
 } from '../src/config/index.js';
 import { createDiscoveryManager, type DiscoveryConfig } from '../src/discovery/index.js';
+import { criticalChains, renderTimeline } from '../src/lanes/index.js';
 import { createLogger, type Logger, ownedLogger } from '../src/log/index.js';
 import { createNotifier } from '../src/notifier/index.js';
 import { PromQLEngine, parseExpr, parseMetricSelector, prettify } from '../src/promql/index.js';
@@ -38,15 +39,7 @@ import {
   engineQueryFunc,
   sendAlerts,
 } from '../src/rules/index.js';
-import {
-  criticalChains,
-  Group,
-  Latch,
-  renderTimeline,
-  SignalChannel,
-  Timeline,
-  waitOrAbort,
-} from '../src/run/index.js';
+import { Group, Latch, SignalChannel, Timeline, waitOrAbort } from '../src/run/index.js';
 import { createScrapeManager } from '../src/scrape/index.js';
 import {
   fanoutStorage,

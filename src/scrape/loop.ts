@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { ScrapeLimits } from '../config/index.js';
-import type { Appendable, Appender, Labels } from '../storage/types.js';
+import type { Appendable, Appender, Labels } from '../storage/index.js';
 import { goDuration, type ScrapeMetrics } from './metrics.js';
 import { scanTextFormat } from './parser.js';
 import type { PoolSettings } from './settings.js';

@@ -1,6 +1,6 @@
 /**
  * src/web: the web handler. A fastify server with Prometheus's lifecycle endpoints (exact texts in
- * startup.md §5), /metrics from our own registry, the HTTP API v1 and /federate (src/web/api, in
+ * contract.md §5), /metrics from our own registry, the HTTP API v1 and /federate (src/web/api, in
  * upstream's envelope and words), and the teaching pages. What it shows of other modules comes in
  * through `WebSources` and `ApiSources`, small interfaces main fills: the web module imports no
  * engine, parser, scrape or storage implementation.
@@ -11,7 +11,7 @@ import type { Registry } from 'prom-client';
 import { type ApiRuleGroupView, type ApiSources, registerApi } from './api/index.js';
 import { instrumentHttp } from './http-metrics.js';
 import { liveStream } from './live.js';
-import { alertsPage, configPage, lifecyclePage, rulesPage, targetsPage } from './pages.js';
+import { registerPages } from './pages.js';
 import type { ReloadQueue } from './reload-queue.js';
 
 export {
@@ -189,7 +189,12 @@ export function createWebHandler(opts: WebOptions): WebHandler {
       configYAML: () => opts.sources.configYAML(),
     },
   });
-  const lifecycle = () => ({ ...(opts.sources.lifecycle() as object), readiness });
+  // `now` (ms since process start, as the events' `t`) lets the page place "now" on its axis.
+  const lifecycle = () => ({
+    ...(opts.sources.lifecycle() as object),
+    readiness,
+    now: Math.round(performance.now() * 10) / 10,
+  });
   app.get('/api/v1/status/lifecycle', () => envelope(lifecycle()));
   // The same data as server-sent events, for the page to follow startup, reloads and shutdown live.
   const live = liveStream(lifecycle);
@@ -198,14 +203,8 @@ export function createWebHandler(opts: WebOptions): WebHandler {
     reply.hijack(); // the stream is written by hand, and outlives this handler
     live.attach(reply.raw);
   });
-  // The teaching pages: built once, served as they are.
-  const html = (page: string) => (_req: unknown, reply: FastifyReply) =>
-    reply.type('text/html; charset=utf-8').send(page);
-  app.get('/', html(lifecyclePage({ lifecycleEnabled: opts.enableLifecycle })));
-  app.get('/targets', html(targetsPage()));
-  app.get('/config', html(configPage()));
-  app.get('/rules', html(rulesPage()));
-  app.get('/alerts', html(alertsPage()));
+  // The pages and their bundles.
+  registerPages(app, { lifecycleEnabled: opts.enableLifecycle, mode: opts.mode });
 
   let boundAddress = '';
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { criticalChains, renderTimeline, type TimelineEvent } from '../../src/run/index.js';
+import { criticalChains, type LaneEvent, renderTimeline } from '../../src/lanes/index.js';
 
 const actors = [
   { name: 'Termination handler' },
@@ -7,7 +7,7 @@ const actors = [
   { name: 'Initial configuration' },
   { name: 'TSDB' },
 ];
-const events: TimelineEvent[] = [
+const events: LaneEvent[] = [
   { t: 0, actor: 'Termination handler', event: 'execute started' },
   { t: 0, actor: 'Scrape manager', event: 'execute started' },
   { t: 0, actor: 'Scrape manager', event: 'waiting', latch: 'reloadReady' },

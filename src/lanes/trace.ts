@@ -3,14 +3,23 @@
  * latches as markers, and the critical chains — what decided the time to ready, and which
  * interrupt held the exit longest — in the spirit of `systemd-analyze critical-chain`.
  */
-import type { TimelineEvent } from './timeline.js';
+import { type LaneEvent, type LaneState, laneSegments } from './segments.js';
 
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+
+/** One character per lane state; the legend under the chart says which is which. */
+const MARKS: Readonly<Record<LaneState, string>> = {
+  'not started': '.',
+  waiting: '-',
+  running: '=',
+  interrupted: 'x',
+  returned: ' ',
+};
 
 /** Lanes: `.` not started, `-` waiting on a latch, `=` running, `x` interrupted until it returned. */
 export function renderTimeline(
   actors: ReadonlyArray<{ name: string }>,
-  events: readonly TimelineEvent[],
+  events: readonly LaneEvent[],
   width = 60,
 ): string {
   if (events.length === 0) return '(no lifecycle events)\n';
@@ -20,20 +29,11 @@ export function renderTimeline(
   const lines: string[] = [`${' '.repeat(nameWidth)}  0 ms${' '.repeat(Math.max(1, width - 10))}${fmt(end)}`];
   for (const { name } of actors) {
     const lane = Array.from({ length: width }, () => ' ');
-    let mark = '.';
-    let from = 0;
-    const own = events.filter((e) => e.actor === name);
-    for (const e of own) {
-      const c = col(e.t);
-      for (let i = from; i < c; i++) lane[i] = mark;
-      from = c;
-      if (e.event === 'execute started') mark = '=';
-      else if (e.event === 'waiting') mark = '-';
-      else if (e.event === 'running') mark = '=';
-      else if (e.event === 'interrupted') mark = 'x';
-      else if (e.event === 'execute returned') mark = ' ';
+    for (const segment of laneSegments(name, events, end)) {
+      // Each state fills its columns up to the next event's; the last one runs to the edge.
+      const to = segment.last ? width : col(segment.to);
+      for (let i = col(segment.from); i < to; i++) lane[i] = MARKS[segment.state];
     }
-    for (let i = from; i < width; i++) lane[i] = mark;
     lines.push(`${name.padEnd(nameWidth)}  ${lane.join('')}`);
   }
   for (const latch of ['dbOpen', 'reloadReady']) {
@@ -48,8 +48,8 @@ export function renderTimeline(
 }
 
 /** Why ready came when it did, and which interrupt held the exit longest. */
-export function criticalChains(actors: ReadonlyArray<{ name: string }>, events: readonly TimelineEvent[]): string {
-  const at = (pred: (e: TimelineEvent) => boolean) => events.find(pred)?.t;
+export function criticalChains(actors: ReadonlyArray<{ name: string }>, events: readonly LaneEvent[]): string {
+  const at = (pred: (e: LaneEvent) => boolean) => events.find(pred)?.t;
   const out: string[] = [];
   const ready = at((e) => e.latch === 'reloadReady' && e.event === 'opened');
   const dbOpen = at((e) => e.latch === 'dbOpen' && e.event === 'opened');

@@ -8,16 +8,28 @@
  * (`unshare`) where the peers' /usr/share is overlaid on the real one; where the templates are
  * installed already, it runs directly.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { freePort } from '../../scripts/free-port.mjs';
-import { findPeer } from '../../scripts/peers.mjs';
+import { findPeer, type Peer } from '../../scripts/peers.mjs';
 import { scratchDir } from './server.js';
 
-export const ALERTMANAGER = findPeer('prometheus-alertmanager');
-
 const SYSTEM_TEMPLATES = '/usr/share/prometheus/alertmanager/default.tmpl';
+
+/**
+ * The peer, or why it cannot run here: missing, or its templates are not installed and this
+ * machine gives no user and mount namespace to overlay them in.
+ */
+export const ALERTMANAGER = ((): Peer => {
+  const peer = findPeer('prometheus-alertmanager');
+  if (!peer.path || existsSync(SYSTEM_TEMPLATES)) return peer;
+  const probe = spawnSync('unshare', ['--mount', '--user', '--map-root-user', 'true'], { stdio: 'ignore' });
+  if (probe.status === 0) return peer;
+  return {
+    missing: `prometheus-alertmanager needs ${SYSTEM_TEMPLATES} or \`unshare --mount --user\` to find its templates, and this machine has neither`,
+  };
+})();
 
 const running = new Set<ReferenceAlertmanager>();
 

@@ -13,7 +13,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { encodeWriteRequest, type RemoteSeries, remoteWrite } from '../scripts/remote-write.mjs';
 import { PROMETHEUS, startPrometheus, stopPrometheuses } from './helpers/prometheus.js';
 import { listening, removeScratchDirs, scratchDir } from './helpers/server.js';
@@ -90,11 +90,21 @@ async function ruleSamples(
   return out;
 }
 
-/** Whether both groups have evaluated at least once. */
-async function evaluated(base: string): Promise<boolean> {
+/** The wall-clock time (ms) of each group's last evaluation, by group name. */
+async function lastEvaluations(base: string): Promise<number[]> {
   const body = await getJSON(`${base}/api/v1/rules`);
-  const groups = (body.data as { groups: Array<{ lastEvaluation: string }> }).groups;
-  return groups.length === 2 && groups.every((g) => !g.lastEvaluation.startsWith('0001'));
+  return (body.data as { groups: Array<{ lastEvaluation: string }> }).groups.map((g) => Date.parse(g.lastEvaluation));
+}
+
+/** Resolves once every group of both servers has evaluated at or after `t` (ms). */
+async function evaluatedSince(bases: readonly string[], t: number): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const times = (await Promise.all(bases.map(lastEvaluations))).flat();
+      if (times.length !== 4 || times.some((e) => !(e >= t))) throw new Error('not evaluated yet');
+    },
+    { timeout: 20_000, interval: 100 },
+  );
 }
 
 describe('rule evaluation side by side with Prometheus 3.5', () => {
@@ -115,13 +125,10 @@ describe('rule evaluation side by side with Prometheus 3.5', () => {
     await miniprom.untilLog('Server is ready to receive web requests.');
     const bases = [prometheus.base, miniprom.base];
 
-    // Both have evaluated twice (and restored) once each has a last evaluation and two more seconds passed.
-    for (;;) {
-      const ready = await Promise.all(bases.map(evaluated));
-      if (ready.every(Boolean)) break;
-      await sleep(200);
-    }
-    await sleep(2500);
+    // Three evaluations each before the workload starts: both have restored `for` state (after
+    // the second) and write ALERTS from then on.
+    const started = Date.now();
+    await evaluatedSince(bases, started + 2000);
 
     // The workload: every 200ms, the current value of each series, stamped now, to both servers.
     const workloadStart = Date.now();
@@ -141,8 +148,8 @@ describe('rule evaluation side by side with Prometheus 3.5', () => {
       await Promise.all(bases.map((base) => remoteWrite(`${base}/api/v1/write`, body)));
       await sleep(200);
     }
-    // Let both evaluate the last samples (query_offset 2s) before comparing.
-    await sleep(3500);
+    // Both evaluate the last samples (written before now, read 2s late) before the comparison.
+    await evaluatedSince(bases, Date.now() + 2500);
     const at = Math.floor(Date.now() / 1000) - 1;
     const [theirs, ours] = await Promise.all([
       ruleSamples(prometheus.base, at, '30s'),

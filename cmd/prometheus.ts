@@ -31,7 +31,14 @@ import { createNotifier } from '../src/notifier/index.js';
 import { PromQLEngine, parseExpr, parseMetricSelector, prettify } from '../src/promql/index.js';
 import { applyRelabel } from '../src/relabel/index.js';
 import { createRemoteStorage, createRemoteWriteReceiver } from '../src/remote/index.js';
-import { createRuleManager, loadRuleGroups, rulesDiscovery } from '../src/rules/index.js';
+import {
+  apiAlertList,
+  apiRuleGroups,
+  checkRuleFiles,
+  createRuleManager,
+  engineQueryFunc,
+  sendAlerts,
+} from '../src/rules/index.js';
 import { Group, Latch, SignalChannel, Timeline, waitOrAbort } from '../src/run/index.js';
 import { createScrapeManager } from '../src/scrape/index.js';
 import {
@@ -46,7 +53,7 @@ import {
 import { createTracingManager } from '../src/tracing/index.js';
 import { createWebHandler, ReloadQueue, StorageNotReadyError } from '../src/web/index.js';
 import { applyActorMoves } from './actor-order.js';
-import { applyFeatureList, type Features, type Flags, parseFlags } from './flags.js';
+import { applyFeatureList, externalURL, type Features, type Flags, parseFlags } from './flags.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -154,7 +161,7 @@ async function runServer(
   }
   if (!agentMode) {
     try {
-      loadRuleGroups(initialConfig.ruleFiles);
+      checkRuleFiles(initialConfig.ruleFiles);
     } catch (err) {
       log.error(
         { file: resolve(configFile), err },
@@ -217,7 +224,13 @@ async function runServer(
     // main wires relabeling in, as it wires discovery: the scrape module imports neither.
     relabel: applyRelabel,
   });
-  const notifierManager = createNotifier({ logger: moduleLog('notifier', 'Notifier'), registry });
+  const notifierManager = createNotifier({
+    logger: moduleLog('notifier', 'Notifier'),
+    registry,
+    queueCapacity: flags.notificationQueueCapacity,
+    maxBatchSize: flags.notificationBatchSize,
+    drainOnShutdown: flags.drainNotificationQueue,
+  });
   // The query engine (server mode only, as upstream's promql.NewEngine), made from the query
   // flags. A subquery without a step uses the global evaluation interval, as upstream's
   // noStepSubqueryInterval; the engine reads it once, here, where upstream re-reads it on reload.
@@ -234,10 +247,6 @@ async function runServer(
         enableDelayedNameRemoval: features.delayedNameRemoval,
         noStepSubqueryIntervalMs: initialConfig.global.evaluationInterval,
       });
-  const ruleManager = agentMode
-    ? undefined
-    : createRuleManager({ logger: moduleLog('rule manager', 'Rule manager'), registry });
-  const tracingManager = createTracingManager({ logger: moduleLog('tracing', 'Tracing manager') });
   // What queries read: the TSDB once it is open, as upstream's readyStorage. Before that (and in
   // agent mode, which has no TSDB to query) a querier is refused as "TSDB not ready", which the
   // API answers as unavailable; the web handler's readiness keeps queries away until then anyway.
@@ -248,6 +257,27 @@ async function runServer(
       return openedTSDB.querier(mint, maxt);
     },
   };
+  // The rule manager, wired as upstream's main wires it: it queries through the engine, appends to
+  // the fanout (so remote write sends recording rules' samples and ALERTS too), restores `for`
+  // state from local storage, and hands its alerts to the notifier through rules.SendAlerts. The
+  // rule manager never imports the notifier.
+  const ruleExternalURL = externalURL(flags);
+  const ruleManager = queryEngine
+    ? createRuleManager({
+        logger: moduleLog('rule manager', 'Rule manager'),
+        registry,
+        query: engineQueryFunc(queryEngine, queryStorage),
+        appendable: fanout,
+        queryable: queryStorage,
+        notify: sendAlerts((alerts) => notifierManager.send(alerts), ruleExternalURL),
+        externalURL: ruleExternalURL,
+        outageToleranceMs: flags.rulesAlertForOutageToleranceMs,
+        forGracePeriodMs: flags.rulesAlertForGracePeriodMs,
+        resendDelayMs: flags.rulesAlertResendDelayMs,
+        holdEvaluation: testingRuleEvalHold(log),
+      })
+    : undefined;
+  const tracingManager = createTracingManager({ logger: moduleLog('tracing', 'Tracing manager') });
   let runningConfig = initialConfig;
   const webHandler = createWebHandler({
     logger: moduleLog('web', 'Web handler'),
@@ -259,8 +289,12 @@ async function runServer(
     reloads,
     sources: {
       targets: () => scrapeManager.targets(),
-      alertmanagers: () => ({ activeAlertmanagers: notifierManager.alertmanagers(), droppedAlertmanagers: [] }),
-      rules: () => rulesDiscovery(ruleManager?.groups() ?? [], runningConfig.global.evaluationInterval),
+      alertmanagers: () => ({
+        activeAlertmanagers: notifierManager.alertmanagers(),
+        droppedAlertmanagers: notifierManager.droppedAlertmanagers(),
+      }),
+      rules: () => (ruleManager ? apiRuleGroups(ruleManager) : []),
+      alerts: () => (ruleManager ? apiAlertList(ruleManager) : { alerts: [] }),
       configYAML: () => configToYAML(runningConfig),
       lifecycle: () => ({
         mode: modeName,
@@ -792,6 +826,25 @@ function retentionText(retention: TSDBRetentionConfig): string {
 /** The discovery configs (static and file) of a scrape job or an Alertmanager config. */
 function sdConfig(cfg: DiscoveryConfig): DiscoveryConfig {
   return { staticConfigs: cfg.staticConfigs, fileSDConfigs: cfg.fileSDConfigs ?? [] };
+}
+
+/**
+ * A testing aid, documented in the README and docs/startup.md: MINIPROM_TEST_RULE_EVAL_HOLD=1
+ * makes the first rule evaluation wait, before its query, until the rule manager is stopped, so a
+ * test can have an evaluation in flight when shutdown begins (the shutdown-order demonstration).
+ * Read once, here; the rule manager gets the number as an option.
+ */
+function testingRuleEvalHold(log: Logger): number | undefined {
+  const text = process.env.MINIPROM_TEST_RULE_EVAL_HOLD;
+  if (!text) return undefined;
+  if (!/^[1-9]\d*$/.test(text)) {
+    log.warn(
+      { value: text },
+      'MINIPROM_TEST_RULE_EVAL_HOLD must be a positive whole number (the n-th rule evaluation to hold); ignored',
+    );
+    return undefined;
+  }
+  return Number(text);
 }
 
 /**

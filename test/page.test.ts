@@ -5,14 +5,22 @@
  * browser on miniprom scraping itself. Screenshots at 1280×800 go to test/artifacts/. Skips,
  * saying why, only when Chromium is not installed (.ci/run installs it).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../scripts/free-port.mjs';
 import { SERIES_COLORS } from '../src/web/ui/query/colors.js';
-import { http, listening, removeScratchDirs, SELF_CONFIG, SERVER_ADD_ORDER, type Server } from './helpers/server.js';
+import {
+  http,
+  listening,
+  removeScratchDirs,
+  SELF_CONFIG,
+  SERVER_ADD_ORDER,
+  type Server,
+  scratchDir,
+} from './helpers/server.js';
 import { killAll, ROOT } from './helpers/spawn.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -179,9 +187,12 @@ describe.skipIf(!haveChromium)('lifecycle page (Chromium)', () => {
     }
   });
 
-  it('lists the rule groups at /rules and the alerting rules at /alerts, saying nothing evaluates them', async () => {
-    const rules = join(ROOT, 'rules/example.rules.yml');
-    const server = await listening({ config: `rule_files: [${JSON.stringify(rules)}]\n${SELF_CONFIG}` });
+  it('shows the rule groups at /rules and the alerts at /alerts as they are evaluated, live', async () => {
+    const dir = scratchDir();
+    // The bundled rules, on a faster clock: evaluated every second, the alert firing at once.
+    const bundled = readFileSync(join(ROOT, 'rules/example.rules.yml'), 'utf8');
+    writeFileSync(join(dir, 'example.rules.yml'), bundled.replace('for: 1m', 'for: 0s'));
+    const server = await listening({ dir, config: `rule_files: ['example.rules.yml']\n${SELF_CONFIG}` });
     await server.untilLog('Server is ready to receive web requests.');
     const { page, close } = await openBrowser();
     try {
@@ -191,13 +202,23 @@ describe.skipIf(!haveChromium)('lifecycle page (Chromium)', () => {
         'record: job:up:sum',
         'alert: TargetDown',
       ]);
-      expect(await page.textContent('main')).toContain('no PromQL engine');
+      // The page refreshes itself: the rules turn healthy once evaluated.
+      await page.waitForFunction(
+        () =>
+          Array.from(document.querySelectorAll('tr.rule')).every((tr) => (tr as HTMLElement).dataset.health === 'ok'),
+        undefined,
+        { timeout: 15_000 },
+      );
       await page.goto(`${server.base}/alerts`);
       await page.waitForSelector('tr.alert');
-      const alert = await page.textContent('tr.alert');
-      expect(alert).toContain('TargetDown');
-      expect(alert).toContain('severity="warning"');
-      expect(alert).toContain('inactive, never evaluated');
+      expect(await page.textContent('tr.alert')).toContain('severity="warning"');
+      // SELF_CONFIG's target 127.0.0.1:1 is down: the alert fires, its annotations rendered.
+      await page.waitForSelector('tr.active-alert[data-state="firing"]', { timeout: 15_000 });
+      const alert = await page.textContent('tr.active-alert');
+      expect(alert).toContain('instance="127.0.0.1:1"');
+      expect(alert).toContain('Target 127.0.0.1:1 of job self is down');
+      expect(alert).toContain('value 0e+00');
+      expect(alert).toMatch(/firing since/);
     } finally {
       await close();
     }

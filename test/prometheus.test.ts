@@ -347,8 +347,12 @@ describe('reload', () => {
     const bad = await http(`${s.base}/-/reload`, 'POST');
     expect(bad.status).toBe(500);
     expect(bad.body).toContain('one or more errors occurred while applying the new configuration');
-    expect(s.logs().find((l) => l.msg === 'Failed to apply configuration')?.err).toContain(
+    // As upstream's rule manager: each file error is logged, the reloader fails with one line.
+    expect(s.logs().find((l) => l.msg === 'loading groups failed')?.err).toContain(
       "one of 'record' or 'alert' must be set",
+    );
+    expect(s.logs().find((l) => l.msg === 'Failed to apply configuration')?.err).toBe(
+      'error loading rules, previous rule set restored',
     );
     const targets = JSON.parse((await http(`${s.base}/api/v1/targets`)).body);
     expect(targets.data.activeTargets.map((t: { labels: { job: string } }) => t.labels.job)).toEqual(['self']);

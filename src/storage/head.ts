@@ -4,6 +4,7 @@
  * one WAL ref. The head changes only through its storage's serialized commits and retention, so
  * none of this needs locking.
  */
+import { Float64Column } from './floats.js';
 import { hashLabels, sameLabels } from './labels.js';
 import { compileMatcher, MemPostings } from './postings.js';
 import type { Labels, Matcher, Querier, SampleIterator, SelectedSeries } from './types.js';
@@ -30,7 +31,8 @@ export class MemSeries {
    * keeps reading what it selected.
    */
   ts: number[] = [];
-  vs: number[] = [];
+  /** A Float64Column, not an array: an array may lose a staleness marker's NaN bits. */
+  vs = new Float64Column();
   /** Scratch for the commit in progress: its id, and the newest time it accepted for this series. */
   commitId = 0;
   commitT = 0;
@@ -421,7 +423,7 @@ class ArrayIterator implements SampleIterator {
 
   constructor(
     private readonly ts: readonly number[],
-    private readonly vs: readonly number[],
+    private readonly vs: Float64Column,
     private readonly from: number,
     private readonly to: number,
   ) {
@@ -445,7 +447,7 @@ class ArrayIterator implements SampleIterator {
     }
     this.#i = i;
     this.t = this.ts[i] as number;
-    this.v = this.vs[i] as number;
+    this.v = this.vs.at(i) as number;
     return true;
   }
 }

@@ -57,7 +57,7 @@ export function encodeCommit(
   created: readonly SeriesRef[],
   series: readonly SeriesRef[],
   ts: readonly number[],
-  vs: readonly number[],
+  vs: { at(i: number): number | undefined },
   n: number,
 ): Buffer {
   const json = created.length > 0 ? JSON.stringify(created.map((s) => [s.ref, s.labels])) : '';
@@ -68,7 +68,7 @@ export function encodeCommit(
   for (let i = 0; i < n; i++) {
     buf.writeUInt32BE((series[i] as SeriesRef).ref, p);
     buf.writeDoubleBE(ts[i] as number, p + 4);
-    buf.writeDoubleBE(vs[i] as number, p + 12);
+    buf.writeDoubleBE(vs.at(i) as number, p + 12);
     p += SAMPLE_SIZE;
   }
   seal(buf, off, RECORD_SAMPLES, n * SAMPLE_SIZE);

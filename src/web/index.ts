@@ -8,13 +8,15 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { type ApiSources, registerApi } from './api/index.js';
+import { type ApiRuleGroupView, type ApiSources, registerApi } from './api/index.js';
 import { instrumentHttp } from './http-metrics.js';
 import { liveStream } from './live.js';
 import { registerPages } from './pages.js';
 import type { ReloadQueue } from './reload-queue.js';
 
 export {
+  type ApiRuleGroupView,
+  type ApiRuleView,
   type ApiSources,
   type MetricMetadata,
   type PromQLParser,
@@ -43,7 +45,10 @@ export interface WebSources {
   onLifecycleChange(listener: () => void): () => void;
   /** The running configuration as YAML, secrets masked. */
   configYAML(): string;
-  rules(): unknown;
+  /** The rule groups in upstream's /api/v1/rules shape, before the API's filters. */
+  rules(): ApiRuleGroupView[];
+  /** `{ alerts }` as /api/v1/alerts answers. */
+  alerts(): unknown;
 }
 
 export interface WebOptions {
@@ -180,6 +185,7 @@ export function createWebHandler(opts: WebOptions): WebHandler {
       targets: () => opts.sources.targets(),
       alertmanagers: () => opts.sources.alertmanagers(),
       rules: () => opts.sources.rules(),
+      alerts: () => opts.sources.alerts(),
       configYAML: () => opts.sources.configYAML(),
     },
   });

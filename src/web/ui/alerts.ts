@@ -1,7 +1,7 @@
 /**
- * /alerts: every alerting rule with its state and its active alerts, read from GET /api/v1/rules
- * as upstream's alerts page reads it. Nothing here assumes rules are never evaluated: the state,
- * the alerts and the last evaluation come from the API.
+ * /alerts: every alerting rule with its state and its active alerts (labels, rendered annotations,
+ * value, since when), read from GET /api/v1/rules as upstream's alerts page reads it, and read
+ * again every few seconds to follow the evaluations.
  */
 import { apiGet, errorText } from './api.js';
 import { el, replaceChildren } from './dom.js';
@@ -10,7 +10,10 @@ import { alertBox, mountPage } from './layout.js';
 import { neverEvaluated, pairs, type Rule, type RuleGroup } from './rules-data.js';
 
 const NOT_EVALUATED =
-  'miniprom loads and checks these rule files on every reload, but evaluates nothing yet: it has no PromQL engine. Every alerting rule therefore stays inactive, as upstream reports a rule never evaluated.';
+  'Not evaluated yet: each group evaluates at its interval, the first time within one interval of the start. Until then every alerting rule is inactive, as upstream reports a rule never evaluated.';
+
+/** How often the page reads the rules again, to follow the evaluations. */
+const REFRESH_MS = 5000;
 
 function alertRows(r: Rule, group: string, now: number): HTMLTableRowElement[] {
   const never = neverEvaluated(r.lastEvaluation);
@@ -32,14 +35,20 @@ function alertRows(r: Rule, group: string, now: number): HTMLTableRowElement[] {
       ),
     ),
   ];
-  // Each active alert under its rule: its labels, state, since when and the value that fired it.
+  // Each active alert under its rule: its labels, its annotations as rendered, the value that
+  // fired it, its state and since when.
   for (const a of r.alerts ?? []) {
     rows.push(
       el(
         'tr',
         { className: 'active-alert', data: { state: a.state } },
         el('td', {}),
-        el('td', { attrs: { colspan: 4 } }, el('code', {}, pairs(a.labels))),
+        el('td', { attrs: { colspan: 3 } }, el('code', {}, pairs(a.labels))),
+        el(
+          'td',
+          { className: 'annotations' },
+          ...Object.entries(a.annotations).map(([k, v]) => el('div', {}, el('b', {}, `${k}: `), v)),
+        ),
         el('td', {}, a.value === undefined ? '' : `value ${a.value}`),
         el('td', {}, a.state, a.activeAt ? ` since ${humanizeAgo(a.activeAt, now)}` : ''),
       ),
@@ -70,6 +79,11 @@ async function show(main: HTMLElement): Promise<void> {
       body,
     ),
   );
+  await render(note, body);
+  setInterval(() => void render(note, body), REFRESH_MS);
+}
+
+async function render(note: HTMLElement, body: HTMLElement): Promise<void> {
   try {
     const { data } = await apiGet<{ groups: RuleGroup[] }>('/rules');
     const now = Date.now();
@@ -78,7 +92,7 @@ async function show(main: HTMLElement): Promise<void> {
     );
     if (alerting.length > 0 && alerting.every(({ rule }) => neverEvaluated(rule.lastEvaluation))) {
       replaceChildren(note, el('p', { className: 'muted note' }, NOT_EVALUATED));
-    }
+    } else replaceChildren(note);
     if (alerting.length === 0) {
       replaceChildren(
         body,

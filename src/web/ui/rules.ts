@@ -1,7 +1,7 @@
 /**
  * /rules: every rule group with its rules, as GET /api/v1/rules reports them (health, last
- * evaluation and its duration, last error). What the page says comes from the API alone: once the
- * rule manager evaluates, the same page shows it.
+ * evaluation and its duration, last error), read again every few seconds to follow the
+ * evaluations.
  */
 import { apiGet, errorText } from './api.js';
 import { el, replaceChildren } from './dom.js';
@@ -11,7 +11,10 @@ import { neverEvaluated, pairs, type Rule, type RuleGroup } from './rules-data.j
 
 /** Shown while nothing has been evaluated yet. */
 const NOT_EVALUATED =
-  'miniprom loads and checks these rule files on every reload, but evaluates nothing yet: it has no PromQL engine. Every rule therefore reports health unknown, as upstream reports a rule never evaluated.';
+  'Not evaluated yet: each group evaluates at its interval, the first time within one interval of the start. Until then every rule reports health unknown, as upstream reports a rule never evaluated.';
+
+/** How often the page reads the rules again, to follow the evaluations. */
+const REFRESH_MS = 5000;
 
 function ruleRow(r: Rule, now: number): HTMLTableRowElement {
   const never = neverEvaluated(r.lastEvaluation);
@@ -53,6 +56,11 @@ function groupSection(g: RuleGroup, now: number): HTMLElement {
 async function show(main: HTMLElement): Promise<void> {
   const groups = el('div', { id: 'groups' }, 'Loading…');
   replaceChildren(main, el('h1', {}, 'Rules'), groups);
+  await render(groups);
+  setInterval(() => void render(groups), REFRESH_MS);
+}
+
+async function render(groups: HTMLElement): Promise<void> {
   try {
     const { data } = await apiGet<{ groups: RuleGroup[] }>('/rules');
     const now = Date.now();

@@ -3,6 +3,7 @@
  * upstream, commander here). Parse errors exit 2 with usage; flags of the wrong mode are reported
  * by main (after the --enable-feature lines, as upstream) with upstream's exact message, exit 3.
  */
+import { hostname } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { formatDuration, formatSize, parseDuration, parseSize } from '../src/config/index.js';
 import { LOG_LEVELS, type LogFormat, type Logger, type LogLevel } from '../src/log/index.js';
@@ -25,6 +26,18 @@ export interface Flags {
   remoteFlushDeadlineMs: number;
   agent: boolean;
   alertmanagerTimeout: string | undefined;
+  /** --alertmanager.notification-queue-capacity. */
+  notificationQueueCapacity: number;
+  /** --alertmanager.notification-batch-size. */
+  notificationBatchSize: number;
+  /** --alertmanager.drain-notification-queue-on-shutdown. */
+  drainNotificationQueue: boolean;
+  /** --rules.alert.for-outage-tolerance (ms). */
+  rulesAlertForOutageToleranceMs: number;
+  /** --rules.alert.for-grace-period (ms). */
+  rulesAlertForGracePeriodMs: number;
+  /** --rules.alert.resend-delay (ms). */
+  rulesAlertResendDelayMs: number;
   logLevel: LogLevel;
   logFormat: LogFormat;
   startupTrace: boolean;
@@ -58,6 +71,12 @@ const SERVER_ONLY = [
   'storage.tsdb.wal-segment-size',
   'storage.tsdb.max-block-chunk-segment-size',
   'alertmanager.timeout',
+  'rules.alert.for-outage-tolerance',
+  'rules.alert.for-grace-period',
+  'rules.alert.resend-delay',
+  'alertmanager.notification-queue-capacity',
+  'alertmanager.notification-batch-size',
+  'alertmanager.drain-notification-queue-on-shutdown',
   'query.lookback-delta',
   'query.timeout',
   'query.max-concurrency',
@@ -83,6 +102,13 @@ function integer(text: string): number {
   return Number(text);
 }
 
+/** A boolean flag's value (kingpin's strconv.ParseBool). */
+function boolean(text: string): boolean {
+  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(text)) return true;
+  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(text)) return false;
+  throw new InvalidArgumentError(`strconv.ParseBool: parsing ${JSON.stringify(text)}: invalid syntax`);
+}
+
 /** How /api/v1/status/flags prints the flags whose values are not plain strings. */
 const PRINTERS: Record<string, (value: unknown) => string> = {
   'storage.tsdb.retention.time': (v) => formatDuration(v as number),
@@ -92,6 +118,9 @@ const PRINTERS: Record<string, (value: unknown) => string> = {
   'storage.remote.flush-deadline': (v) => formatDuration(v as number),
   'web.read-timeout': (v) => formatDuration(v as number),
   'query.lookback-delta': (v) => formatDuration(v as number),
+  'rules.alert.for-outage-tolerance': (v) => formatDuration(v as number),
+  'rules.alert.for-grace-period': (v) => formatDuration(v as number),
+  'rules.alert.resend-delay': (v) => formatDuration(v as number),
   'query.timeout': (v) => formatDuration(v as number),
   'enable-feature': (v) => (v as string[]).join(','),
   'debug.actor-order': () => '',
@@ -150,6 +179,47 @@ function program(version: string): Command {
       60_000,
     )
     .option('--web.enable-remote-write-receiver', 'Enable API endpoint accepting remote write requests.', false)
+    .option(
+      '--rules.alert.for-outage-tolerance <duration>',
+      'Max time to tolerate prometheus outage for restoring "for" state of alert. Use with server mode only.',
+      unit(parseDuration),
+      3_600_000,
+    )
+    .option(
+      '--rules.alert.for-grace-period <duration>',
+      'Minimum duration between alert and restored "for" state. This is maintained only for alerts with configured "for" time greater than grace period. Use with server mode only.',
+      unit(parseDuration),
+      600_000,
+    )
+    .option(
+      '--rules.alert.resend-delay <duration>',
+      'Minimum amount of time to wait before resending an alert to Alertmanager. Use with server mode only.',
+      unit(parseDuration),
+      60_000,
+    )
+    .option(
+      '--alertmanager.notification-queue-capacity <int>',
+      'The capacity of the queue for pending Alertmanager notifications. Use with server mode only.',
+      integer,
+      10_000,
+    )
+    .option(
+      '--alertmanager.notification-batch-size <int>',
+      'The maximum number of notifications per batch to send to the Alertmanager. Use with server mode only.',
+      integer,
+      256,
+    )
+    .addOption(
+      // kingpin's BoolVar: `--flag`, `--flag=false` and `--no-flag` all work.
+      new Option(
+        '--alertmanager.drain-notification-queue-on-shutdown [bool]',
+        'Send any outstanding Alertmanager notifications when shutting down. If false, any outstanding Alertmanager notifications will be dropped when shutting down. Use with server mode only.',
+      )
+        .preset(true)
+        .default(true)
+        .argParser(boolean),
+    )
+    .addOption(new Option('--no-alertmanager.drain-notification-queue-on-shutdown').hideHelp())
     .option(
       '--query.lookback-delta <duration>',
       'The maximum lookback duration for retrieving metrics during expression evaluations and federation. Use with server mode only.',
@@ -269,6 +339,12 @@ export function parseFlags(argv: string[], version: string): { flags: Flags } | 
       remoteFlushDeadlineMs: o['storage.remote.flushDeadline'] as number,
       agent,
       alertmanagerTimeout: o['alertmanager.timeout'] as string | undefined,
+      notificationQueueCapacity: o['alertmanager.notificationQueueCapacity'] as number,
+      notificationBatchSize: o['alertmanager.notificationBatchSize'] as number,
+      drainNotificationQueue: o['alertmanager.drainNotificationQueueOnShutdown'] !== false,
+      rulesAlertForOutageToleranceMs: o['rules.alert.forOutageTolerance'] as number,
+      rulesAlertForGracePeriodMs: o['rules.alert.forGracePeriod'] as number,
+      rulesAlertResendDelayMs: o['rules.alert.resendDelay'] as number,
       logLevel: o['log.level'] as LogLevel,
       logFormat: o['log.format'] as LogFormat,
       startupTrace: o['startup.trace'] === true,
@@ -290,7 +366,8 @@ function flagValues(cmd: Command, values: Record<string, unknown>): Record<strin
   const out: Record<string, string> = {};
   for (const option of cmd.options) {
     const name = option.long?.replace(/^--/, '');
-    if (!name || name === 'help' || name === 'version') continue;
+    // A `--no-…` option is the other spelling of its flag, not a flag of its own.
+    if (!name || name === 'help' || name === 'version' || option.negate) continue;
     const key = optionKey(name);
     const value = name in values ? values[name] : values[key];
     const print = PRINTERS[name];
@@ -372,4 +449,21 @@ export function applyFeatureList(featureList: readonly string[], log: Logger): F
     throw new Error('cannot enable otlp-deltatocumulative and otlp-native-delta-ingestion features at the same time');
   }
   return features;
+}
+
+/**
+ * Upstream's computeExternalURL: --web.external-url, or `http://<hostname>:<listen port>`; the
+ * path loses its trailing slash. What alerts link back to (generatorURL) and `$externalURL` is.
+ */
+export function externalURL(flags: Flags): string {
+  let text = flags.webExternalUrl ?? '';
+  if (text === '') {
+    const port = /:(\d*)$/.exec(flags.webListenAddress)?.[1] ?? '';
+    text = `http://${hostname()}:${port}/`;
+  }
+  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*)([^?#]*)(.*)$/.exec(text);
+  if (!m) return text;
+  let path = (m[2] as string).replace(/\/+$/, '');
+  if (path !== '' && !path.startsWith('/')) path = `/${path}`;
+  return `${m[1]}${path}${m[3]}`;
 }

@@ -9,7 +9,7 @@
  *   dbOpen      — opened by TSDB / WAL storage once storage is open;
  *   reloadReady — opened once the first configuration is applied (or on early shutdown, so that
  *                 nobody waits for ever).
- * The contract this file implements is ../shared/design/startup.md.
+ * The contract this file implements is docs/contract.md.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -26,21 +26,21 @@ import {
   type TSDBRetentionConfig,
 } from '../src/config/index.js';
 import { createDiscoveryManager, type DiscoveryConfig } from '../src/discovery/index.js';
+import { criticalChains, renderTimeline } from '../src/lanes/index.js';
 import { createLogger, type Logger, ownedLogger } from '../src/log/index.js';
 import { createNotifier } from '../src/notifier/index.js';
 import { PromQLEngine, parseExpr, parseMetricSelector, prettify } from '../src/promql/index.js';
 import { applyRelabel } from '../src/relabel/index.js';
 import { createRemoteStorage, createRemoteWriteReceiver } from '../src/remote/index.js';
-import { createRuleManager, loadRuleGroups, rulesDiscovery } from '../src/rules/index.js';
 import {
-  criticalChains,
-  Group,
-  Latch,
-  renderTimeline,
-  SignalChannel,
-  Timeline,
-  waitOrAbort,
-} from '../src/run/index.js';
+  apiAlertList,
+  apiRuleGroups,
+  checkRuleFiles,
+  createRuleManager,
+  engineQueryFunc,
+  sendAlerts,
+} from '../src/rules/index.js';
+import { Group, Latch, SignalChannel, Timeline, waitOrAbort } from '../src/run/index.js';
 import { createScrapeManager } from '../src/scrape/index.js';
 import {
   fanoutStorage,
@@ -54,7 +54,7 @@ import {
 import { createTracingManager } from '../src/tracing/index.js';
 import { createWebHandler, ReloadQueue, StorageNotReadyError } from '../src/web/index.js';
 import { applyActorMoves } from './actor-order.js';
-import { applyFeatureList, type Features, type Flags, parseFlags } from './flags.js';
+import { applyFeatureList, externalURL, type Features, type Flags, parseFlags } from './flags.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -173,7 +173,7 @@ async function runServer(
   }
   if (!agentMode) {
     try {
-      loadRuleGroups(initialConfig.ruleFiles);
+      checkRuleFiles(initialConfig.ruleFiles);
     } catch (err) {
       log.error(
         { file: resolve(configFile), err },
@@ -236,7 +236,13 @@ async function runServer(
     // main wires relabeling in, as it wires discovery: the scrape module imports neither.
     relabel: applyRelabel,
   });
-  const notifierManager = createNotifier({ logger: moduleLog('notifier', 'Notifier'), registry });
+  const notifierManager = createNotifier({
+    logger: moduleLog('notifier', 'Notifier'),
+    registry,
+    queueCapacity: flags.notificationQueueCapacity,
+    maxBatchSize: flags.notificationBatchSize,
+    drainOnShutdown: flags.drainNotificationQueue,
+  });
   // The query engine (server mode only, as upstream's promql.NewEngine), made from the query
   // flags. A subquery without a step uses the global evaluation interval, as upstream's
   // noStepSubqueryInterval; the engine reads it once, here, where upstream re-reads it on reload.
@@ -253,10 +259,6 @@ async function runServer(
         enableDelayedNameRemoval: features.delayedNameRemoval,
         noStepSubqueryIntervalMs: initialConfig.global.evaluationInterval,
       });
-  const ruleManager = agentMode
-    ? undefined
-    : createRuleManager({ logger: moduleLog('rule manager', 'Rule manager'), registry });
-  const tracingManager = createTracingManager({ logger: moduleLog('tracing', 'Tracing manager') });
   // What queries read: the TSDB once it is open, as upstream's readyStorage. Before that (and in
   // agent mode, which has no TSDB to query) a querier is refused as "TSDB not ready", which the
   // API answers as unavailable; the web handler's readiness keeps queries away until then anyway.
@@ -267,6 +269,27 @@ async function runServer(
       return openedTSDB.querier(mint, maxt);
     },
   };
+  // The rule manager, wired as upstream's main wires it: it queries through the engine, appends to
+  // the fanout (so remote write sends recording rules' samples and ALERTS too), restores `for`
+  // state from local storage, and hands its alerts to the notifier through rules.SendAlerts. The
+  // rule manager never imports the notifier.
+  const ruleExternalURL = externalURL(flags);
+  const ruleManager = queryEngine
+    ? createRuleManager({
+        logger: moduleLog('rule manager', 'Rule manager'),
+        registry,
+        query: engineQueryFunc(queryEngine, queryStorage),
+        appendable: fanout,
+        queryable: queryStorage,
+        notify: sendAlerts((alerts) => notifierManager.send(alerts), ruleExternalURL),
+        externalURL: ruleExternalURL,
+        outageToleranceMs: flags.rulesAlertForOutageToleranceMs,
+        forGracePeriodMs: flags.rulesAlertForGracePeriodMs,
+        resendDelayMs: flags.rulesAlertResendDelayMs,
+        holdEvaluation: testingRuleEvalHold(log),
+      })
+    : undefined;
+  const tracingManager = createTracingManager({ logger: moduleLog('tracing', 'Tracing manager') });
   let runningConfig = initialConfig;
   const webHandler = createWebHandler({
     logger: moduleLog('web', 'Web handler'),
@@ -280,8 +303,12 @@ async function runServer(
     reloads,
     sources: {
       targets: () => scrapeManager.targets(),
-      alertmanagers: () => ({ activeAlertmanagers: notifierManager.alertmanagers(), droppedAlertmanagers: [] }),
-      rules: () => rulesDiscovery(ruleManager?.groups() ?? [], runningConfig.global.evaluationInterval),
+      alertmanagers: () => ({
+        activeAlertmanagers: notifierManager.alertmanagers(),
+        droppedAlertmanagers: notifierManager.droppedAlertmanagers(),
+      }),
+      rules: () => (ruleManager ? apiRuleGroups(ruleManager) : []),
+      alerts: () => (ruleManager ? apiAlertList(ruleManager) : { alerts: [] }),
       configYAML: () => configToYAML(runningConfig),
       lifecycle: () => ({
         mode: modeName,
@@ -819,6 +846,25 @@ function retentionText(retention: TSDBRetentionConfig): string {
 /** The discovery configs (static and file) of a scrape job or an Alertmanager config. */
 function sdConfig(cfg: DiscoveryConfig): DiscoveryConfig {
   return { staticConfigs: cfg.staticConfigs, fileSDConfigs: cfg.fileSDConfigs ?? [] };
+}
+
+/**
+ * A testing aid, documented in the README and docs/startup.md: MINIPROM_TEST_RULE_EVAL_HOLD=1
+ * makes the first rule evaluation wait, before its query, until the rule manager is stopped, so a
+ * test can have an evaluation in flight when shutdown begins (the shutdown-order demonstration).
+ * Read once, here; the rule manager gets the number as an option.
+ */
+function testingRuleEvalHold(log: Logger): number | undefined {
+  const text = process.env.MINIPROM_TEST_RULE_EVAL_HOLD;
+  if (!text) return undefined;
+  if (!/^[1-9]\d*$/.test(text)) {
+    log.warn(
+      { value: text },
+      'MINIPROM_TEST_RULE_EVAL_HOLD must be a positive whole number (the n-th rule evaluation to hold); ignored',
+    );
+    return undefined;
+  }
+  return Number(text);
 }
 
 /**

@@ -8,8 +8,10 @@
 //                   of SERIES series each every second for WINDOW seconds (after a 7 s warm-up)
 //   stop            SIGTERM → the process has exited
 // Each server runs RUNS times; the table shows medians. Then query latency (scripts/bench-query.mjs):
-// the same series written to both through remote write, the same PromQL asked of both. Nothing
-// leaves 127.0.0.1. `npm run bench -- scrape` or `-- query` runs one part only.
+// the same series written to both through remote write, the same PromQL asked of both. Then the
+// text parser alone (`parser`): samples per second, and the time for twice the lines over the time
+// for half (about 2 when parsing is linear; a quadratic slip makes it about 4). Nothing leaves
+// 127.0.0.1. `npm run bench -- scrape`, `-- query` or `-- parser` runs one part only.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -171,6 +173,32 @@ async function scrapeBench() {
   console.log(table(header, rows));
 }
 
+/** The exposition parser alone, on the built module: its rate, and how it scales with the body. */
+async function parserBench() {
+  const { parseTextFormat } = await import(join(root, 'dist/src/scrape/index.js'));
+  const body = (n) => {
+    const lines = [];
+    for (let i = 0; i < n; i++) lines.push(`http_requests_total{method="get",code="200",handler="/api/v1/q${i % 100}"} ${i}`);
+    return lines.join('\n');
+  };
+  const best = (text) => {
+    let ms = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < RUNS + 2; i++) {
+      const t0 = performance.now();
+      parseTextFormat(text);
+      ms = Math.min(ms, performance.now() - t0);
+    }
+    return ms;
+  };
+  const half = best(body(50_000));
+  const full = best(body(100_000));
+  console.log(
+    `parser: 100k samples in ${full.toFixed(1)} ms (${Math.round(100_000 / (full / 1000)).toLocaleString('en')} samples/s); ` +
+      `100k/50k time ratio ${(full / half).toFixed(2)} (linear ≈ 2)`,
+  );
+}
+
 const parts = process.argv.slice(2);
 if (parts.length === 0 || parts.includes('scrape')) await scrapeBench();
 if (parts.length === 0 || parts.includes('query')) await queryBench(servers);
+if (parts.length === 0 || parts.includes('parser')) await parserBench();

@@ -47,8 +47,10 @@ describe('promtool check config (black box)', () => {
     const r = await promtool('check', 'config', join(dir, 'p.yml'));
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('SUCCESS: 1 rule files found');
-    expect(r.stderr).toContain('  FAILED:\n    ');
-    expect(r.stderr).toContain("field 'expr' must be set in rule");
+    // As upstream's promtool: `FAILED:`, then each error on a line of its own, file first.
+    expect(r.stderr).toBe(
+      `  FAILED:\n${join(dir, 'r.yml')}: 0:0: group "g", rule 1, "x": field 'expr' must be set in rule\n`,
+    );
   });
 
   it('applies agent-mode rules with --agent', async () => {

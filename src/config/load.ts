@@ -196,6 +196,7 @@ const GLOBAL_FIELDS = [
   'scrape_interval',
   'scrape_timeout',
   'evaluation_interval',
+  'rule_query_offset',
   'external_labels',
   'query_log_file',
   'body_size_limit',
@@ -218,6 +219,7 @@ function parseGlobal(r: Reader, value: Value, dir: string): GlobalConfig {
     scrapeTimeout: scrapeTimeout ?? Math.min(DEFAULT_SCRAPE_TIMEOUT, scrapeInterval),
     evaluationInterval:
       r.duration(get('evaluation_interval'), 'global.evaluation_interval') || DEFAULT_EVALUATION_INTERVAL,
+    ruleQueryOffset: r.duration(get('rule_query_offset'), 'global.rule_query_offset') ?? 0,
     externalLabels: Object.fromEntries(labels.map(([name, text]) => [name, expandEnv(text)])),
     ...(queryLogFile && { queryLogFile: joinDir(dir, queryLogFile) }),
     bodySizeLimit: r.size(get('body_size_limit'), 'global.body_size_limit') ?? 0,
@@ -399,6 +401,7 @@ const ALERTMANAGER_FIELDS = [
   'static_configs',
   'file_sd_configs',
   'relabel_configs',
+  'alert_relabel_configs',
 ];
 
 function parseAlerting(r: Reader, value: Value, dir: string): AlertingConfig {
@@ -448,6 +451,12 @@ function parseAlertmanager(r: Reader, item: Value, path: string, dir: string): A
     ),
     fileSDConfigs: parseFileSDConfigs(r, f.get('file_sd_configs'), at(path, 'file_sd_configs'), dir),
     relabelConfigs,
+    alertRelabelConfigs: parseRelabelConfigs(
+      r,
+      f.get('alert_relabel_configs'),
+      at(path, 'alert_relabel_configs'),
+      'empty or null Alertmanager alert relabeling rule',
+    ),
   };
 }
 

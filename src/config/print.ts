@@ -58,6 +58,7 @@ function printGlobal(g: GlobalConfig): YAMLMap {
     scrape_interval: formatDuration(g.scrapeInterval),
     scrape_timeout: formatDuration(g.scrapeTimeout),
     evaluation_interval: formatDuration(g.evaluationInterval),
+    ...(g.ruleQueryOffset !== 0 && { rule_query_offset: formatDuration(g.ruleQueryOffset) }),
     ...(g.queryLogFile !== undefined && { query_log_file: g.queryLogFile }),
     ...(Object.keys(g.externalLabels).length > 0 && {
       // Values were expanded from the environment when loaded; `$$` keeps a `$` from expanding again.
@@ -134,6 +135,7 @@ function printAlertmanager(am: AlertmanagerConfig): YAMLMap {
     ...printHTTPClient(am.httpClient),
     ...printTargets(am.staticConfigs, am.fileSDConfigs),
     ...(am.relabelConfigs.length > 0 && { relabel_configs: am.relabelConfigs.map(printRelabel) }),
+    ...(am.alertRelabelConfigs.length > 0 && { alert_relabel_configs: am.alertRelabelConfigs.map(printRelabel) }),
   };
 }
 

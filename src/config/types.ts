@@ -40,6 +40,8 @@ export interface GlobalConfig extends ScrapeLimits {
   scrapeInterval: number;
   scrapeTimeout: number;
   evaluationInterval: number;
+  /** rule_query_offset (ms): how far back rule groups without their own query_offset evaluate; 0. */
+  ruleQueryOffset: number;
   externalLabels: Record<string, string>;
   queryLogFile?: string;
 }
@@ -95,6 +97,8 @@ export interface AlertmanagerConfig {
   fileSDConfigs: FileSDConfig[];
   /** Applied to each discovered Alertmanager. */
   relabelConfigs: RelabelConfig[];
+  /** Applied to the alerts sent to this entry's Alertmanagers (after alerting.alert_relabel_configs). */
+  alertRelabelConfigs: RelabelConfig[];
 }
 
 export interface AlertingConfig {

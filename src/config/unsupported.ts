@@ -54,7 +54,6 @@ export const NOT_SUPPORTED: ReadonlySet<string> = new Set([
   'runtime',
   'scrape_config_files',
   // global (and the scrape-config fields of the same names).
-  'rule_query_offset',
   'scrape_failure_log_file',
   'keep_dropped_targets',
   'metric_name_validation_scheme',
@@ -100,7 +99,6 @@ export const NOT_SUPPORTED: ReadonlySet<string> = new Set([
   'google_iam',
   // alerting.alertmanagers (and remote_write).
   'sigv4',
-  'alert_relabel_configs', // per Alertmanager; alerting.alert_relabel_configs is implemented
   // tracing.
   'tls_config',
 ]);

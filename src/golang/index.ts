@@ -1,8 +1,9 @@
 /**
  * src/golang: the few behaviours of Go's standard library that Prometheus's answers depend on,
  * word for word: how strconv reads numbers (ParseFloat, ParseInt with base prefixes, the
- * underscore rule) and how it quotes strings. One place, so the parser, the engine (`le` labels)
- * and the API read a number alike. Imports nothing of ours.
+ * underscore rule), how it quotes strings, and how it formats floats (FormatFloat). One place, so
+ * the parser, the engine (`le` labels), the API and templates read and write a number alike.
+ * Imports nothing of ours.
  */
 
 /** Why ParseFloat/ParseInt refused a text: strconv's ErrSyntax or ErrRange text. */
@@ -92,6 +93,8 @@ export function underscoreOK(s: string): boolean {
   }
   return saw !== '_';
 }
+
+export { type FloatFormat, goFormatFloat } from './format.js';
 
 /**
  * Invalid UTF-8 carried through a JavaScript string: each byte that is not part of a valid UTF-8

@@ -680,9 +680,13 @@ export class Evaluator {
     if (!isMatrix(res)) return res;
     for (const s of res) {
       const first = s.floats[0] as FPoint;
+      let n = 0;
       for (let ts = this.startTimestamp + this.interval; ts <= this.endTimestamp; ts += this.interval) {
         s.floats.push({ t: ts, f: first.f });
         this.countSample();
+        // Millions of steps (`vector(1)[1h:1ms]`) must not hold the event loop, nor outlive the
+        // query's timeout.
+        if ((++n & 0xfff) === 0) await this.q.checkpoint();
       }
     }
     this.stats.updatePeak(this.currentSamples);

@@ -40,3 +40,5 @@ export {
   SeriesNotationError,
 } from './series-notation.js';
 export type * from './value.js';
+/** Upstream's labels.Hash(): the rule manager places each group's evaluations by it, as upstream. */
+export { labelsHash } from './xxhash.js';

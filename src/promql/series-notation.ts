@@ -72,7 +72,12 @@ function parseMetric(p: Cursor): Labels {
       if (value !== '') out[labelName] = value;
       p.skipSpaces();
       if (p.peek() === ',') p.pos++;
-      else if (p.peek() !== '}') throw p.error('unexpected character in label set, expected "," or "}"');
+      else if (p.peek() !== '}') {
+        // What upstream's lexer cannot read inside braces at all, it refuses before the parser sees it.
+        if (p.done() || /[\p{L}_"'`=!{]/u.test(p.peek()))
+          throw p.error('unexpected character in label set, expected "," or "}"');
+        throw p.error(`unexpected character inside braces: '${p.peek()}'`);
+      }
     }
   }
   if (!name && p.text[start] !== '{') throw p.error('unexpected character, expected a metric');

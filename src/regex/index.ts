@@ -88,6 +88,56 @@ function compileUncached(source: string): Regex {
   };
 }
 
+/** An unanchored regex, as Go's `regexp.Compile` gives Prometheus's template functions. */
+export interface SearchRegex {
+  /** regexp.MatchString: whether the pattern matches anywhere in `value`. */
+  test(value: string): boolean;
+  /**
+   * regexp.ReplaceAllString: every non-overlapping match replaced by `template` expanded as
+   * `regexp.Expand` does (`$1`, `${name}`); an empty match right after a match is skipped, as Go.
+   */
+  replaceAll(value: string, template: string): string;
+}
+
+/** Compiles `source` unanchored (as written); throws `RegexError` with Go's message. */
+export function compileSearch(source: string): SearchRegex {
+  let re: RE2JS;
+  try {
+    re = RE2JS.compile(source);
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new RegexError(message, message);
+  }
+  const names = Object.entries(re.namedGroups() as Record<string, number>);
+  return {
+    test: (value) => re.matcher(value).find(),
+    replaceAll(value, template) {
+      const m = re.matcher(value);
+      let out = '';
+      let last = 0;
+      let prevEnd = -1;
+      let from = 0;
+      while (from <= value.length && m.find(from)) {
+        const start = m.start();
+        const end = m.end();
+        if (start === end && start === prevEnd) {
+          // Go skips an empty match abutting the previous one; try one character later.
+          from = start + 1;
+          continue;
+        }
+        const groups: Array<string | undefined> = [];
+        for (let g = 0; g <= m.groupCount(); g++) groups.push(m.group(g) ?? undefined);
+        const named = Object.fromEntries(names.map(([name, g]) => [name, groups[g]]));
+        out += value.slice(last, start) + expandTemplate(template, { groups, named });
+        last = end;
+        prevEnd = end;
+        from = end === start ? end + 1 : end;
+      }
+      return out + value.slice(last);
+    },
+  };
+}
+
 /**
  * Go's `regexp.Expand` as relabeling uses it: `$1`, `${1}`, `$name`, `${name}`, and `$$` for a
  * dollar. A name is the longest run of letters, digits and `_` (so `$1x` is the group named `1x`,

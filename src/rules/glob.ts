@@ -2,7 +2,7 @@
  * filepath.Glob, as Prometheus expands rule_files patterns: `*`, `?` and `[…]` within one path
  * segment. Node 20 has no fs.glob, and a pattern language this small needs no dependency.
  * As in Go, a pattern that matches nothing is not an error; unlike Go, a pattern without any
- * wildcard that names a missing file is returned anyway, so the caller reports it (startup.md §2).
+ * wildcard that names a missing file is returned anyway, so the caller reports it (contract.md §2).
  */
 import { readdirSync } from 'node:fs';
 import { isAbsolute, join, sep } from 'node:path';

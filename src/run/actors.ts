@@ -2,12 +2,7 @@
  * Ready-made actors in the style of oklog/run's actors.go. Each returns the pair to hand to
  * `Group.add(execute, interrupt)`.
  */
-
-/** An actor as a pair; spread it into `group.add(a.execute, a.interrupt)`. */
-export interface Actor {
-  execute: () => Promise<void>;
-  interrupt: (err: unknown) => void;
-}
+import type { Actor } from './group.js';
 
 /** The error a signal handler actor returns: it names the signal that ended the group. */
 export class SignalError extends Error {

@@ -15,6 +15,8 @@
  *   handed to `onInterruptError` when given, and `run()` still resolves to the first error.
  * - Every interrupt is called, including the one whose own `execute` already returned, and an
  *   interrupt may come before its actor's work has started. Both must be safe.
+ * - A group runs once: calling `run()` a second time throws, as do actors added after `run()`
+ *   (they would never be interrupted).
  */
 
 /** Does the actor's work; a rejection or a synchronous throw is the actor's error. */
@@ -28,7 +30,8 @@ export interface GroupOptions {
   onInterruptError?: (err: unknown, index: number) => void;
 }
 
-interface Actor {
+/** An actor: the pair `add` takes, and what the ready-made actors (actors.ts) return. */
+export interface Actor {
   execute: Execute;
   interrupt: Interrupt;
 }
@@ -44,8 +47,9 @@ export class Group {
     this.#options = options;
   }
 
-  /** Registers an actor. Actors added after `run()` has been called are not run. */
+  /** Registers an actor; throws once `run()` has been called. */
   add(execute: Execute, interrupt: Interrupt): void {
+    if (this.#running) throw new Error('run.Group: add() after run()');
     this.#actors.push({ execute, interrupt });
   }
 

@@ -3,8 +3,8 @@
  * signal and AbortSignal actors. This module imports nothing else of miniprom.
  */
 
-export { type Actor, abortHandler, SignalError, type SignalSource, signalHandler } from './actors.js';
-export { type Execute, Group, type GroupOptions, type Interrupt } from './group.js';
+export { abortHandler, SignalError, type SignalSource, signalHandler } from './actors.js';
+export { type Actor, type Execute, Group, type GroupOptions, type Interrupt } from './group.js';
 export { Handoff } from './handoff.js';
 export { Latch, waitOrAbort } from './latch.js';
 export { SignalChannel } from './signals.js';
@@ -19,4 +19,3 @@ export {
   type TimelineEvent,
   type TimelineListener,
 } from './timeline.js';
-export { criticalChains, renderTimeline } from './trace.js';

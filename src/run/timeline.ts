@@ -1,5 +1,5 @@
 /**
- * The lifecycle timeline: what each actor and latch did, and when (startup.md §7). Main records
+ * The lifecycle timeline: what each actor and latch did, and when (contract.md §7). Main records
  * into it; the debug log, `GET /api/v1/status/lifecycle` and the teaching page read it.
  * `t` is milliseconds since the process started (performance.now()), to 0.1 ms.
  *

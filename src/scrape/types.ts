@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config, TargetGroup, TLSSettings } from '../config/index.js';
 import type { HTTPClient } from '../http/index.js';
-import type { Appendable } from '../storage/types.js';
+import type { Appendable } from '../storage/index.js';
 import type { Relabeler } from './settings.js';
 
 export type { Relabeler } from './settings.js';

@@ -8,6 +8,7 @@
  * samples that use them, and keeps the head in the WAL's order, so a replay rebuilds exactly what
  * was visible. Retention runs in the same chain, so it never removes a series a commit is using.
  */
+import { Float64Column } from './floats.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -111,7 +112,7 @@ class WalStorage implements AgentStorage {
     return this.#closing !== undefined;
   }
 
-  #commit(series: MemSeries[], ts: number[], vs: number[]): Promise<void> {
+  #commit(series: MemSeries[], ts: number[], vs: Float64Column): Promise<void> {
     if (this.#closing) return Promise.reject(new Error('storage closed'));
     if (series.length === 0) return Promise.resolve();
     return this.serialize(() => this.#write(series, ts, vs));
@@ -122,7 +123,7 @@ class WalStorage implements AgentStorage {
    * WAL write, then applies it to the head. The arrays are the appender's, handed over; accepted
    * samples are compacted to their front so no second set of arrays is needed.
    */
-  async #write(series: MemSeries[], ts: number[], vs: number[]): Promise<void> {
+  async #write(series: MemSeries[], ts: number[], vs: Float64Column): Promise<void> {
     const id = ++this.#commitId;
     const created: MemSeries[] = [];
     let n = 0;
@@ -152,7 +153,7 @@ class WalStorage implements AgentStorage {
       s.commitT = t;
       series[n] = s;
       ts[n] = t;
-      vs[n] = vs[i] as number;
+      vs.set(n, vs.at(i) as number);
       n++;
     }
     if (outOfOrder > 0) this.metrics.outOfOrder.inc(outOfOrder);
@@ -168,7 +169,7 @@ class WalStorage implements AgentStorage {
     for (const s of created) s.logged = true;
     // Applied in slices too, hidden from queries until published whole: isolation, as upstream's.
     for (let i = 0; i < n; i++) {
-      this.head.stage(series[i] as MemSeries, ts[i] as number, vs[i] as number);
+      this.head.stage(series[i] as MemSeries, ts[i] as number, vs.at(i) as number);
       if ((i & 4095) === 4095) {
         const wait = pause();
         if (wait) await wait;
@@ -274,7 +275,8 @@ class Tsdb extends WalStorage implements TSDB {
 class HeadAppender implements Appender {
   #series: MemSeries[] = [];
   #ts: number[] = [];
-  #vs: number[] = [];
+  /** Values in a Float64Column: a plain array may lose a staleness marker's NaN bits. */
+  #vs = new Float64Column();
   /** Series new to the head that this batch created, so a label set appended twice gets one. */
   #created: SeriesTable | undefined;
   /** The oldest time the TSDB takes, fixed by this batch's first append (upstream: at Appender()). */
@@ -283,7 +285,7 @@ class HeadAppender implements Appender {
   constructor(
     private readonly head: Head,
     private readonly metrics: StorageMetrics,
-    private readonly commitBatch: (series: MemSeries[], ts: number[], vs: number[]) => Promise<void>,
+    private readonly commitBatch: (series: MemSeries[], ts: number[], vs: Float64Column) => Promise<void>,
   ) {}
 
   append(labels: Labels, t: number, v: number): AppendError | undefined {
@@ -325,7 +327,7 @@ class HeadAppender implements Appender {
     const [series, ts, vs] = [this.#series, this.#ts, this.#vs];
     this.#series = [];
     this.#ts = [];
-    this.#vs = [];
+    this.#vs = new Float64Column();
     this.#created = undefined;
     return this.commitBatch(series, ts, vs);
   }
@@ -333,7 +335,7 @@ class HeadAppender implements Appender {
   rollback(): void {
     this.#series.length = 0;
     this.#ts.length = 0;
-    this.#vs.length = 0;
+    this.#vs = new Float64Column();
     this.#created = undefined;
   }
 }

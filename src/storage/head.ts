@@ -4,6 +4,7 @@
  * one WAL ref. The head changes only through its storage's serialized commits and retention, so
  * none of this needs locking.
  */
+import { Float64Column } from './floats.js';
 import { hashLabels, sameLabels } from './labels.js';
 import { compileMatcher, MemPostings } from './postings.js';
 import type { Labels, Matcher, Querier, SampleIterator, SelectedSeries } from './types.js';
@@ -30,7 +31,8 @@ export class MemSeries {
    * keeps reading what it selected.
    */
   ts: number[] = [];
-  vs: number[] = [];
+  /** A Float64Column, not an array: an array may lose a staleness marker's NaN bits. */
+  vs = new Float64Column();
   /**
    * How many of `ts`/`vs` queries may see. A large commit is applied in slices, and its samples
    * become visible all at once when it is published (upstream's isolation: a query sees a commit
@@ -447,7 +449,7 @@ class ArrayIterator implements SampleIterator {
 
   constructor(
     private readonly ts: readonly number[],
-    private readonly vs: readonly number[],
+    private readonly vs: Float64Column,
     private readonly from: number,
     private readonly to: number,
   ) {
@@ -471,7 +473,7 @@ class ArrayIterator implements SampleIterator {
     }
     this.#i = i;
     this.t = this.ts[i] as number;
-    this.v = this.vs[i] as number;
+    this.v = this.vs.at(i) as number;
     return true;
   }
 }

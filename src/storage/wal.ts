@@ -58,7 +58,7 @@ export async function encodeCommit(
   created: readonly SeriesRef[],
   series: readonly SeriesRef[],
   ts: readonly number[],
-  vs: readonly number[],
+  vs: { at(i: number): number | undefined },
   n: number,
   pause: () => Promise<void> | undefined = () => undefined,
 ): Promise<Buffer> {
@@ -79,7 +79,7 @@ export async function encodeCommit(
   for (let i = 0; i < n; i++) {
     buf.writeUInt32BE((series[i] as SeriesRef).ref, p);
     buf.writeDoubleBE(ts[i] as number, p + 4);
-    buf.writeDoubleBE(vs[i] as number, p + 12);
+    buf.writeDoubleBE(vs.at(i) as number, p + 12);
     p += SAMPLE_SIZE;
     if ((i & 4095) === 4095) {
       const wait = pause();

@@ -1,6 +1,6 @@
 /**
  * src/web: the web handler. A fastify server with Prometheus's lifecycle endpoints (exact texts in
- * startup.md §5), /metrics from our own registry, the HTTP API v1 and /federate (src/web/api, in
+ * contract.md §5), /metrics from our own registry, the HTTP API v1 and /federate (src/web/api, in
  * upstream's envelope and words), and the teaching pages. What it shows of other modules comes in
  * through `WebSources` and `ApiSources`, small interfaces main fills: the web module imports no
  * engine, parser, scrape or storage implementation.
@@ -8,7 +8,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { type ApiSources, registerApi } from './api/index.js';
+import { type ApiRuleGroupView, type ApiSources, registerApi } from './api/index.js';
 import {
   answerErrorsAsGo,
   type BodyRouteConfig,
@@ -20,10 +20,12 @@ import {
 import { limitedServer } from './connections.js';
 import { instrumentHttp } from './http-metrics.js';
 import { liveStream } from './live.js';
-import { alertsPage, configPage, lifecyclePage, rulesPage, targetsPage } from './pages.js';
+import { registerPages } from './pages.js';
 import type { ReloadQueue } from './reload-queue.js';
 
 export {
+  type ApiRuleGroupView,
+  type ApiRuleView,
   type ApiSources,
   type MetricMetadata,
   type PromQLParser,
@@ -52,7 +54,10 @@ export interface WebSources {
   onLifecycleChange(listener: () => void): () => void;
   /** The running configuration as YAML, secrets masked. */
   configYAML(): string;
-  rules(): unknown;
+  /** The rule groups in upstream's /api/v1/rules shape, before the API's filters. */
+  rules(): ApiRuleGroupView[];
+  /** `{ alerts }` as /api/v1/alerts answers. */
+  alerts(): unknown;
 }
 
 export interface WebOptions {
@@ -214,10 +219,16 @@ export function createWebHandler(opts: WebOptions): WebHandler {
       targets: () => opts.sources.targets(),
       alertmanagers: () => opts.sources.alertmanagers(),
       rules: () => opts.sources.rules(),
+      alerts: () => opts.sources.alerts(),
       configYAML: () => opts.sources.configYAML(),
     },
   });
-  const lifecycle = () => ({ ...(opts.sources.lifecycle() as object), readiness });
+  // `now` (ms since process start, as the events' `t`) lets the page place "now" on its axis.
+  const lifecycle = () => ({
+    ...(opts.sources.lifecycle() as object),
+    readiness,
+    now: Math.round(performance.now() * 10) / 10,
+  });
   app.get('/api/v1/status/lifecycle', () => envelope(lifecycle()));
   // The same data as server-sent events, for the page to follow startup, reloads and shutdown live.
   const live = liveStream(lifecycle);
@@ -226,14 +237,8 @@ export function createWebHandler(opts: WebOptions): WebHandler {
     reply.hijack(); // the stream is written by hand, and outlives this handler
     live.attach(reply.raw);
   });
-  // The teaching pages: built once, served as they are.
-  const html = (page: string) => (_req: unknown, reply: FastifyReply) =>
-    reply.type('text/html; charset=utf-8').send(page);
-  app.get('/', html(lifecyclePage({ lifecycleEnabled: opts.enableLifecycle })));
-  app.get('/targets', html(targetsPage()));
-  app.get('/config', html(configPage()));
-  app.get('/rules', html(rulesPage()));
-  app.get('/alerts', html(alertsPage()));
+  // The pages and their bundles.
+  registerPages(app, { lifecycleEnabled: opts.enableLifecycle, mode: opts.mode });
 
   let boundAddress = '';
   return {

@@ -5,44 +5,15 @@
  * change. `close()` sends what is pending and ends every stream, so the web server can close
  * without waiting on a client that would otherwise stay connected forever.
  *
- * The frames, one JSON object per `data:` line:
- *
- *   {"type":"snapshot","data":{…}}
- *       The first frame on every connection: the whole snapshot (for the lifecycle stream, what
- *       `GET /api/v1/status/lifecycle` returns as `data`).
- *   {"type":"changes","set":{…},"drop":{…},"append":{…},"merge":{…}}
- *       Every later frame: how to turn the previous state into the current one. Each part is
- *       present only when it has something, and is applied in this order:
- *       set     top-level fields with a new value (e.g. `readiness`, `chains`), replaced whole;
- *       drop    for arrays whose items carry a numeric `seq` (the timeline's `events`): the seqs
- *               of the items to remove (older reloads a bounded timeline let go);
- *       append  for those arrays: the new items, to add at the end, in order;
- *       merge   for objects used as maps (the per-actor `logs`): the entries that changed,
- *               each replacing the entry of the same key whole.
- *
- * `applyFrame` is the reference reader; the page runs its source as it is.
+ * The frames are described, and read, in live-frames.ts.
  */
 import type { ServerResponse } from 'node:http';
+import type { ChangesFrame, Frame, Snapshot } from './live-frames.js';
+
+export { applyFrame, type ChangesFrame, type Frame, type Snapshot, type SnapshotFrame } from './live-frames.js';
 
 /** A client slower than this many unsent bytes is dropped rather than buffered for without end. */
 const MAX_BUFFERED = 1 << 20;
-
-type Snapshot = Record<string, unknown>;
-
-export interface SnapshotFrame {
-  type: 'snapshot';
-  data: Snapshot;
-}
-
-export interface ChangesFrame {
-  type: 'changes';
-  set?: Record<string, unknown>;
-  drop?: Record<string, number[]>;
-  append?: Record<string, unknown[]>;
-  merge?: Record<string, Record<string, unknown>>;
-}
-
-export type Frame = SnapshotFrame | ChangesFrame;
 
 export interface LiveStream {
   /** Takes over a response: writes the event-stream head and the current snapshot. */
@@ -52,26 +23,6 @@ export interface LiveStream {
   /** Sends pending changes, then ends every stream; later attaches get the snapshot and end. */
   close(): void;
   readonly clients: number;
-}
-
-/**
- * Applies one frame to the state a client holds (undefined before the first snapshot) and returns
- * the new state. Self-contained plain JavaScript once compiled: the lifecycle page embeds its source.
- */
-export function applyFrame(state: Snapshot | undefined, frame: Frame): Snapshot {
-  if (frame.type === 'snapshot') return frame.data;
-  const next: Snapshot = { ...state, ...frame.set };
-  for (const [key, seqs] of Object.entries(frame.drop ?? {})) {
-    const gone = new Set(seqs);
-    next[key] = ((next[key] ?? []) as Array<{ seq: number }>).filter((item) => !gone.has(item.seq));
-  }
-  for (const [key, items] of Object.entries(frame.append ?? {})) {
-    next[key] = [...((next[key] ?? []) as unknown[]), ...items];
-  }
-  for (const [key, entries] of Object.entries(frame.merge ?? {})) {
-    next[key] = { ...(next[key] as Record<string, unknown> | undefined), ...entries };
-  }
-  return next;
 }
 
 /** True for an array every item of which is an object with a numeric `seq`. */

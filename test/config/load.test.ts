@@ -41,6 +41,7 @@ describe('defaults', () => {
         scrapeInterval: 60_000,
         scrapeTimeout: 10_000,
         evaluationInterval: 60_000,
+        ruleQueryOffset: 0,
         externalLabels: {},
         sampleLimit: 0,
         targetLimit: 0,
@@ -155,6 +156,7 @@ scrape_configs:
       staticConfigs: [{ source: '0', targets: [{ __address__: 'am:9093' }], labels: {} }],
       fileSDConfigs: [],
       relabelConfigs: [],
+      alertRelabelConfigs: [],
     });
   });
 

@@ -148,7 +148,8 @@ export async function startApi(
       lifecycle: () => ({}),
       onLifecycleChange: () => () => {},
       configYAML: () => 'global: {}\n',
-      rules: () => ({ groups: [] }),
+      rules: () => [],
+      alerts: () => ({ alerts: [] }),
     },
     api: {
       engine: opts.mode === 'agent' ? undefined : engine,

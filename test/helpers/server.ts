@@ -33,7 +33,7 @@ export function scratchDir(): string {
   return dir;
 }
 
-/** The server-mode actors in main.go's add order (startup.md §3): the order they stop in. */
+/** The server-mode actors in main.go's add order (contract.md §3): the order they stop in. */
 export const SERVER_ADD_ORDER = [
   'Termination handler',
   'Scrape discovery manager',

@@ -6,7 +6,7 @@ describe('signalHandler', () => {
   it('returns a SignalError naming the first of its signals', async () => {
     const source = new EventEmitter();
     const actor = signalHandler(['SIGINT', 'SIGTERM'], source);
-    const returned = actor.execute();
+    const returned = Promise.resolve(actor.execute());
     source.emit('SIGTERM', 'SIGTERM');
     const err = await returned.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SignalError);
@@ -18,7 +18,7 @@ describe('signalHandler', () => {
     const source = new EventEmitter();
     const actor = signalHandler(['SIGINT', 'SIGTERM'], source);
     expect(source.listenerCount('SIGINT')).toBe(1);
-    const returned = actor.execute();
+    const returned = Promise.resolve(actor.execute());
     actor.interrupt(undefined);
     await expect(returned).resolves.toBeUndefined();
     expect(source.listenerCount('SIGINT')).toBe(0);
@@ -43,7 +43,7 @@ describe('abortHandler', () => {
   it("returns the signal's reason when it aborts", async () => {
     const ac = new AbortController();
     const actor = abortHandler(ac.signal);
-    const returned = actor.execute();
+    const returned = Promise.resolve(actor.execute());
     const reason = new Error('cancelled');
     ac.abort(reason);
     await expect(returned).rejects.toBe(reason);
@@ -51,7 +51,7 @@ describe('abortHandler', () => {
 
   it('returns cleanly when interrupted', async () => {
     const actor = abortHandler(new AbortController().signal);
-    const returned = actor.execute();
+    const returned = Promise.resolve(actor.execute());
     actor.interrupt(undefined);
     await expect(returned).resolves.toBeUndefined();
   });

@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { Group } from '../../src/run/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { Group, Latch, waitOrAbort } from '../../src/run/index.js';
 
 /** An actor whose execute runs until its interrupt is called; records what happened to it. */
 function blocking(log: string[], name: string, opts: { stopDelay?: () => Promise<void> } = {}) {
@@ -157,8 +157,8 @@ describe('Group', () => {
     const running = g.run().then(() => {
       resolved = true;
     });
-    await new Promise((r) => setImmediate(r));
-    expect(log).toEqual(['slow interrupted with undefined']);
+    // Observable: the interrupt has been called; the slow actor has not returned, so run() cannot.
+    await vi.waitFor(() => expect(log).toEqual(['slow interrupted with undefined']));
     expect(resolved).toBe(false);
     release();
     await running;
@@ -241,5 +241,47 @@ describe('Group', () => {
       () => {},
     );
     await expect(g.run()).resolves.toBe('plain string');
+  });
+
+  it('runs once: a second run() throws, and so does add() after run()', async () => {
+    const g = new Group();
+    g.add(
+      async () => {},
+      () => {},
+    );
+    const first = g.run();
+    await expect(g.run()).rejects.toThrow('run.Group: run() called twice');
+    expect(() =>
+      g.add(
+        async () => {},
+        () => {},
+      ),
+    ).toThrow('run.Group: add() after run()');
+    await expect(first).resolves.toBeUndefined();
+  });
+
+  it('interrupts an actor whose work has not begun, which then never begins it', async () => {
+    // The actor waits for a latch (as main's actors wait for dbOpen) or its own cancellation.
+    const g = new Group();
+    const latch = new Latch();
+    const stop = new AbortController();
+    let worked = false;
+    g.add(
+      async () => {
+        throw new Error('stop at once');
+      },
+      () => {},
+    );
+    g.add(
+      async () => {
+        if ((await waitOrAbort(latch, stop.signal)) === 'aborted') return;
+        worked = true;
+      },
+      () => stop.abort(),
+    );
+    expect(((await g.run()) as Error).message).toBe('stop at once');
+    latch.open(); // too late: the actor was interrupted first
+    await Promise.resolve();
+    expect(worked).toBe(false);
   });
 });

@@ -19,12 +19,14 @@ import {
 import { metricMetadata, targetMetadata } from './metadata.js';
 import { formatQuery, instantQuery, parseQuery, queryExemplars, rangeQuery } from './query.js';
 import { ApiError } from './response.js';
+import { type ApiRuleGroupView, alertsHandler, rulesHandler } from './rules.js';
 import { labelNames, labelValues, series } from './series.js';
 import { buildInfo, flags, runtimeInfo, tsdbStatus } from './status.js';
 import type { ApiSources } from './types.js';
 import { remoteWrite } from './write.js';
 
 export type { ApiHandler, Readiness } from './http.js';
+export type { ApiRuleGroupView, ApiRuleView } from './rules.js';
 export * from './types.js';
 
 /** The largest remote write request body accepted (compressed). */
@@ -44,7 +46,10 @@ export interface ApiOptions {
   extra: {
     targets(): unknown;
     alertmanagers(): unknown;
-    rules(): unknown;
+    /** The rule groups in upstream's shape, unfiltered (server mode). */
+    rules(): ApiRuleGroupView[];
+    /** `{ alerts }`: the active alerts (server mode). */
+    alerts(): unknown;
     configYAML(): string;
   };
 }
@@ -108,7 +113,9 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
   });
   methodNotAllowed(app, '/api/v1/write', ['POST']);
 
-  serverOnly('/api/v1/rules', ['GET'], () => ({ data: opts.extra.rules() }));
+  const rules = { rules: () => opts.extra.rules(), alerts: () => opts.extra.alerts(), parser: sources.parser };
+  serverOnly('/api/v1/alerts', ['GET'], alertsHandler(rules));
+  serverOnly('/api/v1/rules', ['GET'], rulesHandler(rules));
 
   const federation = federate({
     parser: sources.parser,

@@ -1,0 +1,23 @@
+/** The graph's series colours, in the order series are drawn (a module of its own: tests read it). */
+export const SERIES_COLORS: readonly string[] = [
+  '#1f77b4',
+  '#d62728',
+  '#2ca02c',
+  '#9467bd',
+  '#ff7f0e',
+  '#17becf',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#393b79',
+  '#ad494a',
+  '#637939',
+  '#7b4173',
+  '#8c6d31',
+  '#3182bd',
+  '#e6550d',
+  '#31a354',
+  '#756bb1',
+  '#636363',
+];

@@ -4,6 +4,7 @@
  * not read whole in time, and an idle keep-alive connection, are closed without an answer). The
  * same steps run against Prometheus 3.5 where it is available, and must go the same way.
  */
+import { get } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROMETHEUS, startPrometheus, stopPrometheuses } from './helpers/prometheus.js';
@@ -69,6 +70,7 @@ const servers: Array<[string, () => Promise<number>]> = [
     'miniprom',
     async () => {
       const s = await listening({ config: CONFIG, args: ARGS });
+      await s.untilLog('Server is ready to receive web requests.');
       return Number(new URL(s.base).port);
     },
   ],
@@ -90,8 +92,19 @@ describe.each(servers)('%s', (_name, start) => {
   });
 
   it('shows both flags in /api/v1/status/flags', async () => {
-    const res = await fetch(`http://127.0.0.1:${port}/api/v1/status/flags`);
-    const { data } = (await res.json()) as { data: Record<string, string> };
+    // On a connection of its own, closed after the answer (agent: false): a pooled keep-alive
+    // connection (fetch's) would hold one of the three slots the next test counts on.
+    const body = await new Promise<string>((resolve, reject) =>
+      get(`http://127.0.0.1:${port}/api/v1/status/flags`, { agent: false }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          text += d;
+        });
+        res.on('end', () => resolve(text));
+      }).on('error', reject),
+    );
+    const { data } = JSON.parse(body) as { data: Record<string, string> };
     expect({ readTimeout: data['web.read-timeout'], maxConnections: data['web.max-connections'] }).toEqual({
       readTimeout: '2s',
       maxConnections: '3',

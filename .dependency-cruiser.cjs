@@ -20,7 +20,7 @@ const mayImport = {
   http: ['config'],
   discovery: ['config'],
   storage: ['config', 'regex'],
-  scrape: ['config', 'http', 'storage'],
+  scrape: ['config', 'golang', 'http', 'storage'],
   remote: ['config', 'http', 'relabel', 'storage'],
   promql: ['config', 'golang', 'regex', 'storage'],
   template: ['config', 'golang', 'regex'],

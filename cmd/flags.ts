@@ -14,6 +14,9 @@ export interface Flags {
   webListenAddress: string;
   webEnableLifecycle: boolean;
   webExternalUrl: string | undefined;
+  /** --web.read-timeout (ms). */
+  webReadTimeoutMs: number;
+  webMaxConnections: number;
   tsdbPath: string;
   tsdbRetentionMs: number;
   tsdbWalSegmentSize: number;
@@ -113,6 +116,7 @@ const PRINTERS: Record<string, (value: unknown) => string> = {
   'storage.tsdb.max-block-chunk-segment-size': (v) => formatSize(v as number),
   'storage.agent.wal-segment-size': (v) => formatSize(v as number),
   'storage.remote.flush-deadline': (v) => formatDuration(v as number),
+  'web.read-timeout': (v) => formatDuration(v as number),
   'query.lookback-delta': (v) => formatDuration(v as number),
   'rules.alert.for-outage-tolerance': (v) => formatDuration(v as number),
   'rules.alert.for-grace-period': (v) => formatDuration(v as number),
@@ -131,6 +135,18 @@ function program(version: string): Command {
     .option('--web.listen-address <address>', 'Address to listen on for UI, API, and telemetry.', '0.0.0.0:9090')
     .option('--web.enable-lifecycle', 'Enable shutdown and reload via HTTP request.', false)
     .option('--web.external-url <url>', 'The URL under which Prometheus is externally reachable.')
+    .option(
+      '--web.read-timeout <duration>',
+      'Maximum duration before timing out read of the request, and closing idle connections.',
+      unit(parseDuration),
+      5 * 60_000,
+    )
+    .option(
+      '--web.max-connections <int>',
+      'Maximum number of simultaneous connections across all listeners.',
+      integer,
+      512,
+    )
     .option('--storage.tsdb.path <path>', 'Base path for metrics storage. Use with server mode only.', 'data/')
     .option(
       '--storage.tsdb.retention.time <duration>',
@@ -312,6 +328,8 @@ export function parseFlags(argv: string[], version: string): { flags: Flags } | 
       webListenAddress: o['web.listenAddress'] as string,
       webEnableLifecycle: o['web.enableLifecycle'] === true,
       webExternalUrl: o['web.externalUrl'] as string | undefined,
+      webReadTimeoutMs: o['web.readTimeout'] as number,
+      webMaxConnections: o['web.maxConnections'] as number,
       tsdbPath: o['storage.tsdb.path'] as string,
       tsdbRetentionMs: retentionTime ?? DEFAULT_RETENTION_MS,
       tsdbWalSegmentSize: o['storage.tsdb.walSegmentSize'] as number,

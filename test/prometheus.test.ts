@@ -23,6 +23,7 @@ import {
 } from './helpers/server.js';
 import { killAll } from './helpers/spawn.js';
 import { subscribe } from './helpers/sse.js';
+import { applyFrame, type Frame } from '../src/web/live.js';
 
 afterEach(() => {
   killAll();
@@ -216,15 +217,17 @@ describe('shutdown', () => {
     await s.untilLog(READY);
     type Snapshot = { readiness: string; events: TimelineEvent[] };
     const stream = await subscribe(`${s.base}/api/v1/status/lifecycle/events`);
+    // The stream's frames: the snapshot, then changes (src/web/live.ts); applyFrame reads them.
+    const state = () => (stream.events as Frame[]).reduce(applyFrame, undefined as never) as unknown as Snapshot;
     await stream.count(1);
-    expect((stream.events[0] as Snapshot).readiness).toBe('Ready');
+    expect(state().readiness).toBe('Ready');
 
     s.child.kill('SIGTERM');
     // The server ends the stream itself (its web handler's interrupt): a connected page must not
     // hold the process open.
     await stream.ended;
     expect((await s.exited).code).toBe(0);
-    const last = stream.events.at(-1) as Snapshot;
+    const last = state();
     expect(last.readiness).toBe('Stopping');
     expect(last.events).toContainEqual(expect.objectContaining({ actor: 'Web handler', event: 'interrupted' }));
   });

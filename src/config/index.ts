@@ -3,6 +3,7 @@
 export { authorizationHeader, type TLSSettings, tlsSettings } from './credentials.js';
 export { ConfigError, type ConfigErrorPosition } from './errors.js';
 export { type LoadOptions, loadConfigFile, parseConfig } from './load.js';
+export { loadConfigFileInWorker } from './load-async.js';
 export { configToYAML, redactURL } from './print.js';
 export type * from './types.js';
 export { formatDuration, formatSize, parseDuration, parseSize } from './units.js';

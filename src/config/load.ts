@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, parseDocument, type YAMLError } from 'yaml';
+import { LineCounter, Parser, parseDocument, type YAMLError } from 'yaml';
 import { ConfigError, fileError } from './errors.js';
 import { HTTP_CLIENT_FIELDS, parseHeaders, parseHTTPClient } from './http.js';
 import { isValidRulePath, joinDir } from './paths.js';
@@ -42,8 +42,23 @@ export function parseConfig(text: string, file: string, opts: LoadOptions): Conf
   // Duplicate keys are found while walking instead (uniqueKeys off), to report them with a path.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, version: '1.1', uniqueKeys: false });
   const syntax = doc.errors[0];
-  if (syntax) throw syntaxError(sourceFile, syntax);
+  if (syntax) throw isStackOverflow(syntax) ? tooDeep(sourceFile, text) : syntaxError(sourceFile, syntax);
+  try {
+    return readConfig(doc, lines, sourceFile, dir, opts);
+  } catch (err) {
+    if (err instanceof RangeError && isStackOverflow(err)) throw tooDeep(sourceFile, text);
+    throw err;
+  }
+}
 
+/** The document's fields, read and validated. */
+function readConfig(
+  doc: ReturnType<typeof parseDocument>,
+  lines: LineCounter,
+  sourceFile: string,
+  dir: string,
+  opts: LoadOptions,
+): Config {
   const r = new Reader(sourceFile, lines, doc);
   const top = r.fields(doc.contents ?? undefined, '', 'config', [
     'global',
@@ -79,13 +94,74 @@ export function parseConfig(text: string, file: string, opts: LoadOptions): Conf
 
 /** Reads and parses a config file (synchronously: it is small and read once per (re)load). */
 export function loadConfigFile(file: string, opts: LoadOptions): Config {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (err) {
     throw new ConfigError(fileError(file, err as NodeJS.ErrnoException));
   }
-  return parseConfig(text, file, opts);
+  return parseConfig(yamlText(bytes), file, opts);
+}
+
+/**
+ * A YAML file's text as upstream's decoder reads it: UTF-8, or UTF-16 in either byte order when
+ * the file starts with that byte-order mark (yaml.v2 determines the encoding from the BOM).
+ */
+function yamlText(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return new TextDecoder('utf-16le').decode(bytes);
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return new TextDecoder('utf-16be').decode(bytes);
+  return bytes.toString('utf8');
+}
+
+/** Upstream's YAML decoder (yaml.v2) refuses documents nested deeper than this. */
+const MAX_DEPTH = 10_000;
+
+function isStackOverflow(err: { message: string }): boolean {
+  return err.message.startsWith('Maximum call stack size exceeded');
+}
+
+/**
+ * The error for a document nested too deeply to compose: upstream's words past its own limit
+ * (`exceeded max depth of 10000`), else a plain one where the nesting is deeper than this reader
+ * follows. The depth is measured on the parser's syntax tree without recursion, so the
+ * measurement cannot overflow too.
+ */
+function tooDeep(file: string, text: string): ConfigError {
+  const lines = new LineCounter();
+  let deepest = { depth: 0, offset: 0 };
+  let beyond: number | undefined;
+  type Item = { key?: unknown; value?: unknown };
+  const stack: Array<[unknown, number]> = [];
+  for (const token of new Parser(lines.addNewLine).parse(text)) stack.push([token, 0]);
+  while (stack.length > 0 && beyond === undefined) {
+    const [node, depth] = stack.pop() as [unknown, number];
+    if (typeof node !== 'object' || node === null) continue;
+    const t = node as { type?: string; offset?: number; value?: unknown; items?: Item[] };
+    let d = depth;
+    if (t.type === 'block-map' || t.type === 'block-seq' || t.type === 'flow-collection') {
+      d++;
+      if (d > deepest.depth) deepest = { depth: d, offset: t.offset ?? 0 };
+      if (d > MAX_DEPTH) beyond = t.offset ?? 0;
+    }
+    if (t.value !== undefined) stack.push([t.value, d]);
+    for (const item of t.items ?? []) {
+      if (item.key !== undefined) stack.push([item.key, d]);
+      if (item.value !== undefined) stack.push([item.value, d]);
+    }
+  }
+  const at = (offset: number) => {
+    const pos = lines.linePos(offset);
+    return { line: pos.line, column: pos.col };
+  };
+  if (beyond !== undefined) {
+    const pos = at(beyond);
+    return new ConfigError(`${file}:${pos.line}:${pos.column}: exceeded max depth of ${MAX_DEPTH}`, pos);
+  }
+  const pos = at(deepest.offset);
+  return new ConfigError(
+    `${file}:${pos.line}:${pos.column}: nested ${deepest.depth} levels deep, more than this reader can follow (Prometheus reads up to ${MAX_DEPTH})`,
+    pos,
+  );
 }
 
 /** A YAML syntax error as one line, its position in front like every other config error. */

@@ -95,3 +95,141 @@ export function underscoreOK(s: string): boolean {
 }
 
 export { type FloatFormat, goFormatFloat } from './format.js';
+
+/**
+ * Invalid UTF-8 carried through a JavaScript string: each byte that is not part of a valid UTF-8
+ * sequence becomes the lone low surrogate U+DC00 + byte (U+DC80–U+DCFF, Python's
+ * "surrogateescape"). A lone surrogate never comes out of valid UTF-8, so the text says exactly
+ * where the bytes were invalid, and which bytes they were.
+ */
+export const ESCAPED_BYTE_FIRST = 0xdc80;
+export const ESCAPED_BYTE_LAST = 0xdcff;
+
+/**
+ * Decodes UTF-8 as Go sees it: valid text as it is (a byte-order mark kept, as Go keeps it), and
+ * each invalid byte as its escape (see ESCAPED_BYTE_FIRST); `valid` says whether there was any.
+ * Valid input takes the native decoder.
+ */
+export function decodeUTF8(bytes: Uint8Array): { text: string; valid: boolean } {
+  try {
+    return { text: strictUTF8.decode(bytes), valid: true };
+  } catch {
+    return { text: decodeEscaping(bytes), valid: false };
+  }
+}
+
+const strictUTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * decodeUTF8 for bytes that arrive in chunks: each chunk is decoded as it comes (a large body's
+ * decoding then happens between reads, not in one block at the end), the result is the same.
+ */
+export class UTF8ChunkDecoder {
+  readonly #decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  readonly #chunks: Uint8Array[] = [];
+  readonly #parts: string[] = [];
+  #valid = true;
+
+  push(chunk: Uint8Array): void {
+    this.#chunks.push(chunk);
+    if (!this.#valid) return;
+    try {
+      this.#parts.push(this.#decoder.decode(chunk, { stream: true }));
+    } catch {
+      this.#valid = false; // decoded with the escapes at the end, from the bytes kept
+      this.#parts.length = 0;
+    }
+  }
+
+  finish(): { text: string; valid: boolean } {
+    if (this.#valid) {
+      try {
+        this.#parts.push(this.#decoder.decode());
+        return { text: this.#parts.join(''), valid: true };
+      } catch {
+        // a sequence cut off at the very end
+      }
+    }
+    return decodeUTF8(Buffer.concat(this.#chunks));
+  }
+}
+
+/** The slow path of decodeUTF8, for input that has invalid bytes: utf8.DecodeRune's rules, byte by byte. */
+function decodeEscaping(b: Uint8Array): string {
+  const parts: string[] = [];
+  let run = 0; // start of the current run of valid bytes
+  let i = 0;
+  const flush = (end: number) => {
+    if (end > run) parts.push(strictUTF8.decode(b.subarray(run, end)));
+  };
+  while (i < b.length) {
+    const width = validRuneWidth(b, i);
+    if (width > 0) {
+      i += width;
+      continue;
+    }
+    flush(i);
+    parts.push(String.fromCharCode(0xdc00 + (b[i] as number)));
+    i++;
+    run = i;
+  }
+  flush(i);
+  return parts.join('');
+}
+
+/** The length of the valid UTF-8 sequence at `i`, or 0 (Go's utf8.DecodeRune: no overlongs, surrogates or > U+10FFFF). */
+function validRuneWidth(b: Uint8Array, i: number): number {
+  const c = b[i] as number;
+  if (c < 0x80) return 1;
+  const cont = (k: number, lo = 0x80, hi = 0xbf) => {
+    const x = b[i + k];
+    return x !== undefined && x >= lo && x <= hi;
+  };
+  if (c >= 0xc2 && c <= 0xdf) return cont(1) ? 2 : 0;
+  if (c === 0xe0) return cont(1, 0xa0) && cont(2) ? 3 : 0;
+  if ((c >= 0xe1 && c <= 0xec) || c === 0xee || c === 0xef) return cont(1) && cont(2) ? 3 : 0;
+  if (c === 0xed) return cont(1, 0x80, 0x9f) && cont(2) ? 3 : 0;
+  if (c === 0xf0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+  if (c >= 0xf1 && c <= 0xf3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+  if (c === 0xf4) return cont(1, 0x80, 0x8f) && cont(2) && cont(3) ? 4 : 0;
+  return 0;
+}
+
+/** True when `s[from, to)` holds an escaped invalid byte: Go's `!utf8.Valid` of those bytes. */
+export function hasInvalidUTF8(s: string, from = 0, to = s.length): boolean {
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= ESCAPED_BYTE_FIRST && c <= ESCAPED_BYTE_LAST) return true;
+  }
+  return false;
+}
+
+/**
+ * strconv.Quote, or `%q` of a byte slice: Go's escapes, printable characters as they are, an
+ * escaped invalid byte as `\xNN`.
+ */
+export function goQuote(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0) as number;
+    if (ch === '"' || ch === '\\') out += `\\${ch}`;
+    else if (c >= 0x20 && c < 0x7f) out += ch;
+    else if (ch === '\x07') out += '\\a';
+    else if (ch === '\b') out += '\\b';
+    else if (ch === '\f') out += '\\f';
+    else if (ch === '\n') out += '\\n';
+    else if (ch === '\r') out += '\\r';
+    else if (ch === '\t') out += '\\t';
+    else if (ch === '\v') out += '\\v';
+    else if (c >= ESCAPED_BYTE_FIRST && c <= ESCAPED_BYTE_LAST) out += `\\x${(c - 0xdc00).toString(16)}`;
+    else if (c >= 0xd800 && c <= 0xdfff) out += '\\ufffd';
+    else if (c < 0x80) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (PRINTABLE.test(ch)) out += ch;
+    else if (c < 0x10000) out += `\\u${c.toString(16).padStart(4, '0')}`;
+    else out += `\\U${c.toString(16).padStart(8, '0')}`;
+  }
+  return `${out}"`;
+}
+
+/** unicode.IsPrint: letters, marks, numbers, punctuation, symbols (and the ASCII space). */
+const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;

@@ -18,7 +18,7 @@ import {
   type TargetGroup,
   tlsSettings,
 } from '../config/index.js';
-import { type HTTPClient, httpClient } from '../http/index.js';
+import { type HTTPClient, httpClient, requestFailure } from '../http/index.js';
 import { applyRelabel } from '../relabel/index.js';
 
 /** An alert in Alertmanager's v2 "postable alert" shape. */
@@ -176,14 +176,23 @@ export function createNotifier(opts: NotifierOptions): Notifier {
   async function post(set: AlertmanagerSet, url: string, body: string): Promise<void> {
     const headers: Record<string, string> = { 'Content-Type': 'application/json', 'User-Agent': 'miniprom' };
     if (set.authorization) headers.Authorization = set.authorization;
-    const res = await set.client.fetch(url, {
-      method: 'POST',
-      headers,
-      body,
-      // Each Alertmanager entry's own timeout, as upstream's per-alertmanagers client.
-      signal: AbortSignal.timeout(set.cfg.timeout),
-      redirect: set.cfg.httpClient.followRedirects ? 'follow' : 'manual',
-    });
+    const timeout = AbortSignal.timeout(set.cfg.timeout);
+    let res: Response;
+    try {
+      res = await set.client.fetch(url, {
+        method: 'POST',
+        headers,
+        body,
+        // Each Alertmanager entry's own timeout, as upstream's per-alertmanagers client.
+        signal: timeout,
+        redirect: set.cfg.httpClient.followRedirects ? 'follow' : 'manual',
+      });
+    } catch (err) {
+      // Go's url.Error shape, as upstream logs it.
+      throw new Error(
+        `Post ${JSON.stringify(url)}: ${timeout.aborted ? 'context deadline exceeded' : requestFailure(err)}`,
+      );
+    }
     await res.arrayBuffer();
     if (Math.floor(res.status / 100) !== 2) throw new Error(`bad response status ${res.status} ${res.statusText}`);
   }

@@ -14,7 +14,7 @@
  */
 import type { Logger } from 'pino';
 import { type RemoteWriteConfig, redactURL } from '../config/index.js';
-import type { HTTPClient } from '../http/index.js';
+import { type HTTPClient, requestFailure } from '../http/index.js';
 import { applyRelabel } from '../relabel/index.js';
 import type { Labels } from '../storage/index.js';
 import type { RemoteMetrics } from './metrics.js';
@@ -284,7 +284,7 @@ export class WriteQueue {
       return { kind: 'retry', error, retryAfter: retryAfter(res.headers.get('retry-after'), this.#ctx.now()) };
     } catch (err) {
       if (this.#giveUp.signal.aborted) return { kind: 'aborted' };
-      const reason = timedOut ? 'context deadline exceeded' : fetchFailure(err);
+      const reason = timedOut ? 'context deadline exceeded' : requestFailure(err);
       return { kind: 'retry', error: `Post ${JSON.stringify(redactURL(cfg.url))}: ${reason}`, retryAfter: undefined };
     } finally {
       clearTimeout(timer);
@@ -325,11 +325,4 @@ function retryAfter(header: string | null, now: number): number | undefined {
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(header);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-/** undici's "fetch failed" hides the reason in `cause`; Go would show e.g. `connection refused`. */
-function fetchFailure(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  if (cause?.code === 'ECONNREFUSED') return 'connect: connection refused';
-  return cause?.message ?? (err as Error).message;
 }

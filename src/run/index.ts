@@ -11,6 +11,7 @@ export { SignalChannel } from './signals.js';
 export {
   type ActorEvent,
   type ActorLog,
+  LATEST_RELOADS,
   type LatchEvent,
   type LogLine,
   type ReloadEvent,

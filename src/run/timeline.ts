@@ -2,6 +2,11 @@
  * The lifecycle timeline: what each actor and latch did, and when (contract.md §7). Main records
  * into it; the debug log, `GET /api/v1/status/lifecycle` and the teaching page read it.
  * `t` is milliseconds since the process started (performance.now()), to 0.1 ms.
+ *
+ * Bounded, so a server reloaded every minute for a year does not grow it without end: actor and
+ * latch events happen once per actor (startup and shutdown), each actor's log lines are bounded
+ * (see ActorLog), and of the reloads the first (the initial configuration, part of startup) and
+ * the latest LATEST_RELOADS are kept; `reloadsOmitted` counts those let go between.
  */
 
 export type ActorEvent = 'execute started' | 'waiting' | 'running' | 'interrupted' | 'execute returned';
@@ -9,6 +14,8 @@ export type LatchEvent = 'opened';
 export type ReloadEvent = 'reload started' | 'reload finished';
 
 export interface TimelineEvent {
+  /** Unique and increasing: names the event when a stream of changes adds or drops it. */
+  seq: number;
   t: number;
   actor?: string;
   latch?: string;
@@ -38,6 +45,8 @@ export interface ActorLog {
 
 const FIRST_LINES = 10;
 const LATEST_LINES = 20;
+/** Reloads kept besides the first: enough to see a pattern, few enough to send often. */
+export const LATEST_RELOADS = 10;
 
 export class Timeline {
   readonly actors: Array<{ index: number; name: string }> = [];
@@ -47,6 +56,10 @@ export class Timeline {
   readonly #listeners = new Set<TimelineListener>();
   readonly #changeListeners = new Set<() => void>();
   readonly #now: () => number;
+  #seq = 0;
+  /** Reloads started so far; each reload's events carry their number as `reload`. */
+  #reloads = 0;
+  #reloadsOmitted = 0;
 
   constructor(now: () => number = () => performance.now()) {
     this.#now = now;
@@ -66,7 +79,25 @@ export class Timeline {
   }
 
   reload(event: ReloadEvent, fields: Record<string, unknown> = {}): void {
-    this.#record({ event, ...fields });
+    if (event === 'reload started') {
+      this.#reloads++;
+      if (this.#reloads - LATEST_RELOADS > 1) this.#dropReload(this.#reloads - LATEST_RELOADS);
+    }
+    this.#record({ event, reload: this.#reloads, ...fields });
+  }
+
+  /** Reloads let go between the first and the latest LATEST_RELOADS. */
+  get reloadsOmitted(): number {
+    return this.#reloadsOmitted;
+  }
+
+  /** Removes the events of reload `n` (never the first: it is part of startup). */
+  #dropReload(n: number): void {
+    for (let i = this.events.length - 1; i >= 0; i--) {
+      const e = this.events[i] as TimelineEvent;
+      if (e.reload === n && e.actor === undefined && e.latch === undefined) this.events.splice(i, 1);
+    }
+    this.#reloadsOmitted++;
   }
 
   /** Keeps a line `actor`'s loggers wrote (see ownedLogger in src/log). */
@@ -98,7 +129,7 @@ export class Timeline {
   }
 
   #record(fields: Omit<TimelineEvent, 't'>): void {
-    const event = { t: this.#time(), ...fields } as TimelineEvent;
+    const event = { seq: ++this.#seq, t: this.#time(), ...fields } as TimelineEvent;
     this.events.push(event);
     for (const listener of this.#listeners) listener(event);
     for (const listener of this.#changeListeners) listener();

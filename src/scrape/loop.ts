@@ -6,10 +6,13 @@
  */
 import type { Logger } from 'pino';
 import type { ScrapeLimits } from '../config/index.js';
+import { UTF8ChunkDecoder } from '../golang/index.js';
+import { requestFailure } from '../http/index.js';
 import type { Appendable, Appender, Labels } from '../storage/index.js';
 import { goDuration, type ScrapeMetrics } from './metrics.js';
-import { scanTextFormat } from './parser.js';
+import { invalidLabelNames, type SampleVisitor, TextScanner } from './parser.js';
 import type { PoolSettings } from './settings.js';
+import { pause } from './slice.js';
 import { fnv1a, get, type Target } from './target.js';
 import type { ActiveTarget, MetricMetadata } from './types.js';
 
@@ -60,7 +63,8 @@ export class ScrapeLoop {
 
   readonly #settings: PoolSettings;
   readonly #ctx: LoopContext;
-  readonly #log: Logger;
+  /** The loop's logger, made on first use: a job of thousands of targets would pay for each up front. */
+  #logger: Logger | undefined;
   /** Aborted by stop(): cancels the pending timer's scrape and any fetch in flight. */
   readonly #stop = new AbortController();
   readonly #headers: Record<string, string>;
@@ -105,7 +109,6 @@ export class ScrapeLoop {
     this.discoveredLabels = target.discoveredLabels;
     this.#settings = settings;
     this.#ctx = ctx;
-    this.#log = ctx.logger.child({ scrape_pool: settings.cfg.jobName, target: target.url });
     this.#headers = {
       Accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1',
       'User-Agent': ctx.userAgent,
@@ -115,6 +118,11 @@ export class ScrapeLoop {
     this.#reportLabels = REPORT_SERIES.map((name) => ({ ...target.labels, __name__: name }));
     this.#targetLabels = Object.entries(target.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     this.#intervalLabel = goDuration(target.interval);
+  }
+
+  get #log(): Logger {
+    this.#logger ??= this.#ctx.logger.child({ scrape_pool: this.#settings.cfg.jobName, target: this.target.url });
+    return this.#logger;
   }
 
   /** Schedules the first scrape once `after` settles (the pool's previous loops have finished). */
@@ -184,7 +192,8 @@ export class ScrapeLoop {
   }
 
   async #shutdown(markStale: boolean): Promise<void> {
-    this.#stop.abort();
+    // One shared reason: aborting without one makes a DOMException (with its stack) per loop.
+    this.#stop.abort(STOP_REASON);
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#scraping;
@@ -232,7 +241,7 @@ export class ScrapeLoop {
     this.#lastStart = start;
 
     let error = this.forcedError;
-    let body: string | undefined;
+    let body: DecodedBody | undefined;
     if (error === undefined) {
       try {
         body = await this.#fetchBody();
@@ -248,15 +257,18 @@ export class ScrapeLoop {
     const cache = new Map<string, Labels | null>();
     const tracked = new Map<string, Labels>();
     let parsed = false;
+    const slices = new Slicer(this.#stop.signal);
     if (body !== undefined) {
       try {
-        this.#appendSamples(app, body, scrapeTime, counts, cache, tracked);
+        await this.#appendSamples(app, body, scrapeTime, counts, cache, tracked, slices);
         this.#cache = cache;
-        parsed = body.length > 0;
+        parsed = body.text.length > 0;
       } catch (err) {
+        app.rollback();
+        // Stopped while it yielded: this scrape never happened either.
+        if (err === STOPPED) return;
         // A parse error or an exceeded limit fails the whole scrape: none of its samples land.
         // A fresh appender then carries the stale markers and the report, as upstream does.
-        app.rollback();
         app = ctx.appendable.appender();
         tracked.clear();
         counts.seriesAdded = 0;
@@ -267,8 +279,16 @@ export class ScrapeLoop {
     this.#iterDone(parsed);
 
     // A failed scrape counts as an empty one: every series of the last scrape goes stale.
-    for (const [series, labels] of this.#tracked) {
-      if (!tracked.has(series)) app.append(labels, scrapeTime, ctx.staleNaN);
+    try {
+      for (const [series, labels] of this.#tracked) {
+        if (!tracked.has(series)) app.append(labels, scrapeTime, ctx.staleNaN);
+        const pause = slices.tick();
+        if (pause) await pause; // (not `await` every time: each await is a turn of its own)
+      }
+    } catch (err) {
+      app.rollback();
+      if (err === STOPPED) return;
+      throw err;
     }
     this.#tracked = tracked;
 
@@ -302,7 +322,7 @@ export class ScrapeLoop {
   }
 
   /** GETs the target; resolves to the body, or throws with upstream's wording of what failed. */
-  async #fetchBody(): Promise<string> {
+  async #fetchBody(): Promise<DecodedBody> {
     // The stop signal goes into AbortSignal.any through a per-scrape controller: Node 20 keeps,
     // in each source signal, a reference to every signal combined from it for as long as the
     // source lives, so combining the loop's own long-lived signal would leak one per scrape.
@@ -316,7 +336,7 @@ export class ScrapeLoop {
     }
   }
 
-  async #get(stopSignal: AbortSignal): Promise<string> {
+  async #get(stopSignal: AbortSignal): Promise<DecodedBody> {
     const { url, timeout } = this.target;
     const { cfg } = this.#settings;
     const deadline = AbortSignal.timeout(timeout);
@@ -329,7 +349,7 @@ export class ScrapeLoop {
       });
     } catch (err) {
       // Go's url.Error shape: `Get "<url>": <reason>`.
-      throw new Error(`Get ${JSON.stringify(url)}: ${deadline.aborted ? DEADLINE : fetchFailure(err)}`);
+      throw new Error(`Get ${JSON.stringify(url)}: ${deadline.aborted ? DEADLINE : requestFailure(err)}`);
     }
     try {
       if (res.status !== 200) throw new Error(`server returned HTTP status ${res.status} ${res.statusText}`);
@@ -347,52 +367,54 @@ export class ScrapeLoop {
    * Parses `body` and appends its samples: target labels attached, metric relabeling applied,
    * limits enforced. Throws (after partial appends, which the caller rolls back) when the scrape
    * must fail. Fills `cache` with this scrape's series and `tracked` with those to watch for
-   * staleness.
+   * staleness. A large body is read in slices (see Slicer): the event loop serves others between.
    */
-  #appendSamples(
+  async #appendSamples(
     app: Appender,
-    body: string,
+    { text: body, valid }: DecodedBody,
     scrapeTime: number,
     counts: Counts,
     cache: Map<string, Labels | null>,
     tracked: Map<string, Labels>,
-  ): void {
+    slices: Slicer,
+  ): Promise<void> {
     const { cfg, relabel } = this.#settings;
     const metricRelabel = relabel && cfg.metricRelabelConfigs.length > 0 ? relabel : undefined;
     const previous = this.#cache;
     let overLimit = false;
 
-    scanTextFormat(
-      body,
-      (scraped, value, timestamp, seriesStart, seriesEnd) => {
-        counts.scraped++;
-        const series = body.slice(seriesStart, seriesEnd);
-        // The same series twice in one exposition: the first sample wins.
-        if (cache.has(series)) return;
-        let labels = previous.get(series);
-        if (labels === undefined) {
-          const attached = attachTargetLabels(scraped, this.#targetLabels, cfg.honorLabels);
-          labels = metricRelabel ? (metricRelabel(attached, cfg.metricRelabelConfigs) ?? null) : attached;
-          if (labels) checkLabels(labels, cfg);
-        }
-        cache.set(series, labels);
-        if (labels === null) return; // dropped by metric_relabel_configs
+    const scanner = new TextScanner(body, { validUTF8: valid });
+    const visit: SampleVisitor = (scraped, value, timestamp, seriesStart, seriesEnd) => {
+      counts.scraped++;
+      const series = body.slice(seriesStart, seriesEnd);
+      // The same series twice in one exposition: the first sample wins.
+      if (cache.has(series)) return;
+      let labels = previous.get(series);
+      if (labels === undefined) {
+        const attached = attachTargetLabels(scraped, this.#targetLabels, cfg.honorLabels);
+        labels = metricRelabel ? (metricRelabel(attached, cfg.metricRelabelConfigs) ?? null) : attached;
+        if (labels) checkLabels(labels, cfg);
+      }
+      cache.set(series, labels);
+      if (labels === null) return; // dropped by metric_relabel_configs
 
-        counts.postRelabel++;
-        // Past the limit the scrape fails, but parsing goes on so that the report counts every sample.
-        if (cfg.sampleLimit > 0 && counts.postRelabel > cfg.sampleLimit) overLimit = true;
-        if (overLimit) return;
-        if (!previous.has(series)) counts.seriesAdded++;
-        if (cfg.honorTimestamps && timestamp !== undefined) {
-          // A sample with its own timestamp is not tracked for staleness, as upstream.
-          app.append(labels, timestamp, value);
-        } else {
-          app.append(labels, scrapeTime, value);
-          tracked.set(series, labels);
-        }
-      },
-      this.#onMetadata,
-    );
+      counts.postRelabel++;
+      // Past the limit the scrape fails, but parsing goes on so that the report counts every sample.
+      if (cfg.sampleLimit > 0 && counts.postRelabel > cfg.sampleLimit) overLimit = true;
+      if (overLimit) return;
+      if (!previous.has(series)) counts.seriesAdded++;
+      if (cfg.honorTimestamps && timestamp !== undefined) {
+        // A sample with its own timestamp is not tracked for staleness, as upstream.
+        app.append(labels, timestamp, value);
+      } else {
+        app.append(labels, scrapeTime, value);
+        tracked.set(series, labels);
+      }
+    };
+    while (!scanner.scan(visit, this.#onMetadata, Slicer.STEP)) {
+      const pause = slices.tick(Slicer.STEP);
+      if (pause) await pause;
+    }
 
     if (overLimit) {
       this.#ctx.metrics?.exceededSampleLimit.inc();
@@ -457,7 +479,9 @@ export function attachTargetLabels(
  */
 function checkLabels(labels: Readonly<Record<string, string>>, limits: LabelLimits): void {
   const name = get(labels, '__name__');
-  if (name === '') throw new Error('__name__ label is missing');
+  if (!Object.hasOwn(labels, '__name__')) throw new Error('missing metric name (__name__ label)');
+  const invalid = invalidLabelNames(labels);
+  if (invalid) throw new Error(invalid);
   const { labelLimit, labelNameLengthLimit: nameLimit, labelValueLengthLimit: valueLimit } = limits;
   if (labelLimit > 0) {
     const count = Object.keys(labels).length;
@@ -491,28 +515,30 @@ function cut(text: string): string {
 }
 
 /**
- * Reads the body, giving up as soon as it exceeds `limit` bytes (0: no limit) — the limit exists
- * to protect the server from a huge response, so it must not be read whole first.
+ * Reads and decodes the body as it arrives (see UTF8ChunkDecoder), giving up as soon as it
+ * exceeds `limit` bytes (0: no limit) — the limit exists to protect the server from a huge
+ * response, so it must not be read whole first.
  */
-async function readBody(res: Response, limit: number): Promise<string> {
-  if (!res.body) return '';
-  if (limit <= 0) return await res.text();
+async function readBody(res: Response, limit: number): Promise<DecodedBody> {
+  const decoder = new UTF8ChunkDecoder();
+  if (!res.body) return decoder.finish();
   const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     size += value.byteLength;
-    if (size > limit) {
+    if (limit > 0 && size > limit) {
       await reader.cancel().catch(() => {});
       throw new Error('body size limit exceeded');
     }
-    chunks.push(value);
+    decoder.push(value);
   }
-  // TextDecoder, as res.text() would: UTF-8, a byte-order mark removed.
-  return new TextDecoder().decode(Buffer.concat(chunks, size));
+  return decoder.finish();
 }
+
+/** A body as the parser reads it: decoded as Go sees UTF-8 (see src/golang's decodeUTF8). */
+type DecodedBody = { text: string; valid: boolean };
 
 /**
  * The first delay: until the next moment, on the `now` clock, at which `now mod interval` equals
@@ -524,13 +550,35 @@ export function firstDelay(now: number, interval: number, hash: number): number 
   return (slot - into + interval) % interval;
 }
 
-/** fetch() wraps network errors as `TypeError: fetch failed`; the cause says what happened. */
-function fetchFailure(err: unknown): string {
-  const cause = err instanceof Error ? err.cause : undefined;
-  if (cause instanceof Error && cause.message) return cause.message;
-  return message(err);
-}
-
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** Why a loop's stop signal aborted. */
+const STOP_REASON = new Error('scrape loop stopped');
+
+/** Thrown out of a slice wait when the loop was stopped meanwhile. */
+const STOPPED = Symbol('scrape loop stopped');
+
+/**
+ * Long work of a scrape in slices (see slice.ts): the work calls `tick()` after each item (or
+ * `tick(n)` after n), which costs a counter until STEP items have passed, then a look at the
+ * shared clock. Rejects with STOPPED when `signal` aborted while it yielded.
+ */
+class Slicer {
+  /** Items between two looks at the clock. */
+  static readonly STEP = 1000;
+  #count = 0;
+
+  constructor(private readonly signal: AbortSignal) {}
+
+  tick(items = 1): Promise<void> | undefined {
+    this.#count += items;
+    if (this.#count < Slicer.STEP) return undefined;
+    this.#count = 0;
+    const wait = pause();
+    return wait?.then(() => {
+      if (this.signal.aborted) throw STOPPED;
+    });
+  }
 }

@@ -49,7 +49,7 @@ export function createScrapeManager(opts: ScrapeManagerOptions): ScrapeManager {
         logger.info({ scrape_pool: job }, 'Stopping scrape pool');
       } else if (settings.fingerprint !== pool.settings.fingerprint) {
         logger.info({ scrape_pool: job }, 'Reloading scrape pool');
-        pool.restart(settings);
+        void pool.restart(settings);
       }
     }
     for (const [job, settings] of next) {
@@ -60,14 +60,17 @@ export function createScrapeManager(opts: ScrapeManagerOptions): ScrapeManager {
       ctx.metrics?.poolTargets.set({ scrape_job: job }, 0);
       // Discovery may already have sent this job's targets (e.g. a job that was renamed back).
       const groups = targetSets.get(job);
-      if (groups) pool.sync(groups);
+      if (groups) void pool.sync(groups);
     }
   }
 
-  /** A target-set update: every pool named in it syncs; as upstream, pools not named keep their targets. */
-  function applyTargetSets(sets: TargetSets): void {
+  /**
+   * A target-set update: every pool named in it syncs; as upstream, pools not named keep their
+   * targets. Resolves when they have (the next update waits for that).
+   */
+  async function applyTargetSets(sets: TargetSets): Promise<void> {
     targetSets = sets;
-    for (const [job, groups] of sets) pools.get(job)?.sync(groups);
+    await Promise.all([...sets].map(([job, groups]) => pools.get(job)?.sync(groups)));
   }
 
   return {
@@ -84,7 +87,7 @@ export function createScrapeManager(opts: ScrapeManagerOptions): ScrapeManager {
         while (!shuttingDown) {
           const next = await nextOrStop(it, stopRequested.signal);
           if (next === 'stopped' || next.done) break;
-          if (!shuttingDown) applyTargetSets(next.value);
+          if (!shuttingDown) await applyTargetSets(next.value);
         }
       } finally {
         // Lets the source forget us (a Mailbox drops its waiter). Not awaited: an async

@@ -1,16 +1,35 @@
 /**
- * The Prometheus text exposition format 0.0.4, parsed in one pass over the body.
+ * The Prometheus text exposition format 0.0.4, read exactly as Prometheus 3.5 reads it: the
+ * verdicts (what is accepted, what fails the scrape) and the error texts of upstream's lexer
+ * (model/textparse/promlex.l) and parser (promparse.go), state by state:
  *
- * This is the scrape hot path, so it walks the string with `charCodeAt` and one index: no regex,
- * no `split` into lines, no per-line substrings beyond the names and values it keeps. The grammar
- * is upstream's (model/textparse/promlex.l):
+ *     # HELP name text        # TYPE name counter|gauge|histogram|summary|untyped
+ *     # any other comment
+ *     name{label="value",…} value [timestamp]
+ *     {"utf-8.name", "utf-8.label"="value"} value [timestamp]
  *
- *     # any comment, including HELP and TYPE     (skipped)
- *     name{label="value",other="v\"q\"",} value [timestamp_ms]
+ * The rules that matter to a hostile or sloppy target, all upstream's:
+ *  - blanks are spaces and tabs only, and a line ends at `\n` only: a `\r` is part of the value
+ *    or timestamp token, which then fails (CRLF expositions are refused);
+ *  - a value is Go's strconv.ParseFloat of the token, minus `p`, `P` and `_`; a number out of
+ *    float64's range (`1e999999`) is an error, not ±Inf;
+ *  - a timestamp is digits only (no sign) that fit an int64;
+ *  - label values and HELP text must be valid UTF-8 (other comments need not be);
+ *  - a label value may hold a raw line break; a backslash escapes any character but `\n`, and only
+ *    `\"`, `\\` and `\n` are unescaped;
+ *  - a NUL at the start of a line ends the exposition; NULs inside label values, HELP text and
+ *    comments are kept;
+ *  - blanks before a metric name at the start of a line become part of the name (upstream keeps
+ *    the line's start as the name's start), and labels need no comma between them.
  *
- * with spaces or tabs between tokens, escapes `\\`, `\"` and `\n` in label values, values in Go's
- * `strconv.ParseFloat` syntax (`NaN`, `+Inf`, `-Inf`, `1e3`, …) and integer millisecond timestamps.
+ * This is the scrape hot path: it walks the string with `charCodeAt` and one index, with no regex
+ * and no per-line substrings beyond the names and values it keeps, and it can stop after a number
+ * of lines and resume (`TextScanner.scan`), so a large scrape yields to the event loop.
+ *
+ * The body is a JavaScript string in which each invalid UTF-8 byte is escaped as a lone surrogate
+ * (src/golang's decodeUTF8), so "is valid UTF-8" is a question about those.
  */
+import { goParseFloat, goQuote, hasInvalidUTF8 } from '../golang/index.js';
 
 export interface ParsedSample {
   /** The sample's labels, `__name__` included. Labels with an empty value are left out (see below). */
@@ -22,7 +41,7 @@ export interface ParsedSample {
 
 /**
  * Called once per sample by `scanTextFormat`. `body.slice(seriesStart, seriesEnd)` is the line's
- * text from the metric name to the end of its label set: the scrape loop keys its staleness
+ * text from its start to the end of its label set: the scrape loop keys its staleness
  * bookkeeping on it, as upstream's scrape cache does, instead of building a canonical key from the
  * labels. It is passed as offsets so that callers who do not need it allocate nothing for it.
  */
@@ -50,83 +69,56 @@ const METRIC_TYPES: Readonly<Record<string, string>> = {
   untyped: 'unknown',
 };
 
-/**
- * A comment line `body[start, end)` (starting at its `#`), read as upstream's lexer reads it:
- * `#`, blanks, `HELP` or `TYPE`, blanks, a metric name (or a quoted one), then the rest of the
- * line less its first character (the blank after the name) is the text. Anything else is a
- * comment. Throws for a HELP or TYPE without a metric name, and for a TYPE that names no type.
- */
-function scanMetadata(body: string, start: number, end: number, line: number, meta: MetadataVisitor | undefined): void {
-  let i = start + 1;
-  let c = body.charCodeAt(i);
-  if (c !== SPACE && c !== TAB) return;
-  while (c === SPACE || c === TAB) c = body.charCodeAt(++i);
-  const keyword = body.slice(i, i + 4);
-  if (keyword !== 'HELP' && keyword !== 'TYPE') return;
-  i += 4;
-  c = body.charCodeAt(i);
-  if (c !== SPACE && c !== TAB) return; // `# HELPX …`: a comment
-  while (c === SPACE || c === TAB) c = body.charCodeAt(++i);
-  let metric: string;
-  if (c === QUOTE) {
-    const nameStart = i + 1;
-    let k = nameStart;
-    while (k < end && body.charCodeAt(k) !== QUOTE) k += body.charCodeAt(k) === BACKSLASH ? 2 : 1;
-    if (k >= end) fail(line, `expected metric name after ${keyword}, got ${q(body.slice(i, end))}`);
-    metric = body.slice(nameStart, k);
-    i = k + 1;
-  } else {
-    if (!isNameStart(c, true)) fail(line, `expected metric name after ${keyword}, got ${q(tokenAt(body, i))}`);
-    const nameStart = i;
-    c = body.charCodeAt(++i);
-    while (isNameChar(c, true)) c = body.charCodeAt(++i);
-    metric = body.slice(nameStart, i);
-  }
-  let lineEnd = end;
-  if (body.charCodeAt(lineEnd - 1) === CR) lineEnd--;
-  const text = i + 1 < lineEnd ? body.slice(i + 1, lineEnd) : '';
-  if (keyword === 'TYPE') {
-    const type = Object.hasOwn(METRIC_TYPES, text) ? METRIC_TYPES[text] : undefined;
-    if (type === undefined) fail(line, `invalid metric type ${q(text)}`);
-    meta?.('type', metric, type);
-  } else {
-    meta?.('help', metric, text.includes('\\') ? unescapeHelp(text) : text);
-  }
-}
-
-/** Upstream's helpReplacer: `\\` and `\n` only. */
-function unescapeHelp(text: string): string {
-  return text.replace(/\\[\\n]/g, (e) => (e === '\\n' ? '\n' : '\\'));
-}
-
-// Character codes the scanner compares against (plain constants: declaring them does no work).
+// Character codes the scanner compares against.
+const NUL = 0;
 const TAB = 9;
 const LF = 10;
-const CR = 13;
 const SPACE = 32;
 const QUOTE = 34;
 const HASH = 35;
-const PLUS = 43;
 const COMMA = 44;
 const MINUS = 45;
-const DOT = 46;
 const ZERO = 48;
 const NINE = 57;
 const COLON = 58;
 const EQUALS = 61;
 const UPPER_A = 65;
-const UPPER_E = 69;
 const UPPER_Z = 90;
 const BACKSLASH = 92;
 const UNDERSCORE = 95;
 const LOWER_A = 97;
-const LOWER_E = 101;
-const LOWER_N = 110;
 const LOWER_Z = 122;
 const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 
-/** Parses a whole exposition into samples; throws `line N: <problem>` on the first invalid line. */
+/** Upstream's tokens, as far as its error messages name them. */
+const T_INVALID = 'INVALID';
+const T_EOF = 'EOF';
+const T_LINEBREAK = 'LINEBREAK';
+const T_QSTRING = 'QSTRING';
+const T_BCLOSE = 'BCLOSE';
+const T_BOPEN = 'BOPEN';
+const T_LNAME = 'LNAME';
+const T_LVALUE = 'LVALUE';
+const T_EQUAL = 'EQUAL';
+const T_COMMA = 'COMMA';
+const T_TIMESTAMP = 'TIMESTAMP';
+const T_VALUE = 'VALUE';
+type Token =
+  | typeof T_INVALID
+  | typeof T_EOF
+  | typeof T_LINEBREAK
+  | typeof T_QSTRING
+  | typeof T_BCLOSE
+  | typeof T_BOPEN
+  | typeof T_LNAME
+  | typeof T_LVALUE
+  | typeof T_EQUAL
+  | typeof T_COMMA
+  | typeof T_TIMESTAMP
+  | typeof T_VALUE;
+
+/** Parses a whole exposition into samples; throws upstream's error for the first invalid entry. */
 export function parseTextFormat(body: string): ParsedSample[] {
   const out: ParsedSample[] = [];
   scanTextFormat(body, (labels, value, timestamp) => {
@@ -137,173 +129,523 @@ export function parseTextFormat(body: string): ParsedSample[] {
 }
 
 /**
- * The parser proper: calls `visit` for every sample, in order. Throws on the first invalid line,
- * after `visit` has seen the samples before it (the scrape loop rolls those back).
+ * Calls `visit` for every sample, in order, and `meta` for every HELP and TYPE line. Throws on
+ * the first invalid entry, after `visit` has seen the samples before it (the scrape loop rolls
+ * those back).
  *
  * A label with an empty value is not put in the label set: in Prometheus's data model an empty
- * label value is the same as the label being absent, and dropping it here keeps `a{b=""}` and `a`
- * the same series everywhere downstream.
+ * label value is the same as the label being absent (upstream's head drops them too), and
+ * dropping it here keeps `a{b=""}` and `a` the same series everywhere downstream.
  */
 export function scanTextFormat(body: string, visit: SampleVisitor, meta?: MetadataVisitor): void {
-  const n = body.length;
-  let i = 0;
-  let line = 0;
-  // Expositions repeat the same names line after line. Reusing the previous line's strings when
-  // the text matches saves most name allocations (and the garbage collection they cost).
-  let lastMetric = '';
-  const recent: Recent = { names: [], values: [] };
-
-  // `charCodeAt` past the end returns NaN, which equals no code below: that is the end-of-input
-  // sentinel every loop relies on instead of a separate bounds check.
-  while (i < n) {
-    line++;
-    let c = body.charCodeAt(i);
-    while (c === SPACE || c === TAB) c = body.charCodeAt(++i);
-
-    // Blank line (LF, CRLF, or trailing blanks at the very end).
-    if (atLineEnd(body, i)) {
-      i = skipLineEnd(body, i);
-      continue;
-    }
-    // Comments are skipped to the end of the line with the engine's native search; HELP and
-    // TYPE lines are read for the metadata (and a TYPE must name a type, as upstream requires).
-    if (c === HASH) {
-      const lf = body.indexOf('\n', i);
-      const end = lf < 0 ? n : lf;
-      scanMetadata(body, i, end, line, meta);
-      i = lf < 0 ? n : lf + 1;
-      continue;
-    }
-
-    // The metric name.
-    const seriesStart = i;
-    if (!isNameStart(c, true)) fail(line, `expected metric name, got ${q(tokenAt(body, i))}`);
-    c = body.charCodeAt(++i);
-    while (isNameChar(c, true)) c = body.charCodeAt(++i);
-    const metric = reuse(body, seriesStart, i, lastMetric);
-    lastMetric = metric;
-    const labels: Record<string, string> = { __name__: metric };
-    let seriesEnd = i;
-
-    while (c === SPACE || c === TAB) c = body.charCodeAt(++i);
-
-    // The optional label set.
-    if (c === OPEN_BRACE) {
-      i = scanLabels(body, i + 1, line, labels, recent);
-      seriesEnd = i;
-      c = body.charCodeAt(i);
-      while (c === SPACE || c === TAB) c = body.charCodeAt(++i);
-    } else if (i === seriesEnd && !atLineEnd(body, i)) {
-      // Something glued to the name that is neither a label set nor whitespace, e.g. `a-b 1`.
-      fail(line, `expected label set or value after metric name, got ${q(tokenAt(body, i))}`);
-    }
-
-    // The value: everything up to the next blank or line end.
-    const valueStart = i;
-    c = body.charCodeAt(i);
-    while (c !== SPACE && c !== TAB && c !== LF && c !== CR && !Number.isNaN(c)) c = body.charCodeAt(++i);
-    const value = numberAt(body, valueStart, i);
-    if (value === undefined) fail(line, `expected value after metric, got ${q(body.slice(valueStart, i))}`);
-
-    c = body.charCodeAt(i);
-    while (c === SPACE || c === TAB) c = body.charCodeAt(++i);
-
-    // The optional timestamp, then nothing but blanks.
-    let timestamp: number | undefined;
-    if (!atLineEnd(body, i)) {
-      const tsStart = i;
-      c = body.charCodeAt(i);
-      while (c !== SPACE && c !== TAB && c !== LF && c !== CR && !Number.isNaN(c)) c = body.charCodeAt(++i);
-      const tsText = body.slice(tsStart, i);
-      timestamp = parseTimestamp(tsText);
-      if (timestamp === undefined) fail(line, `invalid timestamp ${q(tsText)}`);
-      c = body.charCodeAt(i);
-      while (c === SPACE || c === TAB) c = body.charCodeAt(++i);
-      if (!atLineEnd(body, i)) fail(line, `expected end of line after timestamp, got ${q(tokenAt(body, i))}`);
-    }
-    i = skipLineEnd(body, i);
-
-    visit(labels, value, timestamp, seriesStart, seriesEnd);
-  }
-}
-
-/** The previous line's label names and values, by position, for `reuse`. */
-interface Recent {
-  names: string[];
-  values: string[];
+  new TextScanner(body).scan(visit, meta, Number.POSITIVE_INFINITY);
 }
 
 /**
- * Reads `label="value", …}` starting just after `{`; fills `labels` and returns the index just
- * after the closing brace. A trailing comma before `}` is allowed, as upstream allows it.
+ * A resumable scan of one exposition: `scan` reads `budget` entries (or to the end), and the next
+ * call goes on from there. Entries are never split, so the
+ * only state between calls is where the next one starts.
  */
-function scanLabels(body: string, start: number, line: number, labels: Record<string, string>, recent: Recent): number {
-  let i = start;
-  for (let position = 0; ; position++) {
-    let c = body.charCodeAt(i);
-    while (c === SPACE || c === TAB) c = body.charCodeAt(++i);
-    if (c === CLOSE_BRACE) return i + 1;
+export class TextScanner {
+  /** The body with the line break upstream appends (`append(b, '\n')`), so every line ends. */
+  readonly #b: string;
+  readonly #n: number;
+  /** Only a body with invalid bytes needs its label values and HELP texts checked. */
+  readonly #checkUTF8: boolean;
+  /** Where the next entry starts. */
+  #at = 0;
+  #done = false;
 
-    // Label name (no colons: those are for metric names only).
-    const nameStart = i;
-    if (!isNameStart(c, false)) fail(line, `expected label name, got ${q(tokenAt(body, i))}`);
-    c = body.charCodeAt(++i);
-    while (isNameChar(c, false)) c = body.charCodeAt(++i);
-    const name = reuse(body, nameStart, i, recent.names[position]);
-    recent.names[position] = name;
+  // The entry being read, as upstream's parser keeps it: its start, and the current token's span.
+  #start = 0;
+  #i = 0;
+  #tokStart = 0;
+  /** The last quoted string read had a backslash in it. */
+  #escaped = false;
 
-    while (c === SPACE || c === TAB) c = body.charCodeAt(++i);
-    if (c !== EQUALS) fail(line, `expected equal sign after label name ${q(name)}, got ${q(tokenAt(body, i))}`);
-    c = body.charCodeAt(++i);
-    while (c === SPACE || c === TAB) c = body.charCodeAt(++i);
-    if (c !== QUOTE) fail(line, `expected quoted label value for ${q(name)}, got ${q(tokenAt(body, i))}`);
-    i++;
+  // Expositions repeat the same names line after line. Reusing the previous line's strings when
+  // the text matches saves most name allocations (and the garbage collection they cost).
+  #lastMetric = '';
+  readonly #recentNames: string[] = [];
+  readonly #recentValues: string[] = [];
+  /**
+   * The current sample's labels, filled as they are read, and what upstream would make of them
+   * later: names given an empty value (removed, every label of that name), and names given twice.
+   */
+  #set: Record<string, string> = {};
+  #emptied: Set<string> | undefined;
+  #twice: string[] | undefined;
 
-    // The quoted value. Most have no escapes: find the closing quote first, then take the text
-    // in one piece (or the previous line's string, when equal). Escapes take the slow path.
-    const valueStart = i;
-    c = body.charCodeAt(i);
-    while (c !== QUOTE && c !== BACKSLASH && c !== LF && !Number.isNaN(c)) c = body.charCodeAt(++i);
-    let value: string;
-    if (c === QUOTE) {
-      value = reuse(body, valueStart, i, recent.values[position]);
-      recent.values[position] = value;
+  /**
+   * `validUTF8`: whether the body came from valid UTF-8 (decodeUTF8 tells); when not given, the
+   * body is searched for escaped invalid bytes.
+   */
+  constructor(body: string, opts: { validUTF8?: boolean } = {}) {
+    this.#b = body.charCodeAt(body.length - 1) === LF ? body : `${body}\n`;
+    this.#n = this.#b.length;
+    this.#checkUTF8 = opts.validUTF8 === undefined ? hasInvalidUTF8(body) : !opts.validUTF8;
+  }
+
+  /** True once the whole exposition has been read. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /**
+   * Reads entries (samples, comments, blank lines), calling `visit` and `meta`, until `budget`
+   * entries have been read or the exposition ends; returns `done`.
+   */
+  scan(visit: SampleVisitor, meta: MetadataVisitor | undefined, budget: number): boolean {
+    for (let entries = 0; !this.#done && entries < budget; entries++) this.#entry(visit, meta);
+    return this.#done;
+  }
+
+  /** Reads one line's entry (upstream's Next; a blank line counts as one): true for a sample. */
+  #entry(visit: SampleVisitor, meta: MetadataVisitor | undefined): boolean {
+    const b = this.#b;
+    const start = this.#at;
+    this.#start = start;
+    let i = start;
+    let c = b.charCodeAt(i);
+    while (c === SPACE || c === TAB) c = b.charCodeAt(++i);
+    if (i >= this.#n || c === NUL) {
+      // The end, or a NUL where an entry would start: upstream's lexer returns EOF for both.
+      this.#done = true;
+      return false;
+    }
+    if (c === LF) {
+      this.#at = i + 1;
+      return false;
+    }
+    if (c === HASH) {
+      this.#comment(i, meta);
+      return false;
+    }
+    this.#set = { __name__: '' };
+    this.#emptied = undefined;
+    this.#twice = undefined;
+    let metric: string | undefined;
+    let seriesEnd: number;
+    let tok: Token;
+    if (isNameStart(c, true)) {
+      // The name starts where the line does (blanks included), as upstream's offsets say.
+      let k = i + 1;
+      while (isNameChar(b.charCodeAt(k), true)) k++;
+      metric = reuse(b, start, k, this.#lastMetric);
+      this.#lastMetric = metric;
+      this.#i = k;
+      seriesEnd = k;
+      tok = this.#lexValue();
+      if (tok === T_BOPEN) {
+        metric = this.#labels(metric);
+        seriesEnd = this.#i;
+        tok = this.#lexValue();
+      }
+    } else if (c === OPEN_BRACE) {
+      this.#i = i + 1;
+      metric = this.#labels(undefined);
+      seriesEnd = this.#i;
+      tok = this.#lexValue();
     } else {
-      value = '';
-      let runStart = valueStart;
-      for (;;) {
-        c = body.charCodeAt(i);
-        if (c === QUOTE) break;
-        // A raw line break (or the end of input) inside quotes: the value was never closed.
-        if (c === LF || Number.isNaN(c)) fail(line, `unterminated label value for ${q(name)}`);
-        if (c === BACKSLASH) {
-          const e = body.charCodeAt(i + 1);
-          if (e === LF || Number.isNaN(e)) fail(line, `unterminated label value for ${q(name)}`);
-          value += body.slice(runStart, i);
-          // Upstream unescapes exactly these three; any other `\x` stays as written.
-          if (e === LOWER_N) value += '\n';
-          else if (e === BACKSLASH) value += '\\';
-          else if (e === QUOTE) value += '"';
-          else value += body.slice(i, i + 2);
-          i += 2;
-          runStart = i;
+      this.#tokStart = i;
+      this.#i = i;
+      throw this.#parseError('expected a valid start token', T_INVALID);
+    }
+    if (metric === undefined) {
+      throw new Error(`metric name not set while parsing: ${goQuote(b.slice(start, this.#i))}`);
+    }
+    if (tok !== T_VALUE) throw this.#parseError('expected value after metric', tok);
+    const value = this.#value();
+    let timestamp: number | undefined;
+    tok = this.#lexTimestamp();
+    if (tok === T_TIMESTAMP) {
+      timestamp = this.#timestamp();
+      const after = this.#lexTimestamp();
+      if (after !== T_LINEBREAK) throw this.#parseError('expected next entry after timestamp', after);
+    } else if (tok !== T_LINEBREAK) {
+      throw this.#parseError('expected timestamp or new record', tok);
+    }
+    this.#at = this.#i;
+    visit(this.#labelSet(metric), value, timestamp, start, seriesEnd);
+    return true;
+  }
+
+  /**
+   * A line starting with `#` at `hash`: HELP and TYPE lines are read for the metadata (and must
+   * be well formed, as upstream requires); anything else is a comment to the end of the line.
+   */
+  #comment(hash: number, meta: MetadataVisitor | undefined): void {
+    const b = this.#b;
+    let i = hash + 1;
+    let c = b.charCodeAt(i);
+    if (c !== SPACE && c !== TAB) {
+      // `#` alone (upstream's rule 5): a comment; its lexer stops at a NUL here, ending everything.
+      this.#skipComment(i, false);
+      return;
+    }
+    while (c === SPACE || c === TAB) c = b.charCodeAt(++i);
+    const keyword = c === 0x48 /* H */ ? 'HELP' : c === 0x54 /* T */ ? 'TYPE' : '';
+    let matched = 0;
+    while (matched < 4 && keyword !== '' && b.charCodeAt(i + matched) === keyword.charCodeAt(matched)) matched++;
+    const after = b.charCodeAt(i + matched);
+    if (matched < 4 || (after !== SPACE && after !== TAB)) {
+      // Not metadata: a comment from where the keyword stopped matching (NULs in it are kept).
+      this.#skipComment(i + matched, true);
+      return;
+    }
+    i += 4;
+    while (b.charCodeAt(i) === SPACE || b.charCodeAt(i) === TAB) i++;
+    // The metric name, plain or quoted (its text between the quotes, as written).
+    this.#tokStart = i;
+    let metric: string;
+    c = b.charCodeAt(i);
+    if (c === QUOTE) {
+      const end = this.#quoted(i, false);
+      if (end < 0) throw this.#parseError(`expected metric name after ${keyword}`, T_INVALID);
+      metric = b.slice(i + 1, end - 1);
+      i = end;
+    } else if (isNameStart(c, true)) {
+      let k = i + 1;
+      while (isNameChar(b.charCodeAt(k), true)) k++;
+      metric = b.slice(i, k);
+      i = k;
+    } else {
+      this.#i = i;
+      throw this.#parseError(`expected metric name after ${keyword}`, T_INVALID);
+    }
+    // The text: the rest of the line less its first character (the blank after the name).
+    if (b.charCodeAt(i) === NUL) {
+      // Upstream reads an empty text, then the NUL as the end of input where a line break must be.
+      this.#tokStart = i;
+      this.#i = i + 1;
+      throw this.#parseError('linebreak expected after metadata', T_EOF);
+    }
+    const lf = b.indexOf('\n', i);
+    // Blanks (and the NULs upstream's lexer skips there) alone up to the line end are
+    // whitespace, not text: the text is then empty.
+    let k = i;
+    for (let c2 = b.charCodeAt(k); c2 === SPACE || c2 === TAB || c2 === NUL; c2 = b.charCodeAt(++k));
+    const textStart = k === lf ? lf : i + 1;
+    const text = textStart < lf ? b.slice(textStart, lf) : '';
+    this.#at = lf + 1;
+    if (keyword === 'TYPE') {
+      const type = Object.hasOwn(METRIC_TYPES, text) ? METRIC_TYPES[text] : undefined;
+      if (type === undefined) throw new Error(`invalid metric type ${goQuote(text)}`);
+      meta?.('type', metric, type);
+      return;
+    }
+    if (this.#checkUTF8 && hasInvalidUTF8(text)) {
+      throw new Error(`help text ${goQuote(text)} is not a valid utf8 string`);
+    }
+    meta?.('help', metric, text.includes('\\') ? unescapeHelp(text) : text);
+  }
+
+  /**
+   * Skips a comment from `i` to the end of its line. Upstream's lexer ends the whole input at a
+   * NUL where the comment's scan begins, and, outside its comment state (a `#` with no blank
+   * after it), at any NUL in it.
+   */
+  #skipComment(i: number, keepsNul: boolean): void {
+    const b = this.#b;
+    const lf = b.indexOf('\n', i);
+    const nul = b.charCodeAt(i) === NUL ? i : keepsNul ? -1 : b.indexOf('\0', i);
+    if (nul >= 0 && nul < lf) {
+      this.#done = true;
+      return;
+    }
+    this.#at = lf + 1;
+  }
+
+  /**
+   * Reads a label set, just after its `{` (upstream's parseLVals), into #set;
+   * returns the metric name (`metric`, or one given in the braces). Labels need no comma
+   * between them; a quoted string followed by `,` or `}` is the metric name.
+   */
+  #labels(metric: string | undefined): string | undefined {
+    const b = this.#b;
+    let name = metric;
+    let tok = this.#lexLabels();
+    for (let position = 0; ; position++) {
+      const tokStart = this.#tokStart;
+      const tokEnd = this.#i;
+      if (tok === T_BCLOSE) return name;
+      if (tok !== T_LNAME && tok !== T_QSTRING) throw this.#parseError('expected label name', tok);
+      tok = this.#lexLabels();
+      if (tok === T_COMMA || tok === T_BCLOSE) {
+        // The metric name in the braces: upstream strips the token's first and last characters
+        // (the quotes; of an unquoted word too, as upstream does).
+        if (name !== undefined) {
+          throw new Error(`metric name already set while parsing: ${goQuote(b.slice(this.#start, this.#i))}`);
+        }
+        name = unescapeLabel(b.slice(tokStart + 1, tokEnd - 1));
+        if (tok === T_BCLOSE) return name;
+        tok = this.#lexLabels();
+        continue;
+      }
+      const label =
+        b.charCodeAt(tokStart) === QUOTE
+          ? unescapeLabel(b.slice(tokStart + 1, tokEnd - 1))
+          : reuse(b, tokStart, tokEnd, this.#recentNames[position]);
+      this.#recentNames[position] = label;
+      if (tok !== T_EQUAL) throw this.#parseError('expected equal', tok);
+      tok = this.#lexLabelValue();
+      if (tok !== T_LVALUE) throw this.#parseError('expected label value', tok);
+      const valueStart = this.#tokStart + 1;
+      const valueEnd = this.#i - 1;
+      if (this.#checkUTF8 && hasInvalidUTF8(b, this.#tokStart, this.#i)) {
+        throw new Error(`invalid UTF-8 label value: ${goQuote(b.slice(this.#tokStart, this.#i))}`);
+      }
+      let value: string;
+      if (this.#escaped) value = unescapeLabel(b.slice(valueStart, valueEnd));
+      else {
+        value = reuse(b, valueStart, valueEnd, this.#recentValues[position]);
+        this.#recentValues[position] = value;
+      }
+      this.#add(label, value);
+      tok = this.#lexLabels();
+      if (tok === T_COMMA) tok = this.#lexLabels();
+    }
+  }
+
+  /** Adds a label to #set, noting what upstream would refuse or remove later (see #labelSet). */
+  #add(name: string, value: string): void {
+    if (value === '') {
+      this.#emptied ??= new Set();
+      this.#emptied.add(name);
+    } else if (name === '__name__' || Object.hasOwn(this.#set, name)) {
+      this.#twice ??= [];
+      this.#twice.push(name);
+    } else {
+      setLabel(this.#set, name, value);
+    }
+  }
+
+  /**
+   * The sample's label set. A label given an empty value removes every label of that name
+   * (upstream's labels.Builder deletes by name), `__name__` included, which leaves the sample
+   * without a metric name; a name left twice is refused as upstream's head refuses it, naming the
+   * first in sorted order. Whether the names are valid is checked on the final label set (see
+   * `invalidLabelNames`).
+   */
+  #labelSet(metric: string): Record<string, string> {
+    const labels = this.#set;
+    const emptied = this.#emptied;
+    if (metric === '' || emptied?.has('__name__')) throw new Error('missing metric name (__name__ label)');
+    labels.__name__ = metric;
+    if (emptied) for (const name of emptied) delete labels[name];
+    const twice = this.#twice?.filter((name) => !emptied?.has(name));
+    if (twice && twice.length > 0) {
+      throw new Error(`label name ${goQuote(twice.sort()[0] as string)} is not unique: invalid sample`);
+    }
+    return labels;
+  }
+
+  /** The value token (#tokStart, #i): Go's ParseFloat, as upstream's parseFloat allows it. */
+  #value(): number {
+    const b = this.#b;
+    const start = this.#tokStart;
+    const end = this.#i;
+    // Plain integers (the usual counter or gauge value) are read straight from the characters.
+    const negative = b.charCodeAt(start) === MINUS;
+    const first = negative ? start + 1 : start;
+    if (end > first && end - first <= 15) {
+      let v = 0;
+      let k = first;
+      for (; k < end; k++) {
+        const c = b.charCodeAt(k);
+        if (c < ZERO || c > NINE) break;
+        v = v * 10 + (c - ZERO);
+      }
+      if (k === end) return negative ? -v : v;
+    }
+    const text = b.slice(start, end);
+    const whole = () => goQuote(b.slice(this.#start, end));
+    if (/[pP_]/.test(text)) throw new Error(`unsupported character in float while parsing: ${whole()}`);
+    const v = goParseFloat(text);
+    if (typeof v !== 'number') {
+      throw new Error(`strconv.ParseFloat: parsing ${goQuote(text)}: ${v.error} while parsing: ${whole()}`);
+    }
+    return v;
+  }
+
+  /** The timestamp token (#tokStart, #i): digits that must fit an int64 (strconv.ParseInt). */
+  #timestamp(): number {
+    const b = this.#b;
+    const start = this.#tokStart;
+    const end = this.#i;
+    if (end - start <= 15) {
+      let v = 0;
+      for (let k = start; k < end; k++) v = v * 10 + (b.charCodeAt(k) - ZERO);
+      return v;
+    }
+    const text = b.slice(start, end);
+    if (BigInt(text) > 2n ** 63n - 1n) {
+      throw new Error(
+        `strconv.ParseInt: parsing ${goQuote(text)}: value out of range while parsing: ${goQuote(b.slice(this.#start, end))}`,
+      );
+    }
+    return Number(text);
+  }
+
+  // The lexer's states after a metric name. Each skips blanks, then reads one token: it sets
+  // #tokStart and #i (the token's end, or where the token stopped matching, for INVALID).
+
+  /** After a metric name or label set (sValue): `{`, or a value token. */
+  #lexValue(): Token {
+    const b = this.#b;
+    let i = this.#i;
+    let c = b.charCodeAt(i);
+    while (c === SPACE || c === TAB) c = b.charCodeAt(++i);
+    this.#tokStart = i;
+    if (c === OPEN_BRACE) {
+      this.#i = i + 1;
+      return T_BOPEN;
+    }
+    if (!isValueChar(c)) {
+      this.#i = i;
+      return T_INVALID;
+    }
+    while (isValueChar(c)) c = b.charCodeAt(++i);
+    this.#i = i;
+    return T_VALUE;
+  }
+
+  /** After a value (sTimestamp): the line break, or a timestamp's digits. */
+  #lexTimestamp(): Token {
+    const b = this.#b;
+    let i = this.#i;
+    let c = b.charCodeAt(i);
+    while (c === SPACE || c === TAB) c = b.charCodeAt(++i);
+    this.#tokStart = i;
+    if (c === LF) {
+      this.#i = i + 1;
+      return T_LINEBREAK;
+    }
+    if (c < ZERO || c > NINE) {
+      this.#i = i;
+      return T_INVALID;
+    }
+    while (c >= ZERO && c <= NINE) c = b.charCodeAt(++i);
+    this.#i = i;
+    return T_TIMESTAMP;
+  }
+
+  /** Inside a label set (sLabels). */
+  #lexLabels(): Token {
+    const b = this.#b;
+    let i = this.#i;
+    let c = b.charCodeAt(i);
+    while (c === SPACE || c === TAB) c = b.charCodeAt(++i);
+    this.#tokStart = i;
+    switch (c) {
+      case CLOSE_BRACE:
+        this.#i = i + 1;
+        return T_BCLOSE;
+      case COMMA:
+        this.#i = i + 1;
+        return T_COMMA;
+      case EQUALS:
+        this.#i = i + 1;
+        return T_EQUAL;
+      case QUOTE: {
+        const end = this.#quoted(i, false);
+        if (end < 0) return T_INVALID;
+        this.#i = end;
+        return T_QSTRING;
+      }
+    }
+    if (!isNameStart(c, false)) {
+      this.#i = i;
+      return T_INVALID;
+    }
+    c = b.charCodeAt(++i);
+    while (isNameChar(c, false)) c = b.charCodeAt(++i);
+    this.#i = i;
+    return T_LNAME;
+  }
+
+  /** After `=` (sLValue): a quoted value, in which NULs are kept. */
+  #lexLabelValue(): Token {
+    const b = this.#b;
+    let i = this.#i;
+    let c = b.charCodeAt(i);
+    while (c === SPACE || c === TAB) c = b.charCodeAt(++i);
+    this.#tokStart = i;
+    if (c !== QUOTE) {
+      this.#i = i;
+      return T_INVALID;
+    }
+    const end = this.#quoted(i, true);
+    if (end < 0) return T_INVALID;
+    this.#i = end;
+    return T_LVALUE;
+  }
+
+  /**
+   * A quoted string from the `"` at `at` (`\"(\\.|[^\\"])*\"`): raw line breaks allowed, a
+   * backslash escapes anything but a line break or NUL. NULs end it unless `keepsNul` (upstream's
+   * lexer skips them only in label values). Returns the index after the closing quote, or -1
+   * with #i set where it stopped matching.
+   */
+  #quoted(at: number, keepsNul: boolean): number {
+    const b = this.#b;
+    const n = this.#n;
+    let i = at + 1;
+    this.#escaped = false;
+    for (;;) {
+      if (i >= n) break;
+      const c = b.charCodeAt(i);
+      if (c === QUOTE) return i + 1;
+      if (c === NUL) {
+        if (keepsNul) {
+          i++;
           continue;
         }
-        i++;
+        break;
       }
-      value += body.slice(runStart, i);
+      if (c === BACKSLASH) {
+        this.#escaped = true;
+        i++;
+        while (keepsNul && b.charCodeAt(i) === NUL) i++;
+        const e = b.charCodeAt(i);
+        if (i >= n || e === LF || e === NUL) break;
+      }
+      i++;
     }
-    i++; // the closing quote
-
-    if (Object.hasOwn(labels, name)) fail(line, `duplicate label name ${q(name)}`);
-    if (value !== '') setLabel(labels, name, value);
-
-    c = body.charCodeAt(i);
-    while (c === SPACE || c === TAB) c = body.charCodeAt(++i);
-    if (c === COMMA) i++;
-    else if (c === CLOSE_BRACE) return i + 1;
-    else fail(line, `expected comma or closing brace after label value, got ${q(tokenAt(body, i))}`);
+    this.#i = Math.min(i, n);
+    return -1;
   }
+
+  /** Upstream's parseError: `<expected>, got "<token>" ("<kind>") while parsing: "<entry so far>"`. */
+  #parseError(expected: string, tok: Token): Error {
+    const b = this.#b;
+    const e = Math.min(this.#i + 1, this.#n);
+    return new Error(
+      `${expected}, got ${quoteCut(b, this.#tokStart, e)} (${goQuote(tok)}) while parsing: ${quoteCut(b, this.#start, e)}`,
+    );
+  }
+}
+
+/**
+ * `%q` of upstream's byte slice `b[from, to)`, where `to` is one byte past a token: when that last
+ * character is not ASCII, Go's slice holds only its first byte, shown as `\xNN`.
+ */
+function quoteCut(b: string, from: number, to: number): string {
+  const last = b.charCodeAt(to - 1);
+  if (to <= from || last < 0x80 || (last >= 0xdc80 && last <= 0xdcff)) return goQuote(b.slice(from, to));
+  const firstByte = Buffer.from(String.fromCodePoint(b.codePointAt(to - 1) as number))[0] as number;
+  return `${goQuote(b.slice(from, to - 1)).slice(0, -1)}\\x${firstByte.toString(16)}"`;
+}
+
+/** Upstream's helpReplacer: `\\` and `\n` only. */
+function unescapeHelp(text: string): string {
+  return text.replace(/\\[\\n]/g, (e) => (e === '\\n' ? '\n' : '\\'));
+}
+
+/** Upstream's lvalReplacer (names and values): `\"`, `\\` and `\n`; any other `\x` stays as written. */
+function unescapeLabel(text: string): string {
+  if (!text.includes('\\')) return text;
+  return text.replace(/\\["\\n]/g, (e) => (e === '\\n' ? '\n' : (e[1] as string)));
 }
 
 /** `body.slice(start, end)`, or `previous` itself when it holds exactly that text. */
@@ -324,6 +666,24 @@ function setLabel(labels: Record<string, string>, name: string, value: string): 
   }
 }
 
+/**
+ * Upstream's check of a scraped series' final labels (labels.IsValid under UTF-8 names): the metric
+ * name and every label name non-empty valid UTF-8. Returns upstream's error, or undefined.
+ */
+export function invalidLabelNames(labels: Readonly<Record<string, string>>): string | undefined {
+  let invalid = false;
+  for (const name of Object.keys(labels)) {
+    if (name === '' || hasInvalidUTF8(name)) invalid = true;
+  }
+  const metric = labels.__name__ ?? '';
+  if (metric === '' || hasInvalidUTF8(metric)) invalid = true;
+  if (!invalid) return undefined;
+  // Go's labels.Labels.String(): sorted by name, a name quoted unless it is a legacy one.
+  const names = Object.keys(labels).sort();
+  const name = (n: string) => (/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(n) ? n : goQuote(n));
+  return `invalid metric name or label names: {${names.map((n) => `${name(n)}=${goQuote(labels[n] ?? '')}`).join(', ')}}`;
+}
+
 /** `[a-zA-Z_]`, plus `:` for metric names. */
 function isNameStart(c: number, colon: boolean): boolean {
   return (c >= LOWER_A && c <= LOWER_Z) || (c >= UPPER_A && c <= UPPER_Z) || c === UNDERSCORE || (colon && c === COLON);
@@ -334,118 +694,9 @@ function isNameChar(c: number, colon: boolean): boolean {
   return isNameStart(c, colon) || (c >= ZERO && c <= NINE);
 }
 
-/** At a line break (LF or CRLF), a CR ending the input, or the end of input. */
-function atLineEnd(body: string, i: number): boolean {
-  const c = body.charCodeAt(i);
-  if (c === LF || Number.isNaN(c)) return true;
-  if (c !== CR) return false;
-  const next = body.charCodeAt(i + 1);
-  return next === LF || Number.isNaN(next);
-}
-
-/** Moves past the line break at `i` (which `atLineEnd` accepted). */
-function skipLineEnd(body: string, i: number): number {
-  return body.charCodeAt(i) === CR ? i + 2 : i + 1;
-}
-
-/**
- * The number in `body[start, end)`. Plain integers (the usual counter or gauge value) are read
- * straight from the characters, sparing a temporary string; anything else goes to parseValue.
- */
-function numberAt(body: string, start: number, end: number): number | undefined {
-  const negative = body.charCodeAt(start) === MINUS;
-  const first = negative ? start + 1 : start;
-  // Up to 15 digits: any such integer is exact in a double.
-  if (end > first && end - first <= 15) {
-    let v = 0;
-    let k = first;
-    for (; k < end; k++) {
-      const c = body.charCodeAt(k);
-      if (c < ZERO || c > NINE) break;
-      v = v * 10 + (c - ZERO);
-    }
-    if (k === end) return negative ? -v : v;
-  }
-  return parseValue(body.slice(start, end));
-}
-
-/**
- * Go's `strconv.ParseFloat` syntax, minus what upstream refuses (hex floats, `_`): decimal numbers
- * with an optional sign and exponent, `Inf`/`Infinity` with an optional sign, and `NaN`, the words
- * in any case. Returns undefined when the text is not a number.
- */
-function parseValue(text: string): number | undefined {
-  const first = text.charCodeAt(0);
-  if (isDigitOrDot(first) || ((first === PLUS || first === MINUS) && isDigitOrDot(text.charCodeAt(1)))) {
-    // Only digits, dots, signs and exponents may reach Number(), which would otherwise accept
-    // `0x10` or `Infinity`; Number() then rejects malformed ones such as `1e`, `1.2.3` or `.`.
-    for (let k = 0; k < text.length; k++) {
-      const c = text.charCodeAt(k);
-      if (!isDigitOrDot(c) && c !== PLUS && c !== MINUS && c !== LOWER_E && c !== UPPER_E) return undefined;
-    }
-    const v = Number(text);
-    return Number.isNaN(v) ? undefined : v;
-  }
-  const lower = text.toLowerCase();
-  switch (lower) {
-    case 'nan':
-      return Number.NaN;
-    case 'inf':
-    case '+inf':
-    case 'infinity':
-    case '+infinity':
-      return Number.POSITIVE_INFINITY;
-    case '-inf':
-    case '-infinity':
-      return Number.NEGATIVE_INFINITY;
-  }
-  return undefined;
-}
-
-function isDigitOrDot(c: number): boolean {
-  return (c >= ZERO && c <= NINE) || c === DOT;
-}
-
-/** Go's `strconv.ParseInt(text, 10, 64)` syntax: an optional sign and decimal digits. */
-function parseTimestamp(text: string): number | undefined {
-  let k = text.charCodeAt(0) === PLUS || text.charCodeAt(0) === MINUS ? 1 : 0;
-  if (k >= text.length) return undefined;
-  for (; k < text.length; k++) {
-    const c = text.charCodeAt(k);
-    if (c < ZERO || c > NINE) return undefined;
-  }
-  return Number(text);
-}
-
-/** The offending token for an error message: up to the next blank, delimiter or line end. */
-function tokenAt(body: string, i: number): string {
-  let j = i;
-  for (;;) {
-    const c = body.charCodeAt(j);
-    if (
-      c === SPACE ||
-      c === TAB ||
-      c === COMMA ||
-      c === EQUALS ||
-      c === QUOTE ||
-      c === OPEN_BRACE ||
-      c === CLOSE_BRACE ||
-      atLineEnd(body, j)
-    ) {
-      break;
-    }
-    j++;
-  }
-  // A lone delimiter is itself the token (e.g. the `"` where `=` was expected).
-  if (j === i && !atLineEnd(body, i)) j = i + 1;
-  return body.slice(i, j);
-}
-
-/** Quotes text for a message, as Go's %q would. */
-function q(text: string): string {
-  return JSON.stringify(text);
-}
-
-function fail(line: number, problem: string): never {
-  throw new Error(`line ${line}: ${problem}`);
+/** A character of a value token (`[^{ \t\n]`, and not NUL, as upstream's lexer has it). */
+function isValueChar(c: number): boolean {
+  if (c > SPACE) return c !== OPEN_BRACE;
+  // Past the end charCodeAt gives NaN, which every comparison refuses.
+  return c > NUL && c !== SPACE && c !== TAB && c !== LF;
 }

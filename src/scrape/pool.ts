@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { TargetGroup } from '../config/index.js';
 import { type LoopContext, ScrapeLoop } from './loop.js';
 import type { PoolSettings } from './settings.js';
+import { pause } from './slice.js';
 import { populateLabels, type Target } from './target.js';
 import type { DroppedTarget } from './types.js';
 
@@ -21,6 +22,9 @@ export class ScrapePool {
   #groups: TargetGroup[] | undefined;
   /** Loops this pool has stopped that are still finishing (and may still append stale markers). */
   readonly #stopping = new Set<Promise<void>>();
+  /** The syncs and restarts queued: one at a time, in order. */
+  #queue: Promise<void> = Promise.resolve();
+  #stopped = false;
 
   constructor(settings: PoolSettings, ctx: LoopContext) {
     this.settings = settings;
@@ -32,13 +36,44 @@ export class ScrapePool {
     return this.settings.cfg.jobName;
   }
 
-  /** Reconciles the loops with the job's current target groups: new targets start, vanished ones stop. */
-  sync(groups: TargetGroup[]): void {
+  /**
+   * Reconciles the loops with the job's current target groups: new targets start, vanished ones
+   * stop. Syncs and restarts run one after another, each in slices (relabeling and starting
+   * thousands of targets would otherwise hold the event loop); the promise settles when this one
+   * is done.
+   */
+  sync(groups: TargetGroup[]): Promise<void> {
     this.#groups = groups;
+    return this.#enqueue(() => this.#sync(groups));
+  }
+
+  /** Applies changed settings: every loop stops (its series go stale) and the targets start anew. */
+  restart(settings: PoolSettings): Promise<void> {
+    return this.#enqueue(async () => {
+      for (const loop of this.loops.values()) this.#retire(loop);
+      this.loops.clear();
+      // The old HTTP client closes once the old loops are done with it; new loops wait for that too.
+      const old = this.settings.client;
+      if (old !== settings.client) this.#track(this.#previousLoopsDone().then(() => old.close()));
+      this.settings = settings;
+      if (this.#groups) await this.#sync(this.#groups);
+    });
+  }
+
+  #enqueue(work: () => Promise<void>): Promise<void> {
+    const run = this.#queue.then(() => (this.#stopped ? undefined : work()));
+    this.#queue = run.catch((err) => this.#log.error({ err }, 'Syncing scrape pool failed'));
+    return this.#queue;
+  }
+
+  async #sync(groups: TargetGroup[]): Promise<void> {
     const wanted = new Map<string, Target>();
     const dropped: DroppedTarget[] = [];
     for (const group of groups) {
       for (const discovered of group.targets) {
+        const wait = pause();
+        if (wait) await wait;
+        if (this.#stopped) return;
         const result = populateLabels(this.settings, group, discovered);
         if (result.kind === 'dropped') {
           dropped.push({ discoveredLabels: result.discoveredLabels, scrapePool: this.job });
@@ -69,6 +104,9 @@ export class ScrapePool {
         existing.discoveredLabels = target.discoveredLabels;
         continue;
       }
+      const wait = pause();
+      if (wait) await wait;
+      if (this.#stopped) return;
       const loop = new ScrapeLoop(target, this.settings, this.#ctx);
       this.loops.set(key, loop);
       loop.start(after);
@@ -86,22 +124,14 @@ export class ScrapePool {
     for (const loop of this.loops.values()) loop.forcedError = forcedError;
   }
 
-  /** Applies changed settings: every loop stops (its series go stale) and the targets start anew. */
-  restart(settings: PoolSettings): void {
-    for (const loop of this.loops.values()) this.#retire(loop);
-    this.loops.clear();
-    // The old HTTP client closes once the old loops are done with it; new loops wait for that too.
-    const old = this.settings.client;
-    if (old !== settings.client) this.#track(this.#previousLoopsDone().then(() => old.close()));
-    this.settings = settings;
-    if (this.#groups) this.sync(this.#groups);
-  }
-
   /**
    * Stops every loop, then closes the pool's HTTP client; resolves when nothing of the pool can
    * append any more, and its connections are released.
    */
   async stop(markStale: boolean): Promise<void> {
+    // A sync under way stops at its next slice and starts nothing more.
+    this.#stopped = true;
+    await this.#queue;
     const loops = [...this.loops.values()];
     await Promise.all([...loops.map((loop) => loop.stop(markStale)), ...this.#stopping]);
     await this.settings.client.close();

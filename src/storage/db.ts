@@ -128,7 +128,15 @@ class WalStorage implements AgentStorage {
     const created: MemSeries[] = [];
     let n = 0;
     let outOfOrder = 0;
+    // A large commit prepares its record in slices: nothing of it is visible until the head
+    // takes it below, in one go (a query sees a commit whole or not at all), and commits are
+    // serialized, so the series it reads cannot change meanwhile.
+    const pause = slicer();
     for (let i = 0; i < series.length; i++) {
+      if ((i & 4095) === 4095) {
+        const wait = pause();
+        if (wait) await wait;
+      }
       let s = series[i] as MemSeries;
       if (s.ref < 0 || s.removed) s = this.head.adopt(s);
       const t = ts[i] as number;
@@ -151,9 +159,23 @@ class WalStorage implements AgentStorage {
     if (outOfOrder > 0) this.metrics.outOfOrder.inc(outOfOrder);
     this.metrics.series.set(this.head.numSeries);
     if (n === 0) return;
-    await this.wal.write(encodeCommit(created, series, ts, vs, n));
+    try {
+      await this.wal.write(await encodeCommit(created, series, ts, vs, n, pause));
+    } catch (err) {
+      // Nothing of this commit is applied or acknowledged; the WAL is as it was before it, so the
+      // next commit (once space is back) follows the last whole record. Upstream's wording.
+      throw new Error(`write to WAL: ${(err as Error).message}`, { cause: err });
+    }
     for (const s of created) s.logged = true;
-    for (let i = 0; i < n; i++) this.head.add(series[i] as MemSeries, ts[i] as number, vs.at(i) as number);
+    // Applied in slices too, hidden from queries until published whole: isolation, as upstream's.
+    for (let i = 0; i < n; i++) {
+      this.head.stage(series[i] as MemSeries, ts[i] as number, vs.at(i) as number);
+      if ((i & 4095) === 4095) {
+        const wait = pause();
+        if (wait) await wait;
+      }
+    }
+    this.head.publish(series, n);
     this.metrics.appended.inc(n);
   }
 
@@ -337,6 +359,10 @@ async function open(opts: AgentStorageOptions, mode: 'tsdb' | 'agent', minT = Nu
     logger.info('Replaying WAL, this may take a while');
     // Replay-only map from WAL refs to series; dropped once replay is done.
     const byRef: Array<MemSeries | undefined> = [];
+    // Samples whose series record replay has not seen (a lost or emptied segment): skipped, and
+    // reported per segment as upstream's loadWAL reports them, never silently.
+    const unknownSeries = new Set<number>();
+    let unknownSamples = 0;
     const last = await replay(
       walDir,
       {
@@ -345,11 +371,19 @@ async function open(opts: AgentStorageOptions, mode: 'tsdb' | 'agent', minT = Nu
         },
         sample: (ref, t, v) => {
           const s = byRef[ref];
-          if (s && t >= minT) head.add(s, t, v);
+          if (!s) {
+            unknownSamples++;
+            unknownSeries.add(ref);
+          } else if (t >= minT) head.add(s, t, v);
+        },
+        segmentDone: () => {
+          if (unknownSamples === 0) return;
+          reportUnknownRefs(mode, logger, metrics, unknownSeries.size, unknownSamples);
+          unknownSeries.clear();
+          unknownSamples = 0;
         },
       },
-      logger,
-      signal,
+      { logger, signal, mode, onCorruption: () => metrics.walCorruptions?.inc() },
     );
     logger.info(
       {
@@ -362,14 +396,37 @@ async function open(opts: AgentStorageOptions, mode: 'tsdb' | 'agent', minT = Nu
     signal?.throwIfAborted();
     metrics.series.set(head.numSeries);
     // Like upstream, always write into a new segment: replayed ones stay as they are.
-    const wal = await WalWriter.open(walDir, opts.walSegmentSize || DEFAULT_SEGMENT_SIZE, last + 1, (n) =>
-      metrics.segment.set(n),
-    );
+    const wal = await WalWriter.open(walDir, opts.walSegmentSize || DEFAULT_SEGMENT_SIZE, last + 1, {
+      onSegment: (n) => metrics.segment.set(n),
+      onWriteFailed: () => metrics.walWritesFailed.inc(),
+      logger,
+    });
     return { head, wal, metrics, releaseLock };
   } catch (err) {
     releaseLock();
     throw err;
   }
+}
+
+/** Logs (and counts) one segment's samples whose series are unknown, in upstream's words for each mode. */
+function reportUnknownRefs(
+  mode: 'tsdb' | 'agent',
+  logger: Logger,
+  metrics: StorageMetrics,
+  series: number,
+  samples: number,
+): void {
+  if (mode === 'agent') {
+    // Upstream's agent names the sample count `skipped_series`.
+    logger.warn({ skipped_series: samples }, 'found sample referencing non-existing series');
+    return;
+  }
+  logger.warn(
+    { series, samples, exemplars: 0, histograms: 0, metadata: 0, tombstones: 0 },
+    'Unknown series references',
+  );
+  metrics.replayUnknownRefs?.inc({ type: 'series' }, series);
+  metrics.replayUnknownRefs?.inc({ type: 'samples' }, samples);
 }
 
 /** Opens (or creates) a TSDB in `opts.dir`: lock, WAL replay into the head, retention. */
@@ -386,6 +443,20 @@ export async function openTSDB(opts: TSDBOptions): Promise<TSDB> {
 export async function openAgentStorage(opts: AgentStorageOptions): Promise<AgentStorage> {
   const { head, wal, metrics, releaseLock } = await open(opts, 'agent');
   return new WalStorage(head, wal, metrics, releaseLock);
+}
+
+/** How long a commit's preparation runs before it lets the event loop serve others. */
+const SLICE_MS = 10;
+
+/** A pause for long work: undefined until SLICE_MS have passed since the last pause, then a turn of the event loop. */
+function slicer(): () => Promise<void> | undefined {
+  let since = performance.now();
+  return () => {
+    if (performance.now() - since < SLICE_MS) return undefined;
+    return nextTurn().then(() => {
+      since = performance.now();
+    });
+  };
 }
 
 const bits = new DataView(new ArrayBuffer(16));

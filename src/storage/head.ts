@@ -33,6 +33,12 @@ export class MemSeries {
   ts: number[] = [];
   /** A Float64Column, not an array: an array may lose a staleness marker's NaN bits. */
   vs = new Float64Column();
+  /**
+   * How many of `ts`/`vs` queries may see. A large commit is applied in slices, and its samples
+   * become visible all at once when it is published (upstream's isolation: a query sees a commit
+   * whole or not at all); everything else publishes as it adds.
+   */
+  visible = 0;
   /** Scratch for the commit in progress: its id, and the newest time it accepted for this series. */
   commitId = 0;
   commitT = 0;
@@ -214,8 +220,18 @@ export class Head {
     return s;
   }
 
-  /** Adds a sample newer than the series' last; returns false (and keeps nothing) otherwise. */
+  /** Adds a sample newer than the series' last, visible at once; returns false (and keeps nothing) otherwise. */
   add(s: MemSeries, t: number, v: number): boolean {
+    if (!this.stage(s, t, v)) return false;
+    s.visible = s.ts.length;
+    return true;
+  }
+
+  /**
+   * Adds a sample as `add` does, but hidden from queries until `publish` (see MemSeries.visible).
+   * The caller publishes before anything else changes the head (commits are serialized).
+   */
+  stage(s: MemSeries, t: number, v: number): boolean {
     if (!(t > s.lastT)) return false;
     if (this.keepSamples) {
       if (t < this.#minT) this.#minT = t;
@@ -232,6 +248,14 @@ export class Head {
     s.lastV = v;
     if (t > this.#maxT) this.#maxT = t;
     return true;
+  }
+
+  /** Makes every staged sample of `series` (the first `n`) visible to queries. */
+  publish(series: readonly MemSeries[], n: number): void {
+    for (let i = 0; i < n; i++) {
+      const s = series[i] as MemSeries;
+      s.visible = s.ts.length;
+    }
   }
 
   /**
@@ -267,6 +291,7 @@ export class Head {
         const drop = lowerBound(s.ts, before);
         s.ts = s.ts.slice(drop);
         s.vs = s.vs.slice(drop);
+        s.visible = Math.max(0, s.visible - drop);
         this.#samples -= drop;
         this.#dropChunks(s, drop);
       }
@@ -316,8 +341,8 @@ export class Head {
     // As upstream, a head whose time range misses the query's contributes nothing.
     if (!this.#overlaps(mint, maxt)) return [];
     for (const series of this.#matching(matchers)) {
-      const from = lowerBound(series.ts, mint);
-      const to = lowerBound(series.ts, maxt, from, true);
+      const from = lowerBound(series.ts, mint, 0, false, series.visible);
+      const to = lowerBound(series.ts, maxt, from, true, series.visible);
       if (from === to) continue; // like upstream, a series with nothing in range is not returned
       hits.push({ series, from, to });
     }
@@ -400,11 +425,12 @@ function chunkEndTime(start: number, cur: number, max: number): number {
   return Math.trunc(start + (max - start) / Math.floor(n));
 }
 /**
- * The first index in sorted `ts` (from `lo`) whose time is `>= t`, or, with `after`, `> t`: with
- * both ends, [lowerBound(mint), lowerBound(maxt, after)) is the inclusive range [mint, maxt].
+ * The first index in sorted `ts` (from `lo`, before `end`) whose time is `>= t`, or, with
+ * `after`, `> t`: with both ends, [lowerBound(mint), lowerBound(maxt, after)) is the inclusive
+ * range [mint, maxt].
  */
-function lowerBound(ts: readonly number[], t: number, lo = 0, after = false): number {
-  let hi = ts.length;
+function lowerBound(ts: readonly number[], t: number, lo = 0, after = false, end = ts.length): number {
+  let hi = end;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     const x = ts[mid] as number;

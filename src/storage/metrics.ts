@@ -14,6 +14,15 @@ export interface StorageMetrics {
   /** Pre-bound to `type="float"`: samples older than the head accepts (TSDB). */
   outOfBounds: { inc(n: number): void };
   segment: Gauge;
+  /** WAL writes that failed (a full disk): each one's commit failed and left the WAL unchanged. */
+  walWritesFailed: Counter;
+  /**
+   * TSDB only: references to series whose series record replay never saw, by `type` (`series`,
+   * `samples`), upstream's prometheus_tsdb_wal_replay_unknown_refs_total.
+   */
+  replayUnknownRefs?: Counter<'type'>;
+  /** TSDB only: corruptions replay found (and repaired), upstream's prometheus_tsdb_wal_corruptions_total. */
+  walCorruptions?: Counter;
   /** TSDB only: the retention time in force, in seconds (0: none). */
   retentionLimit?: Gauge;
 }
@@ -55,7 +64,17 @@ export function storageMetrics(registry: Registry | undefined, mode: 'tsdb' | 'a
         : { inc() {} },
     // Upstream's WAL registers this name in both modes.
     segment: gauge('prometheus_tsdb_wal_segment_current', 'Write log segment index that TSDB is currently writing to.'),
+    walWritesFailed: counter(
+      'prometheus_tsdb_wal_writes_failed_total',
+      'Total number of write log writes that failed.',
+    ),
     ...(mode === 'tsdb' && {
+      replayUnknownRefs: counter(
+        'prometheus_tsdb_wal_replay_unknown_refs_total',
+        'Total number of unknown series references encountered during WAL replay.',
+        ['type'],
+      ) as Counter<'type'>,
+      walCorruptions: counter('prometheus_tsdb_wal_corruptions_total', 'Total number of WAL corruptions.'),
       retentionLimit: gauge('prometheus_tsdb_retention_limit_seconds', 'How long to retain samples in storage.'),
     }),
   };

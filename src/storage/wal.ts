@@ -11,11 +11,11 @@
  *
  * A commit is one buffer of whole records, written with one write. Records never span segments:
  * a segment is cut before a write that would take it past the segment size (so a commit larger
- * than a segment gets a segment of its own). On open every segment is replayed in order; a torn or
- * corrupt tail of the newest segment (a crash mid-write) is truncated away, corruption anywhere
- * else is an error.
+ * than a segment gets a segment of its own). On open every segment is replayed in order; a record
+ * that cannot be read (a torn tail after a crash, damage anywhere) is repaired as upstream repairs
+ * it: the log is cut back to the last whole record before it (see `replay`).
  */
-import { type FileHandle, open, readdir, readFile, stat } from 'node:fs/promises';
+import { type FileHandle, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { crc32 } from 'node:zlib';
@@ -51,16 +51,27 @@ function seal(buf: Buffer, off: number, type: number, length: number): number {
 /**
  * Encodes one commit into a single buffer: a series record for `created` (if any) first, so replay
  * knows every ref before its samples, then one samples record for the first `n` entries of the
- * parallel arrays `series`, `ts`, `vs`.
+ * parallel arrays `series`, `ts`, `vs`. `pause` is called every few thousand samples: a promise it
+ * returns is awaited (a large commit yields to the event loop between slices).
  */
-export function encodeCommit(
+export async function encodeCommit(
   created: readonly SeriesRef[],
   series: readonly SeriesRef[],
   ts: readonly number[],
   vs: { at(i: number): number | undefined },
   n: number,
-): Buffer {
-  const json = created.length > 0 ? JSON.stringify(created.map((s) => [s.ref, s.labels])) : '';
+  pause: () => Promise<void> | undefined = () => undefined,
+): Promise<Buffer> {
+  // The series record's JSON, built in slices too: a first scrape of a large target creates
+  // every series at once.
+  const parts: string[] = [];
+  for (let i = 0; i < created.length; i += 4096) {
+    const slice = created.slice(i, i + 4096).map((s) => [s.ref, s.labels]);
+    parts.push(JSON.stringify(slice).slice(1, -1));
+    const wait = pause();
+    if (wait) await wait;
+  }
+  const json = parts.length > 0 ? `[${parts.join(',')}]` : '';
   const seriesBytes = json === '' ? 0 : HEADER_SIZE + Buffer.byteLength(json);
   const buf = Buffer.allocUnsafe(seriesBytes + HEADER_SIZE + n * SAMPLE_SIZE);
   const off = json === '' ? 0 : seal(buf, 0, RECORD_SERIES, buf.write(json, HEADER_SIZE, 'utf8'));
@@ -70,6 +81,10 @@ export function encodeCommit(
     buf.writeDoubleBE(ts[i] as number, p + 4);
     buf.writeDoubleBE(vs.at(i) as number, p + 12);
     p += SAMPLE_SIZE;
+    if ((i & 4095) === 4095) {
+      const wait = pause();
+      if (wait) await wait;
+    }
   }
   seal(buf, off, RECORD_SAMPLES, n * SAMPLE_SIZE);
   return buf;
@@ -92,19 +107,22 @@ export async function listSegments(dir: string): Promise<number[]> {
 export interface ReplayHandlers {
   series(ref: number, labels: Labels): void;
   sample(ref: number, t: number, v: number): void;
+  /** Segment `n` has been read, just before `WAL segment loaded` is logged (upstream's loadWAL ends there). */
+  segmentDone(n: number): void;
 }
 
-/** A record whose CRC holds but whose content does not decode: a bug, never a torn write. */
+/** A record whose CRC holds but whose content does not decode. */
 class InvalidRecord extends Error {}
 
-function decodeSeries(payload: Buffer, on: ReplayHandlers): void {
+/** Decodes a series record whole before applying any of it: a bad entry must leave nothing half-applied. */
+function decodeSeries(payload: Buffer): Array<[number, Labels]> {
   let list: unknown;
   try {
     list = JSON.parse(payload.toString('utf8'));
   } catch {
-    throw new InvalidRecord('invalid series record: not JSON');
+    throw new InvalidRecord('decode series: not JSON');
   }
-  if (!Array.isArray(list)) throw new InvalidRecord('invalid series record: not a list');
+  if (!Array.isArray(list)) throw new InvalidRecord('decode series: not a list');
   for (const entry of list) {
     const [ref, labels] = Array.isArray(entry) ? entry : [];
     const valid =
@@ -112,74 +130,95 @@ function decodeSeries(payload: Buffer, on: ReplayHandlers): void {
       typeof labels === 'object' &&
       labels !== null &&
       Object.values(labels).every((v) => typeof v === 'string');
-    if (!valid) throw new InvalidRecord('invalid series record: bad entry');
-    on.series(ref as number, labels as Labels);
+    if (!valid) throw new InvalidRecord('decode series: bad entry');
   }
+  return list as Array<[number, Labels]>;
 }
 
-function decodeSamples(payload: Buffer, on: ReplayHandlers): void {
-  if (payload.length % SAMPLE_SIZE !== 0) throw new InvalidRecord('invalid samples record: bad length');
+function applySamples(payload: Buffer, on: ReplayHandlers): void {
   for (let p = 0; p < payload.length; p += SAMPLE_SIZE)
     on.sample(payload.readUInt32BE(p), payload.readDoubleBE(p + 4), payload.readDoubleBE(p + 12));
 }
 
+/**
+ * Reads one whole segment. A directory (or anything else that is not a file) where a segment
+ * should be is named in Go's words, with its path: `read <path>: is a directory`.
+ */
+async function readSegment(file: string): Promise<Buffer> {
+  try {
+    return await readFile(file);
+  } catch (err) {
+    throw goFileError('read', file, err);
+  }
+}
+
 /** Truncates `file` at `size` durably: the repaired segment must not grow its bad tail back after a crash. */
 async function truncateDurably(file: string, size: number): Promise<void> {
-  const fh = await open(file, 'r+');
+  let fh: FileHandle;
+  try {
+    fh = await open(file, 'r+');
+  } catch (err) {
+    throw goFileError('open', file, err);
+  }
   try {
     await fh.truncate(size);
     await fh.sync();
+  } catch (err) {
+    throw goFileError('truncate', file, err);
   } finally {
     await fh.close();
   }
 }
 
-/** True if every segment after `index` (of `segments`) is empty: then `index` holds the newest records. */
-async function newestNonEmpty(dir: string, segments: readonly number[], index: number): Promise<boolean> {
-  for (const n of segments.slice(index + 1)) if ((await stat(join(dir, segmentName(n)))).size > 0) return false;
-  return true;
+/** How replay reports a corruption it repaired, in the words of the mode's upstream. */
+export interface ReplayOptions {
+  logger: Logger;
+  signal: AbortSignal | undefined;
+  /** Upstream's agent words its two repair lines in lower case; everything else is the same. */
+  mode: 'tsdb' | 'agent';
+  /** A corruption was found (upstream's `prometheus_tsdb_wal_corruptions_total`). */
+  onCorruption(): void;
 }
 
 /**
  * Replays every segment of `dir` in order into `on`. Checks `signal` before each segment and every
  * REPLAY_YIELD_BYTES, yielding to the event loop so the abort can arrive; rejects with its reason.
  * Returns the last segment's number (-1 if there is none): the writer starts after it.
+ *
+ * A record that cannot be read (torn by a crash, a checksum mismatch, an undecodable payload) in
+ * any segment is repaired as upstream's WAL repairs it: what was read before it stays replayed,
+ * every later segment is deleted, and the damaged segment is cut at the last whole record —
+ * records after a damaged one cannot be trusted to follow it. The log says how much was dropped.
  */
-export async function replay(
-  dir: string,
-  on: ReplayHandlers,
-  logger: Logger,
-  signal: AbortSignal | undefined,
-): Promise<number> {
+export async function replay(dir: string, on: ReplayHandlers, opts: ReplayOptions): Promise<number> {
+  const { logger, signal } = opts;
   const segments = await listSegments(dir);
   const maxSegment = segments.at(-1) ?? -1;
   for (const [index, n] of segments.entries()) {
     signal?.throwIfAborted();
     const file = join(dir, segmentName(n));
-    const data = await readFile(file);
+    const data = await readSegment(file);
     signal?.throwIfAborted();
     let off = 0;
     let sinceYield = 0;
     while (off < data.length) {
-      const corrupt = corruption(data, off);
-      if (corrupt) {
-        // Every open starts a new (possibly still empty) segment, so the torn record of a crash is
-        // in the newest segment that has any data, not necessarily in the last file.
-        if (!(await newestNonEmpty(dir, segments, index)))
-          throw new Error(`WAL segment ${segmentName(n)} is corrupt at offset ${off}: ${corrupt}`);
-        logger.warn({ segment: segmentName(n), offset: off, reason: corrupt }, 'WAL tail was corrupt; truncated');
-        await truncateDurably(file, off);
-        break;
+      let problem = corruption(data, off);
+      const length = problem ? 0 : data.readUInt32BE(off + 1);
+      if (!problem) {
+        const payload = data.subarray(off + HEADER_SIZE, off + HEADER_SIZE + length);
+        try {
+          if (data[off] === RECORD_SERIES) for (const [ref, labels] of decodeSeries(payload)) on.series(ref, labels);
+          else if (payload.length % SAMPLE_SIZE !== 0) throw new InvalidRecord('decode samples: bad length');
+          else applySamples(payload, on);
+        } catch (err) {
+          if (!(err instanceof InvalidRecord)) throw err;
+          problem = err.message;
+        }
       }
-      const length = data.readUInt32BE(off + 1);
-      const payload = data.subarray(off + HEADER_SIZE, off + HEADER_SIZE + length);
-      try {
-        if (data[off] === RECORD_SERIES) decodeSeries(payload, on);
-        else decodeSamples(payload, on);
-      } catch (err) {
-        if (err instanceof InvalidRecord)
-          throw new Error(`WAL segment ${segmentName(n)} at offset ${off}: ${err.message}`);
-        throw err;
+      if (problem) {
+        on.segmentDone(n);
+        await repair(dir, { segment: n, offset: off, reason: problem, data, later: segments.slice(index + 1) }, opts);
+        return n;
       }
       off += HEADER_SIZE + length;
       sinceYield += HEADER_SIZE + length;
@@ -189,101 +228,254 @@ export async function replay(
         signal?.throwIfAborted();
       }
     }
+    on.segmentDone(n);
     logger.info({ segment: n, maxSegment }, 'WAL segment loaded');
   }
   return maxSegment;
 }
 
-/** Why the record at `off` cannot be read, or undefined if it is whole. The CRC covers the payload only. */
+interface Corruption {
+  segment: number;
+  offset: number;
+  reason: string;
+  /** The damaged segment's bytes. */
+  data: Buffer;
+  /** The segments after it. */
+  later: number[];
+}
+
+/**
+ * Upstream's WAL repair (wlog.Repair, called by the TSDB's open), with its log lines: deletes
+ * every segment after the damaged one and cuts the damaged one at `offset`. Upstream rewrites
+ * the segment's records up to the damage into a fresh file; truncating leaves the same bytes.
+ * Adds what upstream does not say: how many records (and bytes, and segments) were dropped.
+ */
+async function repair(dir: string, c: Corruption, opts: ReplayOptions): Promise<void> {
+  const { logger } = opts;
+  const file = join(dir, segmentName(c.segment));
+  opts.onCorruption();
+  const err = `corruption in segment ${file} at ${c.offset}: ${c.reason}`;
+  const agent = opts.mode === 'agent';
+  logger.warn(
+    { err },
+    agent ? 'encountered WAL read error, attempting repair' : 'Encountered WAL read error, attempting repair',
+  );
+  try {
+    logger.warn({ segment: c.segment, offset: c.offset }, 'Starting corruption repair');
+    logger.warn({ segment: c.segment }, 'Deleting all segments newer than corrupted segment');
+    let records = countRecords(c.data, c.offset);
+    let bytes = c.data.length - c.offset;
+    for (const n of c.later) {
+      const later = join(dir, segmentName(n));
+      const data = await readSegment(later);
+      records += countRecords(data, 0);
+      bytes += data.length;
+      try {
+        await rm(later);
+      } catch (e) {
+        throw new Error(`delete segment:${n}: ${goFileError('remove', later, e).message}`);
+      }
+    }
+    logger.warn({ segment: c.segment }, 'Rewrite corrupted segment');
+    await truncateDurably(file, c.offset);
+    logger.info(
+      { dropped_records: records, dropped_bytes: bytes, deleted_segments: c.later.length },
+      agent ? 'successfully repaired WAL' : 'Successfully repaired WAL',
+    );
+  } catch (e) {
+    throw new Error(`repair corrupted WAL: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/**
+ * How many records `data` holds from `off` on, the damaged one included: whole frames are
+ * counted as far as their headers lead, and whatever follows the last one counts as one more.
+ */
+function countRecords(data: Buffer, off: number): number {
+  let count = 0;
+  while (off < data.length) {
+    count++;
+    if (off + HEADER_SIZE > data.length) break;
+    off += HEADER_SIZE + data.readUInt32BE(off + 1);
+  }
+  return count;
+}
+
+/**
+ * Why the record at `off` cannot be read, or undefined if it is whole, in the words of upstream's
+ * WAL reader where it has them. The CRC covers the payload only.
+ */
 function corruption(data: Buffer, off: number): string | undefined {
-  if (off + HEADER_SIZE > data.length) return 'torn record header';
-  const type = data[off];
-  if (type !== RECORD_SERIES && type !== RECORD_SAMPLES) return `unknown record type ${type}`;
+  if (off + HEADER_SIZE > data.length) return 'read remaining header: unexpected EOF';
+  const type = data[off] as number;
+  if (type !== RECORD_SERIES && type !== RECORD_SAMPLES) return `unexpected record type ${type}`;
   const end = off + HEADER_SIZE + data.readUInt32BE(off + 1);
-  if (end > data.length) return 'torn record';
-  if (crc32(data.subarray(off + HEADER_SIZE, end)) !== data.readUInt32BE(off + 5)) return 'checksum mismatch';
+  if (end > data.length) return 'last record is torn';
+  const crc = crc32(data.subarray(off + HEADER_SIZE, end));
+  const expected = data.readUInt32BE(off + 5);
+  if (crc !== expected) return `unexpected checksum ${crc.toString(16)}, expected ${expected.toString(16)}`;
   return undefined;
+}
+
+/** What the writer reports to its owner: the segment it writes to, and each write that failed. */
+export interface WalWriterHooks {
+  onSegment(n: number): void;
+  /** A write failed; the log is as it was before it (upstream's `prometheus_tsdb_wal_writes_failed_total`). */
+  onWriteFailed(): void;
+  logger: Logger;
 }
 
 /**
  * Appends commits to the newest segment. Not safe for concurrent use: the storage serializes its
  * commits, which also keeps series records ahead of the samples that use them.
+ *
+ * A failed write (a full disk) leaves the log exactly as it was before it: every write goes to an
+ * explicit position (`#size`), never to the file's own position, and whatever part of the failed
+ * one landed is cut off again — before the next write, if cutting failed the first time. So the
+ * next write follows the last whole record with no gap, and writing resumes once space is back.
+ * A segment that cannot be created yet (no space for it either) is created by the next write.
  */
 export class WalWriter {
-  /** Undefined once closed, or while a segment cut that failed left no segment open. */
+  /** The open segment; undefined once closed, or while the next segment could not be created yet. */
   #fh: FileHandle | undefined;
+  /** The open segment's number (or the last closed one's, while the next is still to be created). */
   #segment: number;
+  /** Bytes of whole records in the open segment: where the next write goes. */
   #size = 0;
-  /** Set when the log cannot take more writes: after an undone failure, appending would corrupt its middle. */
-  #broken: Error | undefined;
+  /** Bytes of a failed write may still lie past `#size`: cut them off before anything else. */
+  #tornTail = false;
+  #closed = false;
 
   private constructor(
     readonly dir: string,
     readonly segmentSize: number,
     fh: FileHandle,
     segment: number,
-    private readonly onSegment: (n: number) => void,
+    private readonly hooks: WalWriterHooks,
   ) {
     this.#fh = fh;
     this.#segment = segment;
-    onSegment(segment);
+    hooks.onSegment(segment);
   }
 
   /** Opens a new segment `segment` for writing (it must not exist: we never append to a replayed one). */
-  static async open(dir: string, segmentSize: number, segment: number, onSegment: (n: number) => void) {
+  static async open(dir: string, segmentSize: number, segment: number, hooks: WalWriterHooks) {
     const fh = await open(join(dir, segmentName(segment)), 'wx');
-    return new WalWriter(dir, segmentSize, fh, segment, onSegment);
+    return new WalWriter(dir, segmentSize, fh, segment, hooks);
   }
 
-  /** Appends `buf` (whole records) with one write, cutting a new segment first if it would overflow. */
+  /**
+   * Appends `buf` (whole records) with one write, cutting a new segment first if it would
+   * overflow. Rejects with Go's `write <file>: <reason>` when it fails; the log is then unchanged.
+   */
   async write(buf: Buffer): Promise<void> {
-    if (this.#size > 0 && this.#size + buf.length > this.segmentSize) await this.#cut();
-    const fh = this.#fh;
-    if (this.#broken || !fh) throw this.#broken ?? new Error('WAL closed');
+    if (this.#closed) throw new Error('WAL closed');
     try {
-      let done = 0;
-      // A regular file takes the whole buffer at once; the loop only guards against a short write.
-      while (done < buf.length) done += (await fh.write(buf, done, buf.length - done)).bytesWritten;
-      this.#size += buf.length;
+      if (this.#fh && this.#tornTail) await this.#cutTornTail(this.#fh);
+      if (this.#fh && this.#size > 0 && this.#size + buf.length > this.segmentSize) await this.#finishSegment(this.#fh);
+      const fh = this.#fh ?? (await this.#startSegment());
+      await this.#writeAt(fh, buf);
     } catch (err) {
-      // Cut off whatever part landed, so the next commit does not follow a torn record.
-      await fh.truncate(this.#size).catch(() => {
-        this.#broken = new Error(`WAL unusable after a failed write: ${(err as Error).message}`);
-      });
+      this.hooks.onWriteFailed();
       throw err;
     }
   }
 
-  async #cut(): Promise<void> {
-    const full = this.#fh;
-    if (this.#broken || !full) throw this.#broken ?? new Error('WAL closed');
-    this.#fh = undefined;
+  /** Writes `buf` at `#size`; on failure cuts off what landed (or remembers to). */
+  async #writeAt(fh: FileHandle, buf: Buffer): Promise<void> {
+    let done = 0;
     try {
-      // The full segment is made durable before the next one starts, as upstream does.
-      try {
-        await full.sync();
-      } finally {
-        await full.close();
+      // A regular file takes the whole buffer at once; the loop only guards against a short write.
+      while (done < buf.length) {
+        done += (await fh.write(buf, done, buf.length - done, this.#size + done)).bytesWritten;
       }
-      this.#fh = await open(join(this.dir, segmentName(this.#segment + 1)), 'wx');
     } catch (err) {
-      this.#broken = new Error(`WAL unusable after a failed segment cut: ${(err as Error).message}`);
-      throw this.#broken;
+      // Part of it may have landed (a short write before the failing one, or a failing one
+      // that wrote some bytes): cut back to the last whole record.
+      this.#tornTail = true;
+      await this.#cutTornTail(fh).catch(() => {});
+      throw goFileError('write', this.#file(), err);
     }
-    this.#segment++;
+    this.#size += buf.length;
+  }
+
+  async #cutTornTail(fh: FileHandle): Promise<void> {
+    try {
+      await fh.truncate(this.#size);
+    } catch (err) {
+      throw goFileError('truncate', this.#file(), err);
+    }
+    this.#tornTail = false;
+  }
+
+  /** Makes the full segment durable and closes it; the next write creates the next one. */
+  async #finishSegment(full: FileHandle): Promise<void> {
+    // As upstream's nextSegment: a failed sync of the previous segment is logged, not fatal.
+    await full.sync().catch((err) => this.hooks.logger.error({ err: message(err) }, 'sync previous segment'));
+    this.#fh = undefined;
+    await full.close().catch(() => {});
+  }
+
+  async #startSegment(): Promise<FileHandle> {
+    const n = this.#segment + 1;
+    const file = join(this.dir, segmentName(n));
+    let fh: FileHandle;
+    try {
+      fh = await open(file, 'wx');
+    } catch (err) {
+      throw goFileError('open', file, err);
+    }
+    this.#fh = fh;
+    this.#segment = n;
     this.#size = 0;
-    this.onSegment(this.#segment);
+    this.hooks.onSegment(n);
+    return fh;
+  }
+
+  #file(): string {
+    return join(this.dir, segmentName(this.#segment));
   }
 
   /** Flushes the open segment to disk and closes it; the caller guarantees no write is in flight. */
   async close(): Promise<void> {
+    this.#closed = true;
     const fh = this.#fh;
     this.#fh = undefined;
     if (!fh) return;
     try {
+      if (this.#tornTail) await this.#cutTornTail(fh);
       await fh.sync();
     } finally {
       await fh.close();
     }
   }
+}
+
+/**
+ * A file operation's error as Go's os.PathError prints it, `write /data/wal/00000003: no space
+ * left on device`, from Node's `ENOSPC: no space left on device, write`.
+ */
+function goFileError(op: string, file: string, err: unknown): Error {
+  const text = message(err);
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  const reason = GO_ERRNO[code] ?? /^[A-Z0-9]+: (.*), \w+(?: '[^']*')?$/.exec(text)?.[1] ?? text;
+  return new Error(`${op} ${file}: ${reason}`, { cause: err });
+}
+
+/** Go's texts for the errnos a file operation meets, where libuv words them otherwise. */
+const GO_ERRNO: Readonly<Record<string, string>> = {
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+  ENOSPC: 'no space left on device',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'read-only file system',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOENT: 'no such file or directory',
+  EIO: 'input/output error',
+  EMFILE: 'too many open files',
+};
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

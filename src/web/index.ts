@@ -9,6 +9,15 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { type ApiRuleGroupView, type ApiSources, registerApi } from './api/index.js';
+import {
+  answerErrorsAsGo,
+  type BodyRouteConfig,
+  clientErrorAsGo,
+  frameworkErrorAsGo,
+  readBodiesAsGo,
+  requireHostAsGo,
+} from './body.js';
+import { limitedServer } from './connections.js';
 import { instrumentHttp } from './http-metrics.js';
 import { liveStream } from './live.js';
 import { registerPages } from './pages.js';
@@ -63,7 +72,15 @@ export interface WebOptions {
   api: ApiSources;
   /** Where reload requests go; main creates it early so SIGHUPs can queue there too. */
   reloads: ReloadQueue;
+  /** --web.read-timeout: to read a whole request, and to keep an idle connection (default 5m). */
+  readTimeoutMs?: number;
+  /** --web.max-connections: past it, connections wait to be served (default 512). */
+  maxConnections?: number;
 }
+
+/** Upstream's defaults for --web.read-timeout and --web.max-connections. */
+const DEFAULT_READ_TIMEOUT_MS = 5 * 60_000;
+const DEFAULT_MAX_CONNECTIONS = 512;
 
 export interface WebHandler {
   /** Opens the listener (before the run group starts, as upstream); resolves to the bound address. */
@@ -106,14 +123,25 @@ export function createWebHandler(opts: WebOptions): WebHandler {
     forceCloseConnections: 'idle',
     // As Go's http.Server.Shutdown: requests already on a connection are answered, not refused.
     return503OnClosing: false,
-    // Go's ParseForm reads form bodies up to 10MB; the remote write route allows more itself.
-    bodyLimit: 11 << 20,
+    // Go's ParseForm reads form bodies up to 10MB (one byte more tells it the form is too large);
+    // the remote write route allows more itself.
+    bodyLimit: (10 << 20) + 1,
+    // Go's answers where fastify or Node would answer on their own (see body.ts).
+    frameworkErrors: frameworkErrorAsGo,
+    clientErrorHandler: clientErrorAsGo,
+    // Upstream's --web.read-timeout and --web.max-connections (connections.ts).
+    serverFactory: (handler) =>
+      limitedServer(handler, {
+        readTimeoutMs: opts.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
+        maxConnections: opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+      }),
   }) as unknown as FastifyInstance;
   // Bodies are read as they are, whatever their type, as Go hands a handler its body: a form is
   // parsed by the API (only when its content type says form), a remote write by its receiver,
-  // and anything else ignored, never refused with 415 or a JSON parse error.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // and anything else ignored, never refused with 415, 413 or a JSON parse error.
+  readBodiesAsGo(app);
+  answerErrorsAsGo(app, opts.logger);
+  requireHostAsGo(app);
   // Counted from here on: every route registered below is instrumented.
   const metrics = instrumentHttp(app, opts.registry);
   // Go's answer for a path no route has.
@@ -140,14 +168,19 @@ export function createWebHandler(opts: WebOptions): WebHandler {
   for (const url of lifecycleOnly) {
     app.get(url, (_req, reply) => text(reply, 405, 'Only POST or PUT requests allowed'));
   }
+  // Upstream's lifecycle handlers never read the body: any body and content type will do (config
+  // reloader sidecars send `curl -X POST -d ''`, a form).
+  const noBody: BodyRouteConfig = { ignoreBody: true };
   app.route({
     method: ['POST', 'PUT'],
     url: '/-/reload',
+    config: noBody,
     handler: async (_req, reply) => {
       if (!opts.enableLifecycle) return text(reply, 403, 'Lifecycle API is not enabled.');
       opts.logger.debug('Reload requested via web service');
       const outcome = await reloads.request();
-      if (outcome.ok) return text(reply, 200, '');
+      // Upstream writes nothing on success: an empty 200 with no Content-Type.
+      if (outcome.ok) return reply.code(200).send();
       return text(
         reply,
         outcome.status,
@@ -158,6 +191,7 @@ export function createWebHandler(opts: WebOptions): WebHandler {
   app.route({
     method: ['POST', 'PUT'],
     url: '/-/quit',
+    config: noBody,
     handler: (_req, reply) => {
       if (!opts.enableLifecycle) return text(reply, 403, 'Lifecycle API is not enabled.');
       if (quitting) return text(reply, 200, 'Termination already in progress.');

@@ -321,7 +321,13 @@ describe('scraping', () => {
 
   it.each<[string, { status?: number; body?: string }, Partial<ScrapeConfig>, string, boolean]>([
     ['an error status', { status: 500 }, {}, 'server returned HTTP status 500 Internal Server Error', false],
-    ['a parse error', { body: 'm{ 1\n' }, {}, 'line 1: expected label name, got "1"', true],
+    [
+      'a parse error (upstream\'s words)',
+      { body: 'm{ 1\n' },
+      {},
+      'expected label name, got "1" ("INVALID") while parsing: "m{ 1"',
+      true,
+    ],
     ['the sample limit', { body: 'm 1\nn 2\n' }, { sampleLimit: 1 }, 'sample limit exceeded', true],
     ['the body size limit', { body: 'm 1\nn 2\n' }, { bodySizeLimit: 4 }, 'body size limit exceeded', false],
     [
@@ -582,7 +588,7 @@ describe('metadata()', () => {
     const { m } = await start(rec, config(job('node')), new Map([['node', groups(t.address)]]));
     const batch = await nextScrape(rec);
     expect(value(batch, 'up')).toBe(0);
-    expect(m.targets().activeTargets[0]?.lastError).toBe('line 3: invalid metric type "gaugee"');
+    expect(m.targets().activeTargets[0]?.lastError).toBe('invalid metric type "gaugee"');
     expect(m.metadata()[0]?.metadata).toEqual([{ metric: 'x', type: 'unknown', help: 'X.', unit: '' }]);
   });
 

@@ -66,6 +66,13 @@ const logger = pino(
   },
 );
 const warnings = () => logs.filter((l) => l.level === 40).map((l) => l.msg);
+/** Upstream's warnings while it repairs a WAL (tsdb/db.go, wlog.Repair). */
+const REPAIR_WARNINGS = [
+  'Encountered WAL read error, attempting repair',
+  'Starting corruption repair',
+  'Deleting all segments newer than corrupted segment',
+  'Rewrite corrupted segment',
+];
 
 beforeEach(() => {
   root = mkdtempSync(join(tmpdir(), 'miniprom-storage-'));
@@ -94,6 +101,9 @@ describe('lock', () => {
     const db = await open();
     const lock = JSON.parse(readFileSync(join(dir, 'lock'), 'utf8'));
     expect(lock.pid).toBe(process.pid);
+    // The kernel's own identity of this process, where /proc has it.
+    expect(lock.bootId).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+    expect(lock.startTicks).toBeGreaterThan(0);
     expect(Math.abs(lock.startedAt - (Date.now() - process.uptime() * 1000))).toBeLessThan(1000);
     await db.close();
     expect(existsSync(join(dir, 'lock'))).toBe(false);
@@ -121,11 +131,17 @@ describe('lock', () => {
       child = undefined;
     });
 
+    /** What the kernel says of a live process: its boot and its start, in ticks since boot. */
+    const identity = (pid: number) => ({
+      bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(),
+      startTicks: Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[19]),
+    });
+
     it('refuses to open, naming the holder and its start time', async () => {
       child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
       const startedAt = Date.UTC(2025, 0, 2, 3, 4, 5);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, 'lock'), JSON.stringify({ pid: child.pid, startedAt }));
+      writeFileSync(join(dir, 'lock'), JSON.stringify({ pid: child.pid, startedAt, ...identity(child.pid as number) }));
       await expect(open()).rejects.toThrow(
         new LockError(
           `lock DB directory: resource temporarily unavailable (held by pid ${child.pid} since 2025-01-02T03:04:05.000Z)`,
@@ -133,6 +149,46 @@ describe('lock', () => {
       );
       // Theirs, not ours: left in place.
       expect(JSON.parse(readFileSync(join(dir, 'lock'), 'utf8')).pid).toBe(child.pid);
+    });
+
+    it('takes over a lock whose pid is alive but belongs to a process that started at another time, saying so', async () => {
+      child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      const pid = child.pid as number;
+      const { bootId, startTicks } = identity(pid);
+      mkdirSync(dir, { recursive: true });
+      // The lock of an earlier process that had this pid (a restarted container's pid 1).
+      writeFileSync(join(dir, 'lock'), JSON.stringify({ pid, startedAt: 0, bootId, startTicks: startTicks - 100 }));
+      const db = await open();
+      const warning = logs.find(
+        (l) => l.msg === 'Taking over a lock whose pid now belongs to another process (its start time differs)',
+      );
+      expect(warning).toMatchObject({ level: 40, pid, lock_started: '1970-01-01T00:00:00.000Z' });
+      expect(JSON.parse(readFileSync(join(dir, 'lock'), 'utf8')).pid).toBe(process.pid);
+      await db.close();
+    });
+
+    it('takes over such a lock from before a reboot, and one written without the kernel identity', async () => {
+      child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      const pid = child.pid as number;
+      mkdirSync(dir, { recursive: true });
+      const otherBoot = { pid, startedAt: 0, ...identity(pid), bootId: '00000000-0000-0000-0000-000000000000' };
+      writeFileSync(join(dir, 'lock'), JSON.stringify(otherBoot));
+      await (await open()).close();
+      // An older lock format: only the wall-clock start, a day away from the process's.
+      writeFileSync(join(dir, 'lock'), JSON.stringify({ pid, startedAt: Date.now() - DAY }));
+      await (await open()).close();
+      expect(warnings()).toEqual([
+        'Taking over a lock whose pid now belongs to another process (its start time differs)',
+        'Taking over a lock whose pid now belongs to another process (its start time differs)',
+      ]);
+    });
+
+    it('still refuses a lock in the older format whose start time matches the live process', async () => {
+      child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+      const pid = child.pid as number;
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'lock'), JSON.stringify({ pid, startedAt: Date.now() }));
+      await expect(open()).rejects.toThrow(LockError);
     });
   });
 
@@ -249,7 +305,7 @@ describe('TSDB WAL', () => {
     const whole = statSync(last).size;
     truncateSync(last, whole - 5);
     db = await open();
-    expect(warnings()).toContain('WAL tail was corrupt; truncated');
+    expect(warnings()).toEqual(REPAIR_WARNINGS);
     expect(statSync(last).size).toBe(whole - 29); // cut back to the end of the last whole record
     expect(selectAll(db, ALL, T, T + 10_000)[0]?.samples).toEqual([{ t: T + 1000, v: 1 }]);
     await db.close();
@@ -266,25 +322,63 @@ describe('TSDB WAL', () => {
     appendFileSync(segmentPath('00000000'), 'more garbage');
     logs = [];
     db = await open();
-    expect(warnings()).toEqual(['WAL tail was corrupt; truncated']);
+    expect(warnings()).toEqual(REPAIR_WARNINGS);
     expect(statSync(segmentPath('00000000')).size).toBe(size);
     expect(selectAll(db, ALL, T, T)).toHaveLength(1);
     await db.close();
   });
 
-  it('refuses to open over corruption in the middle of the log, and leaves no lock', async () => {
+  it('repairs corruption in the middle of an older segment as upstream does: later segments go, the damaged one is cut', async () => {
     let db = await open();
     await write(db, [[up('a'), T, 1]]);
+    await write(db, [[up('a'), T + 1, 2]]);
+    await write(db, [[up('a'), T + 2, 3]]);
     await db.close();
     db = await open();
-    await write(db, [[up('a'), T + 1, 2]]);
+    await write(db, [[up('a'), T + 3, 4]]);
     await db.close();
     const first = segmentPath('00000000');
     const data = readFileSync(first);
-    data[data.length - 1] = (data[data.length - 1] as number) ^ 0xff; // flip bits in the first segment's last payload
+    const damaged = data.length - 29 * 2; // the second of the three samples records
+    data[damaged + 9] = (data[damaged + 9] as number) ^ 0xff;
     writeFileSync(first, data);
-    await expect(open()).rejects.toThrow(/^WAL segment 00000000 is corrupt at offset \d+: checksum mismatch$/);
-    expect(existsSync(join(dir, 'lock'))).toBe(false);
+    logs = [];
+    db = await open();
+    expect(warnings()).toEqual(REPAIR_WARNINGS);
+    const err = logs.find((l) => l.msg === 'Encountered WAL read error, attempting repair')?.err;
+    expect(err).toMatch(
+      new RegExp(`^corruption in segment ${first} at ${damaged}: unexpected checksum [0-9a-f]+, expected [0-9a-f]+$`),
+    );
+    expect(logs.find((l) => l.msg === 'Starting corruption repair')).toMatchObject({ segment: 0, offset: damaged });
+    // Two records of the damaged segment (the damaged one and the one after it), and 00000001 with its one.
+    expect(logs.find((l) => l.msg === 'Successfully repaired WAL')).toMatchObject({
+      level: 30,
+      dropped_records: 3,
+      deleted_segments: 1,
+    });
+    expect(statSync(first).size).toBe(damaged);
+    expect(selectAll(db, ALL, 0, Number.MAX_SAFE_INTEGER)[0]?.samples).toEqual([{ t: T, v: 1 }]);
+    // Writing continues after the repaired segment; a second open finds nothing to repair.
+    expect(segments()).toEqual(['00000000', '00000001']);
+    await write(db, [[up('a'), T + 10, 5]]);
+    await db.close();
+    logs = [];
+    db = await open();
+    expect(warnings()).toEqual([]);
+    expect(db.stats()).toEqual({ series: 1, samples: 2 });
+    await db.close();
+  });
+
+  it('counts a repaired corruption as prometheus_tsdb_wal_corruptions_total', async () => {
+    let db = await open();
+    await write(db, [[up('a'), T, 1]]);
+    await db.close();
+    appendFileSync(segmentPath('00000000'), 'garbage');
+    const registry = new Registry();
+    db = await open({ registry });
+    const metric = await registry.getSingleMetric('prometheus_tsdb_wal_corruptions_total')?.get();
+    expect(metric?.values[0]?.value).toBe(1);
+    await db.close();
   });
 
   it('writes nothing on rollback', async () => {

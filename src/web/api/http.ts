@@ -8,6 +8,7 @@
 import { promisify } from 'node:util';
 import { deflate, gzip } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
+import { BODY_TOO_LARGE, contentTypeOf } from '../body.js';
 import { GoForm } from './go.js';
 import { ApiError, type ApiResult, errorBody, statusOf, successBody } from './response.js';
 
@@ -101,10 +102,10 @@ export function readForm(request: FastifyRequest): GoForm {
   const query = q < 0 ? '' : url.slice(q + 1);
   const parts: string[] = [];
   let error: string | undefined;
-  const mediaType = (request.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  const mediaType = (contentTypeOf(request) ?? '').split(';')[0]?.trim().toLowerCase();
   if (['POST', 'PUT', 'PATCH'].includes(request.method) && mediaType === 'application/x-www-form-urlencoded') {
     const body = request.body instanceof Buffer ? request.body : Buffer.alloc(0);
-    if (body.length > MAX_FORM_BYTES) error = 'http: POST too large';
+    if (request.body === BODY_TOO_LARGE || body.length > MAX_FORM_BYTES) error = 'http: POST too large';
     else parts.push(body.toString('utf8'));
   }
   parts.push(query);

@@ -3,6 +3,7 @@
  * (in agent mode too, as upstream), else upstream's 404 that says how to enable it.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { BODY_TOO_LARGE, contentTypeOf } from '../body.js';
 import { sendText } from './http.js';
 import type { RemoteWriteReceiver } from './types.js';
 
@@ -16,12 +17,14 @@ export function remoteWrite(receiver: RemoteWriteReceiver | undefined) {
         'remote write receiver needs to be enabled with --web.enable-remote-write-receiver\n',
       );
     }
+    // Past the route's limit (upstream reads any size): Go's words for a body over a limit.
+    if (request.body === BODY_TOO_LARGE) return sendText(reply, 400, 'http: request body too large\n');
     const header = (name: string) => {
       const value = request.headers[name];
       return Array.isArray(value) ? value[0] : value;
     };
     const answer = await receiver.handle({
-      contentType: header('content-type'),
+      contentType: contentTypeOf(request),
       contentEncoding: header('content-encoding'),
       body: request.body instanceof Buffer ? request.body : Buffer.alloc(0),
       headers: request.headers,

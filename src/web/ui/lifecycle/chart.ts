@@ -259,7 +259,8 @@ function reloads(
   for (const e of events) {
     if (e.event === 'reload started') start = e.t;
     else if (e.event === 'reload finished') {
-      out.push({ n: out.length + 1, start, end: e });
+      // Numbered by the server: a bounded timeline lets older reloads go between the first and the latest.
+      out.push({ n: e.reload ?? out.length + 1, start, end: e });
       start = undefined;
     }
   }

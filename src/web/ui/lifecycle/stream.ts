@@ -1,13 +1,19 @@
 /**
  * The lifecycle page's one contact with the server's event stream
  * (GET /api/v1/status/lifecycle/events). Everything about the wire format stays in this file: the
- * rest of the page sees whole snapshots. Today every event of the stream is a whole snapshot;
- * a stream that sends changes instead only changes how `followLifecycle` builds the snapshot.
+ * rest of the page sees whole snapshots. The stream sends the snapshot on connect, then only
+ * what changed (src/web/live-frames.ts describes the frames); `applyFrame` rebuilds each
+ * snapshot from the one before.
  */
 import type { LaneEvent } from '../../../lanes/index.js';
+import { applyFrame, type Frame } from '../../live-frames.js';
 
 /** A timeline event with the extra facts main records (see src/run/timeline.ts). */
 export interface LifecycleEvent extends LaneEvent {
+  /** Unique and increasing: how a frame of changes names the event. */
+  seq?: number;
+  /** A reload event's reload: 1 is the initial configuration, then each reload in turn. */
+  reload?: number;
   /** An actor's error, or a failed reload's. */
   error?: string;
   /** A reload's result: `success` or `failure`. */
@@ -36,6 +42,8 @@ export interface LifecycleSnapshot {
   readiness: 'NotReady' | 'Ready' | 'Stopping';
   /** The server's clock (ms since its process started) when it built the snapshot. */
   now?: number;
+  /** Reloads the bounded timeline let go between the first and the latest ones. */
+  reloadsOmitted?: number;
 }
 
 /** The connection: receiving, reconnecting after a break, or over (the server stopped). */
@@ -57,7 +65,9 @@ export function followLifecycle(handlers: LifecycleHandlers): () => void {
   let last: LifecycleSnapshot | undefined;
   source.onopen = () => handlers.status('live');
   source.onmessage = (message: MessageEvent<string>) => {
-    last = JSON.parse(message.data) as LifecycleSnapshot;
+    const frame = JSON.parse(message.data) as Frame;
+    // A reconnection starts over with a snapshot frame, which replaces whatever was held.
+    last = applyFrame(last as Record<string, unknown> | undefined, frame) as unknown as LifecycleSnapshot;
     handlers.snapshot(last, performance.now());
   };
   source.onerror = () => {

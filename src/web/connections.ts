@@ -1,0 +1,84 @@
+/**
+ * The web server's connection limits, as upstream sets them on its http.Server and listener:
+ *
+ *  - `--web.max-connections` (default 512): upstream's listener (netconnlimit) stops accepting
+ *    while that many connections are open; a connection past the limit waits to be accepted until
+ *    one closes — it is not refused. Node has no way to pause accepting, so a connection past the
+ *    limit is accepted but left unread (its bytes wait in the kernel, as they would in the accept
+ *    queue), and handed to the HTTP server when a slot frees, oldest first.
+ *  - `--web.read-timeout` (default 5m): Go's ReadTimeout, the time to read a whole request (its
+ *    headers too, since upstream sets no header timeout), and with no IdleTimeout set, the time an
+ *    idle keep-alive connection is kept. Past it Go closes the connection without an answer
+ *    (body.ts's clientErrorAsGo does that for Node's request timeout).
+ */
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { Socket } from 'node:net';
+
+export interface ConnectionLimits {
+  readTimeoutMs: number;
+  maxConnections: number;
+}
+
+/** An HTTP server with upstream's limits (fastify's `serverFactory`). */
+export function limitedServer(handler: RequestListener, limits: ConnectionLimits): Server {
+  const timeout = limits.readTimeoutMs;
+  const server = createServer(
+    {
+      // Node would answer a request without Host itself (an empty 400); body.ts answers in Go's words.
+      requireHostHeader: false,
+      // How often Node looks for requests past their time: often enough for a short timeout.
+      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(timeout / 4))),
+    },
+    handler,
+  );
+  server.requestTimeout = timeout;
+  server.headersTimeout = timeout;
+  server.keepAliveTimeout = timeout;
+  limitConnections(server, limits.maxConnections);
+  return server;
+}
+
+/**
+ * Holds connections past `max` unread until open ones close (see the module comment). Returns
+ * nothing: the server's close() ends the ones still waiting (they were never served).
+ */
+function limitConnections(server: Server, max: number): void {
+  const serve = server.listeners('connection') as Array<(socket: Socket) => void>;
+  server.removeAllListeners('connection');
+  let open = 0;
+  const waiting: Socket[] = [];
+
+  const admit = (socket: Socket) => {
+    open++;
+    socket.once('close', () => {
+      open--;
+      next();
+    });
+    for (const listener of serve) listener.call(server, socket);
+    socket.resume();
+  };
+  const next = () => {
+    while (open < max && waiting.length > 0) {
+      const socket = waiting.shift() as Socket;
+      if (!socket.destroyed) admit(socket);
+    }
+  };
+  server.on('connection', (socket: Socket) => {
+    if (open < max) {
+      admit(socket);
+      return;
+    }
+    socket.pause();
+    waiting.push(socket);
+    socket.once('close', () => {
+      const i = waiting.indexOf(socket);
+      if (i >= 0) waiting.splice(i, 1);
+    });
+  });
+  // Connections never admitted would keep close() waiting for ever: they go first.
+  const close = server.close.bind(server);
+  server.close = (callback?: (err?: Error) => void) => {
+    for (const socket of waiting.splice(0)) socket.destroy();
+    return close(callback);
+  };
+}

@@ -108,7 +108,9 @@ export function parseRules(
   opts: ParseOptions = {},
 ): { groups: RuleGroup[]; errors: string[] } {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, merge: false });
+  // Anchors, aliases and `<<` merge keys, as go-yaml reads them (promtool 3.5 accepts a rule
+  // merged from another one).
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, merge: true });
   const first = doc.errors[0];
   if (first) {
     const line = first.linePos?.[0]?.line ?? 1;
@@ -263,8 +265,8 @@ function decode(ctx: DocContext, raw: Node, type: GoType, knownFields: boolean, 
         return;
       }
       const seen = new Map<string, number>();
-      for (const pair of node.items) {
-        const key = deref(ctx, pair.key as Node);
+      for (const pair of entries(ctx, node)) {
+        const key = pair.key;
         const name = isScalar(key) ? scalarText(key) : '';
         const previous = seen.get(name);
         if (previous !== undefined) {
@@ -277,7 +279,7 @@ function decode(ctx: DocContext, raw: Node, type: GoType, knownFields: boolean, 
           if (knownFields) terrors.push(`line ${lineOf(ctx, key)}: field ${name} not found in type ${type.name}`);
           continue;
         }
-        if (pair.value !== null) decode(ctx, pair.value as Node, field, knownFields, terrors);
+        if (pair.value !== null) decode(ctx, pair.value, field, knownFields, terrors);
       }
       return;
     }
@@ -294,8 +296,8 @@ function decode(ctx: DocContext, raw: Node, type: GoType, knownFields: boolean, 
         return;
       }
       const seen = new Map<string, number>();
-      for (const pair of node.items) {
-        const key = deref(ctx, pair.key as Node);
+      for (const pair of entries(ctx, node)) {
+        const key = pair.key;
         if (!isScalar(key)) {
           terror(ctx, key, 'string', terrors);
           continue;
@@ -307,7 +309,7 @@ function decode(ctx: DocContext, raw: Node, type: GoType, knownFields: boolean, 
           continue;
         }
         seen.set(name, lineOf(ctx, key));
-        if (pair.value !== null) decode(ctx, pair.value as Node, STRING, knownFields, terrors);
+        if (pair.value !== null) decode(ctx, pair.value, STRING, knownFields, terrors);
       }
       return;
     }
@@ -342,13 +344,34 @@ function decode(ctx: DocContext, raw: Node, type: GoType, knownFields: boolean, 
   }
 }
 
+/**
+ * A mapping's entries as go-yaml sees them: `<<: *anchor` (or a list of anchors) merges the
+ * referenced mappings' entries in first, and the mapping's own keys override them.
+ */
+function entries(ctx: DocContext, map: YAMLMap): Array<{ key: Node; value: Node | null }> {
+  const merged: Array<{ key: Node; value: Node | null }> = [];
+  const own: Array<{ key: Node; value: Node | null }> = [];
+  for (const pair of map.items) {
+    const key = deref(ctx, pair.key as Node);
+    // With merge keys on, the yaml library holds `<<` as a symbol; its source is still `<<`.
+    if (isScalar(key) && key.source === '<<' && key.type === 'PLAIN' && pair.value !== null) {
+      const source = deref(ctx, pair.value as Node);
+      const maps = isSeq(source) ? source.items.map((i) => deref(ctx, i as Node)) : [source];
+      for (const m of maps) if (isMap(m)) merged.push(...entries(ctx, m));
+      continue;
+    }
+    own.push({ key, value: pair.value as Node | null });
+  }
+  const ownNames = new Set(own.map((e) => (isScalar(e.key) ? scalarText(e.key) : '')));
+  return [...merged.filter((e) => !(isScalar(e.key) && ownNames.has(scalarText(e.key)))), ...own];
+}
+
 // ---- reading the decoded groups ----
 
 function field(ctx: DocContext, map: YAMLMap, name: string): Node | undefined {
-  for (const pair of map.items) {
-    const key = deref(ctx, pair.key as Node);
-    if (isScalar(key) && scalarText(key) === name)
-      return pair.value === null ? undefined : deref(ctx, pair.value as Node);
+  for (const pair of entries(ctx, map)) {
+    if (isScalar(pair.key) && scalarText(pair.key) === name)
+      return pair.value === null ? undefined : deref(ctx, pair.value);
   }
   return undefined;
 }
@@ -367,9 +390,9 @@ function stringMap(ctx: DocContext, map: YAMLMap, name: string): Record<string, 
   const node = field(ctx, map, name);
   const out: Record<string, string> = {};
   if (!node || !isMap(node)) return out;
-  for (const pair of node.items) {
-    const key = deref(ctx, pair.key as Node);
-    const value = pair.value === null ? undefined : deref(ctx, pair.value as Node);
+  for (const pair of entries(ctx, node)) {
+    const key = pair.key;
+    const value = pair.value === null ? undefined : deref(ctx, pair.value);
     out[isScalar(key) ? scalarText(key) : ''] = value && isScalar(value) && !isNull(value) ? scalarText(value) : '';
   }
   return out;

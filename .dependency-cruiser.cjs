@@ -12,6 +12,7 @@
 const mayImport = {
   run: [],
   lanes: [],
+  lifecycle: ['lanes', 'run'],
   golang: [],
   regex: [],
   log: [],
@@ -27,7 +28,7 @@ const mayImport = {
   rules: ['config', 'golang', 'promql', 'storage', 'template'],
   notifier: ['config', 'http', 'relabel'],
   tracing: ['config'],
-  web: ['config', 'golang', 'lanes', 'promql', 'regex', 'run', 'storage'],
+  web: ['config', 'golang', 'lanes', 'promql', 'regex', 'storage'],
 };
 
 const modules = Object.keys(mayImport);

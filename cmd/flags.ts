@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { formatDuration, formatSize, parseDuration, parseSize } from '../src/config/index.js';
 import { LOG_LEVELS, type LogFormat, type Logger, type LogLevel } from '../src/log/index.js';
-import { type ActorMove, parseActorMoves } from './actor-order.js';
+import { type ActorMove, parseActorMoves } from '../src/lifecycle/index.js';
 
 export interface Flags {
   configFile: string;

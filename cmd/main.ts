@@ -1,33 +1,44 @@
 /**
  * miniprom's main(): Prometheus's cmd/prometheus/main.go, actor by actor. The entry,
- * cmd/prometheus.ts, installs the signal listeners first and imports this module after them.
+ * cmd/prometheus.ts, listens for signals first and imports this module after.
  *
  * Read it beside the real one. It parses flags, checks the mode, loads and validates the config
- * (silently), installs the signal listeners, builds every module, opens the web listener, and then
- * adds the actors to one run group, each block headed as in main.go and in the same ADD order:
- * the order in which they STOP. The order in which they START doing work comes from two latches:
+ * (silently), listens for signals, builds every module, opens the web listener, and then adds the
+ * actors to one run group, each block headed as in main.go and in the same ADD order: the order in
+ * which they STOP. The order in which they START doing work comes from two latches:
  *   dbOpen      — opened by TSDB / WAL storage once storage is open;
  *   reloadReady — opened once the first configuration is applied (or on early shutdown, so that
  *                 nobody waits for ever).
- * The contract this file implements is docs/contract.md.
+ * The contract this file implements is docs/contract.md; src/lifecycle holds the machinery
+ * (the traced group, the two-phase reload, the signals), so that this file stays a table of
+ * contents.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { Gauge, Registry } from 'prom-client';
 import {
   type Config,
   configToYAML,
   formatDuration,
+  formatRetention,
   formatSize,
   loadConfigFile,
   loadConfigFileInWorker,
+  parseDuration,
   type TSDBRetentionConfig,
 } from '../src/config/index.js';
-import { createDiscoveryManager, type DiscoveryConfig } from '../src/discovery/index.js';
-import { criticalChains, renderTimeline } from '../src/lanes/index.js';
-import { createLogger, type Logger, ownedLogger } from '../src/log/index.js';
+import { createDiscoveryManager, discoveryConfigOf } from '../src/discovery/index.js';
+import { ACTORS, criticalChains, LATCHES, renderTimeline } from '../src/lanes/index.js';
+import {
+  listenForSignals,
+  type Reloader,
+  ReloadQueue,
+  reloadConfig,
+  Timeline,
+  TracedGroup,
+} from '../src/lifecycle/index.js';
+import { createLogger, ownedLogger } from '../src/log/index.js';
 import { createNotifier } from '../src/notifier/index.js';
 import { PromQLEngine, parseExpr, parseMetricSelector, prettify } from '../src/promql/index.js';
 import { applyRelabel } from '../src/relabel/index.js';
@@ -40,7 +51,7 @@ import {
   engineQueryFunc,
   sendAlerts,
 } from '../src/rules/index.js';
-import { Group, Latch, SignalChannel, Timeline, waitOrAbort } from '../src/run/index.js';
+import { Latch } from '../src/run/index.js';
 import { createScrapeManager } from '../src/scrape/index.js';
 import {
   fanoutStorage,
@@ -52,8 +63,7 @@ import {
   type TSDB,
 } from '../src/storage/index.js';
 import { createTracingManager } from '../src/tracing/index.js';
-import { createWebHandler, ReloadQueue, StorageNotReadyError } from '../src/web/index.js';
-import { applyActorMoves } from './actor-order.js';
+import { createWebHandler, StorageNotReadyError } from '../src/web/index.js';
 import { applyFeatureList, externalURL, type Features, type Flags, parseFlags } from './flags.js';
 
 const VERSION = (
@@ -61,15 +71,26 @@ const VERSION = (
 ).version;
 
 /**
- * What the entry (cmd/prometheus.ts) caught before this module had loaded: main installs its own
- * signal listeners, then calls `release()`, which removes the entry's and delivers what they held
- * to main's, as if it arrived just then.
+ * What the entry (cmd/prometheus.ts) caught before this module had loaded: main listens for
+ * signals itself, then calls `release()`, which removes the entry's listeners and delivers what
+ * they held to main's, as if it arrived just then.
  */
 export interface EarlySignals {
   release(): void;
 }
 
-export async function main(early: EarlySignals): Promise<number> {
+/**
+ * The testing aids, read once by the entry from the environment (documented in the README):
+ * MINIPROM_TEST_STORAGE_OPEN_DELAY (`2s`: storage takes that long to open, abortably, as a slow
+ * WAL replay would) and MINIPROM_TEST_RULE_EVAL_HOLD (`1`: the first rule evaluation waits,
+ * before its query, until the rule manager is stopped — the shutdown-order demonstration).
+ */
+export interface TestHooks {
+  storageOpenDelay?: string;
+  ruleEvalHold?: string;
+}
+
+export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<number> {
   const parsed = parseFlags(process.argv.slice(2), VERSION);
   if ('exitCode' in parsed) return parsed.exitCode;
   const flags: Flags = parsed.flags;
@@ -84,6 +105,8 @@ export async function main(early: EarlySignals): Promise<number> {
     tap: (actor, level, msg) => timeline.logLine(actor, level, msg),
   });
   const log = logger.child({ source: 'main' });
+  /** A logger whose lines the page shows under `actor`; what it writes is unchanged. */
+  const moduleLog = (component: string, actor: string) => ownedLogger(logger.child({ component }), actor);
 
   // As upstream: the feature list is read (and logged) before the mode's flags are checked.
   let features: Features;
@@ -97,67 +120,10 @@ export async function main(early: EarlySignals): Promise<number> {
     process.stderr.write(`${flags.modeError}\n`);
     return 3;
   }
-
-  // Signals: listened for from here on, before anything can accept a connection, because on Node
-  // a signal with no listener kills the process. What arrives early waits in one-slot buffers.
-  const term = new SignalChannel(['SIGINT', 'SIGTERM']);
-  const reloads = new ReloadQueue();
-  let shuttingDown = false;
-  let hupQueued = false;
-  const onHup = () => {
-    // Like Go's `make(chan os.Signal, 1)`: while one SIGHUP waits to be served, more are dropped.
-    if (hupQueued) return;
-    hupQueued = true;
-    void reloads.request().then(() => {
-      hupQueued = false;
-    });
-  };
-  // (deviation) A second SIGINT/SIGTERM during shutdown ends the process at once: a stuck
-  // shutdown must be escapable.
-  const onSecondSignal = (sig: NodeJS.Signals) => {
-    if (!shuttingDown) return;
-    log.error({ signal: sig }, 'Received a second signal while shutting down, exiting now');
-    process.exit(1);
-  };
-  process.on('SIGHUP', onHup);
-  process.on('SIGINT', onSecondSignal);
-  process.on('SIGTERM', onSecondSignal);
-  // What arrived while the modules loaded comes in now, to the listeners above.
-  early.release();
-  const releaseSignals = () => {
-    term.stop();
-    process.off('SIGHUP', onHup);
-    process.off('SIGINT', onSecondSignal);
-    process.off('SIGTERM', onSecondSignal);
-  };
-
-  try {
-    return await runServer(flags, features, agentMode, modeName, logger, log, timeline, term, reloads, () => {
-      shuttingDown = true;
-    });
-  } finally {
-    releaseSignals();
-  }
-}
-
-async function runServer(
-  flags: Flags,
-  features: Features,
-  agentMode: boolean,
-  modeName: 'server' | 'agent',
-  logger: Logger,
-  log: Logger,
-  timeline: Timeline,
-  term: SignalChannel,
-  reloads: ReloadQueue,
-  markShuttingDown: () => void,
-): Promise<number> {
-  /** Loggers whose lines the page shows under `actor`; what they write is unchanged. */
-  const actorLog = (actor: string) => ownedLogger(log, actor);
-  const moduleLog = (component: string, actor: string) => ownedLogger(logger.child({ component }), actor);
   if (flags.alertmanagerTimeout !== undefined) {
     log.warn('The flag --alertmanager.timeout has no effect and will be removed in the future.');
   }
+  const testing = readTestHooks(hooks, log);
 
   // Throw error for invalid config before starting other components.
   const configFile = flags.configFile;
@@ -189,6 +155,14 @@ async function runServer(
   );
   log.info({ host_details: `${process.platform} ${process.arch}`, node: process.version }, 'operational information');
 
+  // Signals: listened for from here on (the entry held what came before), before anything can
+  // accept a connection. SIGHUP's reloads queue with POST /-/reload's until the reload handler
+  // serves them; what arrived while the modules loaded is delivered now.
+  const reloads = new ReloadQueue();
+  // Released whichever way main returns (Go's defer): nothing of ours stays installed.
+  using signals = listenForSignals({ reloads, logger: log });
+  early.release();
+
   // The registry of our own /metrics.
   const registry = new Registry();
   const reloadSuccessful = new Gauge({
@@ -209,27 +183,29 @@ async function runServer(
 
   // The modules, built before the group runs; each gets a logger, the registry and, from main,
   // the other modules' ends it needs (discovery's channels, the storage handle).
+  const storageActor = agentMode ? ACTORS.walStorage : ACTORS.tsdb;
   const localStorage = new ReadyStorage();
   const remoteStorage = createRemoteStorage({
-    logger: moduleLog('remote', agentMode ? 'WAL storage' : 'TSDB'),
+    logger: moduleLog('remote', storageActor.name),
     registry,
     flushDeadline: flags.remoteFlushDeadlineMs,
     userAgent: `miniprom/${VERSION}`,
   });
-  // What scrapes (and, later, rule evaluations) append to: local storage, then remote write.
+  // What scrapes, rule evaluations and the remote write receiver append to: local storage, then
+  // remote write.
   const fanout = fanoutStorage(localStorage, remoteStorage);
   const discoveryManagerScrape = createDiscoveryManager({
     name: 'scrape',
-    logger: moduleLog('discovery manager scrape', 'Scrape discovery manager'),
+    logger: moduleLog('discovery manager scrape', ACTORS.scrapeDiscovery.name),
     registry,
   });
   const discoveryManagerNotify = createDiscoveryManager({
     name: 'notify',
-    logger: moduleLog('discovery manager notify', 'Notify discovery manager'),
+    logger: moduleLog('discovery manager notify', ACTORS.notifyDiscovery.name),
     registry,
   });
   const scrapeManager = createScrapeManager({
-    logger: moduleLog('scrape manager', 'Scrape manager'),
+    logger: moduleLog('scrape manager', ACTORS.scrapeManager.name),
     registry,
     appendable: fanout,
     userAgent: `miniprom/${VERSION}`,
@@ -237,7 +213,7 @@ async function runServer(
     relabel: applyRelabel,
   });
   const notifierManager = createNotifier({
-    logger: moduleLog('notifier', 'Notifier'),
+    logger: moduleLog('notifier', ACTORS.notifier.name),
     registry,
     queueCapacity: flags.notificationQueueCapacity,
     maxBatchSize: flags.notificationBatchSize,
@@ -276,7 +252,7 @@ async function runServer(
   const ruleExternalURL = externalURL(flags);
   const ruleManager = queryEngine
     ? createRuleManager({
-        logger: moduleLog('rule manager', 'Rule manager'),
+        logger: moduleLog('rule manager', ACTORS.ruleManager.name),
         registry,
         query: engineQueryFunc(queryEngine, queryStorage),
         appendable: fanout,
@@ -286,13 +262,13 @@ async function runServer(
         outageToleranceMs: flags.rulesAlertForOutageToleranceMs,
         forGracePeriodMs: flags.rulesAlertForGracePeriodMs,
         resendDelayMs: flags.rulesAlertResendDelayMs,
-        holdEvaluation: testingRuleEvalHold(log),
+        holdEvaluation: testing.ruleEvalHold,
       })
     : undefined;
-  const tracingManager = createTracingManager({ logger: moduleLog('tracing', 'Tracing manager') });
+  const tracingManager = createTracingManager({ logger: moduleLog('tracing', ACTORS.tracingManager.name) });
   let runningConfig = initialConfig;
   const webHandler = createWebHandler({
-    logger: moduleLog('web', 'Web handler'),
+    logger: moduleLog('web', ACTORS.webHandler.name),
     registry,
     listenAddress: flags.webListenAddress,
     enableLifecycle: flags.webEnableLifecycle,
@@ -338,28 +314,21 @@ async function runServer(
         return { ...headStats, ...tables };
       },
       flags: flags.values,
-      storageRetention: () => (agentMode ? '' : retentionText(runningConfig.storage.tsdb.retention)),
+      storageRetention: () => (agentMode ? '' : formatRetention(runningConfig.storage.tsdb.retention)),
       // As upstream, the receiver appends where scrapes do (local storage, then remote write), in
       // agent mode too.
       remoteWrite: flags.webEnableRemoteWriteReceiver
-        ? createRemoteWriteReceiver({
-            appendable: fanout,
-            logger: moduleLog('web', 'Web handler'),
-            registry,
-          })
+        ? createRemoteWriteReceiver({ appendable: fanout, logger: moduleLog('web', ACTORS.webHandler.name), registry })
         : undefined,
     },
   });
 
-  // The reloaders, in upstream's order. Each first prepares (and may fail), then, only when all
-  // prepared cleanly, all commit in the same order: a failed reload changes nothing (deviation).
-  type Reloader = { name: string; prepare: (cfg: Config) => () => void };
-  const noop = () => () => {};
+  // The reloaders, in upstream's order. Each first prepares (and may fail); only when all have
+  // prepared do all commit, in the same order: a failed reload changes nothing (deviation).
   // Upstream's db_storage reloader logs the retention whenever it differs from the last applied
   // one, so also once at startup; the agent has no retention.
   let lastRetention: TSDBRetentionConfig | undefined;
-  const retentionLogged = (cfg: Config, apply: () => void) => () => {
-    apply();
+  const logRetention = (cfg: Config) => {
     const { retention } = cfg.storage.tsdb;
     if (agentMode || isDeepStrictEqual(retention, lastRetention)) return;
     log.info(
@@ -368,10 +337,19 @@ async function runServer(
     );
     lastRetention = retention;
   };
-  const reloaders: Reloader[] = [
+  const reloaders: Array<Reloader<Config>> = [
     // The config's `storage` section: the TSDB takes a new retention time at runtime, and refuses
     // what it cannot honour (an out-of-order window, xor2 chunks, size retention).
-    { name: 'db_storage', prepare: (cfg) => retentionLogged(cfg, localStorage.prepareConfig(cfg.storage)) },
+    {
+      name: 'db_storage',
+      prepare: (cfg) => {
+        const apply = localStorage.prepareConfig(cfg.storage);
+        return () => {
+          apply();
+          logRetention(cfg);
+        };
+      },
+    },
     // remote_write queues start, stay or stop; external labels changing restarts them all.
     { name: 'remote_storage', prepare: (cfg) => remoteStorage.prepare(cfg) },
     {
@@ -380,79 +358,43 @@ async function runServer(
         runningConfig = cfg;
       },
     },
-    // The query engine's settings (query log): applied once PromQL lands.
-    { name: 'query_engine', prepare: noop },
+    // Upstream's query engine reloader sets its query log file, which miniprom does not have.
+    { name: 'query_engine', prepare: () => () => {} },
     { name: 'scrape', prepare: (cfg) => scrapeManager.prepare(cfg) },
     {
       name: 'scrape_sd',
       prepare: (cfg) =>
-        discoveryManagerScrape.prepare(new Map(cfg.scrapeConfigs.map((sc) => [sc.jobName, sdConfig(sc)]))),
+        discoveryManagerScrape.prepare(new Map(cfg.scrapeConfigs.map((sc) => [sc.jobName, discoveryConfigOf(sc)]))),
     },
     { name: 'notify', prepare: (cfg) => notifierManager.prepare(cfg) },
     {
       name: 'notify_sd',
       prepare: (cfg) =>
         discoveryManagerNotify.prepare(
-          new Map(cfg.alerting.alertmanagers.map((am, i) => [`config-${i}`, sdConfig(am)])),
+          new Map(cfg.alerting.alertmanagers.map((am, i) => [`config-${i}`, discoveryConfigOf(am)])),
         ),
     },
     ...(ruleManager ? [{ name: 'rules', prepare: (cfg: Config) => ruleManager.prepare(cfg) }] : []),
     { name: 'tracing', prepare: (cfg) => tracingManager.prepare(cfg) },
   ];
-
   /**
-   * Loads the config file and applies it; `log` is the calling actor's, so its lines show there.
-   * A reload loads the file in a worker thread, so a large file does not hold the server; the
-   * first load (`offThread` false) runs before anything but health is served, and does not wait
-   * for a worker to start.
+   * Loads the config file and applies it; `actorLog` is the calling actor's, so its lines show
+   * there. A reload loads the file in a worker thread, so a large file does not hold the server;
+   * the first load runs before anything but health is served, and does not wait for a worker.
    */
-  async function reloadConfig(log: Logger, offThread = true): Promise<void> {
-    const start = performance.now();
-    timeline.reload('reload started');
-    log.info({ filename: configFile }, 'Loading configuration file');
-    const fail = (err: unknown, result: string): never => {
-      reloadSuccessful.set(0);
-      timeline.reload('reload finished', { result: 'failure', error: result });
-      throw err;
-    };
-    let cfg: Config;
-    try {
-      cfg = offThread ? await loadConfigFileInWorker(configFile, loadOptions) : loadConfigFile(configFile, loadOptions);
-    } catch (err) {
-      const msg = `couldn't load configuration (--config.file="${configFile}"): ${(err as Error).message}`;
-      return fail(new Error(msg), msg);
-    }
-    const timings: Record<string, number> = {};
-    const commits: Array<() => void> = [];
-    for (const reloader of reloaders) {
-      const t0 = performance.now();
-      try {
-        commits.push(reloader.prepare(cfg));
-      } catch (err) {
-        log.error({ reloader: reloader.name, err }, 'Failed to apply configuration');
-        const msg = `one or more errors occurred while applying the new configuration (--config.file="${configFile}")`;
-        return fail(new Error(msg), `${msg}: ${(err as Error).message}`);
-      }
-      timings[reloader.name] = performance.now() - t0;
-    }
-    reloaders.forEach((reloader, i) => {
-      const t0 = performance.now();
-      commits[i]?.();
-      timings[reloader.name] = (timings[reloader.name] ?? 0) + performance.now() - t0;
+  const applyConfigFile = async (actorLog: typeof log, first: boolean) => {
+    await reloadConfig({
+      file: configFile,
+      load: () => (first ? loadConfigFile(configFile, loadOptions) : loadConfigFileInWorker(configFile, loadOptions)),
+      reloaders,
+      logger: actorLog,
+      timeline,
+      onOutcome: (ok) => {
+        reloadSuccessful.set(ok ? 1 : 0);
+        if (ok) reloadSuccessTime.set(Date.now() / 1000);
+      },
     });
-    reloadSuccessful.set(1);
-    reloadSuccessTime.set(Date.now() / 1000);
-    const total = performance.now() - start;
-    timeline.reload('reload finished', {
-      result: 'success',
-      totalMs: round(total),
-      timingsMs: mapValues(timings, round),
-    });
-    log.info(
-      { file: configFile, totalDuration: goDuration(total), ...mapValues(timings, goDuration) },
-      'Completed loading of configuration file',
-    );
-  }
+  };
 
   // Listen before the group runs, as upstream: a busy port is a startup error, not a late failure.
   try {
@@ -469,56 +411,32 @@ async function runServer(
     latch.open();
     timeline.latch(name, 'opened');
   };
-
-  const g = new Group({ onInterruptError: (err) => log.error({ err }, 'Error while stopping an actor') });
-  /** The actors in the order the blocks below add them; they join the group just before it runs. */
-  const actors: Array<{ name: string; execute: () => Promise<void>; interrupt: (err: unknown) => Promise<void> }> = [];
-  /** Adds an actor under its name, recording its life on the timeline. */
-  const add = (name: string, execute: () => Promise<void>, interrupt: (err: unknown) => Promise<void> | void) => {
-    actors.push({
-      name,
-      execute: async () => {
-        timeline.actor(name, 'execute started');
-        try {
-          await execute();
-          timeline.actor(name, 'execute returned');
-        } catch (err) {
-          timeline.actor(name, 'execute returned', { error: (err as Error).message ?? String(err) });
-          throw err;
-        }
-      },
-      interrupt: async (err) => {
-        timeline.actor(name, 'interrupted');
-        await interrupt(err);
-      },
-    });
-  };
-  /** Waits on a latch or the actor's own cancellation; true when the actor's work may begin. */
-  const gate = async (name: string, latch: Latch, latchName: string, cancel: AbortSignal) => {
-    if (!latch.isOpen) timeline.actor(name, 'waiting', { latch: latchName });
-    if ((await waitOrAbort(latch, cancel)) === 'aborted') return false;
-    timeline.actor(name, 'running');
-    return true;
-  };
-  const running = (name: string) => timeline.actor(name, 'running');
   const beginShutdown = () => {
-    markShuttingDown();
+    signals.shuttingDown();
     reloads.close('Prometheus is shutting down; reload not performed.');
   };
+
+  // The run group. Each block adds one actor under its name (src/lanes' ACTORS, with the reason
+  // for its place); --debug.actor-order, the teaching switch, reorders them when the group runs.
+  const g = new TracedGroup({
+    timeline,
+    moves: flags.debugActorOrder,
+    onInterruptError: (err, actor) => log.error({ err, actor }, 'Error while stopping an actor'),
+  });
+  /** Each block logs through its own logger: the page shows those lines under the actor's lane. */
+  const actorLog = (actor: { name: string }) => ownedLogger(log, actor.name);
 
   {
     // Termination handler.
     // Added first so that its interrupt runs first: the web handler reports "Stopping" from the
     // very first moment of shutdown, and no reload is started against stopping modules.
-    const cancel = new AbortController();
-    // Each block logs through its own logger: the page shows those lines under the actor's lane.
-    const log = actorLog('Termination handler');
-    add(
-      'Termination handler',
-      async () => {
-        running('Termination handler');
+    const log = actorLog(ACTORS.terminationHandler);
+    g.add(
+      ACTORS.terminationHandler,
+      async ({ running, cancelled }) => {
+        running();
         const quit = webHandler.quitRequested.then(() => 'quit' as const);
-        const outcome = await Promise.race([term.next(cancel.signal), quit]);
+        const outcome = await Promise.race([signals.term.next(cancelled), quit]);
         if (outcome === 'quit') {
           log.warn('Received termination request via web service, exiting gracefully...');
         } else if (outcome !== undefined) {
@@ -529,11 +447,11 @@ async function runServer(
         beginShutdown();
         // Release reloadReady so that actors still waiting for it return (deviation: upstream
         // does not on /-/quit, and can hang when quit arrives while storage opens).
-        openLatch(reloadReady, 'reloadReady');
+        openLatch(reloadReady, LATCHES.reloadReady);
       },
-      () => {
+      (_err, { cancel }) => {
         beginShutdown();
-        cancel.abort();
+        cancel();
         webHandler.setReadiness('Stopping');
       },
     );
@@ -541,35 +459,35 @@ async function runServer(
   {
     // Scrape discovery manager.
     // Stops first among the workers: no new targets are fed to a scrape manager about to stop.
-    const cancel = new AbortController();
-    const log = actorLog('Scrape discovery manager');
-    add(
-      'Scrape discovery manager',
-      async () => {
-        running('Scrape discovery manager');
-        await discoveryManagerScrape.run(cancel.signal);
+    const log = actorLog(ACTORS.scrapeDiscovery);
+    g.add(
+      ACTORS.scrapeDiscovery,
+      async ({ running, cancelled }) => {
+        running();
+        await discoveryManagerScrape.run(cancelled);
         log.info('Scrape discovery manager stopped');
       },
-      () => {
+      (_err, { cancel }) => {
         log.info('Stopping scrape discovery manager...');
-        cancel.abort();
+        cancel();
       },
     );
   }
   {
     // Notify discovery manager.
-    const cancel = new AbortController();
-    const log = actorLog('Notify discovery manager');
-    add(
-      'Notify discovery manager',
-      async () => {
-        running('Notify discovery manager');
-        await discoveryManagerNotify.run(cancel.signal);
+    // Stops early too: the list of Alertmanagers stays as it is while the notifier, stopping last,
+    // drains its queue to them.
+    const log = actorLog(ACTORS.notifyDiscovery);
+    g.add(
+      ACTORS.notifyDiscovery,
+      async ({ running, cancelled }) => {
+        running();
+        await discoveryManagerNotify.run(cancelled);
         log.info('Notify discovery manager stopped');
       },
-      () => {
+      (_err, { cancel }) => {
         log.info('Stopping notify discovery manager...');
-        cancel.abort();
+        cancel();
       },
     );
   }
@@ -577,16 +495,15 @@ async function runServer(
     // Rule manager.
     // Stops before the scrape manager and storage (it writes samples) and before the notifier
     // (it produces alerts), so that its last evaluation's output has somewhere to go.
-    const cancel = new AbortController();
-    const log = actorLog('Rule manager');
-    add(
-      'Rule manager',
-      async () => {
-        if (await gate('Rule manager', reloadReady, 'reloadReady', cancel.signal)) await ruleManager.run();
+    const log = actorLog(ACTORS.ruleManager);
+    g.add(
+      ACTORS.ruleManager,
+      async ({ gate }) => {
+        if (await gate(reloadReady, LATCHES.reloadReady)) await ruleManager.run();
         log.info('Rule manager stopped');
       },
-      async () => {
-        cancel.abort();
+      async (_err, { cancel }) => {
+        cancel();
         await ruleManager.stop();
       },
     );
@@ -595,55 +512,53 @@ async function runServer(
     // Scrape manager.
     // Its interrupt waits until every scrape loop has stopped: storage closes after it, and a
     // scrape must never write into closed storage.
-    const cancel = new AbortController();
-    const log = actorLog('Scrape manager');
-    add(
-      'Scrape manager',
-      async () => {
+    const log = actorLog(ACTORS.scrapeManager);
+    g.add(
+      ACTORS.scrapeManager,
+      async ({ gate }) => {
         // Targets must not be scraped before the initial config is applied: the scrape pools
         // exist only from then on, and they write into storage that is open by then.
-        if (await gate('Scrape manager', reloadReady, 'reloadReady', cancel.signal)) {
-          await scrapeManager.run(discoveryManagerScrape.syncCh);
-        }
+        if (await gate(reloadReady, LATCHES.reloadReady)) await scrapeManager.run(discoveryManagerScrape.syncCh);
         log.info('Scrape manager stopped');
       },
-      async () => {
+      async (_err, { cancel }) => {
         log.info('Stopping scrape manager...');
-        cancel.abort();
+        cancel();
         await scrapeManager.stop();
       },
     );
   }
+  // biome-ignore lint/complexity/noUselessLoneBlockStatements: one block per actor, as in main.go
   {
     // Tracing manager.
-    const cancel = new AbortController();
-    add(
-      'Tracing manager',
-      async () => {
-        if (await gate('Tracing manager', reloadReady, 'reloadReady', cancel.signal)) await tracingManager.run();
+    // Stops after the modules whose work it would trace; it only has to let go of its exporter.
+    g.add(
+      ACTORS.tracingManager,
+      async ({ gate }) => {
+        if (await gate(reloadReady, LATCHES.reloadReady)) await tracingManager.run();
       },
-      async () => {
-        cancel.abort();
+      async (_err, { cancel }) => {
+        cancel();
         await tracingManager.stop();
       },
     );
   }
   {
     // Reload handler.
-    // Make sure that sighup handler is registered with a redirect to the channel before the potentially
-    // long and synchronous tsdb init (upstream's comment): here the listener was installed in main()
-    // and requests queue in `reloads` until this loop serves them.
-    const cancel = new AbortController();
+    // Make sure that sighup handler is registered with a redirect to the channel before the
+    // potentially long and synchronous tsdb init (upstream's comment): here the listener was
+    // installed above and requests queue in `reloads` until this loop serves them. Its interrupt
+    // lets a reload in progress finish, so no reload runs against stopped modules.
+    const log = actorLog(ACTORS.reloadHandler);
     let inProgress: Promise<unknown> = Promise.resolve();
-    const log = actorLog('Reload handler');
-    add(
-      'Reload handler',
-      async () => {
-        if (!(await gate('Reload handler', reloadReady, 'reloadReady', cancel.signal))) return;
+    g.add(
+      ACTORS.reloadHandler,
+      async ({ gate, cancelled }) => {
+        if (!(await gate(reloadReady, LATCHES.reloadReady))) return;
         for (;;) {
-          const request = await reloads.next(cancel.signal);
+          const request = await reloads.next(cancelled);
           if (!request) return;
-          const reload = reloadConfig(log).then(
+          const reload = applyConfigFile(log, false).then(
             () => request.settle({ ok: true }),
             (err: unknown) => {
               log.error({ err }, 'Error reloading config');
@@ -654,50 +569,47 @@ async function runServer(
           await reload;
         }
       },
-      async () => {
-        // A reload in progress finishes first; then the loop stops and takes no new request.
+      async (_err, { cancel }) => {
         await inProgress;
-        cancel.abort();
+        cancel();
       },
     );
   }
   {
     // Initial configuration.
-    // Waits for storage: reloaders start the scrape and rule managers, which write into it.
-    const cancel = new AbortController();
-    const log = actorLog('Initial configuration');
-    add(
-      'Initial configuration',
-      async () => {
-        if (!(await gate('Initial configuration', dbOpen, 'dbOpen', cancel.signal))) {
-          openLatch(reloadReady, 'reloadReady');
+    // Waits for storage: reloaders start the scrape and rule managers, which write into it. Once
+    // the config is applied it has nothing left to stop, so its place in the order does not matter.
+    const log = actorLog(ACTORS.initialConfiguration);
+    g.add(
+      ACTORS.initialConfiguration,
+      async ({ gate, untilCancelled }) => {
+        if (!(await gate(dbOpen, LATCHES.dbOpen))) {
+          openLatch(reloadReady, LATCHES.reloadReady);
           return;
         }
         try {
-          await reloadConfig(log, false);
+          await applyConfigFile(log, true);
         } catch (err) {
           throw new Error(`error loading config from "${configFile}": ${(err as Error).message}`);
         }
-        openLatch(reloadReady, 'reloadReady');
+        openLatch(reloadReady, LATCHES.reloadReady);
         if (webHandler.readiness !== 'Stopping') {
           webHandler.setReadiness('Ready');
           log.info('Server is ready to receive web requests.');
         }
-        await new Promise<void>((resolve) => cancel.signal.addEventListener('abort', () => resolve(), { once: true }));
+        await untilCancelled();
       },
-      () => cancel.abort(),
+      (_err, { cancel }) => cancel(),
     );
   }
   {
     // TSDB (server) or WAL storage (agent).
     // Its interrupt comes after the scrape and rule managers' (they write into it) and closes
     // storage, flushing the WAL, before cancelling its execute.
-    const name = agentMode ? 'WAL storage' : 'TSDB';
-    const cancel = new AbortController();
-    const log = actorLog(name);
-    add(
-      name,
-      async () => {
+    const log = actorLog(storageActor);
+    g.add(
+      storageActor,
+      async ({ running, cancelled, untilCancelled }) => {
         log.info(agentMode ? 'Starting WAL storage ...' : 'Starting TSDB ...');
         const walSegmentSize = agentMode ? flags.agentWalSegmentSize : flags.tsdbWalSegmentSize;
         if (walSegmentSize !== 0 && (walSegmentSize < 10 * 2 ** 20 || walSegmentSize > 256 * 2 ** 20)) {
@@ -707,28 +619,27 @@ async function runServer(
         if (!agentMode && flags.tsdbMaxBlockChunkSegmentSize !== 0 && flags.tsdbMaxBlockChunkSegmentSize < 2 ** 20) {
           throw new Error("flag 'storage.tsdb.max-block-chunk-segment-size' must be set over 1MB");
         }
-        running(name);
+        running();
         const dir = agentMode ? flags.agentPath : flags.tsdbPath;
+        const common = {
+          dir,
+          walSegmentSize,
+          logger: moduleLog(agentMode ? 'agent' : 'tsdb', storageActor.name),
+          registry,
+          signal: cancelled,
+          openDelayMs: testing.storageOpenDelayMs,
+        };
         let storage: Awaited<ReturnType<typeof openTSDB>> | Awaited<ReturnType<typeof openAgentStorage>>;
         try {
-          await testingStorageOpenDelay(cancel.signal);
-          const storageLogger = moduleLog(agentMode ? 'agent' : 'tsdb', name);
           storage = agentMode
-            ? await openAgentStorage({ dir, walSegmentSize, logger: storageLogger, registry, signal: cancel.signal })
-            : await openTSDB({
-                dir,
-                walSegmentSize,
-                // Upstream opens its TSDB with the first config's retention, flags as the default.
-                retentionMs: initialConfig.storage.tsdb.retention.time,
-                logger: storageLogger,
-                registry,
-                signal: cancel.signal,
-              });
+            ? await openAgentStorage(common)
+            : // Upstream opens its TSDB with the first config's retention, flags as the default.
+              await openTSDB({ ...common, retentionMs: initialConfig.storage.tsdb.retention.time });
         } catch (err) {
-          if (cancel.signal.aborted) return; // shutdown during open: not an error
+          if (cancelled.aborted) return; // shutdown during open: not an error
           throw new Error(`opening storage failed: ${(err as Error).message}`);
         }
-        if (cancel.signal.aborted) {
+        if (cancelled.aborted) {
           // Opened just as shutdown began: close it again rather than leave the lock behind.
           await storage.close();
           return;
@@ -743,10 +654,10 @@ async function runServer(
         log.info(agentMode ? 'Agent WAL storage started' : 'TSDB started');
         localStorage.set(storage);
         if (!agentMode) openedTSDB = storage as TSDB;
-        openLatch(dbOpen, 'dbOpen');
-        await new Promise<void>((resolve) => cancel.signal.addEventListener('abort', () => resolve(), { once: true }));
+        openLatch(dbOpen, LATCHES.dbOpen);
+        await untilCancelled();
       },
-      async () => {
+      async (_err, { cancel }) => {
         try {
           // Local storage closes first, then remote write flushes its queues (up to
           // --storage.remote.flush-deadline): upstream's fanoutStorage.Close().
@@ -754,7 +665,7 @@ async function runServer(
         } catch (err) {
           log.error({ err }, 'Error stopping storage');
         }
-        cancel.abort();
+        cancel();
       },
     );
   }
@@ -762,18 +673,17 @@ async function runServer(
     // Web handler.
     // Stops late, so /-/ready answers "Stopping" and /metrics stays scrapeable while the modules
     // that do the work shut down.
-    const cancel = new AbortController();
-    const log = actorLog('Web handler');
-    add(
-      'Web handler',
-      async () => {
-        running('Web handler');
-        await webHandler.run(cancel.signal);
+    const log = actorLog(ACTORS.webHandler);
+    g.add(
+      ACTORS.webHandler,
+      async ({ running, cancelled }) => {
+        running();
+        await webHandler.run(cancelled);
         log.info('Web handler stopped');
       },
-      async () => {
+      async (_err, { cancel }) => {
         log.info('Stopping web handler...');
-        cancel.abort();
+        cancel();
         await webHandler.close();
       },
     );
@@ -782,43 +692,34 @@ async function runServer(
     // Notifier.
     // Stops last: the rule manager has stopped by now, so the alerts of its final evaluation are
     // already queued and get sent (or dropped) here, not lost.
-    const cancel = new AbortController();
-    const log = actorLog('Notifier');
-    add(
-      'Notifier',
-      async () => {
-        if (await gate('Notifier', reloadReady, 'reloadReady', cancel.signal)) {
-          await notifierManager.run(discoveryManagerNotify.syncCh);
-        }
+    const log = actorLog(ACTORS.notifier);
+    g.add(
+      ACTORS.notifier,
+      async ({ gate }) => {
+        if (await gate(reloadReady, LATCHES.reloadReady)) await notifierManager.run(discoveryManagerNotify.syncCh);
         log.info('Notifier manager stopped');
       },
-      async () => {
+      async (_err, { cancel }) => {
         log.info('Stopping notifier manager...');
-        cancel.abort();
+        cancel();
         await notifierManager.stop();
       },
     );
   }
 
-  // The add order is the order the blocks above run in: upstream's. Only the teaching switch
-  // --debug.actor-order changes it, and with it the order of shutdown (startup follows the latches).
-  let order = actors;
   if (flags.debugActorOrder.length > 0) {
+    let order: string[];
     try {
-      order = applyActorMoves(actors, flags.debugActorOrder);
+      order = g.order();
     } catch (err) {
       log.error({ err }, 'Invalid --debug.actor-order');
       await webHandler.close();
       return 2;
     }
     log.warn(
-      { order: order.map((a) => a.name).join(', ') },
+      { order: order.join(', ') },
       "Actors added in a debugging order (--debug.actor-order): shutdown no longer follows upstream's order",
     );
-  }
-  for (const { name, execute, interrupt } of order) {
-    timeline.declare(name);
-    g.add(execute, interrupt);
   }
 
   const err = await g.run();
@@ -835,58 +736,27 @@ async function runServer(
   return 0;
 }
 
-/** The retention as upstream's runtimeinfo shows it: `15d`, `512MB`, or `15d or 512MB`. */
-function retentionText(retention: TSDBRetentionConfig): string {
-  const parts: string[] = [];
-  if (retention.time !== 0) parts.push(formatDuration(retention.time));
-  if (retention.size !== 0) parts.push(formatSize(retention.size));
-  return parts.join(' or ');
-}
-
-/** The discovery configs (static and file) of a scrape job or an Alertmanager config. */
-function sdConfig(cfg: DiscoveryConfig): DiscoveryConfig {
-  return { staticConfigs: cfg.staticConfigs, fileSDConfigs: cfg.fileSDConfigs ?? [] };
-}
-
-/**
- * A testing aid, documented in the README and docs/startup.md: MINIPROM_TEST_RULE_EVAL_HOLD=1
- * makes the first rule evaluation wait, before its query, until the rule manager is stopped, so a
- * test can have an evaluation in flight when shutdown begins (the shutdown-order demonstration).
- * Read once, here; the rule manager gets the number as an option.
- */
-function testingRuleEvalHold(log: Logger): number | undefined {
-  const text = process.env.MINIPROM_TEST_RULE_EVAL_HOLD;
-  if (!text) return undefined;
-  if (!/^[1-9]\d*$/.test(text)) {
-    log.warn(
-      { value: text },
-      'MINIPROM_TEST_RULE_EVAL_HOLD must be a positive whole number (the n-th rule evaluation to hold); ignored',
-    );
-    return undefined;
+/** The testing aids as main uses them; a value that does not read is warned about and ignored. */
+function readTestHooks(
+  hooks: TestHooks,
+  log: { warn: (obj: object, msg: string) => void },
+): { storageOpenDelayMs?: number; ruleEvalHold?: number } {
+  const out: { storageOpenDelayMs?: number; ruleEvalHold?: number } = {};
+  if (hooks.storageOpenDelay) {
+    try {
+      out.storageOpenDelayMs = parseDuration(hooks.storageOpenDelay);
+    } catch (err) {
+      log.warn({ value: hooks.storageOpenDelay, err }, 'MINIPROM_TEST_STORAGE_OPEN_DELAY is not a duration; ignored');
+    }
   }
-  return Number(text);
-}
-
-/**
- * A testing aid, documented in the README: MINIPROM_TEST_STORAGE_OPEN_DELAY=2s makes storage take
- * that long to open, abortably like a real slow WAL replay, so tests can observe a slow start.
- */
-async function testingStorageOpenDelay(signal: AbortSignal): Promise<void> {
-  const text = process.env.MINIPROM_TEST_STORAGE_OPEN_DELAY;
-  if (!text) return;
-  const { parseDuration } = await import('../src/config/index.js');
-  await sleep(parseDuration(text), undefined, { signal });
-}
-
-const round = (ms: number) => Math.round(ms * 1000) / 1000;
-
-function mapValues<T, U>(record: Record<string, T>, fn: (value: T) => U): Record<string, U> {
-  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, fn(v)]));
-}
-
-/** Formats milliseconds as Go prints a time.Duration: `1.234567ms`, `512.3µs`, `2.5s`. */
-function goDuration(ms: number): string {
-  if (ms >= 1000) return `${+(ms / 1000).toFixed(6)}s`;
-  if (ms >= 1) return `${+ms.toFixed(6)}ms`;
-  return `${+(ms * 1000).toFixed(3)}µs`;
+  if (hooks.ruleEvalHold) {
+    if (/^[1-9]\d*$/.test(hooks.ruleEvalHold)) out.ruleEvalHold = Number(hooks.ruleEvalHold);
+    else {
+      log.warn(
+        { value: hooks.ruleEvalHold },
+        'MINIPROM_TEST_RULE_EVAL_HOLD must be a positive whole number (the n-th rule evaluation to hold); ignored',
+      );
+    }
+  }
+  return out;
 }

@@ -8,7 +8,7 @@
  * has installed them (`EarlySignals.release`): an early SIGHUP becomes the reload that runs once
  * the server is ready, an early SIGTERM a graceful shutdown. main() is in cmd/main.ts.
  */
-import type { EarlySignals } from './main.js';
+import type { EarlySignals, TestHooks } from './main.js';
 
 const SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM'] as const;
 const held = new Set<NodeJS.Signals>();
@@ -27,9 +27,15 @@ const early: EarlySignals = {
   },
 };
 
+// The testing aids (see TestHooks in main.ts), read once, here.
+const hooks: TestHooks = {
+  storageOpenDelay: process.env.MINIPROM_TEST_STORAGE_OPEN_DELAY,
+  ruleEvalHold: process.env.MINIPROM_TEST_RULE_EVAL_HOLD,
+};
+
 try {
   const { main } = await import('./main.js');
-  process.exitCode = await main(early);
+  process.exitCode = await main(early, hooks);
 } finally {
   // main returned before it listened (a flag error, --help): nothing of ours may stay installed.
   for (const signal of SIGNALS) process.off(signal, hold);

@@ -5,7 +5,7 @@
  * reader (`applyFrame`) rebuilds exactly what `GET /api/v1/status/lifecycle` answers.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { LATEST_RELOADS } from '../src/run/index.js';
+import { LATEST_RELOADS } from '../src/lifecycle/index.js';
 import { applyFrame, type ChangesFrame, type Frame } from '../src/web/live.js';
 import { listening, removeScratchDirs } from './helpers/server.js';
 import { killAll } from './helpers/spawn.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, type LogTap, ownedLogger } from '../src/log/index.js';
-import { Timeline } from '../src/run/index.js';
+import { Timeline } from '../src/lifecycle/index.js';
 
 let dir: string | undefined;
 afterEach(() => {

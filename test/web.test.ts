@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ReloadQueue, splitHostPort } from '../src/web/index.js';
+import { ReloadQueue } from '../src/lifecycle/index.js';
+import { splitHostPort } from '../src/web/index.js';
 
 describe('ReloadQueue', () => {
   it('hands a request made before the handler runs to the handler, and returns its outcome', async () => {

@@ -6,5 +6,5 @@ export { type LoadOptions, loadConfigFile, parseConfig } from './load.js';
 export { loadConfigFileInWorker } from './load-async.js';
 export { configToYAML, redactURL } from './print.js';
 export type * from './types.js';
-export { formatDuration, formatSize, parseDuration, parseSize } from './units.js';
+export { formatDuration, formatRetention, formatSize, parseDuration, parseSize } from './units.js';
 export { NOT_SUPPORTED } from './unsupported.js';

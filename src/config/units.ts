@@ -113,3 +113,11 @@ export function formatSize(bytes: number): string {
   }
   return `${bytes}B`;
 }
+
+/** A retention as upstream's runtimeinfo shows it: `15d`, `512MB`, or `15d or 512MB`. */
+export function formatRetention(retention: { time: number; size: number }): string {
+  const parts: string[] = [];
+  if (retention.time !== 0) parts.push(formatDuration(retention.time));
+  if (retention.size !== 0) parts.push(formatSize(retention.size));
+  return parts.join(' or ');
+}

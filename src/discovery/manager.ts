@@ -19,6 +19,14 @@ export interface DiscoveryConfig {
   fileSDConfigs?: FileSDConfig[];
 }
 
+/**
+ * The discovery part of a scrape job's or an Alertmanager entry's config, and nothing else: the
+ * manager compares these to decide which providers to restart, so other fields must not count.
+ */
+export function discoveryConfigOf(cfg: DiscoveryConfig): DiscoveryConfig {
+  return { staticConfigs: cfg.staticConfigs, fileSDConfigs: cfg.fileSDConfigs ?? [] };
+}
+
 export interface DiscoveryManager {
   /** Phase one of a reload: checks the new sets and returns the function that applies them. */
   prepare(sets: ReadonlyMap<string, DiscoveryConfig>): () => void;

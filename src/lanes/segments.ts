@@ -2,6 +2,7 @@
  * Lanes and phases: what each actor of the run group was doing when, and the three phases of a
  * run, read from the lifecycle timeline's events.
  */
+import { LATCHES } from './actors.js';
 
 /** The fields of a timeline event that lanes and phases read (src/run's TimelineEvent has them). */
 export interface LaneEvent {
@@ -99,7 +100,7 @@ export function lifecyclePhases(events: readonly LaneEvent[], now?: number): Pha
   for (const e of events) {
     first = Math.min(first, e.t);
     last = Math.max(last, e.t);
-    if (e.latch === 'reloadReady' && e.event === 'opened') ready ??= e.t;
+    if (e.latch === LATCHES.reloadReady && e.event === 'opened') ready ??= e.t;
     if (e.actor === undefined) continue;
     if (e.event === 'interrupted') firstInterrupt ??= e.t;
     else if (e.event === 'execute started') started.add(e.actor);

@@ -3,6 +3,7 @@
  * latches as markers, and the critical chains — what decided the time to ready, and which
  * interrupt held the exit longest — in the spirit of `systemd-analyze critical-chain`.
  */
+import { ACTORS, isStorageActor, LATCHES } from './actors.js';
 import { type LaneEvent, type LaneState, laneSegments } from './segments.js';
 
 const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
@@ -25,7 +26,7 @@ export function renderTimeline(
   if (events.length === 0) return '(no lifecycle events)\n';
   const end = Math.max(...events.map((e) => e.t), 1);
   const col = (t: number) => Math.min(width - 1, Math.floor((t / end) * width));
-  const nameWidth = Math.max(...actors.map((a) => a.name.length), 'reloadReady'.length);
+  const nameWidth = Math.max(...actors.map((a) => a.name.length), LATCHES.reloadReady.length);
   const lines: string[] = [`${' '.repeat(nameWidth)}  0 ms${' '.repeat(Math.max(1, width - 10))}${fmt(end)}`];
   for (const { name } of actors) {
     const lane = Array.from({ length: width }, () => ' ');
@@ -36,7 +37,7 @@ export function renderTimeline(
     }
     lines.push(`${name.padEnd(nameWidth)}  ${lane.join('')}`);
   }
-  for (const latch of ['dbOpen', 'reloadReady']) {
+  for (const latch of [LATCHES.dbOpen, LATCHES.reloadReady]) {
     const opened = events.find((e) => e.latch === latch && e.event === 'opened');
     const lane = Array.from({ length: width }, () => ' ');
     if (opened) lane[col(opened.t)] = '|';
@@ -51,15 +52,16 @@ export function renderTimeline(
 export function criticalChains(actors: ReadonlyArray<{ name: string }>, events: readonly LaneEvent[]): string {
   const at = (pred: (e: LaneEvent) => boolean) => events.find(pred)?.t;
   const out: string[] = [];
-  const ready = at((e) => e.latch === 'reloadReady' && e.event === 'opened');
-  const dbOpen = at((e) => e.latch === 'dbOpen' && e.event === 'opened');
-  const storage = actors.find((a) => a.name === 'TSDB' || a.name === 'WAL storage')?.name;
+  const ready = at((e) => e.latch === LATCHES.reloadReady && e.event === 'opened');
+  const dbOpen = at((e) => e.latch === LATCHES.dbOpen && e.event === 'opened');
+  const storage = actors.find((a) => isStorageActor(a.name))?.name;
   const storageRunning = storage ? at((e) => e.actor === storage && e.event === 'running') : undefined;
-  const initRunning = at((e) => e.actor === 'Initial configuration' && e.event === 'running');
+  const init = ACTORS.initialConfiguration.name;
+  const initRunning = at((e) => e.actor === init && e.event === 'running');
   if (ready !== undefined && dbOpen !== undefined && initRunning !== undefined && storageRunning !== undefined) {
     out.push(
       `startup: reloadReady at ${fmt(ready)}`,
-      `  ← Initial configuration applied the config in ${fmt(ready - initRunning)}`,
+      `  ← ${init} applied the config in ${fmt(ready - initRunning)}`,
       `  ← dbOpen at ${fmt(dbOpen)}`,
       `  ← ${storage} opened storage in ${fmt(dbOpen - storageRunning)} (from ${fmt(storageRunning)})`,
     );

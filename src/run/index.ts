@@ -6,16 +6,5 @@
 export { abortHandler, SignalError, type SignalSource, signalHandler } from './actors.js';
 export { type Actor, type Execute, Group, type GroupOptions, type Interrupt } from './group.js';
 export { Handoff } from './handoff.js';
-export { Latch, waitOrAbort } from './latch.js';
+export { Latch, untilAborted, waitOrAbort } from './latch.js';
 export { SignalChannel } from './signals.js';
-export {
-  type ActorEvent,
-  type ActorLog,
-  LATEST_RELOADS,
-  type LatchEvent,
-  type LogLine,
-  type ReloadEvent,
-  Timeline,
-  type TimelineEvent,
-  type TimelineListener,
-} from './timeline.js';

@@ -45,3 +45,14 @@ export function waitOrAbort(latch: Latch, signal: AbortSignal): Promise<'open' |
     });
   });
 }
+
+/**
+ * Resolves once `signal` aborts (at once if it has): how an actor whose work runs elsewhere waits
+ * for its own cancellation.
+ */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

@@ -11,7 +11,7 @@
 import { Float64Column } from './floats.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { StorageConfig } from '../config/index.js';
@@ -33,6 +33,11 @@ export interface AgentStorageOptions {
   registry?: Registry;
   /** Aborting it stops a slow open (WAL replay): the open rejects with its reason and leaves no lock. */
   signal?: AbortSignal;
+  /**
+   * A testing aid (MINIPROM_TEST_STORAGE_OPEN_DELAY, read by the entry): the open first waits this
+   * long, abortably, as a slow WAL replay would, so a slow start can be watched and tested.
+   */
+  openDelayMs?: number;
 }
 
 export interface TSDBOptions extends AgentStorageOptions {
@@ -348,6 +353,7 @@ class HeadAppender implements Appender {
 async function open(opts: AgentStorageOptions, mode: 'tsdb' | 'agent', minT = Number.NEGATIVE_INFINITY) {
   const { signal, logger } = opts;
   signal?.throwIfAborted(); // aborted before we start: touch nothing
+  if (opts.openDelayMs) await sleep(opts.openDelayMs, undefined, { signal });
   await mkdir(opts.dir, { recursive: true });
   const releaseLock = await acquireLock(opts.dir, logger);
   try {

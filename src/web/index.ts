@@ -21,7 +21,6 @@ import { limitedServer } from './connections.js';
 import { instrumentHttp } from './http-metrics.js';
 import { liveStream } from './live.js';
 import { registerPages } from './pages.js';
-import type { ReloadQueue } from './reload-queue.js';
 
 export {
   type ApiRuleGroupView,
@@ -37,7 +36,6 @@ export {
   type TSDBStat,
   type TSDBStats,
 } from './api/index.js';
-export { type ReloadOutcome, ReloadQueue } from './reload-queue.js';
 // Go's formatting and parsing as the API answers with them; promtool's client side reads the same.
 export { goQuote, parseGoFloat } from './api/go.js';
 export { compareStrings, formatFloatF, goJsonString } from './api/json.js';
@@ -60,6 +58,11 @@ export interface WebSources {
   alerts(): unknown;
 }
 
+/** How `POST /-/reload` asks for a reload and learns how it went. */
+export interface ReloadRequests {
+  request(): Promise<{ ok: true } | { ok: false; status: 500 | 503; message: string }>;
+}
+
 export interface WebOptions {
   logger: Logger;
   registry: Registry;
@@ -70,8 +73,8 @@ export interface WebOptions {
   sources: WebSources;
   /** What the query API, the metadata and status endpoints and /federate serve from. */
   api: ApiSources;
-  /** Where reload requests go; main creates it early so SIGHUPs can queue there too. */
-  reloads: ReloadQueue;
+  /** Where reload requests go (main's reload queue, which SIGHUP shares). */
+  reloads: ReloadRequests;
   /** --web.read-timeout: to read a whole request, and to keep an idle connection (default 5m). */
   readTimeoutMs?: number;
   /** --web.max-connections: past it, connections wait to be served (default 512). */

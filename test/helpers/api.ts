@@ -15,12 +15,12 @@ import {
   type QueryResult,
   type QueryValue,
 } from '../../src/promql/index.js';
+import { ReloadQueue } from '../../src/lifecycle/index.js';
 import { type Labels, type Matcher, openTSDB, type TSDB } from '../../src/storage/index.js';
 import {
   type ApiSources,
   createWebHandler,
   type PromQLParser,
-  ReloadQueue,
   StorageNotReadyError,
   type WebHandler,
 } from '../../src/web/index.js';

@@ -2,6 +2,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SERVER_ADD_ORDER as SERVER_ACTORS } from '../../src/lanes/index.js';
 import { type Spawned, spawnScript } from './spawn.js';
 
 export interface LogLine {
@@ -33,20 +34,8 @@ export function scratchDir(): string {
   return dir;
 }
 
-/** The server-mode actors in main.go's add order (contract.md §3): the order they stop in. */
-export const SERVER_ADD_ORDER = [
-  'Termination handler',
-  'Scrape discovery manager',
-  'Notify discovery manager',
-  'Rule manager',
-  'Scrape manager',
-  'Tracing manager',
-  'Reload handler',
-  'Initial configuration',
-  'TSDB',
-  'Web handler',
-  'Notifier',
-];
+/** The server-mode actors' names in main.go's add order (contract.md §3): the order they stop in. */
+export const SERVER_ADD_ORDER = SERVER_ACTORS.map((a) => a.name);
 
 export const SELF_CONFIG = `global:
   scrape_interval: 1s

@@ -12,23 +12,6 @@ import './lifecycle/chart.css';
 import { drawTimeline, VIEW_LABELS, type ViewName, viewPhase } from './lifecycle/chart.js';
 import { followLifecycle, type LifecycleSnapshot } from './lifecycle/stream.js';
 
-/** Why each actor's interrupt sits where it does: the first lines of its detail. */
-const WHY: Readonly<Record<string, string>> = {
-  'Termination handler':
-    'Added first: its interrupt turns /-/ready to 503 and refuses reloads from the first moment of shutdown.',
-  'Scrape discovery manager': 'Stops early: no new targets are fed to a scrape manager that is about to stop.',
-  'Notify discovery manager': 'Stops early: the Alertmanager list stays as it is while the notifier drains.',
-  'Rule manager': 'Stops before the scrape manager, storage and the notifier: it writes samples and produces alerts.',
-  'Scrape manager':
-    'Its interrupt waits until every scrape loop has stopped: storage closes right after, and must not be written to.',
-  'Tracing manager': 'Flushes what it has; nothing after it produces spans that matter.',
-  'Reload handler': 'Waits for a reload in progress, so a reload never runs against stopped modules.',
-  'Initial configuration': 'Waits for dbOpen: applying the config starts the writers, which need open storage.',
-  TSDB: 'Closes storage (flushing the WAL) only after every writer above it has stopped.',
-  'WAL storage': 'Closes the agent WAL only after every writer above it has stopped.',
-  'Web handler': 'Stops late: /metrics and /-/ready stay answerable while the workers shut down.',
-  Notifier: 'Stops last: the alerts of the final rule evaluation are already queued, and get sent.',
-};
 
 const VIEWS: readonly ViewName[] = ['startup', 'running', 'shutdown', 'all'];
 
@@ -141,7 +124,9 @@ function showDetail(): void {
   for (const line of log.lines) rows.push({ t: line.t, text: `${line.level.padEnd(5)} ${line.msg}` });
   const lines = rows.sort((a, b) => a.t - b.t).map((r) => `${r.t.toFixed(1).padStart(8)} ms  ${r.text}`);
   if (log.omitted > 0) lines.push(`(${log.omitted} earlier log lines not kept)`);
-  detail.textContent = `${selected}\n${WHY[selected] ?? ''}\n\n${lines.join('\n')}`;
+  // Why its interrupt sits where it does: named once, in src/lanes' ACTORS, and sent with the lifecycle.
+  const why = snapshot.actors.find((a) => a.name === selected)?.why ?? '';
+  detail.textContent = `${selected}\n${why}\n\n${lines.join('\n')}`;
 }
 
 async function post(path: string, button: HTMLButtonElement): Promise<void> {

@@ -33,7 +33,8 @@ export interface ActorLogLine {
 export interface LifecycleSnapshot {
   mode: string;
   /** In add order. */
-  actors: Array<{ index: number; name: string }>;
+  /** In add order, with why each sits where it does. */
+  actors: Array<{ index: number; name: string; why: string }>;
   events: LifecycleEvent[];
   /** By actor name: the first and latest lines, and how many were dropped between. */
   logs: Record<string, { lines: ActorLogLine[]; omitted: number }>;

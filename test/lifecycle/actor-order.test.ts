@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyActorMoves, parseActorMoves } from '../cmd/actor-order.js';
+import { applyActorMoves, parseActorMoves } from '../../src/lifecycle/index.js';
 
 const actors = ['Termination handler', 'Scrape manager', 'TSDB', 'Notifier'].map((name) => ({ name }));
 const names = (items: Array<{ name: string }>) => items.map((a) => a.name);

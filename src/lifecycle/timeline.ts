@@ -1,6 +1,6 @@
 /**
- * The lifecycle timeline: what each actor and latch did, and when (contract.md §7). Main records
- * into it; the debug log, `GET /api/v1/status/lifecycle` and the teaching page read it.
+ * The lifecycle timeline: what each actor and latch did, and when (contract.md §7). The traced
+ * group records into it; the debug log, `GET /api/v1/status/lifecycle` and the teaching page read it.
  * `t` is milliseconds since the process started (performance.now()), to 0.1 ms.
  *
  * Bounded, so a server reloaded every minute for a year does not grow it without end: actor and
@@ -49,7 +49,8 @@ const LATEST_LINES = 20;
 export const LATEST_RELOADS = 10;
 
 export class Timeline {
-  readonly actors: Array<{ index: number; name: string }> = [];
+  /** The actors in add order, with why each sits where it does (served in the lifecycle JSON). */
+  readonly actors: Array<{ index: number; name: string; why: string }> = [];
   readonly events: TimelineEvent[] = [];
   /** By actor name. */
   readonly logs: Record<string, ActorLog> = {};
@@ -66,8 +67,8 @@ export class Timeline {
   }
 
   /** Declares an actor, in add order. */
-  declare(name: string): void {
-    this.actors.push({ index: this.actors.length, name });
+  declare(name: string, why = ''): void {
+    this.actors.push({ index: this.actors.length, name, why });
   }
 
   actor(name: string, event: ActorEvent, fields: Record<string, unknown> = {}): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LATEST_RELOADS, Timeline } from '../../src/run/index.js';
+import { LATEST_RELOADS, Timeline } from '../../src/lifecycle/index.js';
 
 /** Records a startup, `reloads` reloads after the initial one, and a shutdown. */
 function lifetime(reloads: number): Timeline {

@@ -1,8 +1,9 @@
 /**
  * The teaching switch --debug.actor-order: moves actors in the run group's add order, so a reader
  * can see what upstream's order prevents (`TSDB before Scrape manager`: storage closes while the
- * scrape loops still write their stale markers). Off by default; main warns loudly when it is on.
- * It changes only the add order, so only shutdown changes: startup order comes from the latches.
+ * scrape loops still write their stale markers). Off by default; an option of the traced group,
+ * which warns loudly when it is on. It changes only the add order, so only shutdown changes:
+ * startup order comes from the latches.
  */
 
 export interface ActorMove {

@@ -18,7 +18,7 @@ import {
   type TargetGroup,
   tlsSettings,
 } from '../config/index.js';
-import { type HTTPClient, httpClient, requestFailure } from '../http/index.js';
+import { type HTTPClient, httpClient, requestFailure } from '../httpclient/index.js';
 import { applyRelabel } from '../relabel/index.js';
 
 /** An alert in Alertmanager's v2 "postable alert" shape. */

@@ -14,7 +14,7 @@
  */
 import type { Logger } from 'pino';
 import { type RemoteWriteConfig, redactURL } from '../config/index.js';
-import { type HTTPClient, requestFailure } from '../http/index.js';
+import { type HTTPClient, requestFailure } from '../httpclient/index.js';
 import { applyRelabel } from '../relabel/index.js';
 import type { Labels } from '../storage/index.js';
 import type { RemoteMetrics } from './metrics.js';

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { authorizationHeader, type Config, type RemoteWriteConfig, tlsSettings } from '../config/index.js';
-import { httpClient } from '../http/index.js';
+import { httpClient } from '../httpclient/index.js';
 import { createRemoteMetrics } from './metrics.js';
 import { type Committed, type QueueContext, type QueueSettings, WriteQueue } from './queue.js';
 

@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { ScrapeLimits } from '../config/index.js';
 import { UTF8ChunkDecoder } from '../golang/index.js';
-import { requestFailure } from '../http/index.js';
+import { requestFailure } from '../httpclient/index.js';
 import type { Appendable, Appender, Labels } from '../storage/index.js';
 import { goDuration, type ScrapeMetrics } from './metrics.js';
 import { invalidLabelNames, type SampleVisitor, TextScanner } from './parser.js';

@@ -7,7 +7,7 @@ import type { TargetGroup } from '../config/index.js';
 import { type LoopContext, staleNaN } from './loop.js';
 import { createScrapeMetrics } from './metrics.js';
 import { ScrapePool } from './pool.js';
-import { httpClient } from '../http/index.js';
+import { httpClient } from '../httpclient/index.js';
 import { buildSettings, type PoolSettings } from './settings.js';
 import type { ActiveTarget, DroppedTarget, ScrapeManager, ScrapeManagerOptions } from './types.js';
 

@@ -10,7 +10,7 @@ import {
   type TLSSettings,
   tlsSettings,
 } from '../config/index.js';
-import type { HTTPClient } from '../http/index.js';
+import type { HTTPClient } from '../httpclient/index.js';
 
 /**
  * Applies relabel steps to a label set; returns the new set, or undefined when a step drops it.

@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config, TargetGroup, TLSSettings } from '../config/index.js';
-import type { HTTPClient } from '../http/index.js';
+import type { HTTPClient } from '../httpclient/index.js';
 import type { Appendable } from '../storage/index.js';
 import type { Relabeler } from './settings.js';
 
@@ -61,7 +61,7 @@ export interface ScrapeManagerOptions {
    * implement relabeling itself; without this, prepare() refuses jobs that configure either.
    */
   relabel?: Relabeler;
-  /** Makes each pool's HTTP client. Default: src/http's; specs pass one that needs no network. */
+  /** Makes each pool's HTTP client. Default: src/httpclient's; specs pass one that needs no network. */
   httpClient?: (tls: TLSSettings | undefined) => HTTPClient;
 }
 

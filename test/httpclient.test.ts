@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type HTTPClientConfig, tlsSettings } from '../src/config/index.js';
-import { type HTTPClient, httpClient, requestFailure } from '../src/http/index.js';
+import { type HTTPClient, httpClient, requestFailure } from '../src/httpclient/index.js';
 import { tlsFixture, trackConnections } from './helpers/connections.js';
 import { listenLocal } from './helpers/listen.js';
 

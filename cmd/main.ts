@@ -49,6 +49,8 @@ import {
   checkRuleFiles,
   createRuleManager,
   engineQueryFunc,
+  loadRuleGroups,
+  loadRuleGroupsInWorker,
   sendAlerts,
 } from '../src/rules/index.js';
 import { Latch } from '../src/run/index.js';
@@ -263,6 +265,10 @@ export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<
         forGracePeriodMs: flags.rulesAlertForGracePeriodMs,
         resendDelayMs: flags.rulesAlertResendDelayMs,
         holdEvaluation: testing.ruleEvalHold,
+        // The first load runs before anything but health is served, and reads the rule files on
+        // this thread; a reload (once reloadReady, below, is open) reads them in a worker thread,
+        // so that ten thousand rules do not hold the server while it serves.
+        load: (patterns) => (reloadReady.isOpen ? loadRuleGroupsInWorker(patterns) : loadRuleGroups(patterns)),
       })
     : undefined;
   const tracingManager = createTracingManager({ logger: moduleLog('tracing', ACTORS.tracingManager.name) });

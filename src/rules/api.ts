@@ -5,7 +5,7 @@
  */
 import { goFormatFloat } from '../golang/index.js';
 import type { Labels } from '../storage/index.js';
-import { AlertingRule, type Alert } from './alerting.js';
+import { type Alert, AlertingRule } from './alerting.js';
 import type { RuleManager } from './manager.js';
 import { rfc3339Nano } from './time.js';
 

@@ -15,8 +15,10 @@ export {
   apiRuleGroups,
 } from './api.js';
 export { Group, type GroupContext, groupKey } from './group.js';
+export { loadRuleGroupsInWorker } from './load-async.js';
 export {
   buildGroups,
+  buildGroupsInSlices,
   checkRuleFiles,
   createRuleManager,
   type GroupSettings,

@@ -15,6 +15,7 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config/index.js';
+import { pause } from '../run/index.js';
 import type { Appendable, Queryable } from '../storage/index.js';
 import { AlertingRule, type NotifyFunc, type TemplateCounters } from './alerting.js';
 import { glob, hasMeta, segmentRegExp } from './glob.js';
@@ -98,38 +99,71 @@ export interface GroupSettings {
 
 /** The second half of upstream's LoadGroups: rules built from rule files' groups, in groups. */
 export function buildGroups(loaded: readonly RuleGroup[], s: GroupSettings, ctx: GroupContext): Group[] {
-  return loaded.map((rg) => {
-    const rules: BaseRule[] = rg.rules.map((r) => {
-      const labels = fromMaps(rg.labels, r.labels);
-      if (r.kind === 'alert')
-        return new AlertingRule({
-          name: r.name,
-          expr: r.expr,
-          holdMs: r.forMs,
-          keepFiringForMs: r.keepFiringForMs,
-          labels,
-          annotations: r.annotations,
-          externalLabels: s.externalLabels,
-          externalURL: s.externalURL,
-          restored: !s.shouldRestore,
-          logger: s.logger.child({ alert: r.name }),
-          templates: s.templates,
-        });
-      return new RecordingRule(r.name, r.expr, labels);
-    });
-    return new Group(
-      {
-        name: rg.name,
-        file: rg.file,
-        intervalMs: rg.intervalMs || s.defaultIntervalMs,
-        queryOffsetMs: rg.queryOffsetMs,
-        limit: rg.limit,
-        rules,
-        shouldRestore: s.shouldRestore,
-      },
+  return loaded.map((rg) =>
+    newGroup(
+      rg,
+      rg.rules.map((r) => newRule(rg, r, s)),
+      s,
       ctx,
-    );
-  });
+    ),
+  );
+}
+
+/**
+ * buildGroups in slices: a reload builds its rules (each parses its expression) while the server
+ * serves, so it yields to the event loop by `pause`'s clock (ten thousand rules take a quarter
+ * of a second to build).
+ */
+export async function buildGroupsInSlices(
+  loaded: readonly RuleGroup[],
+  s: GroupSettings,
+  ctx: GroupContext,
+): Promise<Group[]> {
+  const groups: Group[] = [];
+  for (const rg of loaded) {
+    const rules: BaseRule[] = [];
+    for (const r of rg.rules) {
+      const turn = pause();
+      if (turn) await turn;
+      rules.push(newRule(rg, r, s));
+    }
+    groups.push(newGroup(rg, rules, s, ctx));
+  }
+  return groups;
+}
+
+function newRule(rg: RuleGroup, r: RuleGroup['rules'][number], s: GroupSettings): BaseRule {
+  const labels = fromMaps(rg.labels, r.labels);
+  if (r.kind === 'alert')
+    return new AlertingRule({
+      name: r.name,
+      expr: r.expr,
+      holdMs: r.forMs,
+      keepFiringForMs: r.keepFiringForMs,
+      labels,
+      annotations: r.annotations,
+      externalLabels: s.externalLabels,
+      externalURL: s.externalURL,
+      restored: !s.shouldRestore,
+      logger: s.logger.child({ alert: r.name }),
+      templates: s.templates,
+    });
+  return new RecordingRule(r.name, r.expr, labels);
+}
+
+function newGroup(rg: RuleGroup, rules: BaseRule[], s: GroupSettings, ctx: GroupContext): Group {
+  return new Group(
+    {
+      name: rg.name,
+      file: rg.file,
+      intervalMs: rg.intervalMs || s.defaultIntervalMs,
+      queryOffsetMs: rg.queryOffsetMs,
+      limit: rg.limit,
+      rules,
+      shouldRestore: s.shouldRestore,
+    },
+    ctx,
+  );
 }
 
 export interface RuleManagerOptions {
@@ -159,11 +193,16 @@ export interface RuleManagerOptions {
    * an evaluation be in flight when shutdown begins.
    */
   holdEvaluation?: number;
+  /**
+   * Reads the rule files the patterns name (throws or rejects with a RuleFileError); by default
+   * `loadRuleGroups`, on this thread. Main's reloads pass `loadRuleGroupsInWorker`.
+   */
+  load?: (patterns: readonly string[]) => RuleGroup[] | Promise<RuleGroup[]>;
 }
 
 export interface RuleManager {
-  /** Loads the config's rule files; throws if any is bad. The returned function applies them. */
-  prepare(cfg: Config): () => void;
+  /** Loads the config's rule files; rejects if any is bad. The returned function applies them. */
+  prepare(cfg: Config): Promise<() => void>;
   /** Starts evaluating; resolves once `stop()` has stopped every group. */
   run(): Promise<void>;
   /** Stops every group, each after its evaluation in progress (whose alerts are sent). */
@@ -232,9 +271,9 @@ export function createRuleManager(opts: RuleManagerOptions): RuleManager {
   };
 
   /** LoadGroups: the groups of every file, rules built, nothing started. */
-  function loadGroups(cfg: Config, shouldRestore: boolean): Group[] {
-    const loaded = ruleFilesOf(cfg.ruleFiles).flatMap((file) => loadRuleFile(file));
-    return buildGroups(
+  async function loadGroups(cfg: Config, shouldRestore: boolean): Promise<Group[]> {
+    const loaded = await (opts.load ?? loadRuleGroups)(cfg.ruleFiles);
+    return buildGroupsInSlices(
       loaded,
       {
         defaultIntervalMs: cfg.global.evaluationInterval,
@@ -291,10 +330,10 @@ export function createRuleManager(opts: RuleManagerOptions): RuleManager {
   }
 
   return {
-    prepare(cfg) {
+    async prepare(cfg) {
       let next: Group[];
       try {
-        next = loadGroups(cfg, !restored);
+        next = await loadGroups(cfg, !restored);
       } catch (err) {
         const errors = err instanceof RuleFileError ? err.errors : [(err as Error).message];
         for (const e of errors) opts.logger.error({ err: e }, 'loading groups failed');

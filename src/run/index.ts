@@ -7,4 +7,5 @@ export { abortHandler, SignalError, type SignalSource, signalHandler } from './a
 export { type Actor, type Execute, Group, type GroupOptions, type Interrupt } from './group.js';
 export { Handoff } from './handoff.js';
 export { Latch, untilAborted, waitOrAbort } from './latch.js';
+export { pause } from './slice.js';
 export { SignalChannel } from './signals.js';

@@ -12,7 +12,7 @@ import type { Appendable, Appender, Labels } from '../storage/index.js';
 import { goDuration, type ScrapeMetrics } from './metrics.js';
 import { invalidLabelNames, type SampleVisitor, TextScanner } from './parser.js';
 import type { PoolSettings } from './settings.js';
-import { pause } from './slice.js';
+import { pause } from '../run/index.js';
 import { fnv1a, get, type Target } from './target.js';
 import type { ActiveTarget, MetricMetadata } from './types.js';
 

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { TargetGroup } from '../config/index.js';
 import { type LoopContext, ScrapeLoop } from './loop.js';
 import type { PoolSettings } from './settings.js';
-import { pause } from './slice.js';
+import { pause } from '../run/index.js';
 import { populateLabels, type Target } from './target.js';
 import type { DroppedTarget } from './types.js';
 

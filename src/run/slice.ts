@@ -1,7 +1,8 @@
 /**
- * Long work in the scrape module (a large scrape's parsing and appending, a sync of thousands of
- * targets) runs in slices of about SLICE_MS, and yields to the event loop between them, so that
- * one large job never holds the server: another target's scrape, /-/healthy, a query.
+ * Long synchronous work (a large scrape's parsing and appending, a sync of thousands of targets,
+ * building thousands of rules on a reload) runs in slices of about SLICE_MS, and yields to the
+ * event loop between them, so that one large job never holds the server: another target's
+ * scrape, /-/healthy, a query.
  *
  * The clock is shared: every piece of work in progress measures from the last time any of them
  * yielded. Two hundred pools syncing a hundred targets each would otherwise each stay under the

@@ -3,6 +3,7 @@
 //
 //   node scripts/bench-storage.mjs            all rows
 //   BENCH_STORAGE_SERIES=10000 node …         a smaller run
+//   BENCH_STORAGE_DIST=/other/dist node …     another build, for before/after on one machine
 //
 // 1. Ingest: SERIES series (100 metric names, 10 jobs), one label object per series handed to
 //    every append (as the scrape cache hands it), SAMPLES scrapes 15 s apart, each scrape one
@@ -24,8 +25,10 @@ if (typeof globalThis.gc !== 'function') {
   process.exit(r.status ?? 1);
 }
 
-const { openTSDB } = await import('../dist/src/storage/index.js');
-const { PromQLEngine } = await import('../dist/src/promql/index.js');
+// BENCH_STORAGE_DIST: another build's dist/ (e.g. of main), to compare on the same machine.
+const dist = process.env.BENCH_STORAGE_DIST ?? new URL('../dist/', import.meta.url).pathname;
+const { openTSDB } = await import(`${dist}/src/storage/index.js`);
+const { PromQLEngine } = await import(`${dist}/src/promql/index.js`);
 const { pino } = await import('pino');
 
 const SERIES = Number(process.env.BENCH_STORAGE_SERIES ?? 100_000);
@@ -41,16 +44,21 @@ function held() {
   globalThis.gc();
   globalThis.gc();
   const m = process.memoryUsage();
-  return m.heapUsed + m.arrayBuffers;
+  return { js: m.heapUsed + m.arrayBuffers, rss: m.rss };
 }
 
-/** The series' labels, built as a parser builds them: each string its own heap string. */
+/**
+ * The series' labels, built as a parser builds them (each string its own heap string), frozen and
+ * handed to every append as the scrape cache hands them.
+ */
 function labelSets(n) {
-  return Array.from({ length: n }, (_, i) => ({
-    __name__: `bench_metric_${i % 100}`,
-    job: `job-${i % 10}`,
-    instance: `host-${i}:9100`,
-  }));
+  return Array.from({ length: n }, (_, i) =>
+    Object.freeze({
+      __name__: `bench_metric_${i % 100}`,
+      job: `job-${i % 10}`,
+      instance: `host-${i}:9100`,
+    }),
+  );
 }
 
 /** A counter's value at scrape `k` for series `i`: integer increments, as most counters have. */
@@ -72,8 +80,8 @@ async function ingest(dir, start) {
   }
   const totalMs = performance.now() - t0;
   labels = undefined; // the head keeps what it needs; the caller's objects go
-  const perSeries = (held() - before) / SERIES;
-  return { db, totalMs, appendMs, perSeries };
+  const after = held();
+  return { db, totalMs, appendMs, perSeries: (after.js - before.js) / SERIES, rssPerSeries: (after.rss - before.rss) / SERIES };
 }
 
 async function main() {
@@ -84,7 +92,10 @@ async function main() {
   try {
     const r = await ingest(dir, start);
     console.log(`storage: ${SERIES} series × ${SAMPLES} samples at 15 s (${total} samples)`);
-    console.log(`  memory per series after ingest: ${(r.perSeries / 1024).toFixed(2)} KiB (heap + array buffers)`);
+    console.log(
+      `  memory per series after ingest: ${(r.perSeries / 1024).toFixed(2)} KiB (heap + array buffers); ` +
+        `RSS grew ${(r.rssPerSeries / 1024).toFixed(2)} KiB per series`,
+    );
     console.log(
       `  append: ${((r.appendMs / total) * 1000).toFixed(3)} ms per 1000 samples (${Math.round(total / (r.appendMs / 1000))} samples/s); ` +
         `append + commit: ${((r.totalMs / total) * 1000).toFixed(3)} ms per 1000 (${Math.round(total / (r.totalMs / 1000))} samples/s)`,

@@ -230,7 +230,7 @@ export class XorReader {
   v = 0;
   #buf: Uint8Array;
   /** Bit position of the next unread bit. */
-  #pos = 16;
+  #pos = 0;
   #read = 0;
   #count: number;
   #tDelta = 0;
@@ -239,9 +239,22 @@ export class XorReader {
   #leading = 0;
   #trailing = 0;
 
-  constructor(buf: Uint8Array, count = ((buf[0] as number) << 8) | (buf[1] as number)) {
+  /** The chunk at `offset` in `buf`; `count` defaults to the header's. */
+  constructor(buf: Uint8Array, count?: number, offset = 0) {
     this.#buf = buf;
-    this.#count = count;
+    this.#count = 0;
+    this.reset(buf, count, offset);
+  }
+
+  /** Starts again on another chunk (so one reader serves every chunk of a series). */
+  reset(buf: Uint8Array, count?: number, offset = 0): void {
+    this.#buf = buf;
+    this.#count = count ?? ((buf[offset] as number) << 8) | (buf[offset + 1] as number);
+    this.#pos = (offset + 2) * 8;
+    this.#read = 0;
+    this.#tDelta = 0;
+    this.#leading = 0;
+    this.#trailing = 0;
   }
 
   /** Samples read so far. */

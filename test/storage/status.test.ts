@@ -118,12 +118,20 @@ describe('chunk count', () => {
     const s = head.adopt(new MemSeries(hashLabels(labels), labels));
     const T0 = 1000 * CHUNK_RANGE_MS; // the start of a 2h range
     for (let k = 0; k < 300; k++) head.add(s, T0 + k * 1000, k);
+    // Samples per chunk, full ones first, then the open one.
+    const sizes = () => [...s.chunks.map((c) => c.count), ...(s.open ? [s.open.count] : [])];
     // At 30 samples each chunk plans its end to spread the range's samples evenly: 117, 117, 66.
-    expect(s.chunkStarts).toEqual([0, 117, 234]);
+    expect(sizes()).toEqual([117, 117, 66]);
     expect(head.numChunks).toBe(3);
     head.truncate(T0 + 150_000); // the first chunk goes whole; the second only in part, so it stays
     expect(head.numChunks).toBe(2);
-    expect(s.chunkStarts).toEqual([0, 84]);
+    expect(sizes()).toEqual([117, 66]);
+    // The part of the second chunk older than the cut is no longer read or counted.
+    expect(head.numSamples).toBe(150);
+    const [series] = head.querier(0, T0 + 10 * CHUNK_RANGE_MS).select([]);
+    const it = series?.iterator();
+    expect(it?.next() && it.t).toBe(T0 + 150_000);
+    expect(head.minTime).toBe(T0 + 150_000);
   });
 });
 

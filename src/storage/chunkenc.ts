@@ -100,13 +100,13 @@ export class XorAppender {
       const tDelta = t - this.#t;
       const dod = tDelta - this.#tDelta;
       if (dod === 0) this.#writeBits(0, 1);
-      else if (bitRange(dod, 14)) {
+      else if (bitRange(dod, 1 << 13)) {
         this.#writeBits(0b10, 2);
         this.#writeBits(dod & 0x3fff, 14);
-      } else if (bitRange(dod, 17)) {
+      } else if (bitRange(dod, 1 << 16)) {
         this.#writeBits(0b110, 3);
         this.#writeBits(dod & 0x1ffff, 17);
-      } else if (bitRange(dod, 20)) {
+      } else if (bitRange(dod, 1 << 19)) {
         this.#writeBits(0b1110, 4);
         this.#writeBits(dod & 0xfffff, 20);
       } else {
@@ -174,20 +174,25 @@ export class XorAppender {
 
   /** Writes the low `n` (≤ 32) bits of `v`, most significant first. */
   #writeBits(v: number, n: number): void {
-    let left = n;
-    let pos = this.#bits;
-    const need = (pos + n + 7) >>> 3;
-    if (need > this.buf.length) this.#grow(need);
+    const pos = this.#bits;
+    const end = pos + n;
+    if ((end + 7) >>> 3 > this.buf.length) this.#grow((end + 7) >>> 3);
     const buf = this.buf;
-    while (left > 0) {
-      const free = 8 - (pos & 7);
-      const take = Math.min(free, left);
-      const chunk = (v >>> (left - take)) & ((1 << take) - 1);
-      buf[pos >>> 3] = (buf[pos >>> 3] as number) | (chunk << (free - take));
-      pos += take;
-      left -= take;
+    let i = pos >>> 3;
+    const free = 8 - (pos & 7);
+    this.#bits = end;
+    // Bits past the written ones are still zero: the first byte is ORed into, the rest set.
+    if (n <= free) {
+      buf[i] = (buf[i] as number) | ((v & ((1 << n) - 1)) << (free - n));
+      return;
     }
-    this.#bits = pos;
+    let left = n - free;
+    buf[i] = (buf[i] as number) | ((v >>> left) & ((1 << free) - 1));
+    while (left >= 8) {
+      left -= 8;
+      buf[++i] = v >>> left;
+    }
+    if (left > 0) buf[++i] = v << (8 - left);
   }
 
   #grow(need: number): void {
@@ -214,9 +219,8 @@ export class XorAppender {
   }
 }
 
-/** Upstream's bitRange: whether `x` fits the `nbits` delta-of-delta code. */
-function bitRange(x: number, nbits: number): boolean {
-  const half = 2 ** (nbits - 1);
+/** Upstream's bitRange: whether `x` fits the `nbits` delta-of-delta code (`half` is 2^(nbits−1)). */
+function bitRange(x: number, half: number): boolean {
   return -(half - 1) <= x && x <= half;
 }
 
@@ -290,7 +294,7 @@ export class XorReader {
     let d = 0;
     for (let i = 0; i < 4; i++) {
       d <<= 1;
-      if (this.#readBits(1) === 0) break;
+      if (this.#readBit() === 0) break;
       d |= 1;
     }
     let sz = 0;
@@ -314,13 +318,13 @@ export class XorReader {
     }
     const bits = this.#readBits(sz);
     // Negative deltas come back as large unsigned numbers (upstream's docs/bstream.md).
-    return bits > 2 ** (sz - 1) ? bits - 2 ** sz : bits;
+    return bits > 1 << (sz - 1) ? bits - (1 << sz) : bits;
   }
 
   #readValue(): void {
-    if (this.#readBits(1) === 0) return; // the same value
+    if (this.#readBit() === 0) return; // the same value
     let mbits: number;
-    if (this.#readBits(1) === 0) {
+    if (this.#readBit() === 0) {
       mbits = 64 - this.#leading - this.#trailing;
     } else {
       this.#leading = this.#readBits(5);
@@ -347,24 +351,29 @@ export class XorReader {
     this.#vLo = (this.#vLo ^ lo) >>> 0;
   }
 
+  /** Reads one bit. */
+  #readBit(): number {
+    const pos = this.#pos++;
+    return ((this.#buf[pos >>> 3] as number) >>> (7 - (pos & 7))) & 1;
+  }
+
   /** Reads `n` (≤ 32) bits as an unsigned number. */
   #readBits(n: number): number {
     const buf = this.#buf;
-    let pos = this.#pos;
-    let left = n;
-    let out = 0;
-    while (left > 0) {
-      const used = pos & 7;
-      const avail = 8 - used;
-      const take = Math.min(avail, left);
-      const byte = buf[pos >>> 3] ?? 0;
-      const bits = (byte >>> (avail - take)) & ((1 << take) - 1);
-      // Multiply rather than shift: 32 bits would overflow a signed shift.
-      out = out * (1 << take) + bits;
-      pos += take;
-      left -= take;
+    const pos = this.#pos;
+    this.#pos = pos + n;
+    let i = pos >>> 3;
+    const avail = 8 - (pos & 7);
+    const first = (buf[i] ?? 0) & ((1 << avail) - 1);
+    if (n <= avail) return first >>> (avail - n);
+    let left = n - avail;
+    // Multiply rather than shift: 32 bits would overflow a signed shift.
+    let out = first;
+    while (left >= 8) {
+      out = out * 256 + (buf[++i] ?? 0);
+      left -= 8;
     }
-    this.#pos = pos;
+    if (left > 0) out = out * (1 << left) + ((buf[++i] ?? 0) >>> (8 - left));
     return out;
   }
 

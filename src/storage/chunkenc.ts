@@ -49,9 +49,12 @@ export class XorAppender {
   #leading = 0xff;
   #trailing = 0;
 
-  /** `capacity`: initial buffer size in bytes (upstream's NewXORChunk starts at 128). */
-  constructor(capacity = 128) {
-    this.buf = new Uint8Array(Math.max(capacity, 16));
+  /**
+   * `buf`: where to write, all zeros (it grows into a new buffer of its own when full); or its
+   * size in bytes (upstream's NewXORChunk starts at 128).
+   */
+  constructor(buf: Uint8Array | number = 128) {
+    this.buf = typeof buf === 'number' ? new Uint8Array(Math.max(buf, 16)) : buf;
   }
 
   /** Samples in the chunk. */

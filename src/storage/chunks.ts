@@ -43,6 +43,33 @@ export class ChunkSlabs {
   }
 }
 
+/** Bytes an open chunk starts with: 120 samples of a typical counter or gauge fit. */
+export const OPEN_REGION_BYTES = 256;
+
+/**
+ * Where open chunks start: 256-byte regions of shared slabs, handed out once each (never reused,
+ * so a query reading an open chunk's region never sees it change under it). A chunk that
+ * outgrows its region moves to a buffer of its own; one that closes is copied into a
+ * `ChunkSlabs` slab, and a slab whose regions have all closed goes with its last chunk. This
+ * spares each open chunk an ArrayBuffer of its own, whose bookkeeping outweighs its samples and
+ * whose allocation dominated WAL replay.
+ */
+export class OpenRegions {
+  #slab = new Uint8Array(0);
+  #used = 0;
+
+  /** A fresh, zeroed region. */
+  take(): Uint8Array {
+    if (this.#used + OPEN_REGION_BYTES > this.#slab.length) {
+      this.#slab = new Uint8Array(SLAB_SIZE);
+      this.#used = 0;
+    }
+    const region = this.#slab.subarray(this.#used, this.#used + OPEN_REGION_BYTES);
+    this.#used += OPEN_REGION_BYTES;
+    return region;
+  }
+}
+
 /**
  * Whether the chunks hold a sample in [lo, hi]. From the chunks' bounds alone (their first and
  * last samples' times) unless the range falls strictly inside one chunk: then that chunk is read.

@@ -5,7 +5,7 @@
  * none of this needs locking.
  */
 import { MAX_BYTES_PER_XOR_CHUNK, XorAppender, XorReader } from './chunkenc.js';
-import { ChunkSlabs, ChunksIterator, type ChunkView, hasSampleIn } from './chunks.js';
+import { ChunkSlabs, ChunksIterator, type ChunkView, hasSampleIn, OPEN_REGION_BYTES, OpenRegions } from './chunks.js';
 import { hashLabels, sameLabels, SymbolTable } from './labels.js';
 import { compileMatcher, MemPostings } from './postings.js';
 import type { Labels, Matcher, Querier, SelectedSeries } from './types.js';
@@ -157,6 +157,7 @@ export class Head {
   /** Full and open chunks of all series. */
   #chunks = 0;
   readonly #slabs = new ChunkSlabs();
+  readonly #regions = new OpenRegions();
   /** Series by the label objects appended for them (see `byObject`). */
   readonly #byObject = new WeakMap<Labels, MemSeries>();
   readonly #symbols = new SymbolTable();
@@ -308,9 +309,9 @@ export class Head {
   #cut(s: MemSeries, t: number): XorAppender {
     const prev = s.open;
     if (prev) s.chunks.push(this.#slabs.close(prev, s.chunkMinT));
-    // Sized as the last chunk turned out (upstream starts at 128 bytes and doubles): a series'
-    // chunks are alike, so most never grow.
-    const app = new XorAppender(prev ? prev.length + 16 : 128);
+    // A series whose last chunk outgrew a shared region gets a buffer of its own, sized as that
+    // chunk turned out: a series' chunks are alike, so most never grow.
+    const app = new XorAppender(prev && prev.length > OPEN_REGION_BYTES ? prev.length + 16 : this.#regions.take());
     s.open = app;
     s.chunkMinT = t;
     s.nextAt = rangeEnd(t);

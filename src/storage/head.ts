@@ -389,8 +389,12 @@ export class Head {
 
   /** The postings for `matchers` (every series when empty): see `MemPostings.forMatchers`. */
   #matching(matchers: readonly Matcher[]): readonly MemSeries[] {
-    if (!this.#postings) throw new Error('the agent keeps no samples to query');
-    return this.#postings.forMatchers(matchers);
+    const postings = this.#postings;
+    if (!postings) throw new Error('the agent keeps no samples to query');
+    const refs = postings.forMatchers(matchers);
+    const out = new Array<MemSeries>(refs.length);
+    for (let i = 0; i < refs.length; i++) out[i] = postings.series(refs[i] as number);
+    return out;
   }
 
   #select(matchers: readonly Matcher[], mint: number, maxt: number, sorted: boolean): SelectedSeries[] {
@@ -445,7 +449,7 @@ export class Head {
         .sort();
     }
     const values = new Set<string>();
-    for (const s of postings.forMatchers(matchers)) {
+    for (const s of this.#matching(matchers)) {
       const v = s.labels[name];
       if (v !== undefined) values.add(v);
     }

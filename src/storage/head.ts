@@ -19,6 +19,8 @@ const SAMPLES_PER_CHUNK = 120;
  * (19 bytes) and a chunk must stay within MaxBytesPerXORChunk.
  */
 const CUT_AT_BYTES = MAX_BYTES_PER_XOR_CHUNK - 19;
+/** The chunks of a series with no full chunk yet: one shared (frozen) empty array, not one each. */
+const NO_CHUNKS = Object.freeze([]) as unknown as ChunkView[];
 
 export class MemSeries {
   /** The WAL ref; -1 until a commit adopts the series into the head. */
@@ -36,7 +38,7 @@ export class MemSeries {
    * retention replaces the array rather than shifting it, so a query holding it and a length
    * keeps reading what it selected.
    */
-  chunks: ChunkView[] = [];
+  chunks: ChunkView[] = NO_CHUNKS;
   /** The chunk being appended to, if any: its first sample's time is `chunkMinT`. */
   open: XorAppender | undefined;
   /**
@@ -308,7 +310,11 @@ export class Head {
   /** Closes `s`'s open chunk (into a slab) and opens one that starts at `t`. */
   #cut(s: MemSeries, t: number): XorAppender {
     const prev = s.open;
-    if (prev) s.chunks.push(this.#slabs.close(prev, s.chunkMinT));
+    if (prev) {
+      const full = this.#slabs.close(prev, s.chunkMinT);
+      if (s.chunks === NO_CHUNKS) s.chunks = [full];
+      else s.chunks.push(full);
+    }
     // A series whose last chunk outgrew a shared region gets a buffer of its own, sized as that
     // chunk turned out: a series' chunks are alike, so most never grow.
     const app = new XorAppender(prev && prev.length > OPEN_REGION_BYTES ? prev.length + 16 : this.#regions.take());
@@ -471,7 +477,7 @@ export class Head {
     s.removed = true;
     this.#series.delete(s);
     this.#chunks -= s.chunks.length + (s.open ? 1 : 0);
-    s.chunks = [];
+    s.chunks = NO_CHUNKS;
     s.open = undefined;
   }
 }

@@ -4,6 +4,7 @@
 //   node scripts/bench-storage.mjs            all rows
 //   BENCH_STORAGE_SERIES=10000 node …         a smaller run
 //   BENCH_STORAGE_DIST=/other/dist node …     another build, for before/after on one machine
+//   BENCH_STORAGE_FRESH_LABELS=1 node …       a new label object per append (no scrape cache)
 //
 // 1. Ingest: SERIES series (100 metric names, 10 jobs), one label object per series handed to
 //    every append (as the scrape cache hands it), SAMPLES scrapes 15 s apart, each scrape one
@@ -36,6 +37,8 @@ const SAMPLES = Number(process.env.BENCH_STORAGE_SAMPLES ?? 120);
 const QUERY_SERIES = Number(process.env.BENCH_STORAGE_QUERY_SERIES ?? 10_000);
 const RUNS = Number(process.env.BENCH_STORAGE_RUNS ?? 7);
 const STEP_MS = 15_000;
+/** BENCH_STORAGE_FRESH_LABELS=1: a new label object every append, as the remote write receiver makes them. */
+const FRESH = process.env.BENCH_STORAGE_FRESH_LABELS === '1';
 const logger = pino({ level: 'silent' });
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -82,7 +85,8 @@ async function ingest(dir, start) {
     const t = start + k * STEP_MS;
     const a0 = cpu();
     const app = db.appender();
-    for (let i = 0; i < SERIES; i++) app.append(labels[i], t, value(i, k));
+    if (FRESH) for (let i = 0; i < SERIES; i++) app.append({ ...labels[i] }, t, value(i, k));
+    else for (let i = 0; i < SERIES; i++) app.append(labels[i], t, value(i, k));
     appendMs += cpu() - a0;
     await app.commit();
   }

@@ -14,6 +14,13 @@ export interface Flags {
   webListenAddress: string;
   webEnableLifecycle: boolean;
   webExternalUrl: string | undefined;
+  /** --web.route-prefix as given (main defaults it to the external URL's path). */
+  webRoutePrefix: string | undefined;
+  /** --web.config.file ('' when not given). */
+  webConfigFile: string;
+  /** --web.cors.origin, the regex as given (anchored when compiled). */
+  webCorsOrigin: string;
+  webEnableAdminApi: boolean;
   /** --web.read-timeout (ms). */
   webReadTimeoutMs: number;
   webMaxConnections: number;
@@ -135,6 +142,21 @@ function program(version: string): Command {
     .option('--web.listen-address <address>', 'Address to listen on for UI, API, and telemetry.', '0.0.0.0:9090')
     .option('--web.enable-lifecycle', 'Enable shutdown and reload via HTTP request.', false)
     .option('--web.external-url <url>', 'The URL under which Prometheus is externally reachable.')
+    .option(
+      '--web.route-prefix <path>',
+      'Prefix for the internal routes of web endpoints. Defaults to path of --web.external-url.',
+    )
+    .option(
+      '--web.config.file <path>',
+      '[EXPERIMENTAL] Path to configuration file that can enable TLS or authentication.',
+      '',
+    )
+    .option('--web.enable-admin-api', 'Enable API endpoints for admin control actions.', false)
+    .option(
+      '--web.cors.origin <regex>',
+      "Regex for CORS origin. It is fully anchored. Example: 'https?://(domain1|domain2)\\.com'",
+      '.*',
+    )
     .option(
       '--web.read-timeout <duration>',
       'Maximum duration before timing out read of the request, and closing idle connections.',
@@ -328,6 +350,10 @@ export function parseFlags(argv: string[], version: string): { flags: Flags } | 
       webListenAddress: o['web.listenAddress'] as string,
       webEnableLifecycle: o['web.enableLifecycle'] === true,
       webExternalUrl: o['web.externalUrl'] as string | undefined,
+      webRoutePrefix: o['web.routePrefix'] as string | undefined,
+      webConfigFile: o['web.config.file'] as string,
+      webCorsOrigin: o['web.cors.origin'] as string,
+      webEnableAdminApi: o['web.enableAdminApi'] === true,
       webReadTimeoutMs: o['web.readTimeout'] as number,
       webMaxConnections: o['web.maxConnections'] as number,
       tsdbPath: o['storage.tsdb.path'] as string,

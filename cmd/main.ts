@@ -65,7 +65,7 @@ import {
   type TSDB,
 } from '../src/storage/index.js';
 import { createTracingManager } from '../src/tracing/index.js';
-import { createWebHandler, StorageNotReadyError } from '../src/web/index.js';
+import { createWebHandler, type PreparedWebConfig, prepareWebConfig, StorageNotReadyError } from '../src/web/index.js';
 import { applyFeatureList, externalURL, type Features, type Flags, parseFlags } from './flags.js';
 
 const VERSION = (
@@ -273,7 +273,20 @@ export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<
     : undefined;
   const tracingManager = createTracingManager({ logger: moduleLog('tracing', ACTORS.tracingManager.name) });
   let runningConfig = initialConfig;
+  // Upstream's toolkit_web.Validate, before anything is served: a web config that would not
+  // protect the server stops it. (Upstream checks it just after opening the listener; the
+  // listener here needs its TLS settings to open.)
+  let webConfig: PreparedWebConfig | undefined;
+  if (flags.webConfigFile !== '') {
+    try {
+      webConfig = await prepareWebConfig(flags.webConfigFile);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'Unable to validate web configuration file');
+      return 1;
+    }
+  }
   const webHandler = createWebHandler({
+    webConfig,
     logger: moduleLog('web', ACTORS.webHandler.name),
     registry,
     listenAddress: flags.webListenAddress,

@@ -17,10 +17,12 @@ import {
   readBodiesAsGo,
   requireHostAsGo,
 } from './body.js';
+import { guardRequests } from './auth.js';
 import { limitedServer } from './connections.js';
 import { instrumentHttp } from './http-metrics.js';
 import { liveStream } from './live.js';
 import { registerPages } from './pages.js';
+import { readWebConfig, type TLSServerSettings, tlsServerSettings, validateWebConfig } from './webconfig.js';
 
 export {
   type ApiRuleGroupView,
@@ -40,6 +42,26 @@ export {
 export { goQuote, parseGoFloat } from './api/go.js';
 export { compareStrings, formatFloatF, goJsonString } from './api/json.js';
 export { parseTime } from './api/params.js';
+export { validateWebConfig, WebConfigError } from './webconfig.js';
+
+/** `--web.config.file`, checked and its TLS settings read (`prepareWebConfig`). */
+export interface PreparedWebConfig {
+  file: string;
+  /** undefined: the file configures no TLS, the server stays HTTP. */
+  tls: TLSServerSettings | undefined;
+  /** The file's http_server_config.http2 (logged; miniprom serves HTTP/1.1 only). */
+  http2: boolean;
+}
+
+/**
+ * Upstream's toolkit_web.Validate at startup, then the TLS settings the server starts with.
+ * Throws WebConfigError in upstream's words.
+ */
+export async function prepareWebConfig(file: string): Promise<PreparedWebConfig> {
+  await validateWebConfig(file);
+  const config = await readWebConfig(file);
+  return { file, tls: await tlsServerSettings(config.tls), http2: config.http2 };
+}
 
 /** Upstream's three-state readiness; once Stopping, nothing sets it back. */
 export type Readiness = 'NotReady' | 'Ready' | 'Stopping';
@@ -79,6 +101,8 @@ export interface WebOptions {
   readTimeoutMs?: number;
   /** --web.max-connections: past it, connections wait to be served (default 512). */
   maxConnections?: number;
+  /** --web.config.file: TLS, basic auth and extra headers for every route. */
+  webConfig?: PreparedWebConfig;
 }
 
 /** Upstream's defaults for --web.read-timeout and --web.max-connections. */
@@ -118,6 +142,7 @@ export function createWebHandler(opts: WebOptions): WebHandler {
   });
 
   const startTime = Date.now();
+  const { webConfig } = opts;
   // Typed as a plain instance: the routes registered elsewhere need nothing of pino's logger type.
   const app = Fastify({
     // fastify's own info lines (listening, every request) are not Prometheus's; keep its warnings.
@@ -133,10 +158,12 @@ export function createWebHandler(opts: WebOptions): WebHandler {
     frameworkErrors: frameworkErrorAsGo,
     clientErrorHandler: clientErrorAsGo,
     // Upstream's --web.read-timeout and --web.max-connections (connections.ts).
+    // The web config's guard sits outside fastify, around every route (auth.ts).
     serverFactory: (handler) =>
-      limitedServer(handler, {
+      limitedServer(webConfig ? guardRequests(handler, webConfig.file, opts.logger) : handler, {
         readTimeoutMs: opts.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
         maxConnections: opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+        tls: webConfig?.tls,
       }),
   }) as unknown as FastifyInstance;
   // Bodies are read as they are, whatever their type, as Go hands a handler its body: a form is
@@ -257,6 +284,15 @@ export function createWebHandler(opts: WebOptions): WebHandler {
     },
     run(signal) {
       opts.logger.info({ address: boundAddress }, 'Start listening for connections');
+      // The exporter-toolkit's lines, only with a web config (without one, miniprom's startup
+      // lines stay as contract.md has them); http2 is false: Node's server here speaks HTTP/1.1.
+      if (webConfig) {
+        opts.logger.info({ address: boundAddress }, 'Listening on');
+        opts.logger.info(
+          { http2: false, address: boundAddress },
+          webConfig.tls ? 'TLS is enabled.' : 'TLS is disabled.',
+        );
+      }
       return new Promise((resolve) => {
         if (signal.aborted) resolve();
         else signal.addEventListener('abort', () => resolve(), { once: true });

@@ -63,6 +63,7 @@ import {
   type Queryable,
   ReadyStorage,
   type TSDB,
+  type WalReplayStatus,
 } from '../src/storage/index.js';
 import { createTracingManager } from '../src/tracing/index.js';
 import { createWebHandler, type PreparedWebConfig, prepareWebConfig, StorageNotReadyError } from '../src/web/index.js';
@@ -273,6 +274,8 @@ export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<
     : undefined;
   const tracingManager = createTracingManager({ logger: moduleLog('tracing', ACTORS.tracingManager.name) });
   let runningConfig = initialConfig;
+  // The TSDB's WAL replay progress, told by the storage as it opens (/api/v1/status/walreplay).
+  let walReplay: WalReplayStatus = { min: 0, max: 0, current: 0 };
   // Upstream's toolkit_web.Validate, before anything is served: a web config that would not
   // protect the server stops it. (Upstream checks it just after opening the listener; the
   // listener here needs its TLS settings to open.)
@@ -298,6 +301,8 @@ export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<
     reloads,
     sources: {
       targets: () => scrapeManager.targets(),
+      // The pools are the running config's jobs: the scrape manager makes one per job as it applies it.
+      scrapePools: () => runningConfig.scrapeConfigs.map((sc) => sc.jobName),
       alertmanagers: () => ({
         activeAlertmanagers: notifierManager.alertmanagers(),
         droppedAlertmanagers: notifierManager.droppedAlertmanagers(),
@@ -333,6 +338,7 @@ export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<
         return { ...headStats, ...tables };
       },
       flags: flags.values,
+      walReplayStatus: agentMode ? undefined : () => walReplay,
       storageRetention: () => (agentMode ? '' : formatRetention(runningConfig.storage.tsdb.retention)),
       // As upstream, the receiver appends where scrapes do (local storage, then remote write), in
       // agent mode too.
@@ -647,6 +653,9 @@ export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<
           registry,
           signal: cancelled,
           openDelayMs: testing.storageOpenDelayMs,
+          onWalReplay: (status: WalReplayStatus) => {
+            walReplay = status;
+          },
         };
         let storage: Awaited<ReturnType<typeof openTSDB>> | Awaited<ReturnType<typeof openAgentStorage>>;
         try {

@@ -23,7 +23,7 @@ import { acquireLock } from './lock.js';
 import { type StorageMetrics, storageMetrics } from './metrics.js';
 import type { Appender, AppendError, Labels, Querier, Queryable, Storage } from './types.js';
 import { headStatus, type TSDBStatus } from './status.js';
-import { DEFAULT_SEGMENT_SIZE, encodeCommit, replay, WalWriter } from './wal.js';
+import { DEFAULT_SEGMENT_SIZE, encodeCommit, listSegments, replay, WalWriter } from './wal.js';
 
 export interface AgentStorageOptions {
   dir: string;
@@ -38,6 +38,18 @@ export interface AgentStorageOptions {
    * long, abortably, as a slow WAL replay would, so a slow start can be watched and tested.
    */
   openDelayMs?: number;
+  /**
+   * Told the WAL replay's progress (upstream's WALReplayStatus, /api/v1/status/walreplay): the
+   * segments to read before it starts, then each segment read, then the finished replay.
+   */
+  onWalReplay?: (status: WalReplayStatus) => void;
+}
+
+/** Upstream's WALReplayStatus: the first and last segment replay covers, and the last one read. */
+export interface WalReplayStatus {
+  min: number;
+  max: number;
+  current: number;
 }
 
 export interface TSDBOptions extends AgentStorageOptions {
@@ -369,6 +381,11 @@ async function open(opts: AgentStorageOptions, mode: 'tsdb' | 'agent', minT = Nu
     // reported per segment as upstream's loadWAL reports them, never silently.
     const unknownSeries = new Set<number>();
     let unknownSamples = 0;
+    // Upstream opens its new segment before replaying, so its replay's last segment is that one.
+    const segments = await listSegments(walDir);
+    const first = segments[0] ?? 0;
+    const status: WalReplayStatus = { min: first, max: (segments.at(-1) ?? -1) + 1, current: first };
+    opts.onWalReplay?.({ ...status });
     const last = await replay(
       walDir,
       {
@@ -382,7 +399,8 @@ async function open(opts: AgentStorageOptions, mode: 'tsdb' | 'agent', minT = Nu
             unknownSeries.add(ref);
           } else if (t >= minT) head.add(s, t, v);
         },
-        segmentDone: () => {
+        segmentDone: (n) => {
+          opts.onWalReplay?.({ ...status, current: n });
           if (unknownSamples === 0) return;
           reportUnknownRefs(mode, logger, metrics, unknownSeries.size, unknownSamples);
           unknownSeries.clear();
@@ -400,6 +418,7 @@ async function open(opts: AgentStorageOptions, mode: 'tsdb' | 'agent', minT = Nu
       'WAL replay completed',
     );
     signal?.throwIfAborted();
+    opts.onWalReplay?.({ ...status, current: status.max });
     metrics.series.set(head.numSeries);
     // Like upstream, always write into a new segment: replayed ones stay as they are.
     const wal = await WalWriter.open(walDir, opts.walSegmentSize || DEFAULT_SEGMENT_SIZE, last + 1, {

@@ -8,7 +8,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { type ApiRuleGroupView, type ApiSources, registerApi } from './api/index.js';
+import { type ApiRuleGroupView, type ApiSources, registerApi, type TargetsView } from './api/index.js';
 import {
   answerErrorsAsGo,
   type BodyRouteConfig,
@@ -37,6 +37,7 @@ export {
   type TargetMetadata,
   type TSDBStat,
   type TSDBStats,
+  type WalReplayStatus,
 } from './api/index.js';
 // Go's formatting and parsing as the API answers with them; promtool's client side reads the same.
 export { goQuote, parseGoFloat } from './api/go.js';
@@ -67,7 +68,10 @@ export async function prepareWebConfig(file: string): Promise<PreparedWebConfig>
 export type Readiness = 'NotReady' | 'Ready' | 'Stopping';
 
 export interface WebSources {
-  targets(): unknown;
+  /** `{ activeTargets, droppedTargets }` as the scrape manager shows them, each with its `scrapePool`. */
+  targets(): TargetsView;
+  /** The scrape pools' names (one per scrape config of the running config). */
+  scrapePools(): string[];
   alertmanagers(): unknown;
   lifecycle(): unknown;
   /** Calls `listener` after every lifecycle event or actor log line; returns the function that unsubscribes. */
@@ -247,6 +251,7 @@ export function createWebHandler(opts: WebOptions): WebHandler {
     startTime,
     extra: {
       targets: () => opts.sources.targets(),
+      scrapePools: () => opts.sources.scrapePools(),
       alertmanagers: () => opts.sources.alertmanagers(),
       rules: () => opts.sources.rules(),
       alerts: () => opts.sources.alerts(),

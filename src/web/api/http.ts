@@ -162,14 +162,21 @@ export interface ApiRouteOptions {
 export function apiRoute(
   app: FastifyInstance,
   opts: ApiRouteOptions,
-  spec: { url: string; methods: HTTPMethods[]; serverOnly?: boolean; handler: ApiHandler },
+  spec: {
+    url: string;
+    methods: HTTPMethods[];
+    serverOnly?: boolean;
+    /** Served before Prometheus is ready (upstream registers /status/walreplay without `wrap`). */
+    ungated?: boolean;
+    handler: ApiHandler;
+  },
 ): void {
   app.route({
     method: spec.methods,
     url: spec.url,
     exposeHeadRoute: false,
     handler: async (request, reply) => {
-      if (!readyGate(opts.readiness, reply)) return reply;
+      if (!spec.ungated && !readyGate(opts.readiness, reply)) return reply;
       setCORS(request, reply);
       let result: ApiResult;
       if (spec.serverOnly && opts.agent) {

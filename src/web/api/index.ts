@@ -21,12 +21,14 @@ import { formatQuery, instantQuery, parseQuery, queryExemplars, rangeQuery } fro
 import { ApiError } from './response.js';
 import { type ApiRuleGroupView, alertsHandler, rulesHandler } from './rules.js';
 import { labelNames, labelValues, series } from './series.js';
-import { buildInfo, flags, runtimeInfo, tsdbStatus } from './status.js';
+import { scrapePools, type TargetsView, targets } from './targets.js';
+import { buildInfo, flags, runtimeInfo, tsdbStatus, walReplay } from './status.js';
 import type { ApiSources } from './types.js';
 import { remoteWrite } from './write.js';
 
 export type { ApiHandler, Readiness } from './http.js';
 export type { ApiRuleGroupView, ApiRuleView } from './rules.js';
+export type { TargetsView } from './targets.js';
 export * from './types.js';
 
 /** The largest remote write request body accepted (compressed). */
@@ -44,7 +46,9 @@ export interface ApiOptions {
   startTime: number;
   /** miniprom's other API data (targets, rules, Alertmanagers, config), served in the same envelope. */
   extra: {
-    targets(): unknown;
+    targets(): TargetsView;
+    /** The scrape pools' names. */
+    scrapePools(): string[];
     alertmanagers(): unknown;
     /** The rule groups in upstream's shape, unfiltered (server mode). */
     rules(): ApiRuleGroupView[];
@@ -79,7 +83,9 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
     req.method === 'DELETE' ? { error: new ApiError('internal', 'not implemented') } : seriesHandler(req),
   );
 
-  add('/api/v1/targets', ['GET'], () => ({ data: opts.extra.targets() }));
+  const targetSources = { targets: () => opts.extra.targets(), scrapePools: () => opts.extra.scrapePools() };
+  add('/api/v1/scrape_pools', ['GET'], scrapePools(targetSources));
+  add('/api/v1/targets', ['GET'], targets(targetSources));
   add(
     '/api/v1/targets/metadata',
     ['GET'],
@@ -102,6 +108,13 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
   add('/api/v1/status/buildinfo', ['GET'], buildInfo(opts.version));
   add('/api/v1/status/flags', ['GET'], flags(sources.flags));
   serverOnly('/api/v1/status/tsdb', ['GET'], tsdbStatus(sources.tsdbStats?.bind(sources)));
+  // Not behind the readiness gate: the replay's progress is what a starting server has to show.
+  apiRoute(app, route, {
+    url: '/api/v1/status/walreplay',
+    methods: ['GET'],
+    ungated: true,
+    handler: walReplay(sources),
+  });
 
   // Remote write: behind the readiness gate, without the API's envelope, CORS or compression.
   const write = remoteWrite(sources.remoteWrite);

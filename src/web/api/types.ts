@@ -79,7 +79,16 @@ export class StorageNotReadyError extends Error {
 }
 
 /** Everything the API serves from; main builds it. */
+/** Upstream's WAL replay status: the first and last segment and the last one read. */
+export interface WalReplayStatus {
+  min: number;
+  max: number;
+  current: number;
+}
+
 export interface ApiSources {
+  /** The TSDB's WAL replay progress; absent in agent mode (upstream's agent has no TSDB stats). */
+  walReplayStatus?(): WalReplayStatus;
   /** Server mode's engine; undefined in agent mode, where the query endpoints answer as upstream's agent. */
   engine?: QueryEngine;
   /** The parser; undefined in agent mode. */

@@ -478,6 +478,19 @@ export function applyFeatureList(featureList: readonly string[], log: Logger): F
 }
 
 /**
+ * The path of an external URL as computeExternalURL leaves it ('' or `/x`, no trailing slash),
+ * and the route prefix upstream derives from it when --web.route-prefix is not given: `/` and the
+ * prefix without slashes at either end.
+ */
+export function webPaths(flags: Flags): { externalPath: string; routePrefix: string } {
+  const url = externalURL(flags);
+  const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*([^?#]*)/.exec(url);
+  const externalPath = (m ? (m[1] as string) : (url.split(/[?#]/)[0] ?? '')).replace(/\/+$/, '');
+  const prefix = flags.webRoutePrefix || externalPath;
+  return { externalPath, routePrefix: `/${prefix.replace(/^\/+|\/+$/g, '')}` };
+}
+
+/**
  * Upstream's computeExternalURL: --web.external-url, or `http://<hostname>:<listen port>`; the
  * path loses its trailing slash. What alerts link back to (generatorURL) and `$externalURL` is.
  */

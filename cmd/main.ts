@@ -67,7 +67,7 @@ import {
 } from '../src/storage/index.js';
 import { createTracingManager } from '../src/tracing/index.js';
 import { createWebHandler, type PreparedWebConfig, prepareWebConfig, StorageNotReadyError } from '../src/web/index.js';
-import { applyFeatureList, externalURL, type Features, type Flags, parseFlags } from './flags.js';
+import { applyFeatureList, externalURL, type Features, type Flags, parseFlags, webPaths } from './flags.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -290,6 +290,8 @@ export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<
   }
   const webHandler = createWebHandler({
     webConfig,
+    // Every route under the route prefix; upstream's redirects point under the external URL's path.
+    ...webPaths(flags),
     logger: moduleLog('web', ACTORS.webHandler.name),
     registry,
     listenAddress: flags.webListenAddress,

@@ -22,6 +22,7 @@ import { limitedServer } from './connections.js';
 import { instrumentHttp } from './http-metrics.js';
 import { liveStream } from './live.js';
 import { registerPages } from './pages.js';
+import { normalizeRoutePrefix, withRoutePrefix } from './prefix.js';
 import { readWebConfig, type TLSServerSettings, tlsServerSettings, validateWebConfig } from './webconfig.js';
 
 export {
@@ -107,6 +108,10 @@ export interface WebOptions {
   maxConnections?: number;
   /** --web.config.file: TLS, basic auth and extra headers for every route. */
   webConfig?: PreparedWebConfig;
+  /** --web.route-prefix (main defaults it to the external URL's path): every route under it. */
+  routePrefix?: string;
+  /** The external URL's path ('' or `/x`): where upstream's redirects point. */
+  externalPath?: string;
 }
 
 /** Upstream's defaults for --web.read-timeout and --web.max-connections. */
@@ -147,6 +152,7 @@ export function createWebHandler(opts: WebOptions): WebHandler {
 
   const startTime = Date.now();
   const { webConfig } = opts;
+  const routePrefix = normalizeRoutePrefix(opts.routePrefix ?? '/');
   // Typed as a plain instance: the routes registered elsewhere need nothing of pino's logger type.
   const app = Fastify({
     // fastify's own info lines (listening, every request) are not Prometheus's; keep its warnings.
@@ -163,12 +169,15 @@ export function createWebHandler(opts: WebOptions): WebHandler {
     clientErrorHandler: clientErrorAsGo,
     // Upstream's --web.read-timeout and --web.max-connections (connections.ts).
     // The web config's guard sits outside fastify, around every route (auth.ts).
-    serverFactory: (handler) =>
-      limitedServer(webConfig ? guardRequests(handler, webConfig.file, opts.logger) : handler, {
+    // The route prefix inside it, around fastify's routes (prefix.ts).
+    serverFactory: (fastifyHandler) => {
+      const handler = withRoutePrefix(fastifyHandler, routePrefix);
+      return limitedServer(webConfig ? guardRequests(handler, webConfig.file, opts.logger) : handler, {
         readTimeoutMs: opts.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
         maxConnections: opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
         tls: webConfig?.tls,
-      }),
+      });
+    },
   }) as unknown as FastifyInstance;
   // Bodies are read as they are, whatever their type, as Go hands a handler its body: a form is
   // parsed by the API (only when its content type says form), a remote write by its receiver,
@@ -273,7 +282,11 @@ export function createWebHandler(opts: WebOptions): WebHandler {
     live.attach(reply.raw);
   });
   // The pages and their bundles.
-  registerPages(app, { lifecycleEnabled: opts.enableLifecycle, mode: opts.mode });
+  registerPages(app, {
+    lifecycleEnabled: opts.enableLifecycle,
+    mode: opts.mode,
+    externalPath: opts.externalPath ?? '',
+  });
 
   let boundAddress = '';
   return {
@@ -289,6 +302,7 @@ export function createWebHandler(opts: WebOptions): WebHandler {
     },
     run(signal) {
       opts.logger.info({ address: boundAddress }, 'Start listening for connections');
+      if (routePrefix !== '/') opts.logger.info({ prefix: routePrefix }, 'Router prefix');
       // The exporter-toolkit's lines, only with a web config (without one, miniprom's startup
       // lines stay as contract.md has them); http2 is false: Node's server here speaks HTTP/1.1.
       if (webConfig) {

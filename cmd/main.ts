@@ -65,6 +65,7 @@ import {
   type TSDB,
   type WalReplayStatus,
 } from '../src/storage/index.js';
+import { compileRegex, type Regex, RegexError } from '../src/regex/index.js';
 import { createTracingManager } from '../src/tracing/index.js';
 import { createWebHandler, type PreparedWebConfig, prepareWebConfig, StorageNotReadyError } from '../src/web/index.js';
 import { applyFeatureList, externalURL, type Features, type Flags, parseFlags, webPaths } from './flags.js';
@@ -127,6 +128,16 @@ export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<
     log.warn('The flag --alertmanager.timeout has no effect and will be removed in the future.');
   }
   const testing = readTestHooks(hooks, log);
+
+  // Upstream's compileCORSRegexString: anchored as relabel regexes are, checked before the config.
+  let corsOrigin: Regex;
+  try {
+    corsOrigin = compileRegex(flags.webCorsOrigin);
+  } catch (err) {
+    const reason = err instanceof RegexError ? err.anchoredMessage : (err as Error).message;
+    process.stderr.write(`could not compile CORS regex string ${JSON.stringify(flags.webCorsOrigin)}: ${reason}\n`);
+    return 2;
+  }
 
   // Throw error for invalid config before starting other components.
   const configFile = flags.configFile;
@@ -290,6 +301,8 @@ export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<
   }
   const webHandler = createWebHandler({
     webConfig,
+    corsOrigin,
+    enableAdminApi: flags.webEnableAdminApi,
     // Every route under the route prefix; upstream's redirects point under the external URL's path.
     ...webPaths(flags),
     logger: moduleLog('web', ACTORS.webHandler.name),
@@ -341,6 +354,17 @@ export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<
       },
       flags: flags.values,
       walReplayStatus: agentMode ? undefined : () => walReplay,
+      // The TSDB admin API acts on the open TSDB (--web.enable-admin-api decides whether it may).
+      admin: () => {
+        if (!openedTSDB) throw new StorageNotReadyError();
+        const tsdb = openedTSDB;
+        return {
+          dataDir: flags.tsdbPath,
+          deleteSeries: (matchers, mint, maxt) => tsdb.deleteSeries(matchers, mint, maxt),
+          cleanTombstones: () => tsdb.cleanTombstones(),
+          snapshot: (dir, withHead) => tsdb.snapshot(dir, withHead),
+        };
+      },
       storageRetention: () => (agentMode ? '' : formatRetention(runningConfig.storage.tsdb.retention)),
       // As upstream, the receiver appends where scrapes do (local storage, then remote write), in
       // agent mode too.

@@ -8,7 +8,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { type ApiRuleGroupView, type ApiSources, registerApi, type TargetsView } from './api/index.js';
+import { type ApiRuleGroupView, type ApiSources, type CorsOrigin, registerApi, type TargetsView } from './api/index.js';
 import {
   answerErrorsAsGo,
   type BodyRouteConfig,
@@ -112,6 +112,10 @@ export interface WebOptions {
   routePrefix?: string;
   /** The external URL's path ('' or `/x`): where upstream's redirects point. */
   externalPath?: string;
+  /** --web.cors.origin, compiled through src/regex (anchored); every origin when absent. */
+  corsOrigin?: CorsOrigin;
+  /** --web.enable-admin-api: the TSDB admin endpoints act instead of answering "admin APIs disabled". */
+  enableAdminApi?: boolean;
 }
 
 /** Upstream's defaults for --web.read-timeout and --web.max-connections. */
@@ -251,6 +255,8 @@ export function createWebHandler(opts: WebOptions): WebHandler {
   });
   registerApi(app, {
     sources: opts.api,
+    corsOrigin: opts.corsOrigin,
+    enableAdmin: opts.enableAdminApi ?? false,
     readiness: () => readiness,
     agent: opts.mode === 'agent',
     version: opts.version,

@@ -62,6 +62,7 @@ export const ROUTES: RouteRequest[] = [
   get('/api/v1/rules'),
   post('/api/v1/admin/tsdb/delete_series?match[]=nothing_here'),
   post('/api/v1/admin/tsdb/clean_tombstones'),
+  post('/api/v1/admin/tsdb/snapshot'),
   get('/api/v1/status/lifecycle'),
   get('/api/v1/status/lifecycle/events', true),
   // No route: Go's 404.

@@ -5,7 +5,7 @@
  * here. promtool's `check web-config` answers in promtool 3.5's words.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -28,10 +28,8 @@ const CONFIG =
 let certDir: string;
 let agent: Agent;
 
-beforeAll(() => {
-  // A self-signed certificate for 127.0.0.1, made for this run.
-  // Its own directory: the scratch directories go after each test.
-  certDir = mkdtempSync(join(tmpdir(), 'miniprom-cert-'));
+/** A self-signed certificate for 127.0.0.1 and its key, as `<name>.crt` and `<name>.key` in `dir`. */
+function makeCertificate(dir: string, name: string): void {
   execFileSync(
     'openssl',
     [
@@ -49,12 +47,18 @@ beforeAll(() => {
       '-addext',
       'subjectAltName=IP:127.0.0.1',
       '-keyout',
-      join(certDir, 'server.key'),
+      join(dir, `${name}.key`),
       '-out',
-      join(certDir, 'server.crt'),
+      join(dir, `${name}.crt`),
     ],
     { stdio: 'ignore' },
   );
+}
+
+beforeAll(() => {
+  // Its own directory: the scratch directories go after each test.
+  certDir = mkdtempSync(join(tmpdir(), 'miniprom-cert-'));
+  makeCertificate(certDir, 'server');
   agent = new Agent({ connect: { ca: readFileSync(join(certDir, 'server.crt'), 'utf8') } });
 });
 
@@ -210,6 +214,37 @@ describe('--web.config.file with tls_server_config', () => {
     expect((await ask(server.base, healthy)).status).toBe(401);
     const answer = await ask(server.base, healthy, `admin:${PASSWORD}`);
     expect(answer).toMatchObject({ status: 200, body: 'Prometheus Server is Healthy.\n' });
+  });
+
+  it('takes a renewed certificate for the next connection, as upstream reads it for every handshake', async () => {
+    const dir = scratchDir();
+    makeCertificate(dir, 'old');
+    makeCertificate(dir, 'new');
+    copyFileSync(join(dir, 'old.crt'), join(dir, 'server.crt'));
+    copyFileSync(join(dir, 'old.key'), join(dir, 'server.key'));
+    const file = writeWebConfig(`tls_server_config:\n  cert_file: ${dir}/server.crt\n  key_file: ${dir}/server.key\n`);
+    const server = await miniprom(file, true);
+    // A new connection each time, trusting only the one certificate.
+    const healthy = async (trusted: string) => {
+      const client = new Agent({ connect: { ca: readFileSync(join(dir, trusted), 'utf8') } });
+      try {
+        const res = await request(`${server.base}/-/healthy`, { dispatcher: client });
+        await res.body.dump();
+        return res.statusCode;
+      } catch {
+        return 'refused';
+      } finally {
+        await client.close();
+      }
+    };
+    expect(await healthy('old.crt')).toBe(200);
+    copyFileSync(join(dir, 'new.crt'), join(dir, 'server.crt'));
+    copyFileSync(join(dir, 'new.key'), join(dir, 'server.key'));
+    expect(await healthy('new.crt')).toBe(200);
+    expect(await healthy('old.crt')).toBe('refused');
+    // A web config that stops validating refuses new connections, as upstream's handshake fails.
+    writeFileSync(file, 'tls_server_config:\n  cert_file: missing.crt\n  key_file: missing.key\n');
+    expect(await healthy('new.crt')).toBe('refused');
   });
 
   it('speaks no plain HTTP on the TLS port', async () => {

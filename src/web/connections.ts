@@ -22,6 +22,11 @@ export interface ConnectionLimits {
   maxConnections: number;
   /** The web config's TLS: HTTPS instead of HTTP. */
   tls?: TLSServerSettings;
+  /**
+   * Run before each new connection is served (upstream's GetConfigForClient reads the web config
+   * and certificates again for every handshake); resolves to false to refuse the connection.
+   */
+  beforeServe?: (server: Server) => Promise<boolean>;
 }
 
 /** An HTTP (or HTTPS) server with upstream's limits (fastify's `serverFactory`). */
@@ -41,7 +46,7 @@ export function limitedServer(handler: RequestListener, limits: ConnectionLimits
     // SANs) is decided before the first request is read: a refused client gets no answer, as
     // Go's failed handshake gives none.
     server.prependListener('secureConnection', (socket: TLSSocket) => {
-      if (tls.verify(socket) !== undefined) socket.destroy();
+      if ((limits.tls ?? tls).verify(socket) !== undefined) socket.destroy();
     });
   } else {
     server = createServer(options, handler);
@@ -49,7 +54,7 @@ export function limitedServer(handler: RequestListener, limits: ConnectionLimits
   server.requestTimeout = timeout;
   server.headersTimeout = timeout;
   server.keepAliveTimeout = timeout;
-  limitConnections(server, limits.maxConnections);
+  limitConnections(server, limits.maxConnections, limits.beforeServe);
   return server;
 }
 
@@ -57,7 +62,7 @@ export function limitedServer(handler: RequestListener, limits: ConnectionLimits
  * Holds connections past `max` unread until open ones close (see the module comment). Returns
  * nothing: the server's close() ends the ones still waiting (they were never served).
  */
-function limitConnections(server: Server, max: number): void {
+function limitConnections(server: Server, max: number, beforeServe?: (server: Server) => Promise<boolean>): void {
   const serve = server.listeners('connection') as Array<(socket: Socket) => void>;
   server.removeAllListeners('connection');
   let open = 0;
@@ -69,8 +74,20 @@ function limitConnections(server: Server, max: number): void {
       open--;
       next();
     });
-    for (const listener of serve) listener.call(server, socket);
-    socket.resume();
+    const hand = () => {
+      for (const listener of serve) listener.call(server, socket);
+      socket.resume();
+    };
+    if (!beforeServe) return hand();
+    // Its bytes wait unread (nothing reads the socket yet) until the check has run.
+    beforeServe(server).then(
+      (ok) => {
+        if (socket.destroyed) return;
+        if (ok) hand();
+        else socket.destroy();
+      },
+      () => socket.destroy(),
+    );
   };
   const next = () => {
     while (open < max && waiting.length > 0) {

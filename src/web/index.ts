@@ -18,12 +18,19 @@ import {
   requireHostAsGo,
 } from './body.js';
 import { guardRequests } from './auth.js';
-import { limitedServer } from './connections.js';
+import type { Server as TLSServer } from 'node:tls';
+import { type ConnectionLimits, limitedServer } from './connections.js';
 import { instrumentHttp } from './http-metrics.js';
 import { liveStream } from './live.js';
 import { registerPages } from './pages.js';
 import { normalizeRoutePrefix, withRoutePrefix } from './prefix.js';
-import { readWebConfig, type TLSServerSettings, tlsServerSettings, validateWebConfig } from './webconfig.js';
+import {
+  readWebConfig,
+  TLSReloader,
+  type TLSServerSettings,
+  tlsServerSettings,
+  validateWebConfig,
+} from './webconfig.js';
 
 export {
   type ApiRuleGroupView,
@@ -176,11 +183,27 @@ export function createWebHandler(opts: WebOptions): WebHandler {
     // The route prefix inside it, around fastify's routes (prefix.ts).
     serverFactory: (fastifyHandler) => {
       const handler = withRoutePrefix(fastifyHandler, routePrefix);
-      return limitedServer(webConfig ? guardRequests(handler, webConfig.file, opts.logger) : handler, {
+      // With TLS, each new connection first brings the certificates up to date (TLSReloader).
+      const tls = webConfig?.tls;
+      const reloader =
+        webConfig && tls
+          ? new TLSReloader(webConfig.file, tls, (message) =>
+              opts.logger.error({ err: message }, 'Unable to load the web configuration for a new TLS connection'),
+            )
+          : undefined;
+      const limits: ConnectionLimits = {
         readTimeoutMs: opts.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
         maxConnections: opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-        tls: webConfig?.tls,
-      });
+        tls,
+      };
+      if (reloader) {
+        limits.beforeServe = async (server) => {
+          const ok = await reloader.refresh(server as unknown as TLSServer);
+          limits.tls = reloader.current;
+          return ok;
+        };
+      }
+      return limitedServer(webConfig ? guardRequests(handler, webConfig.file, opts.logger) : handler, limits);
     },
   }) as unknown as FastifyInstance;
   // Bodies are read as they are, whatever their type, as Go hands a handler its body: a form is

@@ -8,7 +8,7 @@
  * for every request, as upstream does, so users and headers change without a restart.
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { SecureContextOptions, TLSSocket, TlsOptions } from 'node:tls';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, type Scalar } from 'yaml';
@@ -497,4 +497,65 @@ export async function validateWebConfig(file: string): Promise<void> {
   const config = await readWebConfig(file);
   for (const hash of config.users.values()) checkBcryptHash(hash);
   await tlsServerSettings(config.tls);
+}
+
+/**
+ * Keeps an HTTPS server's TLS settings as the web config file has them now: before each new
+ * connection (connections.ts) the file and the certificate, key and CA files it names are looked
+ * at again, and when any changed the server takes the new settings (`setSecureContext`), as
+ * upstream reads them for every handshake. A file that no longer validates refuses connections
+ * (upstream's handshake fails), rather than serving with what it had.
+ */
+export class TLSReloader {
+  #stamp = '';
+  #ok = true;
+
+  constructor(
+    private readonly file: string,
+    /** The settings in use; replaced when the files change. */
+    public current: TLSServerSettings,
+    private readonly onError: (message: string) => void,
+  ) {}
+
+  /** What identifies the files' present state: the config's text and the named files' times and sizes. */
+  async #stampNow(): Promise<{ stamp: string; config: WebConfig }> {
+    let text: string;
+    try {
+      text = await readFile(this.file, 'utf8');
+    } catch (err) {
+      throw new WebConfigError(goFileError('open', this.file, err));
+    }
+    const config = parseWebConfig(text, configDir(this.file));
+    const { certFile, keyFile, clientCAFile } = config.tls;
+    const times = await Promise.all(
+      [certFile, keyFile, clientCAFile].map(async (path) => {
+        if (path === '') return '';
+        try {
+          const s = await stat(path);
+          return `${s.mtimeMs}:${s.size}`;
+        } catch {
+          return 'missing';
+        }
+      }),
+    );
+    return { stamp: JSON.stringify([text, times]), config };
+  }
+
+  /** Brings `server` up to date; resolves to whether a connection may be served. */
+  async refresh(server: { setSecureContext(options: SecureContextOptions): void }): Promise<boolean> {
+    try {
+      const { stamp, config } = await this.#stampNow();
+      if (stamp === this.#stamp) return this.#ok;
+      this.#stamp = stamp;
+      const next = await tlsServerSettings(config.tls);
+      if (!next) throw new WebConfigError('TLS config is not present');
+      server.setSecureContext(next.options);
+      this.current = next;
+      this.#ok = true;
+    } catch (err) {
+      this.onError((err as Error).message);
+      this.#ok = false;
+    }
+    return this.#ok;
+  }
 }

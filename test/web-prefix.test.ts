@@ -127,6 +127,11 @@ describe('--web.external-url alone', () => {
     expect((await ask(server.base, 'GET', '/ext/api/v1/status/buildinfo')).status).toBe(200);
     expect((await ask(server.base, 'GET', '/-/healthy')).status).toBe(404);
     expect(await ask(server.base, 'GET', '/')).toMatchObject({ status: 302, location: '/ext' });
+    // The flags endpoint shows the prefix as upstream's main leaves it: defaulted and normalised.
+    const flags = JSON.parse((await ask(server.base, 'GET', '/ext/api/v1/status/flags')).body) as {
+      data: Record<string, string>;
+    };
+    expect(flags.data['web.route-prefix']).toBe('/ext');
   });
 });
 

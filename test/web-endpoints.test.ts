@@ -162,3 +162,19 @@ describe('/api/v1/status/walreplay after a restart', () => {
     );
   });
 });
+
+describe('/api/v1/status/walreplay while starting', () => {
+  it('answers before the server is ready, as upstream registers it without the readiness gate', async () => {
+    const server = await listening({
+      config: 'global:\n  scrape_interval: 1h\n',
+      env: { MINIPROM_TEST_STORAGE_OPEN_DELAY: '3s' },
+    });
+    const [replay, query] = await Promise.all([
+      fetch(`${server.base}/api/v1/status/walreplay`),
+      fetch(`${server.base}/api/v1/query?query=1`),
+    ]);
+    expect(query.status).toBe(503);
+    expect(replay.status).toBe(200);
+    expect(await replay.text()).toBe('{"status":"success","data":{"min":0,"max":0,"current":0}}');
+  });
+});

@@ -189,6 +189,20 @@ describe('--web.config.file with basic_auth_users', () => {
     expect((await ask(server.base, healthy, `later:${PASSWORD}`)).status).toBe(200);
   });
 
+  it('answers 500 while the file does not parse, as upstream, and serves again once it does', async () => {
+    const file = writeWebConfig(`basic_auth_users:\n  admin: ${HASH}\n`);
+    const server = await miniprom(file, false);
+    const healthy: RouteRequest = { method: 'GET', path: '/-/healthy' };
+    writeFileSync(file, 'basic_auth_users: [nope]\n');
+    expect(await ask(server.base, healthy, `admin:${PASSWORD}`)).toMatchObject({
+      status: 500,
+      body: 'Internal Server Error\n',
+    });
+    expect(server.logs().find((l) => l.msg === 'Unable to parse configuration')).toBeDefined();
+    writeFileSync(file, `basic_auth_users:\n  admin: ${HASH}\n`);
+    expect((await ask(server.base, healthy, `admin:${PASSWORD}`)).status).toBe(200);
+  });
+
   it('sets the configured headers on every answer, the 401 included', async () => {
     const file = writeWebConfig(
       `http_server_config:\n  headers:\n    X-Frame-Options: deny\n    Strict-Transport-Security: max-age=31536000\nbasic_auth_users:\n  admin: ${HASH}\n`,

@@ -163,11 +163,6 @@ class WalStorage implements AgentStorage {
     return this.serialize(() => this.#write(series, ts, vs));
   }
 
-  /**
-   * One commit: drops out-of-order samples, then logs what is left (new series first) with one
-   * WAL write, then applies it to the head. The arrays are the appender's, handed over; accepted
-   * samples are compacted to their front so no second set of arrays is needed.
-   */
   /** Logs one record of its own (a tombstone record); call from a serialized task. */
   protected async writeRecord(record: Buffer): Promise<void> {
     try {
@@ -177,6 +172,11 @@ class WalStorage implements AgentStorage {
     }
   }
 
+  /**
+   * One commit: drops out-of-order samples, then logs what is left (new series first) with one
+   * WAL write, then applies it to the head. The arrays are the appender's, handed over; accepted
+   * samples are compacted to their front so no second set of arrays is needed.
+   */
   async #write(series: MemSeries[], ts: number[], vs: Float64Column): Promise<void> {
     const id = ++this.#commitId;
     const created: MemSeries[] = [];

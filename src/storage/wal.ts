@@ -4,10 +4,12 @@
  *
  *   [type u8][length u32 BE][crc32 u32 BE of the payload][payload: length bytes]
  *
- * of two types:
+ * of three types:
  *
- *   1 series   JSON `[[ref, labels], …]`: the label sets of series first seen in a commit
- *   2 samples  `count` × 20 bytes, each `ref u32 BE, t f64 BE (ms), v f64 BE`
+ *   1 series      JSON `[[ref, labels], …]`: the label sets of series first seen in a commit
+ *   2 samples     `count` × 20 bytes, each `ref u32 BE, t f64 BE (ms), v f64 BE`
+ *   3 tombstones  upstream's encoding, per series `ref uvarint, mint varint, maxt varint`: a
+ *                 delete_series (tombstones.ts)
  *
  * A commit is one buffer of whole records, written with one write. Records never span segments:
  * a segment is cut before a write that would take it past the segment size (so a commit larger

@@ -14,6 +14,13 @@ export interface Flags {
   webListenAddress: string;
   webEnableLifecycle: boolean;
   webExternalUrl: string | undefined;
+  /** --web.route-prefix as given (main defaults it to the external URL's path). */
+  webRoutePrefix: string | undefined;
+  /** --web.config.file ('' when not given). */
+  webConfigFile: string;
+  /** --web.cors.origin, the regex as given (anchored when compiled). */
+  webCorsOrigin: string;
+  webEnableAdminApi: boolean;
   /** --web.read-timeout (ms). */
   webReadTimeoutMs: number;
   webMaxConnections: number;
@@ -135,6 +142,21 @@ function program(version: string): Command {
     .option('--web.listen-address <address>', 'Address to listen on for UI, API, and telemetry.', '0.0.0.0:9090')
     .option('--web.enable-lifecycle', 'Enable shutdown and reload via HTTP request.', false)
     .option('--web.external-url <url>', 'The URL under which Prometheus is externally reachable.')
+    .option(
+      '--web.route-prefix <path>',
+      'Prefix for the internal routes of web endpoints. Defaults to path of --web.external-url.',
+    )
+    .option(
+      '--web.config.file <path>',
+      '[EXPERIMENTAL] Path to configuration file that can enable TLS or authentication.',
+      '',
+    )
+    .option('--web.enable-admin-api', 'Enable API endpoints for admin control actions.', false)
+    .option(
+      '--web.cors.origin <regex>',
+      "Regex for CORS origin. It is fully anchored. Example: 'https?://(domain1|domain2)\\.com'",
+      '.*',
+    )
     .option(
       '--web.read-timeout <duration>',
       'Maximum duration before timing out read of the request, and closing idle connections.',
@@ -322,43 +344,48 @@ export function parseFlags(argv: string[], version: string): { flags: Flags } | 
         : `The following flag(s) can only be used in agent mode: ${list}`;
 
   const retentionTime = o['storage.tsdb.retention.time'] as number | undefined;
-  return {
-    flags: {
-      configFile: o['config.file'] as string,
-      webListenAddress: o['web.listenAddress'] as string,
-      webEnableLifecycle: o['web.enableLifecycle'] === true,
-      webExternalUrl: o['web.externalUrl'] as string | undefined,
-      webReadTimeoutMs: o['web.readTimeout'] as number,
-      webMaxConnections: o['web.maxConnections'] as number,
-      tsdbPath: o['storage.tsdb.path'] as string,
-      tsdbRetentionMs: retentionTime ?? DEFAULT_RETENTION_MS,
-      tsdbWalSegmentSize: o['storage.tsdb.walSegmentSize'] as number,
-      tsdbMaxBlockChunkSegmentSize: o['storage.tsdb.maxBlockChunkSegmentSize'] as number,
-      agentPath: o['storage.agent.path'] as string,
-      agentWalSegmentSize: o['storage.agent.walSegmentSize'] as number,
-      remoteFlushDeadlineMs: o['storage.remote.flushDeadline'] as number,
-      agent,
-      alertmanagerTimeout: o['alertmanager.timeout'] as string | undefined,
-      notificationQueueCapacity: o['alertmanager.notificationQueueCapacity'] as number,
-      notificationBatchSize: o['alertmanager.notificationBatchSize'] as number,
-      drainNotificationQueue: o['alertmanager.drainNotificationQueueOnShutdown'] !== false,
-      rulesAlertForOutageToleranceMs: o['rules.alert.forOutageTolerance'] as number,
-      rulesAlertForGracePeriodMs: o['rules.alert.forGracePeriod'] as number,
-      rulesAlertResendDelayMs: o['rules.alert.resendDelay'] as number,
-      logLevel: o['log.level'] as LogLevel,
-      logFormat: o['log.format'] as LogFormat,
-      startupTrace: o['startup.trace'] === true,
-      debugActorOrder: (o['debug.actorOrder'] as ActorMove[] | undefined) ?? [],
-      queryLookbackDeltaMs: o['query.lookbackDelta'] as number,
-      queryTimeoutMs: o['query.timeout'] as number,
-      queryMaxConcurrency: o['query.maxConcurrency'] as number,
-      queryMaxSamples: o['query.maxSamples'] as number,
-      featureList: (o.enableFeature as string[]).flatMap((f) => f.split(',')),
-      webEnableRemoteWriteReceiver: o['web.enableRemoteWriteReceiver'] === true,
-      modeError,
-      values: flagValues(cmd, { ...o, 'storage.tsdb.retention.time': retentionTime ?? DEFAULT_RETENTION_MS }),
-    },
+  const flags: Flags = {
+    configFile: o['config.file'] as string,
+    webListenAddress: o['web.listenAddress'] as string,
+    webEnableLifecycle: o['web.enableLifecycle'] === true,
+    webExternalUrl: o['web.externalUrl'] as string | undefined,
+    webRoutePrefix: o['web.routePrefix'] as string | undefined,
+    webConfigFile: o['web.config.file'] as string,
+    webCorsOrigin: o['web.cors.origin'] as string,
+    webEnableAdminApi: o['web.enableAdminApi'] === true,
+    webReadTimeoutMs: o['web.readTimeout'] as number,
+    webMaxConnections: o['web.maxConnections'] as number,
+    tsdbPath: o['storage.tsdb.path'] as string,
+    tsdbRetentionMs: retentionTime ?? DEFAULT_RETENTION_MS,
+    tsdbWalSegmentSize: o['storage.tsdb.walSegmentSize'] as number,
+    tsdbMaxBlockChunkSegmentSize: o['storage.tsdb.maxBlockChunkSegmentSize'] as number,
+    agentPath: o['storage.agent.path'] as string,
+    agentWalSegmentSize: o['storage.agent.walSegmentSize'] as number,
+    remoteFlushDeadlineMs: o['storage.remote.flushDeadline'] as number,
+    agent,
+    alertmanagerTimeout: o['alertmanager.timeout'] as string | undefined,
+    notificationQueueCapacity: o['alertmanager.notificationQueueCapacity'] as number,
+    notificationBatchSize: o['alertmanager.notificationBatchSize'] as number,
+    drainNotificationQueue: o['alertmanager.drainNotificationQueueOnShutdown'] !== false,
+    rulesAlertForOutageToleranceMs: o['rules.alert.forOutageTolerance'] as number,
+    rulesAlertForGracePeriodMs: o['rules.alert.forGracePeriod'] as number,
+    rulesAlertResendDelayMs: o['rules.alert.resendDelay'] as number,
+    logLevel: o['log.level'] as LogLevel,
+    logFormat: o['log.format'] as LogFormat,
+    startupTrace: o['startup.trace'] === true,
+    debugActorOrder: (o['debug.actorOrder'] as ActorMove[] | undefined) ?? [],
+    queryLookbackDeltaMs: o['query.lookbackDelta'] as number,
+    queryTimeoutMs: o['query.timeout'] as number,
+    queryMaxConcurrency: o['query.maxConcurrency'] as number,
+    queryMaxSamples: o['query.maxSamples'] as number,
+    featureList: (o.enableFeature as string[]).flatMap((f) => f.split(',')),
+    webEnableRemoteWriteReceiver: o['web.enableRemoteWriteReceiver'] === true,
+    modeError,
+    values: flagValues(cmd, { ...o, 'storage.tsdb.retention.time': retentionTime ?? DEFAULT_RETENTION_MS }),
   };
+  // Upstream's flags endpoint shows the route prefix as main leaves it: defaulted and normalised.
+  flags.values['web.route-prefix'] = webPaths(flags).routePrefix;
+  return { flags };
 }
 
 /** Every flag (but --help and --version, as upstream leaves out kingpin's own) as upstream prints its value. */
@@ -449,6 +476,19 @@ export function applyFeatureList(featureList: readonly string[], log: Logger): F
     throw new Error('cannot enable otlp-deltatocumulative and otlp-native-delta-ingestion features at the same time');
   }
   return features;
+}
+
+/**
+ * The path of an external URL as computeExternalURL leaves it ('' or `/x`, no trailing slash),
+ * and the route prefix upstream derives from it when --web.route-prefix is not given: `/` and the
+ * prefix without slashes at either end.
+ */
+export function webPaths(flags: Flags): { externalPath: string; routePrefix: string } {
+  const url = externalURL(flags);
+  const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*([^?#]*)/.exec(url);
+  const externalPath = (m ? (m[1] as string) : (url.split(/[?#]/)[0] ?? '')).replace(/\/+$/, '');
+  const prefix = flags.webRoutePrefix || externalPath;
+  return { externalPath, routePrefix: `/${prefix.replace(/^\/+|\/+$/g, '')}` };
 }
 
 /**

@@ -2,7 +2,8 @@
 /**
  * promtool, in miniature: `promtool check config [--agent] <file…>` checks configuration files and
  * the rule files they name; `promtool check rules [file…]` checks rule files (standard input
- * without any); `promtool test rules <file…>` runs rule unit tests (promtool-rules.ts); `promtool
+ * without any); `promtool check web-config <file…>` checks web config files as the server's
+ * `--web.config.file` reads them (src/web's parser); `promtool test rules <file…>` runs rule unit tests (promtool-rules.ts); `promtool
  * query instant|range|series|labels <server> …` queries a Prometheus server's HTTP API
  * (promtool-query.ts). Output and exit codes are upstream's: SUCCESS on stdout, FAILED on stderr,
  * 0 when everything is valid, 1 otherwise, 3 for lint findings with --lint-fatal.
@@ -12,6 +13,7 @@ import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfigFile } from '../src/config/index.js';
 import { ruleFilesOf } from '../src/rules/index.js';
+import { validateWebConfig } from '../src/web/index.js';
 import { runQuery } from './promtool-query.js';
 import { checkRuleFiles, checkRules, lintSettings, testRules } from './promtool-rules.js';
 
@@ -84,6 +86,26 @@ async function main(argv: string[]): Promise<number> {
       exitCode = failed && hasErrors ? 1 : failed && ls.fatal ? 3 : 0;
     });
   check
+    .command('web-config')
+    .description('Check if the web config files are valid or not.')
+    .argument('<web-config-files...>', 'The config files to check.')
+    .action((files: string[]) => {
+      // CheckWebConfig: every file checked as the server would (exporter-toolkit's Validate).
+      action = (async () => {
+        let failed = false;
+        for (const file of files) {
+          try {
+            await validateWebConfig(file);
+            process.stderr.write(`${file} SUCCESS\n`);
+          } catch (err) {
+            process.stderr.write(`${file} FAILED: ${(err as Error).message}\n`);
+            failed = true;
+          }
+        }
+        return failed ? 1 : 0;
+      })();
+    });
+  check
     .command('rules')
     .description('Check if the rule files are valid or not.')
     .option('--lint <options>', LINT_HELP, 'duplicate-rules')
@@ -128,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
     else if (!a.startsWith('-')) positional.push(a);
   }
   if (
-    (positional[0] === 'check' && positional[1] === 'rules') ||
+    (positional[0] === 'check' && (positional[1] === 'rules' || positional[1] === 'web-config')) ||
     (positional[0] === 'test' && positional[1] === 'rules')
   ) {
     const missing = positional.slice(2).find((f) => !existsSync(f));

@@ -60,7 +60,7 @@ function readConfig(
   opts: LoadOptions,
 ): Config {
   const r = new Reader(sourceFile, lines, doc);
-  const top = r.fields(doc.contents ?? undefined, '', 'config', [
+  const top = r.fields(doc.contents ?? undefined, '', 'config.plain', [
     'global',
     'rule_files',
     'scrape_configs',
@@ -204,7 +204,7 @@ const GLOBAL_FIELDS = [
 ];
 
 function parseGlobal(r: Reader, value: Value, dir: string): GlobalConfig {
-  const f = r.fields(value, 'global', 'global', GLOBAL_FIELDS);
+  const f = r.fields(value, 'global', 'config.plain', GLOBAL_FIELDS);
   const get = (name: string) => f.get(name);
   // Upstream takes a zero duration as unset throughout (`if gc.ScrapeInterval == 0 { default }`).
   const scrapeInterval = r.duration(get('scrape_interval'), 'global.scrape_interval') || DEFAULT_SCRAPE_INTERVAL;
@@ -324,7 +324,7 @@ function parseScrapeConfig(
   global: GlobalConfig,
   dir: string,
 ): { config: ScrapeConfig; jobNameNode: Value } {
-  const f = r.fields(item, path, 'scrape_config', SCRAPE_FIELDS);
+  const f = r.fields(item, path, 'config.ScrapeConfig', SCRAPE_FIELDS);
   const get = (name: string) => f.get(name);
   const jobName = r.string(get('job_name'), at(path, 'job_name'));
   if (!jobName) r.fail(get('job_name') ?? item, at(path, 'job_name'), 'job_name is empty');
@@ -405,7 +405,7 @@ const ALERTMANAGER_FIELDS = [
 ];
 
 function parseAlerting(r: Reader, value: Value, dir: string): AlertingConfig {
-  const f = r.fields(value, 'alerting', 'alerting', ['alert_relabel_configs', 'alertmanagers']);
+  const f = r.fields(value, 'alerting', 'config.plain', ['alert_relabel_configs', 'alertmanagers']);
   return {
     alertRelabelConfigs: parseRelabelConfigs(
       r,
@@ -422,7 +422,7 @@ function parseAlerting(r: Reader, value: Value, dir: string): AlertingConfig {
 }
 
 function parseAlertmanager(r: Reader, item: Value, path: string, dir: string): AlertmanagerConfig {
-  const f = r.fields(item, path, 'alertmanager_config', ALERTMANAGER_FIELDS);
+  const f = r.fields(item, path, 'config.AlertmanagerConfig', ALERTMANAGER_FIELDS);
   const apiVersion = r.string(f.get('api_version'), at(path, 'api_version')) ?? 'v2';
   if (apiVersion !== 'v2')
     r.fail(
@@ -474,7 +474,7 @@ function parseTracing(r: Reader, value: Value): TracingConfig {
   };
   // No section, no tracing; a section, though, must name an endpoint (as upstream).
   if (r.isNull(value)) return defaults;
-  const f = r.fields(value, 'tracing', 'tracing', [
+  const f = r.fields(value, 'tracing', 'config.plain', [
     'client_type',
     'endpoint',
     'sampling_fraction',

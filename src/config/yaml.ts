@@ -71,17 +71,23 @@ export class Reader {
     return node === undefined || (isScalar(node) && node.value === null);
   }
 
-  /** A struct-like map: only `allowed` fields, each at most once. Absent or null gives no fields. */
-  fields(value: Value, path: string, what: string, allowed: readonly string[]): Fields {
+  /**
+   * A struct-like map: only `allowed` fields, each at most once. Absent or null gives no fields.
+   * `goType` is the Go type upstream's decoder fills for this section, which go-yaml names in its
+   * errors (`field x not found in type config.plain`): `config.plain` where the struct's
+   * UnmarshalYAML decodes through a `type plain X` alias, else the struct's own name. Each was
+   * read off Prometheus 3.5.3's own messages.
+   */
+  fields(value: Value, path: string, goType: string, allowed: readonly string[]): Fields {
     const node = this.deref(value, path);
     const byName = new Map<string, Entry>();
     if (node === undefined || this.isNull(node)) return new Fields(node, byName);
-    for (const entry of this.entries(node, path, what, (name) => `field ${name} already set in ${what}`)) {
+    for (const entry of this.entries(node, path, goType, (name) => `field ${name} already set in type ${goType}`)) {
       if (!allowed.includes(entry.name)) {
         // Upstream fields miniprom lacks get their own message: the user's config is not wrong.
         const detail = NOT_SUPPORTED.has(entry.name)
           ? `${entry.name} is not supported by miniprom`
-          : `field ${entry.name} not found in ${what}`;
+          : `field ${entry.name} not found in type ${goType}`;
         this.fail(entry.key, at(path, entry.name), detail);
       }
       byName.set(entry.name, entry);

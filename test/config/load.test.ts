@@ -344,7 +344,7 @@ describe('YAML as Go reads it', () => {
 
   it('refuses duplicate keys, naming field and position', () => {
     expect(errorOf('global:\n  scrape_interval: 1s\n  scrape_interval: 2s\n').message).toBe(
-      `${FILE}:3:3: global.scrape_interval: field scrape_interval already set in global`,
+      `${FILE}:3:3: global.scrape_interval: field scrape_interval already set in type config.plain`,
     );
     expect(errorOf('tracing:\n  endpoint: x\n  headers: { a: b, a: c }\n').message).toContain(
       '3:20: tracing.headers.a: key "a" already set in map',
@@ -410,7 +410,7 @@ describe('fields miniprom does not implement', () => {
 
   it('still calls a field that upstream lacks too unknown', () => {
     expect(errorOf('scrape_configs:\n  - job_name: x\n    colour: red\n').message).toContain(
-      '3:5: scrape_configs[0].colour: field colour not found in scrape_config',
+      '3:5: scrape_configs[0].colour: field colour not found in type config.ScrapeConfig',
     );
   });
 });
@@ -418,7 +418,9 @@ describe('fields miniprom does not implement', () => {
 describe('ConfigError', () => {
   it('carries line, column and path besides the one-line message', () => {
     const err = errorOf('global:\n  scrape_intervall: 1s\n');
-    expect(err.message).toBe(`${FILE}:2:3: global.scrape_intervall: field scrape_intervall not found in global`);
+    expect(err.message).toBe(
+      `${FILE}:2:3: global.scrape_intervall: field scrape_intervall not found in type config.plain`,
+    );
     expect([err.name, err.line, err.column, err.path]).toEqual(['ConfigError', 2, 3, 'global.scrape_intervall']);
   });
 
@@ -429,7 +431,7 @@ describe('ConfigError', () => {
   });
 
   it('keeps a message on one line whatever the values quoted in it', () => {
-    expect(errorOf('"a\\nb": 1\n').message).toContain('field a\\nb not found in config');
+    expect(errorOf('"a\\nb": 1\n').message).toContain('field a\\nb not found in type config.plain');
     expect(errorOf('tracing:\n  endpoint: x\n  compression: "z\\nstd"\n').message).toContain(
       'invalid compression type z\\nstd',
     );

@@ -7,6 +7,10 @@
  * The list is flat: a name is only looked up after the section at hand has refused it, so a name
  * that miniprom implements in one section (tls_config in a scrape config) can still be listed for a
  * section where it does not (tls_config under tracing).
+ *
+ * Only fields that Prometheus 3.5.3 has are listed: a field it lacks too (scrape_native_histograms,
+ * extra_scrape_metrics, which later versions add) is refused as it refuses it, `field … not found
+ * in type …`.
  */
 
 /** Service discovery mechanisms (`<name>_sd_configs`) other than static_configs and file_sd_configs. */
@@ -52,21 +56,13 @@ export const NOT_SUPPORTED: ReadonlySet<string> = new Set([
   // Top level.
   'otlp',
   'runtime',
-  'scrape_config_files',
   // global (and the scrape-config fields of the same names).
   'scrape_failure_log_file',
   'keep_dropped_targets',
-  'metric_name_validation_scheme',
-  'metric_name_escaping_scheme',
   'scrape_protocols',
-  'scrape_native_histograms',
-  'convert_classic_histograms_to_nhcb',
-  'always_scrape_classic_histograms',
-  'extra_scrape_metrics',
   // scrape_configs.
   'track_timestamps_staleness',
   'fallback_scrape_protocol',
-  'scrape_classic_histograms',
   'native_histogram_bucket_limit',
   'native_histogram_min_bucket_factor',
   'enable_compression',
@@ -94,7 +90,6 @@ export const NOT_SUPPORTED: ReadonlySet<string> = new Set([
   'max_version',
   // remote_write.
   'round_robin_dns',
-  'failed_request_logging',
   'azuread',
   'google_iam',
   // alerting.alertmanagers (and remote_write).

@@ -49,8 +49,13 @@ describe('defaults', () => {
         labelNameLengthLimit: 0,
         labelValueLengthLimit: 0,
         bodySizeLimit: 0,
+        metricNameValidationScheme: 'utf8',
+        metricNameEscapingScheme: 'allow-utf-8',
+        convertClassicHistogramsToNHCB: false,
+        alwaysScrapeClassicHistograms: false,
       });
       expect(cfg.ruleFiles).toEqual([]);
+      expect(cfg.scrapeConfigFiles).toEqual([]);
       expect(cfg.scrapeConfigs).toEqual([]);
       expect(cfg.alerting).toEqual({ alertRelabelConfigs: [], alertmanagers: [] });
       expect(cfg.tracing).toEqual({
@@ -88,6 +93,10 @@ describe('defaults', () => {
       labelNameLengthLimit: 0,
       labelValueLengthLimit: 0,
       bodySizeLimit: 0,
+      metricNameValidationScheme: 'utf8',
+      metricNameEscapingScheme: 'allow-utf-8',
+      alwaysScrapeClassicHistograms: false,
+      convertClassicHistogramsToNHCB: false,
       httpClient: { followRedirects: true },
       staticConfigs: [],
       fileSDConfigs: [],

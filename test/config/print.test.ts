@@ -109,6 +109,9 @@ describe('configToYAML', () => {
       label_limit: 0,
       label_name_length_limit: 0,
       label_value_length_limit: 0,
+      // No global section: upstream's DefaultGlobalConfig, which names the default schemes.
+      metric_name_validation_scheme: 'utf8',
+      metric_name_escaping_scheme: 'allow-utf-8',
     });
     expect(doc.scrape_configs[0]).toEqual({
       job_name: 'a',
@@ -116,6 +119,8 @@ describe('configToYAML', () => {
       honor_timestamps: true,
       scrape_interval: '1m',
       scrape_timeout: '10s',
+      always_scrape_classic_histograms: false,
+      convert_classic_histograms_to_nhcb: false,
       metrics_path: '/metrics',
       scheme: 'http',
       body_size_limit: '0B',
@@ -124,6 +129,8 @@ describe('configToYAML', () => {
       label_limit: 0,
       label_name_length_limit: 0,
       label_value_length_limit: 0,
+      metric_name_validation_scheme: 'utf8',
+      metric_name_escaping_scheme: 'allow-utf-8',
       follow_redirects: true,
     });
   });

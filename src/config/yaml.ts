@@ -342,11 +342,17 @@ function scalarTag(node: Scalar): string {
   return '!!binary';
 }
 
-/** How Go's yaml names a value in `cannot unmarshal …` errors: `!!str "abc"`, `!!seq`. */
+/**
+ * How Go's yaml.v2 names a value in `cannot unmarshal …` errors: `!!seq`, or a scalar's tag and
+ * text in backquotes, a text longer than 10 bytes cut to its first 7 and `...` (`!!str \`abcdefg...\``).
+ */
 function kind(node: Node): string {
   if (isMap(node)) return '!!map';
   if (isSeq(node)) return '!!seq';
   if (!isScalar(node)) return 'a value';
   const tag = scalarTag(node);
-  return tag === '!!null' || tag === '!!binary' ? tag : `${tag} ${JSON.stringify(scalarText(node))}`;
+  if (tag === '!!null' || tag === '!!binary') return tag;
+  const text = scalarText(node);
+  const bytes = Buffer.from(text);
+  return `${tag} \`${bytes.length > 10 ? `${bytes.subarray(0, 7).toString()}...` : text}\``;
 }

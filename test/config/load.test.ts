@@ -363,7 +363,7 @@ describe('YAML as Go reads it', () => {
   it('names the YAML type in type errors, as Go does', () => {
     expect(errorOf('global:\n  scrape_interval: [1m]\n').message).toContain('cannot unmarshal !!seq into duration');
     expect(errorOf('scrape_configs:\n  - job_name: x\n    sample_limit: "10"\n').message).toContain(
-      '3:19: scrape_configs[0].sample_limit: cannot unmarshal !!str "10" into uint',
+      '3:19: scrape_configs[0].sample_limit: cannot unmarshal !!str `10` into uint',
     );
   });
 });

@@ -303,7 +303,7 @@ function expandEnv(text: string): string {
 // ---- rule_files ----
 
 function parseRuleFiles(r: Reader, value: Value, dir: string): string[] {
-  return r.list(value, 'rule_files').map((node, i) => {
+  return r.list(value, 'rule_files', '[]string').map((node, i) => {
     const path = `rule_files[${i}]`;
     const pattern = r.string(node, path);
     if (!pattern) return r.fail(node, path, 'empty or null rule file path');
@@ -316,7 +316,7 @@ function parseRuleFiles(r: Reader, value: Value, dir: string): string[] {
 // ---- scrape_config_files ----
 
 function parseScrapeConfigFiles(r: Reader, value: Value, dir: string): string[] {
-  return r.list(value, 'scrape_config_files').map((node, i) => {
+  return r.list(value, 'scrape_config_files', '[]string').map((node, i) => {
     const path = `scrape_config_files[${i}]`;
     // A null entry is Go's "" for a string: allowed, and it matches no file.
     const pattern = r.string(node, path) ?? '';

@@ -167,11 +167,14 @@ export class Reader {
     }
   }
 
-  /** A sequence's items (aliases followed); absent or null gives none. Items may be null Scalars. */
-  list(value: Value, path: string): Node[] {
+  /**
+   * A sequence's items (aliases followed); absent or null gives none. Items may be null Scalars.
+   * `into` is the Go type named when it is no sequence, where that is known (`[]string`).
+   */
+  list(value: Value, path: string, into = 'a list'): Node[] {
     const node = this.deref(value, path);
     if (node === undefined || this.isNull(node)) return [];
-    if (!isSeq(node)) return this.fail(node, path, `cannot unmarshal ${kind(node)} into a list`);
+    if (!isSeq(node)) return this.fail(node, path, `cannot unmarshal ${kind(node)} into ${into}`);
     return node.items.map((item, i) => this.deref((item as Node | null) ?? nullAt(node), `${path}[${i}]`) as Node);
   }
 

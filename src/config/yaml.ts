@@ -7,7 +7,7 @@
 import { type Document, isAlias, isMap, isScalar, isSeq, type LineCounter, type Node, Scalar } from 'yaml';
 import { ConfigError } from './errors.js';
 import { parseDuration, parseSize } from './units.js';
-import { NOT_SUPPORTED } from './unsupported.js';
+import { NOT_SUPPORTED, whyNotSupported } from './unsupported.js';
 
 /** What a field holds: undefined when the field is absent; a null Scalar when it is empty or `~`. */
 export type Value = Node | undefined;
@@ -86,7 +86,7 @@ export class Reader {
       if (!allowed.includes(entry.name)) {
         // Upstream fields miniprom lacks get their own message: the user's config is not wrong.
         const detail = NOT_SUPPORTED.has(entry.name)
-          ? `${entry.name} is not supported by miniprom`
+          ? `${entry.name} is not supported by miniprom: ${whyNotSupported(entry.name)}`
           : `field ${entry.name} not found in type ${goType}`;
         this.fail(entry.key, at(path, entry.name), detail);
       }

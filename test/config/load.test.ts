@@ -14,6 +14,7 @@ import {
   loadConfigFile,
   NOT_SUPPORTED,
   parseConfig,
+  whyNotSupported,
 } from '../../src/config/index.js';
 
 const FILE = '/etc/prometheus/prometheus.yml';
@@ -394,8 +395,10 @@ describe('agent mode', () => {
 });
 
 describe('fields miniprom does not implement', () => {
-  it.each([...NOT_SUPPORTED])('refuses %s as not supported, not as unknown', (name) => {
-    expect(errorOf(`${name}: {}\n`).message).toBe(`${FILE}:1:1: ${name}: ${name} is not supported by miniprom`);
+  it.each([...NOT_SUPPORTED])('refuses %s as not supported, not as unknown, saying why', (name) => {
+    const why = whyNotSupported(name);
+    expect(why).not.toBe('not implemented');
+    expect(errorOf(`${name}: {}\n`).message).toBe(`${FILE}:1:1: ${name}: ${name} is not supported by miniprom: ${why}`);
   });
 
   it.each([

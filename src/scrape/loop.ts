@@ -8,11 +8,11 @@ import type { Logger } from 'pino';
 import type { ScrapeConfig, ScrapeLimits } from '../config/index.js';
 import { goQuote, UTF8ChunkDecoder } from '../golang/index.js';
 import { requestFailure } from '../httpclient/index.js';
-import { pause } from '../run/index.js';
 import type { Appendable, Appender, Labels } from '../storage/index.js';
 import { goDuration, type ScrapeMetrics } from './metrics.js';
 import { invalidLabelNames, type SampleVisitor, TextScanner } from './parser.js';
 import type { PoolSettings } from './settings.js';
+import { pause } from '../run/index.js';
 import { fnv1a, get, type Target } from './target.js';
 import type { ActiveTarget, MetricMetadata } from './types.js';
 

@@ -4,10 +4,10 @@
  * scrape discovery, which main passes in (this module never imports discovery).
  */
 import type { TargetGroup } from '../config/index.js';
-import { httpClient } from '../httpclient/index.js';
 import { type LoopContext, staleNaN } from './loop.js';
 import { createScrapeMetrics } from './metrics.js';
 import { ScrapePool } from './pool.js';
+import { httpClient } from '../httpclient/index.js';
 import { buildSettings, type PoolSettings } from './settings.js';
 import type { ActiveTarget, DroppedTarget, ScrapeManager, ScrapeManagerOptions } from './types.js';
 

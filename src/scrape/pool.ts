@@ -4,9 +4,9 @@
  */
 import type { Logger } from 'pino';
 import type { TargetGroup } from '../config/index.js';
-import { pause } from '../run/index.js';
 import { type LoopContext, ScrapeLoop } from './loop.js';
 import type { PoolSettings } from './settings.js';
+import { pause } from '../run/index.js';
 import { populateLabels, type Target } from './target.js';
 import type { DroppedTarget } from './types.js';
 

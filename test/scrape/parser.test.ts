@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeUTF8 } from '../../src/golang/index.js';
 import { parseTextFormat } from '../../src/scrape/index.js';
+import { decodeUTF8 } from '../../src/golang/index.js';
 import { scanTextFormat } from '../../src/scrape/parser.js';
 
 describe('parseTextFormat', () => {

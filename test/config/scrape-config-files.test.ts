@@ -4,7 +4,8 @@
  * gives both servers the same scrape pools, the same health and errors per pool (a job under
  * metric_name_validation_scheme: legacy fails on a UTF-8 name that the default accepts), the same
  * naming and classic-histogram fields in /api/v1/status/config, and after a reload that adds a
- * file, the same new pool. Black-box: needs `npm run build`; skips without the peer.
+ * file, the same new pool. Jobs that exceed sample_limit, label_limit, label_name_length_limit and
+ * label_value_length_limit fail with the same errors on both. Black-box: needs `npm run build`; skips without the peer.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server as HttpServer } from 'node:http';
@@ -60,6 +61,13 @@ beforeAll(async () => {
   );
   writeFileSync(join(jobs, '.hidden.yml'), `scrape_configs:\n${job('hidden')}`);
   writeFileSync(join(jobs, 'ignored.yaml'), `scrape_configs:\n${job('ignored')}`);
+  // Each limit exceeded, so that both servers' errors for it can be compared.
+  writeFileSync(
+    join(jobs, 'limits.yml'),
+    `scrape_configs:\n${Object.entries(LIMITS)
+      .map(([name, limit]) => job(name, `    ${limit}\n`))
+      .join('')}`,
+  );
 });
 afterAll(async () => {
   killAll();
@@ -69,6 +77,14 @@ afterAll(async () => {
   await new Promise((resolve) => target.close(resolve));
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** Jobs (and their metrics paths) that each exceed one limit on the target's three series labels. */
+const LIMITS = {
+  'sample-limit': 'sample_limit: 1',
+  'label-limit': 'label_limit: 2',
+  'label-name-length-limit': 'label_name_length_limit: 5',
+  'label-value-length-limit': 'label_value_length_limit: 3',
+};
 
 const config = () => `global:
   scrape_interval: 1s
@@ -125,10 +141,12 @@ describe.skipIf(!PROMETHEUS.path)('scrape_config_files, side by side with Promet
   });
 
   it('gives both the same scrape pools, with the same health and errors', async () => {
-    await Promise.all(['/main', '/legacy', '/utf8', '/hidden'].map((p) => scrapedByBoth(p)));
+    const names = ['main', 'legacy', 'utf8', 'hidden', ...Object.keys(LIMITS)];
+    await Promise.all(names.map((name) => scrapedByBoth(`/${name}`)));
     const [mine, upstream] = await Promise.all([pools(ours.base), pools(theirs.base)]);
-    expect(Object.keys(upstream).sort()).toEqual(['hidden', 'legacy', 'main', 'utf8']);
+    expect(Object.keys(upstream).sort()).toEqual([...names].sort());
     expect(mine).toEqual(upstream);
+    for (const name of Object.keys(LIMITS)) expect(upstream[name]?.[0], name).toBe('down');
     expect(upstream.legacy?.[1]).toMatch(/^invalid metric name or label names: /);
     expect(upstream.utf8).toEqual(['up', '']);
   });

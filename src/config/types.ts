@@ -50,7 +50,14 @@ export type NameEscapingScheme = 'allow-utf-8' | 'underscores' | 'dots' | 'value
  * upstream resolves them in ScrapeConfig.Validate.
  */
 export interface ScrapeNaming {
+  /** `legacy` fails a scrape whose series has a name only UTF-8 allows (src/scrape checks it). */
   metricNameValidationScheme: NameValidationScheme;
+  /**
+   * TODO(scrape branch, issue 16): upstream sends this in the scrape request's Accept header, as
+   * `;escaping=<scheme>` on the PrometheusText1.0.0 and OpenMetricsText1.0.0 media types only
+   * (scrape.go's acceptHeader, v3.5.3); src/scrape's request does not send it yet. The value is
+   * already upstream's spelling (model.EscapingScheme's String()).
+   */
   metricNameEscapingScheme: NameEscapingScheme;
   /**
    * Accepted as upstream accepts it; miniprom scrapes only classic histograms (it ingests no native

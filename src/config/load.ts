@@ -492,8 +492,9 @@ const ESCAPING_CHOICES = "must be one of 'allow-utf-8', 'underscores', 'dots', o
  * match).
  */
 function parseNaming(r: Reader, f: Fields, path: string, global: GlobalConfig): ScrapeNaming {
+  // An error about a field points at it when the job sets it, else at the job (it inherited it).
   const field = (name: string) => f.get(name) ?? f.node;
-  const fieldPath = (name: string) => at(path, name);
+  const fieldPath = (name: string) => (f.has(name) ? at(path, name) : path);
   const globalValidation = global.metricNameValidationScheme || 'utf8';
   if (!VALIDATION_SCHEMES.includes(globalValidation))
     r.fail(

@@ -4,8 +4,9 @@
  * files it names, and checked by both. They must agree on valid or invalid, and for an invalid one
  * miniprom's one-line message must carry promtool's detail word for word (Go's type names in YAML
  * errors included); only the prefix differs (miniprom's `<file>:<line>:<col>: <path>: ` against
- * Go's `parsing YAML file <file>: yaml: unmarshal errors: line <n>: `). Skips, saying so, without
- * promtool.
+ * Go's `parsing YAML file <file>: yaml: unmarshal errors: line <n>: `). miniprom's own promtool
+ * (black-box: needs `npm run build`) gives the same exit status on the scrape_config_files and
+ * naming cases. Skips, saying so, without promtool.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,12 +15,16 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { findPeer } from '../../scripts/peers.mjs';
 import { ConfigError, loadConfigFile } from '../../src/config/index.js';
+import { killAll, spawnScript } from '../helpers/spawn.js';
 
 const PROMTOOL = findPeer('promtool');
 if (PROMTOOL.missing) console.log(`peer.test.ts: skipped, promtool is missing: ${PROMTOOL.missing}`);
 
 const root = mkdtempSync(join(tmpdir(), 'miniprom-config-peer-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+afterAll(() => {
+  killAll();
+  rmSync(root, { recursive: true, force: true });
+});
 
 /** A case: the main file's text, and other files (paths relative to the main file's directory). */
 interface Case {
@@ -227,5 +232,15 @@ describe.skipIf(!PROMTOOL.path)('config verdicts, side by side with promtool 3.5
       if (upstream.startsWith('yaml: ')) return;
       expect(mine).toContain(upstream);
     });
+  });
+});
+
+describe.skipIf(!PROMTOOL.path)("miniprom's promtool check config, side by side with promtool 3.5.3", () => {
+  it.each(Object.entries({ ...NAMING, ...FILES }))('%s', async (_name, c) => {
+    const file = write(c);
+    const upstream = spawnSync(PROMTOOL.path as string, ['check', 'config', file], { encoding: 'utf8' });
+    const mine = spawnScript('dist/cmd/promtool.js', ['check', 'config', file]);
+    const { code } = await mine.exited;
+    expect(code, mine.stdout() + mine.stderr()).toBe(upstream.status);
   });
 });

@@ -104,15 +104,18 @@ function printStorage(storage: StorageConfig): YAMLMap {
   };
 }
 
-/** The limits, shared by global and scrape configs (0 is "no limit", written out all the same). */
+/**
+ * The limits, shared by global and scrape configs. 0 ("no limit") is left out, as upstream's
+ * omitempty leaves it out.
+ */
 function printLimits(l: ScrapeLimits): YAMLMap {
   return {
-    body_size_limit: formatSize(l.bodySizeLimit),
-    sample_limit: l.sampleLimit,
-    target_limit: l.targetLimit,
-    label_limit: l.labelLimit,
-    label_name_length_limit: l.labelNameLengthLimit,
-    label_value_length_limit: l.labelValueLengthLimit,
+    ...(l.bodySizeLimit !== 0 && { body_size_limit: formatSize(l.bodySizeLimit) }),
+    ...(l.sampleLimit !== 0 && { sample_limit: l.sampleLimit }),
+    ...(l.targetLimit !== 0 && { target_limit: l.targetLimit }),
+    ...(l.labelLimit !== 0 && { label_limit: l.labelLimit }),
+    ...(l.labelNameLengthLimit !== 0 && { label_name_length_limit: l.labelNameLengthLimit }),
+    ...(l.labelValueLengthLimit !== 0 && { label_value_length_limit: l.labelValueLengthLimit }),
   };
 }
 

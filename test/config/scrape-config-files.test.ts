@@ -89,6 +89,7 @@ const LIMITS = {
 const config = () => `global:
   scrape_interval: 1s
   always_scrape_classic_histograms: true
+  sample_limit: 5
 scrape_config_files:
   - ${jobs}/*.yml
 scrape_configs:
@@ -117,9 +118,14 @@ async function printed(base: string): Promise<Record<string, unknown>> {
   return parse(((await res.json()) as { data: { yaml: string } }).data.yaml) as Record<string, unknown>;
 }
 
-/** The fields of a printed section that this feature adds. */
+/** The fields of a printed section that this feature adds, and the limits (0 is left out). */
 function naming(section: unknown): Record<string, unknown> {
   const keys = [
+    'sample_limit',
+    'target_limit',
+    'label_limit',
+    'label_name_length_limit',
+    'label_value_length_limit',
     'metric_name_validation_scheme',
     'metric_name_escaping_scheme',
     'always_scrape_classic_histograms',
@@ -162,6 +168,7 @@ describe.skipIf(!PROMETHEUS.path)('scrape_config_files, side by side with Promet
     const main = (c: Record<string, unknown>) => (c.scrape_configs as unknown[])[0];
     expect(naming(main(mine))).toEqual(naming(main(upstream)));
     expect(naming(main(upstream))).toEqual({
+      sample_limit: 5,
       metric_name_validation_scheme: 'utf8',
       metric_name_escaping_scheme: 'allow-utf-8',
       always_scrape_classic_histograms: true,

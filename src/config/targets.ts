@@ -5,7 +5,7 @@
 import { ACTIONS, type Action, DEFAULT_RELABEL, type RelabelConfig, validateRelabel } from '../relabel/index.js';
 import { joinDir } from './paths.js';
 import type { FileSDConfig, TargetGroup } from './types.js';
-import { at, LABEL_NAME, type Reader, type Value } from './yaml.js';
+import { at, goQuote, isValidLabelName, type Reader, type Value } from './yaml.js';
 
 /**
  * The Go type upstream decodes a static config into (targetgroup.Group's anonymous struct), as
@@ -71,8 +71,8 @@ export function parseRelabelConfigs(r: Reader, value: Value, path: string, nullM
     const f = r.fields(item, stepPath, 'relabel.plain', RELABEL_FIELDS);
     const sourceLabels = r.list(f.get('source_labels'), at(stepPath, 'source_labels')).map((node, j) => {
       const name = r.string(node, `${stepPath}.source_labels[${j}]`) ?? '';
-      if (!LABEL_NAME.test(name))
-        r.fail(node, `${stepPath}.source_labels[${j}]`, `${JSON.stringify(name)} is not a valid label name`);
+      if (!isValidLabelName(name))
+        r.fail(node, `${stepPath}.source_labels[${j}]`, `${goQuote(name)} is not a valid label name`);
       return name;
     });
     const actionPath = at(stepPath, 'action');

@@ -198,10 +198,13 @@ export class Reader {
     return Object.fromEntries(entries.map((e) => [e.name, this.string(e.value, at(path, e.name)) ?? '']));
   }
 
-  /** A label set: every name must be a valid label name (upstream's LabelName.UnmarshalYAML). */
+  /**
+   * A label set: every name must be a valid label name (upstream's LabelName.UnmarshalYAML, which
+   * Prometheus 3 runs under UTF-8 names whatever metric_name_validation_scheme says).
+   */
   labels(value: Value, path: string): Record<string, string> {
     return this.stringMap(value, path, 'labels', (e) => {
-      if (!LABEL_NAME.test(e.name)) this.fail(e.key, at(path, e.name), `${goQuote(e.name)} is not a valid label name`);
+      if (!isValidLabelName(e.name)) this.fail(e.key, at(path, e.name), `${goQuote(e.name)} is not a valid label name`);
       // Values may be any UTF-8 (upstream's LabelValue.IsValid); only undecodable bytes fail.
       const value = this.string(e.value, at(path, e.name));
       if (value !== undefined && LONE_SURROGATE.test(value))
@@ -279,8 +282,15 @@ export class Reader {
   }
 }
 
-/** Upstream's legacy label name rule (external labels, static config labels, relabel source labels). */
-export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/**
+ * model.LabelName.IsValid as Prometheus 3.5 runs it in its config (external labels, static config
+ * labels, required matchers, relabel source labels): under UTF-8 names, any non-empty valid UTF-8.
+ * Prometheus 3 sets that scheme process-wide and refuses to load a config otherwise, so the legacy
+ * rule never applies here; metric_name_validation_scheme: legacy acts on scraped series instead.
+ */
+export function isValidLabelName(name: string): boolean {
+  return name !== '' && !LONE_SURROGATE.test(name);
+}
 
 /** A plain `<<` key (quoted, it is an ordinary key, as in Go's yaml). */
 function isMergeKey(key: Node): boolean {

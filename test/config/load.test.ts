@@ -252,12 +252,17 @@ describe('external labels', () => {
     expect(cfg.global.externalLabels).toEqual({ region: 'eu-1', zone: 'eu-1-a', none: 'x', price: '$5', plain: 'a$' });
   });
 
-  it('accepts any UTF-8 value but only legacy label names', () => {
+  it('accepts any UTF-8 label name and value, as Prometheus 3.5 does, but not an empty name', () => {
     expect(load('global:\n  external_labels:\n    city: Zürich 🌧\n').global.externalLabels).toEqual({
       city: 'Zürich 🌧',
     });
-    expect(errorOf('global:\n  external_labels:\n    a-b: x\n').message).toContain(
-      '3:5: global.external_labels.a-b: "a-b" is not a valid label name',
+    // Legacy names no longer bound label names: Prometheus 3 validates them as UTF-8.
+    expect(load('global:\n  external_labels:\n    a-b: x\n    0c.d: y\n').global.externalLabels).toEqual({
+      'a-b': 'x',
+      '0c.d': 'y',
+    });
+    expect(errorOf('global:\n  external_labels:\n    "": x\n').message).toContain(
+      '3:5: global.external_labels.: "" is not a valid label name',
     );
   });
 });

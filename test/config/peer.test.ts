@@ -146,6 +146,16 @@ const NAMING: Record<string, Case> = {
   'a classic-histogram switch that is not a boolean': {
     config: 'global:\n  convert_classic_histograms_to_nhcb: 1\n',
   },
+  'UTF-8 names in external labels, static labels and required matchers': {
+    config: `global:\n  external_labels: { "foo.bar": x, 0a: y }\n${job('    static_configs: [{ targets: ["a:1"], labels: { "a-b": c } }]\n')}remote_read:\n  - url: http://r\n    required_matchers: { "x.y": z }\n`,
+  },
+  'UTF-8 names in relabeling, under legacy validation too': {
+    config: `global:\n  metric_name_validation_scheme: legacy\n  metric_name_escaping_scheme: underscores\n${job('    relabel_configs:\n      - { source_labels: [a.b], target_label: c.d }\n      - { action: lowercase, source_labels: [x], target_label: 1t }\n      - { action: labelmap, regex: "(.*)", replacement: "0$1" }\n    metric_relabel_configs:\n      - { action: hashmod, source_labels: [x], target_label: h-m, modulus: 2 }\n')}`,
+  },
+  'an empty label name': { config: 'global:\n  external_labels: { "": x }\n' },
+  'an empty relabel source label': {
+    config: job('    relabel_configs:\n      - { source_labels: [""], target_label: y }\n'),
+  },
   'a per-job classic-histogram switch that is a string': {
     config: job('    always_scrape_classic_histograms: "true"\n'),
   },

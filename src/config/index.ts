@@ -7,4 +7,4 @@ export { loadConfigFileInWorker } from './load-async.js';
 export { configToYAML, redactURL } from './print.js';
 export type * from './types.js';
 export { formatDuration, formatRetention, formatSize, parseDuration, parseSize } from './units.js';
-export { NOT_SUPPORTED } from './unsupported.js';
+export { NOT_SUPPORTED, whyNotSupported } from './unsupported.js';

@@ -38,7 +38,10 @@ export function configToYAML(cfg: Config): string {
     };
   }
   if (cfg.ruleFiles.length > 0) out.rule_files = [...cfg.ruleFiles];
-  if (cfg.scrapeConfigs.length > 0) out.scrape_configs = cfg.scrapeConfigs.map(printScrapeConfig);
+  if (cfg.scrapeConfigFiles.length > 0) out.scrape_config_files = [...cfg.scrapeConfigFiles];
+  // The jobs of the scrape_config_files stay in their files: upstream prints the main file's only.
+  const ownJobs = cfg.scrapeConfigs.filter((sc) => sc.fromFile === undefined);
+  if (ownJobs.length > 0) out.scrape_configs = ownJobs.map(printScrapeConfig);
   out.storage = printStorage(cfg.storage);
   if (cfg.tracing.endpoint !== '') out.tracing = printTracing(cfg.tracing);
   if (cfg.remoteWrite.length > 0) out.remote_write = cfg.remoteWrite.map(printRemoteWrite);
@@ -68,6 +71,11 @@ function printGlobal(g: GlobalConfig): YAMLMap {
       ),
     }),
     ...printLimits(g),
+    // As written: upstream resolves these per job and prints global's as the file has them.
+    ...(g.metricNameValidationScheme !== '' && { metric_name_validation_scheme: g.metricNameValidationScheme }),
+    ...(g.metricNameEscapingScheme !== '' && { metric_name_escaping_scheme: g.metricNameEscapingScheme }),
+    ...(g.convertClassicHistogramsToNHCB && { convert_classic_histograms_to_nhcb: true }),
+    ...(g.alwaysScrapeClassicHistograms && { always_scrape_classic_histograms: true }),
   };
 }
 
@@ -96,15 +104,18 @@ function printStorage(storage: StorageConfig): YAMLMap {
   };
 }
 
-/** The limits, shared by global and scrape configs (0 is "no limit", written out all the same). */
+/**
+ * The limits, shared by global and scrape configs. 0 ("no limit") is left out, as upstream's
+ * omitempty leaves it out.
+ */
 function printLimits(l: ScrapeLimits): YAMLMap {
   return {
-    body_size_limit: formatSize(l.bodySizeLimit),
-    sample_limit: l.sampleLimit,
-    target_limit: l.targetLimit,
-    label_limit: l.labelLimit,
-    label_name_length_limit: l.labelNameLengthLimit,
-    label_value_length_limit: l.labelValueLengthLimit,
+    ...(l.bodySizeLimit !== 0 && { body_size_limit: formatSize(l.bodySizeLimit) }),
+    ...(l.sampleLimit !== 0 && { sample_limit: l.sampleLimit }),
+    ...(l.targetLimit !== 0 && { target_limit: l.targetLimit }),
+    ...(l.labelLimit !== 0 && { label_limit: l.labelLimit }),
+    ...(l.labelNameLengthLimit !== 0 && { label_name_length_limit: l.labelNameLengthLimit }),
+    ...(l.labelValueLengthLimit !== 0 && { label_value_length_limit: l.labelValueLengthLimit }),
   };
 }
 
@@ -116,9 +127,14 @@ function printScrapeConfig(sc: ScrapeConfig): YAMLMap {
     ...(Object.keys(sc.params).length > 0 && { params: sc.params }),
     scrape_interval: formatDuration(sc.scrapeInterval),
     scrape_timeout: formatDuration(sc.scrapeTimeout),
+    // Always printed, resolved: upstream's fields are pointers that Validate always sets.
+    always_scrape_classic_histograms: sc.alwaysScrapeClassicHistograms,
+    convert_classic_histograms_to_nhcb: sc.convertClassicHistogramsToNHCB,
     metrics_path: sc.metricsPath,
     scheme: sc.scheme,
     ...printLimits(sc),
+    metric_name_validation_scheme: sc.metricNameValidationScheme,
+    metric_name_escaping_scheme: sc.metricNameEscapingScheme,
     ...printHTTPClient(sc.httpClient),
     ...printTargets(sc.staticConfigs, sc.fileSDConfigs),
     ...(sc.relabelConfigs.length > 0 && { relabel_configs: sc.relabelConfigs.map(printRelabel) }),

@@ -65,7 +65,7 @@ import {
   type TSDB,
 } from '../src/storage/index.js';
 import { createTracingManager } from '../src/tracing/index.js';
-import { createWebHandler, StorageNotReadyError } from '../src/web/index.js';
+import { createWebHandler, registerRuntimeMetrics, StorageNotReadyError } from '../src/web/index.js';
 import { applyFeatureList, externalURL, type Features, type Flags, parseFlags } from './flags.js';
 
 const VERSION = (
@@ -167,6 +167,13 @@ export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<
 
   // The registry of our own /metrics.
   const registry = new Registry();
+  // Build, process and runtime series under upstream's names; build_info says what buildinfo says.
+  using _runtimeMetrics = registerRuntimeMetrics(registry, {
+    version: VERSION,
+    revision: '',
+    branch: '',
+    goversion: `node ${process.version}`,
+  });
   const reloadSuccessful = new Gauge({
     name: 'prometheus_config_last_reload_successful',
     help: 'Whether the last configuration reload attempt was successful.',

@@ -43,12 +43,12 @@ export function createRemoteMetrics(registry: Registry): RemoteMetrics {
     }),
     bytesSent: new Counter({
       name: 'prometheus_remote_storage_bytes_total',
-      help: 'The total number of bytes of data (not metadata) sent by the queue after compression.',
+      help: 'The total number of bytes of data (not metadata) sent by the queue after compression. Note that when exemplars over remote write is enabled the exemplars included in a remote write request count towards this metric.',
       ...common,
     }),
     highestSent: new Gauge({
       name: 'prometheus_remote_storage_queue_highest_sent_timestamp_seconds',
-      help: 'Timestamp from a WAL sample, the highest timestamp successfully sent by this queue, in seconds since epoch.',
+      help: 'Timestamp from a WAL sample, the highest timestamp successfully sent by this queue, in seconds since epoch. Initialized to 0 when no data has been sent yet.',
       ...common,
     }),
   };

@@ -84,7 +84,12 @@ export class WriteQueue {
       'X-Prometheus-Remote-Write-Version': '0.1.0',
       ...(settings.authorization ? { Authorization: settings.authorization } : {}),
     };
-    ctx.metrics?.samplesPending.set(this.#labels, 0);
+    // Every per-queue series starts at zero, as upstream's queue metrics do from the queue's start.
+    const m = ctx.metrics;
+    for (const counter of [m?.samplesSent, m?.samplesFailed, m?.samplesRetried, m?.bytesSent])
+      counter?.inc(this.#labels, 0);
+    m?.highestSent.set(this.#labels, 0);
+    m?.samplesPending.set(this.#labels, 0);
     this.#log.info('Starting remote write queue');
     this.#running = this.#run();
   }

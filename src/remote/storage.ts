@@ -6,7 +6,13 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { authorizationHeader, type Config, type RemoteWriteConfig, tlsSettings } from '../config/index.js';
+import {
+  authorizationHeader,
+  type Config,
+  type RemoteWriteConfig,
+  remoteWriteToYAML,
+  tlsSettings,
+} from '../config/index.js';
 import { httpClient } from '../httpclient/index.js';
 import { createRemoteMetrics } from './metrics.js';
 import { type Committed, type QueueContext, type QueueSettings, WriteQueue } from './queue.js';
@@ -115,8 +121,11 @@ function queueSettings(
   const hash = createHash('md5')
     .update(JSON.stringify([cfg, externalLabels, authorization ?? null, tls ?? null]))
     .digest('hex');
+  // An unnamed queue is named as upstream names it: the md5 of the entry's YAML (storage.go toHash),
+  // so remote_name matches Prometheus's for the same config.
+  const name = cfg.name || createHash('md5').update(remoteWriteToYAML(cfg)).digest('hex').slice(0, 6);
   // The client opens nothing until its first request: one a failed reload discards costs nothing.
-  return { cfg, name: cfg.name || hash.slice(0, 6), authorization, client: httpClient(tls), externalLabels, hash };
+  return { cfg, name, authorization, client: httpClient(tls), externalLabels, hash };
 }
 
 function sendable(text: string): boolean {

@@ -40,6 +40,7 @@ export {
 export { goQuote, parseGoFloat } from './api/go.js';
 export { compareStrings, formatFloatF, goJsonString } from './api/json.js';
 export { parseTime } from './api/params.js';
+export { type BuildInfo, registerRuntimeMetrics } from './runtime-metrics.js';
 
 /** Upstream's three-state readiness; once Stopping, nothing sets it back. */
 export type Readiness = 'NotReady' | 'Ready' | 'Stopping';

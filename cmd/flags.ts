@@ -126,11 +126,30 @@ const PRINTERS: Record<string, (value: unknown) => string> = {
   'debug.actor-order': () => '',
 };
 
+/** Go's GOARCH for Node's process.arch, as upstream's platform line spells it. */
+const GOARCH: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm' };
+
+/**
+ * `--version` as prometheus/common's version.Print writes it; this build has no branch,
+ * revision, build user or date to stamp, so those stay empty as in an unstamped Go build, and
+ * the runtime stands where Go's version would.
+ */
+export function versionText(program: string, version: string): string {
+  return [
+    `${program}, version ${version} (branch: , revision: )`,
+    '  build user:       ',
+    '  build date:       ',
+    `  go version:       node ${process.version}`,
+    `  platform:         ${process.platform}/${GOARCH[process.arch] ?? process.arch}`,
+    '  tags:             unknown',
+  ].join('\n');
+}
+
 function program(version: string): Command {
   return new Command('prometheus')
     .description('The Prometheus monitoring server, in miniature')
     .helpOption('-h, --help', 'Show context-sensitive help.')
-    .version(`miniprom, version ${version} (node ${process.version})`, '--version', 'Show application version.')
+    .version(versionText('miniprom', version), '--version', 'Show application version.')
     .option('--config.file <path>', 'Prometheus configuration file path.', 'prometheus.yml')
     .option('--web.listen-address <address>', 'Address to listen on for UI, API, and telemetry.', '0.0.0.0:9090')
     .option('--web.enable-lifecycle', 'Enable shutdown and reload via HTTP request.', false)

@@ -259,7 +259,7 @@ function program(version: string): Command {
         '--alertmanager.drain-notification-queue-on-shutdown [bool]',
         'Send any outstanding Alertmanager notifications when shutting down. If false, any outstanding Alertmanager notifications will be dropped when shutting down. Use with server mode only.',
       )
-        .preset(true)
+        .preset('true')
         .default(true)
         .argParser(boolean),
     )
@@ -544,7 +544,9 @@ export function externalURL(flags: Flags): string {
 function placeholder(option: Option): string {
   const name = (option.long as string).replace(/^--/, '');
   const value: unknown = option.defaultValue;
+  // Upstream's PlaceHolder()s, shown in place of a default.
   if (name === 'web.external-url') return '<URL>';
+  if (name === 'storage.remote.flush-deadline') return '<duration>';
   // Sizes and durations without a default show kingpin's upper-cased name.
   if (value === undefined || (value === 0 && option.flags.includes('<size>'))) return name.toUpperCase();
   const print = PRINTERS[name];

@@ -39,7 +39,7 @@ describe('--help and --help-long', () => {
     expect(help).toContain('\n      --web.read-timeout=5m      Maximum duration before timing out read of the\n');
     expect(help).toContain('\n      --[no-]web.enable-lifecycle  \n                                 Enable shutdown');
     expect(help).toContain('\n      --rules.alert.resend-delay=1m  \n');
-    expect(help).toContain('\n      --storage.remote.flush-deadline=1m  \n');
+    expect(help).toContain('\n      --storage.remote.flush-deadline=<duration>  \n');
     expect(help).not.toMatch(/=60000|=300000/);
   });
 

@@ -168,7 +168,7 @@ export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<
   // The registry of our own /metrics.
   const registry = new Registry();
   // Build, process and runtime series under upstream's names; build_info says what buildinfo says.
-  using _runtimeMetrics = registerRuntimeMetrics(registry, {
+  registerRuntimeMetrics(registry, {
     version: VERSION,
     revision: '',
     branch: '',

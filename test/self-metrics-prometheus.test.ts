@@ -100,4 +100,25 @@ describe.skipIf(PROMETHEUS.path === undefined)('self-metrics beside Prometheus 3
     expect(theirs).toHaveLength(3);
     expect(ours).toEqual(theirs);
   });
+
+  it("names remote write's series as Prometheus does: every one miniprom has, the peer has too", async () => {
+    const config = `global:\n  scrape_interval: 1h\n${REMOTE_WRITE(1)}`;
+    const prometheus = await startPrometheus({ config });
+    const server = await listening({ config });
+    await server.untilLog('Server is ready to receive web requests.');
+    const theirs = families(await (await fetch(`${prometheus.base}/metrics`)).text());
+    const ours = [...families(await (await fetch(`${server.base}/metrics`)).text())].filter((n) =>
+      n.startsWith('prometheus_remote_storage_'),
+    );
+    expect(ours).toEqual(
+      expect.arrayContaining([
+        'prometheus_remote_storage_samples_in_total',
+        'prometheus_remote_storage_highest_timestamp_in_seconds',
+        'prometheus_remote_storage_shards',
+        'prometheus_remote_storage_max_samples_per_send',
+      ]),
+    );
+    // samples_dropped_total carries a reason label upstream and appears only once a sample drops.
+    expect(ours.filter((n) => !theirs.has(n))).toEqual(['prometheus_remote_storage_samples_dropped_total']);
+  });
 });

@@ -48,6 +48,9 @@ export function createRemoteStorage(opts: RemoteStorageOptions): RemoteStorage {
   /** Queues a reload replaced that are still flushing; close() waits for them too. */
   const retiring = new Set<Promise<void>>();
   let closed: Promise<void> | undefined;
+  /** prometheus_remote_storage_highest_timestamp_in_seconds: only ever rises. */
+  let highestIn = 0;
+  ctx.metrics?.highestIn.set(0);
 
   const retire = (queue: WriteQueue) => {
     const done: Promise<void> = queue.stop(opts.flushDeadline).finally(() => retiring.delete(done));
@@ -97,6 +100,15 @@ export function createRemoteStorage(opts: RemoteStorageOptions): RemoteStorage {
       return queues.size > 0;
     },
     committed(samples) {
+      if (ctx.metrics) {
+        ctx.metrics.samplesIn.inc(samples.length);
+        let highest = -Infinity;
+        for (const s of samples) if (s.t > highest) highest = s.t;
+        if (highest / 1000 > highestIn) {
+          highestIn = highest / 1000;
+          ctx.metrics.highestIn.set(highestIn);
+        }
+      }
       for (const queue of queues.values()) queue.append(samples);
     },
     close() {

@@ -67,7 +67,13 @@ import {
 } from '../src/storage/index.js';
 import { compileRegex, type Regex, RegexError } from '../src/regex/index.js';
 import { createTracingManager } from '../src/tracing/index.js';
-import { createWebHandler, type PreparedWebConfig, prepareWebConfig, StorageNotReadyError } from '../src/web/index.js';
+import {
+  createWebHandler,
+  type PreparedWebConfig,
+  prepareWebConfig,
+  registerRuntimeMetrics,
+  StorageNotReadyError,
+} from '../src/web/index.js';
 import { applyFeatureList, externalURL, type Features, type Flags, parseFlags, webPaths } from './flags.js';
 
 const VERSION = (
@@ -179,6 +185,13 @@ export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<
 
   // The registry of our own /metrics.
   const registry = new Registry();
+  // Build, process and runtime series under upstream's names; build_info says what buildinfo says.
+  registerRuntimeMetrics(registry, {
+    version: VERSION,
+    revision: '',
+    branch: '',
+    goversion: `node ${process.version}`,
+  });
   const reloadSuccessful = new Gauge({
     name: 'prometheus_config_last_reload_successful',
     help: 'Whether the last configuration reload attempt was successful.',

@@ -8,14 +8,27 @@
  * (promtool-query.ts). Output and exit codes are upstream's: SUCCESS on stdout, FAILED on stderr,
  * 0 when everything is valid, 1 otherwise, 3 for lint findings with --lint-fatal.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfigFile } from '../src/config/index.js';
 import { ruleFilesOf } from '../src/rules/index.js';
 import { validateWebConfig } from '../src/web/index.js';
+import { versionText } from './flags.js';
+import { checkMetrics } from './promtool-metrics.js';
 import { runQuery } from './promtool-query.js';
 import { checkRuleFiles, checkRules, lintSettings, testRules } from './promtool-rules.js';
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** All of standard input, as `promtool check metrics` reads it. */
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
 
 const LINT_HELP =
   'Linting checks to apply. Available options are: all, duplicate-rules, none. Use --lint=none to disable linting';
@@ -52,9 +65,14 @@ async function main(argv: string[]): Promise<number> {
   let action: Promise<number> | undefined;
   const program = new Command('promtool')
     .description('Tooling for the Prometheus monitoring system (miniprom).')
+    .version(versionText('promtool (miniprom)', VERSION), '--version', 'Show application version.')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
-  const check = program.command('check').description('Check the resources for validity.');
+  const check = program
+    .command('check')
+    .description('Check the resources for validity.')
+    // kingpin's flag of `check`, so `check --extended metrics` works as `check metrics --extended`.
+    .option('--extended', 'Print extended information related to the cardinality of the metrics.', false);
   check
     .command('config')
     .description('Check if the config files are valid or not.')
@@ -114,6 +132,23 @@ async function main(argv: string[]): Promise<number> {
     .argument('[rule-files...]', 'The rule files to check, default is read from standard input.')
     .action((files: string[], opts: { lint: string; lintFatal: boolean; ignoreUnknownFields: boolean }) => {
       exitCode = checkRules(files, lintSettings(opts.lint, opts.lintFatal, opts.ignoreUnknownFields));
+    });
+  check
+    .command('metrics')
+    .description(
+      'Pass Prometheus metrics over stdin to lint them for consistency and correctness.\n\nexamples:\n\n$ cat metrics.prom | promtool check metrics\n\n$ curl -s http://localhost:9090/metrics | promtool check metrics',
+    )
+    .option('--extended', 'Print extended information related to the cardinality of the metrics.', false)
+    .action((opts: { extended: boolean }) => {
+      const extended = opts.extended || check.opts().extended === true;
+      action = readStdin().then((input) =>
+        checkMetrics(
+          input,
+          extended,
+          (text) => process.stdout.write(text),
+          (text) => process.stderr.write(text),
+        ),
+      );
     });
   program
     .command('test')

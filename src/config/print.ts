@@ -4,7 +4,7 @@
  * default written out, and secrets as `<secret>`. Loading the output gives the same model back
  * (secrets apart: they load as the text `<secret>`).
  */
-import { stringify } from 'yaml';
+import { Scalar, stringify, YAMLSeq } from 'yaml';
 import type { RelabelConfig } from '../relabel/index.js';
 import type {
   AlertmanagerConfig,
@@ -44,16 +44,29 @@ export function configToYAML(cfg: Config): string {
   if (ownJobs.length > 0) out.scrape_configs = ownJobs.map(printScrapeConfig);
   out.storage = printStorage(cfg.storage);
   if (cfg.tracing.endpoint !== '') out.tracing = printTracing(cfg.tracing);
-  if (cfg.remoteWrite.length > 0) out.remote_write = cfg.remoteWrite.map(printRemoteWrite);
+  if (cfg.remoteWrite.length > 0) out.remote_write = cfg.remoteWrite.map((w) => printRemoteWrite(w));
   if (cfg.remoteRead.length > 0) out.remote_read = cfg.remoteRead.map(printRemoteRead);
-  return stringify(out, {
-    // YAML 1.1 quoting (as Go's yaml.v2 reads it): a string such as `yes` or `0123` gets quotes.
-    version: '1.1',
-    // Go's yaml.v2 style: list items flush with their key, no line folding, no anchors.
-    indentSeq: false,
-    lineWidth: 0,
-    aliasDuplicateObjects: false,
-  });
+  return stringify(out, GO_YAML);
+}
+
+/** Options that make `yaml` write what Go's yaml.v2 Marshal writes. */
+const GO_YAML = {
+  // YAML 1.1 quoting (as Go's yaml.v2 reads it): a string such as `yes` or `0123` gets quotes.
+  version: '1.1',
+  // Go's yaml.v2 style: list items flush with their key, no line folding, no anchors.
+  indentSeq: false,
+  lineWidth: 0,
+  aliasDuplicateObjects: false,
+  // Go writes a flow list as `[a, b]`.
+  flowCollectionPadding: false,
+} as const;
+
+/**
+ * One remote_write entry as Go's yaml.Marshal writes the RemoteWriteConfig struct: what upstream's
+ * storage/remote toHash takes the md5 of, whose first 6 hex digits name an unnamed queue.
+ */
+export function remoteWriteToYAML(w: RemoteWriteConfig): string {
+  return stringify(printRemoteWrite(w, true), GO_YAML);
 }
 
 function printGlobal(g: GlobalConfig): YAMLMap {
@@ -200,14 +213,19 @@ function printTargets(groups: TargetGroup[], fileSD: FileSDConfig[]): YAMLMap {
 }
 
 function printRelabel(c: RelabelConfig): YAMLMap {
+  // Go's relabel.Config: source_labels in flow style, and every field omitempty (a zero modulus,
+  // an empty target_label or replacement is left out), as Go's yaml.Marshal writes it.
+  const sourceLabels = new YAMLSeq();
+  sourceLabels.flow = true;
+  sourceLabels.items = c.sourceLabels.map((l) => new Scalar(l));
   return {
     // Written only when set: labeldrop and labelkeep refuse source_labels, even an empty list.
-    ...(c.sourceLabels.length > 0 && { source_labels: c.sourceLabels }),
-    separator: c.separator,
+    ...(c.sourceLabels.length > 0 && { source_labels: sourceLabels }),
+    ...(c.separator !== '' && { separator: c.separator }),
     regex: c.regex,
-    modulus: c.modulus,
-    target_label: c.targetLabel,
-    replacement: c.replacement,
+    ...(c.modulus !== 0 && { modulus: c.modulus }),
+    ...(c.targetLabel !== '' && { target_label: c.targetLabel }),
+    ...(c.replacement !== '' && { replacement: c.replacement }),
     action: c.action,
   };
 }
@@ -224,7 +242,7 @@ function printTracing(t: TracingConfig): YAMLMap {
   };
 }
 
-function printRemoteWrite(w: RemoteWriteConfig): YAMLMap {
+function printRemoteWrite(w: RemoteWriteConfig, forHash = false): YAMLMap {
   const q = w.queueConfig;
   return {
     url: redactURL(w.url),
@@ -236,6 +254,10 @@ function printRemoteWrite(w: RemoteWriteConfig): YAMLMap {
     ...(w.sendNativeHistograms && { send_native_histograms: true }),
     protobuf_message: w.protobufMessage,
     ...printHTTPClient(w.httpClient),
+    // Remote write's default (upstream's DefaultRemoteWriteHTTPClientConfig): Go prints the field
+    // even when false, and it counts in the queue's name hash. Left out of /api/v1/status/config
+    // while the loader refuses enable_http2, so that the printed config loads back.
+    ...(forHash && { enable_http2: false }),
     queue_config: {
       capacity: q.capacity,
       max_shards: q.maxShards,

@@ -71,6 +71,7 @@ export async function prepareWebConfig(file: string): Promise<PreparedWebConfig>
   const config = await readWebConfig(file);
   return { file, tls: await tlsServerSettings(config.tls), http2: config.http2 };
 }
+export { type BuildInfo, registerRuntimeMetrics } from './runtime-metrics.js';
 
 /** Upstream's three-state readiness; once Stopping, nothing sets it back. */
 export type Readiness = 'NotReady' | 'Ready' | 'Stopping';

@@ -15,13 +15,15 @@ import { PROMETHEUS, startPrometheus, stopPrometheuses } from './helpers/prometh
 import { listening, removeScratchDirs, startServer } from './helpers/server.js';
 import { killAll, ROOT } from './helpers/spawn.js';
 
-type State = 'implemented' | 'refused' | 'not-applicable' | 'missing';
+type State = 'implemented' | 'refused' | 'not-applicable';
 interface FlagEntry {
   state: State;
   why?: string;
   note?: string;
   /** The value to give the flag when checking that it is accepted. */
   value?: string;
+  /** A file of this repository to give the flag (its path from the repository's root). */
+  valueFile?: string;
   /** The arguments that draw the refusal (default: the flag alone) and its error. */
   args?: string[];
   error?: string;
@@ -94,7 +96,7 @@ describe.skipIf(PROMETHEUS.path === undefined)('the inventory of Prometheus 3.5 
     const extra = Object.keys(INVENTORY.flags).filter((f) => !theirs.includes(f));
     expect(extra.filter((f) => !INVENTORY.flags[f]?.notInPeer)).toEqual([]);
     for (const [name, entry] of Object.entries(INVENTORY.flags)) {
-      expect(['implemented', 'refused', 'not-applicable', 'missing'], name).toContain(entry.state);
+      expect(['implemented', 'refused', 'not-applicable'], name).toContain(entry.state);
       if (entry.state !== 'implemented') expect(entry.why, `${name} needs a why`).toBeTruthy();
     }
   });
@@ -105,7 +107,7 @@ describe.skipIf(PROMETHEUS.path === undefined)('the inventory of Prometheus 3.5 
       const entry = INVENTORY.flags[name] as FlagEntry;
       const flag = peer.get(name);
       if (flag?.bool) return `--${name}`;
-      const value = entry.value ?? flag?.shown;
+      const value = entry.valueFile !== undefined ? join(ROOT, entry.valueFile) : (entry.value ?? flag?.shown);
       // kingpin's placeholders (<URL>, STORAGE.TSDB.RETENTION.TIME) are not values.
       if (value === undefined || /^<.*>$|^[A-Z][A-Z0-9.-]*$/.test(value)) throw new Error(`${name}: give a value`);
       return `--${name}=${value}`;

@@ -9,6 +9,7 @@ import { LineCounter, Parser, parseDocument, type YAMLError } from 'yaml';
 import { ConfigError, fileError } from './errors.js';
 import { HTTP_CLIENT_FIELDS, parseHeaders, parseHTTPClient } from './http.js';
 import { isValidRulePath, joinDir } from './paths.js';
+import { checkScrapeProtocol, checkScrapeProtocols, DEFAULT_SCRAPE_PROTOCOLS } from './protocols.js';
 import { parseRemoteReads, parseRemoteWrites } from './remote.js';
 import { NO_RETENTION, parseStorage } from './storage.js';
 import { parseFileSDConfigs, parseRelabelConfigs, parseStaticConfigs } from './targets.js';
@@ -18,6 +19,7 @@ import type {
   Config,
   GlobalConfig,
   ScrapeConfig,
+  ScrapeProtocol,
   TracingConfig,
   TSDBRetentionConfig,
 } from './types.js';
@@ -200,6 +202,7 @@ const GLOBAL_FIELDS = [
   'external_labels',
   'query_log_file',
   'body_size_limit',
+  'scrape_protocols',
   ...LIMITS.map(([name]) => name),
 ];
 
@@ -224,7 +227,27 @@ function parseGlobal(r: Reader, value: Value, dir: string): GlobalConfig {
     ...(queryLogFile && { queryLogFile: joinDir(dir, queryLogFile) }),
     bodySizeLimit: r.size(get('body_size_limit'), 'global.body_size_limit') ?? 0,
     ...readLimits(r, f, 'global', () => 0),
+    scrapeProtocols: readScrapeProtocols(
+      r,
+      get('scrape_protocols'),
+      'global.scrape_protocols',
+      'for global config',
+    ) ?? [...DEFAULT_SCRAPE_PROTOCOLS],
   };
+}
+
+/**
+ * scrape_protocols: undefined when absent or null (the default applies, as upstream's nil slice);
+ * otherwise checked as upstream's validateAcceptScrapeProtocols, `where` closing its message.
+ */
+function readScrapeProtocols(r: Reader, value: Value, path: string, where: string): ScrapeProtocol[] | undefined {
+  if (r.isNull(value)) return undefined;
+  const names = r.list(value, path).map((node, i) => r.string(node, `${path}[${i}]`, 'config.ScrapeProtocol') ?? '');
+  try {
+    return checkScrapeProtocols(names);
+  } catch (err) {
+    return r.fail(value, path, `${(err as Error).message} ${where}`);
+  }
 }
 
 type LimitKey = (typeof LIMITS)[number][1];
@@ -291,6 +314,9 @@ const SCRAPE_FIELDS = [
   'metrics_path',
   'scheme',
   'body_size_limit',
+  'scrape_protocols',
+  'fallback_scrape_protocol',
+  'enable_compression',
   ...LIMITS.map(([name]) => name),
   ...HTTP_CLIENT_FIELDS,
   'static_configs',
@@ -345,6 +371,28 @@ function parseScrapeConfig(
     at(path, 'relabel_configs'),
     'empty or null target relabeling rule in scrape config',
   );
+  const job = `scrape config with job name ${JSON.stringify(jobName)}`;
+  const scrapeProtocols =
+    readScrapeProtocols(r, get('scrape_protocols'), at(path, 'scrape_protocols'), `for ${job}`) ??
+    global.scrapeProtocols;
+  const fallback = r.string(
+    get('fallback_scrape_protocol'),
+    at(path, 'fallback_scrape_protocol'),
+    'config.ScrapeProtocol',
+  );
+  let fallbackScrapeProtocol: ScrapeProtocol | undefined;
+  // An empty one is unset, as upstream's `!= ""`.
+  if (fallback) {
+    try {
+      fallbackScrapeProtocol = checkScrapeProtocol(fallback);
+    } catch (err) {
+      r.fail(
+        get('fallback_scrape_protocol'),
+        at(path, 'fallback_scrape_protocol'),
+        `invalid fallback_scrape_protocol for ${job}: ${(err as Error).message}`,
+      );
+    }
+  }
   const config: ScrapeConfig = {
     jobName,
     scrapeInterval,
@@ -354,6 +402,9 @@ function parseScrapeConfig(
     params: parseParams(r, get('params'), at(path, 'params')),
     honorLabels: r.bool(get('honor_labels'), at(path, 'honor_labels')) ?? false,
     honorTimestamps: r.bool(get('honor_timestamps'), at(path, 'honor_timestamps')) ?? true,
+    scrapeProtocols,
+    ...(fallbackScrapeProtocol && { fallbackScrapeProtocol }),
+    enableCompression: r.bool(get('enable_compression'), at(path, 'enable_compression')) ?? true,
     // A limit left unset (or 0) is global's, as upstream.
     bodySizeLimit: r.size(get('body_size_limit'), at(path, 'body_size_limit')) || global.bodySizeLimit,
     ...readLimits(r, f, path, (key) => global[key] ?? 0),

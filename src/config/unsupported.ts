@@ -58,18 +58,15 @@ export const NOT_SUPPORTED: ReadonlySet<string> = new Set([
   'keep_dropped_targets',
   'metric_name_validation_scheme',
   'metric_name_escaping_scheme',
-  'scrape_protocols',
   'scrape_native_histograms',
   'convert_classic_histograms_to_nhcb',
   'always_scrape_classic_histograms',
   'extra_scrape_metrics',
   // scrape_configs.
   'track_timestamps_staleness',
-  'fallback_scrape_protocol',
   'scrape_classic_histograms',
   'native_histogram_bucket_limit',
   'native_histogram_min_bucket_factor',
-  'enable_compression',
   ...SERVICE_DISCOVERY.map((name) => `${name}_sd_configs`),
   // The HTTP client (scrape configs and Alertmanagers).
   'oauth2',

@@ -49,6 +49,7 @@ describe('defaults', () => {
         labelNameLengthLimit: 0,
         labelValueLengthLimit: 0,
         bodySizeLimit: 0,
+        scrapeProtocols: ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'],
       });
       expect(cfg.ruleFiles).toEqual([]);
       expect(cfg.scrapeConfigs).toEqual([]);
@@ -82,6 +83,8 @@ describe('defaults', () => {
       params: {},
       honorLabels: false,
       honorTimestamps: true,
+      scrapeProtocols: ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'],
+      enableCompression: true,
       sampleLimit: 0,
       targetLimit: 0,
       labelLimit: 0,

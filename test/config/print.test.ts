@@ -102,6 +102,7 @@ describe('configToYAML', () => {
     expect(doc.global).toEqual({
       scrape_interval: '1m',
       scrape_timeout: '10s',
+      scrape_protocols: ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'],
       evaluation_interval: '1m',
       body_size_limit: '0B',
       sample_limit: 0,
@@ -116,8 +117,10 @@ describe('configToYAML', () => {
       honor_timestamps: true,
       scrape_interval: '1m',
       scrape_timeout: '10s',
+      scrape_protocols: ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'],
       metrics_path: '/metrics',
       scheme: 'http',
+      enable_compression: true,
       body_size_limit: '0B',
       sample_limit: 0,
       target_limit: 0,

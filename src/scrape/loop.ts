@@ -10,7 +10,9 @@ import { UTF8ChunkDecoder } from '../golang/index.js';
 import { requestFailure } from '../httpclient/index.js';
 import type { Appendable, Appender, Labels } from '../storage/index.js';
 import { goDuration, type ScrapeMetrics } from './metrics.js';
-import { invalidLabelNames, type SampleVisitor, TextScanner } from './parser.js';
+import { acceptEncodingHeader, acceptHeader, chooseParser, type ExpositionFormat } from './mediatype.js';
+import { OpenMetricsScanner } from './openmetrics.js';
+import { type ExpositionScanner, invalidLabelNames, type SampleVisitor, TextScanner } from './parser.js';
 import type { PoolSettings } from './settings.js';
 import { pause } from '../run/index.js';
 import { fnv1a, get, type Target } from './target.js';
@@ -88,6 +90,11 @@ export class ScrapeLoop {
    * labels of a known series, and it tells which series are new (`scrape_series_added`).
    */
   #cache = new Map<string, Labels | null>();
+  /**
+   * The format the cache's series texts were read in: the same text means other labels in the
+   * other format (OpenMetrics rewrites `le="1"` as `le="1.0"`), so a change of format empties it.
+   */
+  #cacheFormat: ExpositionFormat | undefined;
   /** The series to mark stale when they disappear: last scrape's, minus those with explicit timestamps. */
   #tracked = new Map<string, Labels>();
   /**
@@ -109,8 +116,10 @@ export class ScrapeLoop {
     this.discoveredLabels = target.discoveredLabels;
     this.#settings = settings;
     this.#ctx = ctx;
+    // Exactly the headers upstream's targetScraper sets (undici adds only host and connection).
     this.#headers = {
-      Accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1',
+      Accept: acceptHeader(settings.cfg.scrapeProtocols),
+      'Accept-Encoding': acceptEncodingHeader(settings.cfg.enableCompression),
       'User-Agent': ctx.userAgent,
       'X-Prometheus-Scrape-Timeout-Seconds': String(target.timeout / 1000),
       ...(settings.authorization ? { Authorization: settings.authorization } : {}),
@@ -153,7 +162,7 @@ export class ScrapeLoop {
   }
 
   /** Records one HELP or TYPE line for this scrape (upstream's setHelp/setType). */
-  readonly #onMetadata = (kind: 'help' | 'type', metric: string, text: string): void => {
+  readonly #onMetadata = (kind: 'help' | 'type' | 'unit', metric: string, text: string): void => {
     let e = this.#metadata.get(metric);
     if (!e) {
       e = { type: 'unknown', help: '', unit: '', lastIter: this.#iter };
@@ -260,7 +269,7 @@ export class ScrapeLoop {
     const slices = new Slicer(this.#stop.signal);
     if (body !== undefined) {
       try {
-        await this.#appendSamples(app, body, scrapeTime, counts, cache, tracked, slices);
+        this.#cacheFormat = await this.#appendSamples(app, body, scrapeTime, counts, cache, tracked, slices);
         this.#cache = cache;
         parsed = body.text.length > 0;
       } catch (err) {
@@ -368,22 +377,41 @@ export class ScrapeLoop {
    * limits enforced. Throws (after partial appends, which the caller rolls back) when the scrape
    * must fail. Fills `cache` with this scrape's series and `tracked` with those to watch for
    * staleness. A large body is read in slices (see Slicer): the event loop serves others between.
+   * Resolves to the format the body was read in (see #cacheFormat).
    */
   async #appendSamples(
     app: Appender,
-    { text: body, valid }: DecodedBody,
+    { text: body, valid, contentType }: DecodedBody,
     scrapeTime: number,
     counts: Counts,
     cache: Map<string, Labels | null>,
     tracked: Map<string, Labels>,
     slices: Slicer,
-  ): Promise<void> {
+  ): Promise<ExpositionFormat | undefined> {
+    // An empty body is an empty scrape whatever its Content-Type, as upstream (which looks at
+    // the Content-Type only to parse something).
+    if (body.length === 0) return this.#cacheFormat;
     const { cfg, relabel } = this.#settings;
+    const { format, warning } = chooseParser(contentType, cfg.fallbackScrapeProtocol);
+    if (warning !== undefined) {
+      this.#log.debug(
+        { content_type: contentType, fallback_media_type: cfg.fallbackScrapeProtocol, err: warning },
+        'Invalid content type on scrape, using fallback setting.',
+      );
+    }
+    if (format === 'protobuf') {
+      throw new Error(
+        'miniprom does not read the protobuf exposition format (Content-Type application/vnd.google.protobuf)',
+      );
+    }
     const metricRelabel = relabel && cfg.metricRelabelConfigs.length > 0 ? relabel : undefined;
-    const previous = this.#cache;
+    const previous = format === this.#cacheFormat ? this.#cache : new Map<string, Labels | null>();
     let overLimit = false;
 
-    const scanner = new TextScanner(body, { validUTF8: valid });
+    const scanner: ExpositionScanner =
+      format === 'openmetrics'
+        ? new OpenMetricsScanner(body, { validUTF8: valid })
+        : new TextScanner(body, { validUTF8: valid });
     const visit: SampleVisitor = (scraped, value, timestamp, seriesStart, seriesEnd) => {
       counts.scraped++;
       const series = body.slice(seriesStart, seriesEnd);
@@ -420,6 +448,7 @@ export class ScrapeLoop {
       this.#ctx.metrics?.exceededSampleLimit.inc();
       throw new Error('sample limit exceeded');
     }
+    return format;
   }
 }
 
@@ -521,7 +550,9 @@ function cut(text: string): string {
  */
 async function readBody(res: Response, limit: number): Promise<DecodedBody> {
   const decoder = new UTF8ChunkDecoder();
-  if (!res.body) return decoder.finish();
+  // Go's Header.Get: the first value (undici's Headers join repeated ones with ", ").
+  const contentType = res.headers.get('content-type')?.split(', ')[0] ?? '';
+  if (!res.body) return { ...decoder.finish(), contentType };
   const reader = res.body.getReader();
   let size = 0;
   for (;;) {
@@ -534,11 +565,14 @@ async function readBody(res: Response, limit: number): Promise<DecodedBody> {
     }
     decoder.push(value);
   }
-  return decoder.finish();
+  return { ...decoder.finish(), contentType };
 }
 
-/** A body as the parser reads it: decoded as Go sees UTF-8 (see src/golang's decodeUTF8). */
-type DecodedBody = { text: string; valid: boolean };
+/**
+ * A body as the parser reads it: decoded as Go sees UTF-8 (see src/golang's decodeUTF8), with the
+ * Content-Type it came with ('' when there was none), which picks the parser.
+ */
+type DecodedBody = { text: string; valid: boolean; contentType: string };
 
 /**
  * The first delay: until the next moment, on the `now` clock, at which `now mod interval` equals

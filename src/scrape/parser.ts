@@ -54,11 +54,21 @@ export type SampleVisitor = (
 ) => void;
 
 /**
- * Called for each `# HELP` and `# TYPE` line: the metric family name as written, and the help text
- * (unescaped) or the type (`counter`, `gauge`, `histogram`, `summary`, or `unknown` for `untyped`).
- * The text format has no `# UNIT` (upstream's parser reads that line as a plain comment).
+ * Called for each `# HELP`, `# TYPE` and (OpenMetrics only) `# UNIT` line: the metric family name
+ * as written, and the help text (unescaped), the type (`counter`, `gauge`, `histogram`, `summary`,
+ * OpenMetrics' `gaugehistogram`, `info` and `stateset`, or `unknown`, which the text format calls
+ * `untyped`) or the unit. The text format has no `# UNIT` (upstream's parser reads that line as a
+ * plain comment).
  */
-export type MetadataVisitor = (kind: 'help' | 'type', metric: string, text: string) => void;
+export type MetadataVisitor = (kind: 'help' | 'type' | 'unit', metric: string, text: string) => void;
+
+/**
+ * What the scrape loop reads a body with: the text format's scanner or the OpenMetrics one. `scan`
+ * reads up to `budget` entries and returns true once the exposition has been read to its end.
+ */
+export interface ExpositionScanner {
+  scan(visit: SampleVisitor, meta: MetadataVisitor | undefined, budget: number): boolean;
+}
 
 /** The types a TYPE line may give, and what upstream records for each. */
 const METRIC_TYPES: Readonly<Record<string, string>> = {
@@ -146,7 +156,7 @@ export function scanTextFormat(body: string, visit: SampleVisitor, meta?: Metada
  * call goes on from there. Entries are never split, so the
  * only state between calls is where the next one starts.
  */
-export class TextScanner {
+export class TextScanner implements ExpositionScanner {
   /** The body with the line break upstream appends (`append(b, '\n')`), so every line ends. */
   readonly #b: string;
   readonly #n: number;
@@ -630,7 +640,7 @@ export class TextScanner {
  * `%q` of upstream's byte slice `b[from, to)`, where `to` is one byte past a token: when that last
  * character is not ASCII, Go's slice holds only its first byte, shown as `\xNN`.
  */
-function quoteCut(b: string, from: number, to: number): string {
+export function quoteCut(b: string, from: number, to: number): string {
   const last = b.charCodeAt(to - 1);
   if (to <= from || last < 0x80 || (last >= 0xdc80 && last <= 0xdcff)) return goQuote(b.slice(from, to));
   const firstByte = Buffer.from(String.fromCodePoint(b.codePointAt(to - 1) as number))[0] as number;
@@ -643,7 +653,7 @@ function unescapeHelp(text: string): string {
 }
 
 /** Upstream's lvalReplacer (names and values): `\"`, `\\` and `\n`; any other `\x` stays as written. */
-function unescapeLabel(text: string): string {
+export function unescapeLabel(text: string): string {
   if (!text.includes('\\')) return text;
   return text.replace(/\\["\\n]/g, (e) => (e === '\\n' ? '\n' : (e[1] as string)));
 }
@@ -658,7 +668,7 @@ function reuse(body: string, start: number, end: number, previous: string | unde
  * Stores a label. `__proto__` is a valid Prometheus label name but, assigned with `=`, would hit
  * the prototype setter and vanish; defining it keeps it an ordinary own property.
  */
-function setLabel(labels: Record<string, string>, name: string, value: string): void {
+export function setLabel(labels: Record<string, string>, name: string, value: string): void {
   if (name === '__proto__') {
     Object.defineProperty(labels, name, { value, enumerable: true, writable: true, configurable: true });
   } else {

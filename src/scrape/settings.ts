@@ -81,6 +81,13 @@ function buildPool(
   ] as const) {
     if (!Number.isInteger(limit) || limit < 0) throw new Error(`${name} must be a non-negative integer`);
   }
+  // Asking for the protobuf format would make every target that has it answer in it, and
+  // miniprom has no parser for it: refused rather than failing every scrape.
+  if (sc.scrapeProtocols.includes('PrometheusProto') || sc.fallbackScrapeProtocol === 'PrometheusProto') {
+    throw new Error(
+      'the PrometheusProto scrape protocol is not supported by miniprom (it reads the text formats only)',
+    );
+  }
   // Relabeling is a step main plugs in. Without it, ignoring the steps would scrape targets the
   // user meant to drop and store series with the wrong labels, so the config is refused instead.
   const needsRelabel = sc.relabelConfigs.length > 0 || sc.metricRelabelConfigs.length > 0;

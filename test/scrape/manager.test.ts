@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Config, ScrapeConfig, TargetGroup } from '../../src/config/index.js';
+import { type Config, DEFAULT_SCRAPE_PROTOCOLS, type ScrapeConfig, type TargetGroup } from '../../src/config/index.js';
 import { applyRelabel, DEFAULT_RELABEL, type RelabelConfig } from '../../src/relabel/index.js';
 import { createScrapeManager, type ScrapeManager, type ScrapeManagerOptions } from '../../src/scrape/index.js';
 import type { Appendable, Labels } from '../../src/storage/index.js';
@@ -166,6 +166,8 @@ function job(name: string, extra: Partial<ScrapeConfig> = {}): ScrapeConfig {
     params: {},
     honorLabels: false,
     honorTimestamps: true,
+    scrapeProtocols: [...DEFAULT_SCRAPE_PROTOCOLS],
+    enableCompression: true,
     sampleLimit: 0,
     targetLimit: 0,
     labelLimit: 0,
@@ -281,7 +283,11 @@ describe('scraping', () => {
 
     const req = t.requests[0];
     expect(req?.url).toBe('/metrics?module=x&module=y');
-    expect(req?.headers.accept).toBe('text/plain;version=0.0.4;q=1,*/*;q=0.1');
+    // Prometheus 3.5's default scrape_protocols: OpenMetrics first, then the text formats.
+    expect(req?.headers.accept).toBe(
+      'application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2',
+    );
+    expect(req?.headers['accept-encoding']).toBe('gzip');
     expect(req?.headers['user-agent']).toBe('miniprom/test');
     expect(req?.headers['x-prometheus-scrape-timeout-seconds']).toBe('5');
     expect(req?.headers.authorization).toBe(`Basic ${Buffer.from('u:secret').toString('base64')}`);
@@ -322,7 +328,7 @@ describe('scraping', () => {
   it.each<[string, { status?: number; body?: string }, Partial<ScrapeConfig>, string, boolean]>([
     ['an error status', { status: 500 }, {}, 'server returned HTTP status 500 Internal Server Error', false],
     [
-      'a parse error (upstream\'s words)',
+      "a parse error (upstream's words)",
       { body: 'm{ 1\n' },
       {},
       'expected label name, got "1" ("INVALID") while parsing: "m{ 1"',
@@ -354,7 +360,8 @@ describe('scraping', () => {
     ],
   ])('fails the whole scrape on %s: up 0, lastError, no samples', async (_, serving, extra, error, rolledBack) => {
     const t = await serve((_req, res) => {
-      res.writeHead(serving.status ?? 200).end(serving.body ?? '');
+      // A text/plain body: Prometheus 3 refuses one without a Content-Type (tested apart).
+      res.writeHead(serving.status ?? 200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(serving.body ?? '');
     });
     const rec = recorder();
     const { m } = await start(rec, config(job('app', extra)), new Map([['app', groups(t.address)]]));

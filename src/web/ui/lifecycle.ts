@@ -12,7 +12,6 @@ import './lifecycle/chart.css';
 import { drawTimeline, VIEW_LABELS, type ViewName, viewPhase } from './lifecycle/chart.js';
 import { followLifecycle, type LifecycleSnapshot } from './lifecycle/stream.js';
 
-
 const VIEWS: readonly ViewName[] = ['startup', 'running', 'shutdown', 'all'];
 
 const page = mountPage('/', 'Lifecycle');

@@ -266,10 +266,14 @@ export class ScrapeLoop {
     const cache = new Map<string, Labels | null>();
     const tracked = new Map<string, Labels>();
     let parsed = false;
+    /** The body came in another format than the last: the same series text may now be other labels. */
+    let reread = false;
     const slices = new Slicer(this.#stop.signal);
     if (body !== undefined) {
       try {
-        this.#cacheFormat = await this.#appendSamples(app, body, scrapeTime, counts, cache, tracked, slices);
+        const format = await this.#appendSamples(app, body, scrapeTime, counts, cache, tracked, slices);
+        reread = this.#cacheFormat !== undefined && format !== this.#cacheFormat;
+        this.#cacheFormat = format;
         this.#cache = cache;
         parsed = body.text.length > 0;
       } catch (err) {
@@ -290,7 +294,10 @@ export class ScrapeLoop {
     // A failed scrape counts as an empty one: every series of the last scrape goes stale.
     try {
       for (const [series, labels] of this.#tracked) {
-        if (!tracked.has(series)) app.append(labels, scrapeTime, ctx.staleNaN);
+        const now = tracked.get(series);
+        // Staleness is about label sets (upstream tracks them by hash): a series whose text is
+        // still there but now means other labels is gone too.
+        if (now === undefined || (reread && !sameLabels(now, labels))) app.append(labels, scrapeTime, ctx.staleNaN);
         const pause = slices.tick();
         if (pause) await pause; // (not `await` every time: each await is a turn of its own)
       }
@@ -450,6 +457,14 @@ export class ScrapeLoop {
     }
     return format;
   }
+}
+
+/** Whether two label sets are the same. */
+function sameLabels(a: Labels, b: Labels): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) if (!Object.hasOwn(b, key) || a[key] !== b[key]) return false;
+  return true;
 }
 
 /** One metric family's metadata, and the scrape that last gave a line of it. */

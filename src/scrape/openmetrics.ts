@@ -53,7 +53,7 @@ const OPEN_BRACE = 123;
 const CLOSE_BRACE = 125;
 
 /** The lexer's start conditions (openmetricslex.l's %x states). */
-const enum State {
+enum State {
   Init,
   Comment,
   Meta1,

@@ -481,6 +481,93 @@ describe('scraping', () => {
   });
 });
 
+describe('the scrape cache (issue 17)', () => {
+  const step = (c: Partial<RelabelConfig>): RelabelConfig => ({
+    ...DEFAULT_RELABEL,
+    sourceLabels: [],
+    action: 'replace',
+    ...c,
+  });
+
+  it('hands storage the same frozen Labels object for a series on every scrape', async () => {
+    const t = await serve('a{x="1"} 1\nb 2\n');
+    const rec = recorder();
+    await start(rec, config(job('app')), new Map([['app', groups(t.address)]]));
+    const first = await nextScrape(rec);
+    t.set('b 3\na{x="1"} 4\n');
+    const second = await nextScrape(rec);
+    for (const name of ['a', 'b', 'up', 'scrape_samples_scraped']) {
+      const labels = named(second, name)[0]?.labels;
+      expect(labels, name).toBe(named(first, name)[0]?.labels);
+      expect(Object.isFrozen(labels), name).toBe(true);
+    }
+    expect(value(second, 'a')).toBe(4);
+    expect(value(second, 'scrape_series_added')).toBe(0);
+  });
+
+  it('relabels a series once while it stays, a dropped one included, and counts both as scraped', async () => {
+    const t = await serve('keep 1\ntmp_drop 2\n');
+    let calls = 0;
+    const counting: typeof applyRelabel = (labels, steps) => {
+      calls++;
+      return applyRelabel(labels, steps);
+    };
+    const rec = recorder();
+    await start(
+      rec,
+      config(
+        job('app', { metricRelabelConfigs: [step({ action: 'drop', sourceLabels: ['__name__'], regex: 'tmp_.*' })] }),
+      ),
+      new Map([['app', groups(t.address)]]),
+      { relabel: counting },
+    );
+    await nextScrape(rec);
+    expect(calls).toBe(2);
+    const second = await nextScrape(rec);
+    expect(calls).toBe(2);
+    expect(named(second, 'tmp_drop')).toEqual([]);
+    expect(value(second, 'scrape_samples_scraped')).toBe(2);
+    expect(value(second, 'scrape_samples_post_metric_relabeling')).toBe(1);
+  });
+
+  it('relabels afresh after a reload changes metric_relabel_configs', async () => {
+    const t = await serve('m{a="x"} 1\n');
+    const rec = recorder();
+    const { m } = await start(rec, config(job('app')), new Map([['app', groups(t.address)]]), {
+      relabel: applyRelabel,
+    });
+    expect(named(await nextScrape(rec), 'm')[0]?.labels.a).toBe('x');
+    m.prepare(
+      config(
+        job('app', {
+          metricRelabelConfigs: [step({ sourceLabels: ['a'], regex: '(.*)', targetLabel: 'a', replacement: 'y' })],
+        }),
+      ),
+    )();
+    await settle();
+    const after = await nextScrape(rec, (batch) => named(batch, 'm').some((s) => s.labels.a === 'y'));
+    expect(named(after, 'm').map((s) => s.labels.a)).toEqual(['y']);
+  });
+
+  it('counts a series as added again after a failed scrape forgot it, and still enforces sample_limit on known series', async () => {
+    const t = await serve('a 1\n');
+    const rec = recorder();
+    const { m } = await start(rec, config(job('app', { sampleLimit: 2 })), new Map([['app', groups(t.address)]]));
+    expect(value(await nextScrape(rec), 'scrape_series_added')).toBe(1);
+    t.set('a 1\nb 1\nc 1\n');
+    const over = await nextScrape(rec);
+    expect(value(over, 'up')).toBe(0);
+    expect(m.targets().activeTargets[0]?.lastError).toBe('sample limit exceeded');
+    t.set('a 2\nb 2\n');
+    const back = await nextScrape(rec);
+    expect(value(back, 'up')).toBe(1);
+    // a was in the last successful scrape; b was only in the failed one.
+    expect(value(back, 'scrape_series_added')).toBe(1);
+    t.set('a 3\nb 3\nc 3\n');
+    expect(value(await nextScrape(rec), 'up')).toBe(0);
+  });
+});
+
 describe('scrape protocols and Content-Type (Prometheus 3)', () => {
   /** A target answering `body` with the given headers. */
   const answering = (body: string, headers: Record<string, string>) =>

@@ -10,7 +10,7 @@ import { UTF8ChunkDecoder } from '../golang/index.js';
 import { requestFailure } from '../httpclient/index.js';
 import type { Appendable, Appender, Labels } from '../storage/index.js';
 import { goDuration, type ScrapeMetrics } from './metrics.js';
-import { acceptEncodingHeader, acceptHeader, chooseParser, type ExpositionFormat } from './mediatype.js';
+import { chooseParser, type ExpositionFormat } from './mediatype.js';
 import { OpenMetricsScanner } from './openmetrics.js';
 import { type CacheEntry, hashRange, SeriesCache } from './cache.js';
 import {
@@ -128,8 +128,8 @@ export class ScrapeLoop {
     this.#ctx = ctx;
     // Exactly the headers upstream's targetScraper sets (undici adds only host and connection).
     this.#headers = {
-      Accept: acceptHeader(settings.cfg.scrapeProtocols),
-      'Accept-Encoding': acceptEncodingHeader(settings.cfg.enableCompression),
+      Accept: settings.accept,
+      'Accept-Encoding': settings.acceptEncoding,
       'User-Agent': ctx.userAgent,
       'X-Prometheus-Scrape-Timeout-Seconds': String(target.timeout / 1000),
       ...(settings.authorization ? { Authorization: settings.authorization } : {}),

@@ -11,6 +11,7 @@ import {
   tlsSettings,
 } from '../config/index.js';
 import type { HTTPClient } from '../httpclient/index.js';
+import { acceptEncodingHeader, acceptHeader } from './mediatype.js';
 
 /**
  * Applies relabel steps to a label set; returns the new set, or undefined when a step drops it.
@@ -36,6 +37,9 @@ export interface PoolSettings {
   fingerprint: string;
   /** The pool's HTTP client: its own connections (kept alive, closed with the pool) and tls_config. */
   client: HTTPClient;
+  /** The Accept and Accept-Encoding headers of its scrapes (built once per job, not per target). */
+  accept: string;
+  acceptEncoding: string;
 }
 
 /**
@@ -106,6 +110,8 @@ function buildPool(
     fingerprint: JSON.stringify([withoutDiscovery(sc), authorization ?? null, tls ?? null]),
     // Opens nothing until its first request: a client of settings a reload discards costs nothing.
     client: makeClient(tls),
+    accept: acceptHeader(sc.scrapeProtocols),
+    acceptEncoding: acceptEncodingHeader(sc.enableCompression),
   };
 }
 

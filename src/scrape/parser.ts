@@ -102,8 +102,11 @@ const HASH = 35;
 const COMMA = 44;
 const MINUS = 45;
 const DOT = 46;
-/** 10⁰ … 10¹⁵, each exact in a double. */
-const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** i);
+const PLUS = 43;
+const UPPER_E = 69;
+const LOWER_E = 101;
+/** 10⁰ … 10²², each exact in a double. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const ZERO = 48;
 const NINE = 57;
 const COLON = 58;
@@ -547,18 +550,20 @@ export class TextScanner implements ExpositionScanner {
     const b = this.#b;
     const start = this.#tokStart;
     const end = this.#i;
-    // Plain integers and decimals (the usual values) are read straight from the characters: with
-    // at most 15 digits the digits are an exact integer, and dividing it by an exact power of ten
-    // rounds once, as ParseFloat's result does (the exact fast path of every strtod).
+    // Plain numbers (the usual values: `7`, `0.25`, `4.9351e-05`) are read straight from the
+    // characters: at most 15 digits make an exact integer, and scaling it by an exact power of ten
+    // (10^0 … 10^22) rounds once, as ParseFloat's result does (Clinger's exact fast path, which
+    // every strtod takes first). Anything else goes to goParseFloat.
     const negative = b.charCodeAt(start) === MINUS;
     const first = negative ? start + 1 : start;
-    if (end > first && end - first <= 16) {
+    if (end > first && end - first <= 24) {
       let v = 0;
       let digits = 0;
       let point = -1;
       let k = first;
+      let c = 0;
       for (; k < end; k++) {
-        const c = b.charCodeAt(k);
+        c = b.charCodeAt(k);
         if (c >= ZERO && c <= NINE) {
           v = v * 10 + (c - ZERO);
           digits++;
@@ -568,8 +573,26 @@ export class TextScanner implements ExpositionScanner {
           break;
         }
       }
-      if (k === end && digits > 0 && digits <= 15) {
-        if (point >= 0) v /= POWERS_OF_TEN[end - point - 1] as number;
+      let scale = point < 0 ? 0 : -(k - point - 1);
+      if (k < end && (c === LOWER_E || c === UPPER_E)) {
+        let e = k + 1;
+        const sign = b.charCodeAt(e);
+        if (sign === MINUS || sign === PLUS) e++;
+        let exponent = 0;
+        const from = e;
+        for (; e < end && e - from < 3; e++) {
+          const d = b.charCodeAt(e);
+          if (d < ZERO || d > NINE) break;
+          exponent = exponent * 10 + (d - ZERO);
+        }
+        if (e > from) {
+          scale += sign === MINUS ? -exponent : exponent;
+          k = e;
+        }
+      }
+      if (k === end && digits > 0 && digits <= 15 && scale >= -22 && scale <= 22) {
+        if (scale > 0) v *= POWERS_OF_TEN[scale] as number;
+        else if (scale < 0) v /= POWERS_OF_TEN[-scale] as number;
         return negative ? -v : v;
       }
     }

@@ -119,8 +119,26 @@ describe('the text scanner with a series cache', () => {
 });
 
 describe('reading values', () => {
-  it('reads plain decimals exactly as ParseFloat (and JavaScript) round them', () => {
-    const values: string[] = ['0.1', '-0.0', '123456789.012345', '.5', '7.', '1.000000000000001', '99999999999999.9'];
+  it('reads plain decimals and exponents exactly as ParseFloat (and JavaScript) round them', () => {
+    const values: string[] = [
+      '0.1',
+      '-0.0',
+      '123456789.012345',
+      '.5',
+      '7.',
+      '1.000000000000001',
+      '99999999999999.9',
+      '4.9351e-05',
+      '7.424100000000001e-05',
+      '1e22',
+      '1e23',
+      '-2.5E+3',
+      '1e-22',
+      '3e-23',
+      '123456789012345e22',
+      '0e0',
+      '1e0100',
+    ];
     let seed = 42;
     const random = () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
@@ -129,7 +147,8 @@ describe('reading values', () => {
     for (let i = 0; i < 2000; i++) {
       const digits = String(random()).padStart(10, '0') + String(random() % 100000);
       const point = random() % (digits.length + 1);
-      values.push(`${random() % 2 ? '-' : ''}${digits.slice(0, point)}.${digits.slice(point)}`);
+      const exponent = random() % 3 === 0 ? `e${random() % 2 ? '-' : '+'}${random() % 40}` : '';
+      values.push(`${random() % 2 ? '-' : ''}${digits.slice(0, point)}.${digits.slice(point)}${exponent}`);
     }
     const body = values.map((v, i) => `m{i="${i}"} ${v}\n`).join('');
     const got: number[] = [];

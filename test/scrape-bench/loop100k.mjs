@@ -21,6 +21,8 @@ const target = createServer((_req, res) => {
 });
 await new Promise((r) => target.listen(0, '127.0.0.1', r));
 const durations = [];
+/** Process CPU time (ms) at each scrape's report: the difference is one scrape's CPU, the target's serving included. */
+const cpus = [];
 let appends = 0;
 let done;
 const finished = new Promise((r) => {
@@ -33,6 +35,8 @@ const appendable = {
         appends++;
         if (labels.__name__ === 'scrape_duration_seconds') {
           durations.push(v * 1000);
+          const cpu = process.cpuUsage();
+          cpus.push((cpu.user + cpu.system) / 1000);
           if (durations.length === SCRAPES) done();
         }
       },
@@ -83,10 +87,18 @@ await m.stop();
 await running;
 target.close();
 const steady = durations.slice(1).sort((a, b) => a - b);
+const cpuPer = cpus
+  .slice(1)
+  .map((c, i) => c - (cpus[i] ?? 0))
+  .sort((a, b) => a - b);
 console.log(
   `loop: body ${(body.length / 1e6).toFixed(1)} MB; first ${durations[0].toFixed(0)} ms; later ${durations
     .slice(1)
     .map((d) => d.toFixed(0))
-    .join(', ')} ms (median ${steady[Math.floor(steady.length / 2)].toFixed(0)} ms); ${appends} appends`,
+    .join(
+      ', ',
+    )} ms (median ${steady[Math.floor(steady.length / 2)].toFixed(0)} ms); CPU per later scrape median ${cpuPer[
+    Math.floor(cpuPer.length / 2)
+  ].toFixed(0)} ms; ${appends} appends`,
 );
 process.exit(0);

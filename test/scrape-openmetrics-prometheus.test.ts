@@ -133,6 +133,11 @@ async function api<T>(base: string, path: string): Promise<T> {
   return body.data;
 }
 
+/** The same API path from both servers: miniprom's answer, then Prometheus's. */
+async function both<T>(path: string): Promise<[T, T]> {
+  return Promise.all([api<T>(ours.base, path), api<T>(theirs.base, path)]);
+}
+
 type VectorSample = { metric: Record<string, string>; value: [number, string] };
 type MatrixSeries = { metric: Record<string, string>; values: Array<[number, string]> };
 
@@ -167,9 +172,7 @@ describe.skipIf(!PROMETHEUS.path)('an OpenMetrics target scraped by miniprom and
 
   it('keeps a fractional timestamp in seconds as the same millisecond', async () => {
     const query = encodeURIComponent('jobs_total{kind="a"}[10m]');
-    const [mine, upstream] = await Promise.all(
-      [ours.base, theirs.base].map((base) => api<{ result: MatrixSeries[] }>(base, `/api/v1/query?query=${query}`)),
-    );
+    const [mine, upstream] = await both<{ result: MatrixSeries[] }>(`/api/v1/query?query=${query}`);
     expect(upstream.result[0]?.values[0]).toEqual([Number(EXPLICIT), '7']);
     expect(mine.result.map((s) => s.values)).toEqual(upstream.result.map((s) => s.values));
   });
@@ -184,9 +187,7 @@ describe.skipIf(!PROMETHEUS.path)('an OpenMetrics target scraped by miniprom and
 
   it('fails the broken and the blank-Content-Type target with the same lastError', async () => {
     type Targets = { activeTargets: Array<{ scrapePool: string; health: string; lastError: string }> };
-    const [mine, upstream] = await Promise.all(
-      [ours.base, theirs.base].map((base) => api<Targets>(base, '/api/v1/targets')),
-    );
+    const [mine, upstream] = await both<Targets>('/api/v1/targets');
     const errors = (t: Targets) =>
       t.activeTargets
         .map((a) => [a.scrapePool, a.health, a.lastError])
@@ -201,9 +202,7 @@ describe.skipIf(!PROMETHEUS.path)('an OpenMetrics target scraped by miniprom and
 
   it('gives the same metadata, units included', async () => {
     type Meta = Record<string, Array<{ type: string; help: string; unit: string }>>;
-    const [mine, upstream] = await Promise.all(
-      [ours.base, theirs.base].map((base) => api<Meta>(base, '/api/v1/metadata')),
-    );
+    const [mine, upstream] = await both<Meta>('/api/v1/metadata');
     const mineSorted = Object.fromEntries(Object.entries(mine).sort(([a], [b]) => a.localeCompare(b)));
     const upstreamSorted = Object.fromEntries(Object.entries(upstream).sort(([a], [b]) => a.localeCompare(b)));
     expect(mineSorted).toEqual(upstreamSorted);

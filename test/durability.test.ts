@@ -45,7 +45,8 @@ async function bigTarget(n: number) {
   const server = createServer((_req, res) => {
     scrapes++;
     for (const w of waiters) w();
-    res.end(body);
+    // Prometheus 3 fails a scrape answered without a Content-Type.
+    res.writeHead(200, { 'Content-Type': 'text/plain' }).end(body);
   });
   targets.push(server);
   const address = `127.0.0.1:${await listenLocal(server)}`;

@@ -158,7 +158,8 @@ async function peers() {
   const firstWrite = new Promise<void>((resolve) => {
     written = resolve;
   });
-  const target = createHttpServer((_req, res) => res.end('x 1\n'));
+  // Prometheus 3 fails a scrape answered without a Content-Type.
+  const target = createHttpServer((_req, res) => res.writeHead(200, { 'Content-Type': 'text/plain' }).end('x 1\n'));
   const hanging = createHttpServer((req) => {
     req.resume();
     written();
@@ -521,7 +522,7 @@ describe('tls_config', () => {
         rejectUnauthorized: true,
       },
       (_req, res) => {
-        res.end('tls_ok 1\n');
+        res.writeHead(200, { 'Content-Type': 'text/plain' }).end('tls_ok 1\n');
         if (++scrapes === 2) secondScrape();
       },
     );

@@ -22,7 +22,8 @@ beforeAll(async () => {
     const agent = String(req.headers['user-agent']).split('/')[0] ?? '';
     seen.set(agent, [...(seen.get(agent) ?? []), req]);
     for (const w of waiters) w();
-    res.end('m 1\n');
+    // Prometheus 3 fails a scrape whose answer has no Content-Type.
+    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4' }).end('m 1\n');
   });
   // The first of the fetch standard's bad ports that is free here.
   for (const port of [10080, 6000, 6666, 5060, 2049, 6665, 6667, 6668, 6669]) {
@@ -96,7 +97,7 @@ describe('a target on a port fetch calls bad', () => {
     const theirs = await scrapedBy('Prometheus');
     const ours = await scrapedBy('miniprom');
     expect(names(ours).filter((n) => n !== 'connection')).toEqual(names(theirs));
-    for (const name of ['accept-encoding', 'x-prometheus-scrape-timeout-seconds'])
+    for (const name of ['accept', 'accept-encoding', 'x-prometheus-scrape-timeout-seconds'])
       expect(ours.headers[name]).toBe(theirs.headers[name]);
   });
 });

@@ -8,3 +8,10 @@ export { configToYAML, redactURL, remoteWriteToYAML } from './print.js';
 export type * from './types.js';
 export { formatDuration, formatRetention, formatSize, parseDuration, parseSize } from './units.js';
 export { NOT_SUPPORTED, whyNotSupported } from './unsupported.js';
+export {
+  checkScrapeProtocol,
+  checkScrapeProtocols,
+  DEFAULT_SCRAPE_PROTOCOLS,
+  SCRAPE_PROTOCOL_HEADERS,
+  scrapeProtocolMediaType,
+} from './protocols.js';

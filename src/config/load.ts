@@ -9,6 +9,7 @@ import { type Document, LineCounter, Parser, parseDocument, type YAMLError } fro
 import { ConfigError, fileError } from './errors.js';
 import { HTTP_CLIENT_FIELDS, parseHeaders, parseHTTPClient } from './http.js';
 import { BadPatternError, goGlob, isValidRulePath, isValidScrapeConfigFilePath, joinDir } from './paths.js';
+import { checkScrapeProtocol, checkScrapeProtocols, DEFAULT_SCRAPE_PROTOCOLS } from './protocols.js';
 import { parseRemoteReads, parseRemoteWrites } from './remote.js';
 import { NO_RETENTION, parseStorage } from './storage.js';
 import { parseFileSDConfigs, parseRelabelConfigs, parseStaticConfigs } from './targets.js';
@@ -19,6 +20,7 @@ import type {
   GlobalConfig,
   ScrapeConfig,
   ScrapeNaming,
+  ScrapeProtocol,
   TracingConfig,
   TSDBRetentionConfig,
 } from './types.js';
@@ -217,6 +219,7 @@ const GLOBAL_FIELDS = [
   'external_labels',
   'query_log_file',
   'body_size_limit',
+  'scrape_protocols',
   ...LIMITS.map(([name]) => name),
   'metric_name_validation_scheme',
   'metric_name_escaping_scheme',
@@ -248,6 +251,12 @@ function parseGlobal(r: Reader, value: Value, dir: string): GlobalConfig {
     ...(queryLogFile && { queryLogFile: joinDir(dir, queryLogFile) }),
     bodySizeLimit: r.size(get('body_size_limit'), 'global.body_size_limit') ?? 0,
     ...readLimits(r, f, 'global', () => 0),
+    scrapeProtocols: readScrapeProtocols(
+      r,
+      get('scrape_protocols'),
+      'global.scrape_protocols',
+      'for global config',
+    ) ?? [...DEFAULT_SCRAPE_PROTOCOLS],
     metricNameValidationScheme: absent
       ? 'utf8'
       : (r.string(get('metric_name_validation_scheme'), 'global.metric_name_validation_scheme') ?? ''),
@@ -259,6 +268,20 @@ function parseGlobal(r: Reader, value: Value, dir: string): GlobalConfig {
     alwaysScrapeClassicHistograms:
       r.bool(get('always_scrape_classic_histograms'), 'global.always_scrape_classic_histograms') ?? false,
   };
+}
+
+/**
+ * scrape_protocols: undefined when absent or null (the default applies, as upstream's nil slice);
+ * otherwise checked as upstream's validateAcceptScrapeProtocols, `where` closing its message.
+ */
+function readScrapeProtocols(r: Reader, value: Value, path: string, where: string): ScrapeProtocol[] | undefined {
+  if (r.isNull(value)) return undefined;
+  const names = r.list(value, path).map((node, i) => r.string(node, `${path}[${i}]`, 'config.ScrapeProtocol') ?? '');
+  try {
+    return checkScrapeProtocols(names);
+  } catch (err) {
+    return r.fail(value, path, `${(err as Error).message} ${where}`);
+  }
 }
 
 type LimitKey = (typeof LIMITS)[number][1];
@@ -389,6 +412,9 @@ const SCRAPE_FIELDS = [
   'always_scrape_classic_histograms',
   'convert_classic_histograms_to_nhcb',
   'body_size_limit',
+  'scrape_protocols',
+  'fallback_scrape_protocol',
+  'enable_compression',
   ...LIMITS.map(([name]) => name),
   'metric_name_validation_scheme',
   'metric_name_escaping_scheme',
@@ -447,6 +473,28 @@ function parseScrapeConfig(
     at(path, 'relabel_configs'),
     'empty or null target relabeling rule in scrape config',
   );
+  const job = `scrape config with job name ${JSON.stringify(jobName)}`;
+  const scrapeProtocols =
+    readScrapeProtocols(r, get('scrape_protocols'), at(path, 'scrape_protocols'), `for ${job}`) ??
+    global.scrapeProtocols;
+  const fallback = r.string(
+    get('fallback_scrape_protocol'),
+    at(path, 'fallback_scrape_protocol'),
+    'config.ScrapeProtocol',
+  );
+  let fallbackScrapeProtocol: ScrapeProtocol | undefined;
+  // An empty one is unset, as upstream's `!= ""`.
+  if (fallback) {
+    try {
+      fallbackScrapeProtocol = checkScrapeProtocol(fallback);
+    } catch (err) {
+      r.fail(
+        get('fallback_scrape_protocol'),
+        at(path, 'fallback_scrape_protocol'),
+        `invalid fallback_scrape_protocol for ${job}: ${(err as Error).message}`,
+      );
+    }
+  }
   const config: ScrapeConfig = {
     jobName,
     scrapeInterval,
@@ -456,6 +504,9 @@ function parseScrapeConfig(
     params: parseParams(r, get('params'), at(path, 'params')),
     honorLabels: r.bool(get('honor_labels'), at(path, 'honor_labels')) ?? false,
     honorTimestamps: r.bool(get('honor_timestamps'), at(path, 'honor_timestamps')) ?? true,
+    scrapeProtocols,
+    ...(fallbackScrapeProtocol && { fallbackScrapeProtocol }),
+    enableCompression: r.bool(get('enable_compression'), at(path, 'enable_compression')) ?? true,
     // A limit left unset (or 0) is global's, as upstream.
     bodySizeLimit: r.size(get('body_size_limit'), at(path, 'body_size_limit')) || global.bodySizeLimit,
     ...readLimits(r, f, path, (key) => global[key] ?? 0),

@@ -73,6 +73,7 @@ function printGlobal(g: GlobalConfig): YAMLMap {
   return {
     scrape_interval: formatDuration(g.scrapeInterval),
     scrape_timeout: formatDuration(g.scrapeTimeout),
+    scrape_protocols: [...g.scrapeProtocols],
     evaluation_interval: formatDuration(g.evaluationInterval),
     ...(g.ruleQueryOffset !== 0 && { rule_query_offset: formatDuration(g.ruleQueryOffset) }),
     ...(g.queryLogFile !== undefined && { query_log_file: g.queryLogFile }),
@@ -140,11 +141,14 @@ function printScrapeConfig(sc: ScrapeConfig): YAMLMap {
     ...(Object.keys(sc.params).length > 0 && { params: sc.params }),
     scrape_interval: formatDuration(sc.scrapeInterval),
     scrape_timeout: formatDuration(sc.scrapeTimeout),
+    scrape_protocols: [...sc.scrapeProtocols],
+    ...(sc.fallbackScrapeProtocol && { fallback_scrape_protocol: sc.fallbackScrapeProtocol }),
     // Always printed, resolved: upstream's fields are pointers that Validate always sets.
     always_scrape_classic_histograms: sc.alwaysScrapeClassicHistograms,
     convert_classic_histograms_to_nhcb: sc.convertClassicHistogramsToNHCB,
     metrics_path: sc.metricsPath,
     scheme: sc.scheme,
+    enable_compression: sc.enableCompression,
     ...printLimits(sc),
     metric_name_validation_scheme: sc.metricNameValidationScheme,
     metric_name_escaping_scheme: sc.metricNameEscapingScheme,

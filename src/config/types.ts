@@ -89,7 +89,17 @@ export interface GlobalConfig extends ScrapeLimits {
   metricNameEscapingScheme: string;
   convertClassicHistogramsToNHCB: boolean;
   alwaysScrapeClassicHistograms: boolean;
+  /** scrape_protocols: what scrapes ask for, in order of preference (upstream's ScrapeProtocol names). */
+  scrapeProtocols: ScrapeProtocol[];
 }
+
+/** A scrape protocol as upstream names it (config.ScrapeProtocol); see SCRAPE_PROTOCOL_HEADERS. */
+export type ScrapeProtocol =
+  | 'PrometheusProto'
+  | 'PrometheusText0.0.4'
+  | 'PrometheusText1.0.0'
+  | 'OpenMetricsText0.0.1'
+  | 'OpenMetricsText1.0.0';
 
 export interface BasicAuth {
   username: string;
@@ -128,6 +138,12 @@ export interface ScrapeConfig extends ScrapeLimits, ScrapeNaming {
   params: Record<string, string[]>;
   honorLabels: boolean;
   honorTimestamps: boolean;
+  /** scrape_protocols: global's unless set. */
+  scrapeProtocols: ScrapeProtocol[];
+  /** fallback_scrape_protocol: how to parse a body whose Content-Type is blank or unknown; unset fails it. */
+  fallbackScrapeProtocol?: ScrapeProtocol;
+  /** enable_compression (default true): ask for gzip, or for identity when false. */
+  enableCompression: boolean;
   httpClient: HTTPClientConfig;
   staticConfigs: TargetGroup[];
   fileSDConfigs: FileSDConfig[];

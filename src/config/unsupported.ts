@@ -59,13 +59,10 @@ export const NOT_SUPPORTED: ReadonlySet<string> = new Set([
   // global (and the scrape-config fields of the same names).
   'scrape_failure_log_file',
   'keep_dropped_targets',
-  'scrape_protocols',
   // scrape_configs.
   'track_timestamps_staleness',
-  'fallback_scrape_protocol',
   'native_histogram_bucket_limit',
   'native_histogram_min_bucket_factor',
-  'enable_compression',
   ...SERVICE_DISCOVERY.map((name) => `${name}_sd_configs`),
   // The HTTP client (scrape configs and Alertmanagers).
   'oauth2',

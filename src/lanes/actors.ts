@@ -78,9 +78,9 @@ export const SERVER_ADD_ORDER: readonly ActorInfo[] = [
 ];
 
 /** The agent-mode actors in add order: no rule manager, and WAL storage in place of the TSDB. */
-export const AGENT_ADD_ORDER: readonly ActorInfo[] = SERVER_ADD_ORDER.filter(
-  (a) => a !== ACTORS.ruleManager,
-).map((a) => (a === ACTORS.tsdb ? ACTORS.walStorage : a));
+export const AGENT_ADD_ORDER: readonly ActorInfo[] = SERVER_ADD_ORDER.filter((a) => a !== ACTORS.ruleManager).map(
+  (a) => (a === ACTORS.tsdb ? ACTORS.walStorage : a),
+);
 
 /** The two latches: storage is open; the first configuration is applied. */
 export const LATCHES = { dbOpen: 'dbOpen', reloadReady: 'reloadReady' } as const;

@@ -70,7 +70,11 @@ export async function reloadConfig<C>(opts: ReloadOptions<C>): Promise<C> {
   });
   opts.onOutcome?.(true);
   const total = performance.now() - start;
-  timeline.reload('reload finished', { result: 'success', totalMs: round(total), timingsMs: mapValues(timings, round) });
+  timeline.reload('reload finished', {
+    result: 'success',
+    totalMs: round(total),
+    timingsMs: mapValues(timings, round),
+  });
   logger.info(
     { file, totalDuration: goDuration(total), ...mapValues(timings, goDuration) },
     'Completed loading of configuration file',

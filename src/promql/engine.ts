@@ -144,7 +144,10 @@ export class PromQLEngine implements QueryEngine {
         await ctx.relax();
         try {
           // Unsorted, as upstream's engine selects: the head's creation order decides ties.
-          ctx.series.set(r.selector, queryable.querier(r.start, r.end).select(r.selector.labelMatchers, { sorted: false }));
+          ctx.series.set(
+            r.selector,
+            queryable.querier(r.start, r.end).select(r.selector.labelMatchers, { sorted: false }),
+          );
         } catch (err) {
           throw new ExecutionError(`expanding series: ${(err as Error).message}`);
         }

@@ -10,7 +10,16 @@ import { goQuote, UTF8ChunkDecoder } from '../golang/index.js';
 import { requestFailure } from '../httpclient/index.js';
 import type { Appendable, Appender, Labels } from '../storage/index.js';
 import { goDuration, type ScrapeMetrics } from './metrics.js';
-import { invalidLabelNames, type SampleVisitor, TextScanner } from './parser.js';
+import { chooseParser, type ExpositionFormat } from './mediatype.js';
+import { OpenMetricsScanner } from './openmetrics.js';
+import { type CacheEntry, hashRange, SeriesCache } from './cache.js';
+import {
+  type ExpositionScanner,
+  invalidLabelNames,
+  type KnownSeries,
+  type SampleVisitor,
+  TextScanner,
+} from './parser.js';
 import type { PoolSettings } from './settings.js';
 import { pause } from '../run/index.js';
 import { fnv1a, get, type Target } from './target.js';
@@ -83,13 +92,21 @@ export class ScrapeLoop {
   #due = 0;
   #lastStart: number | undefined;
   /**
-   * The series of the last successful scrape, by their exposition text → their final labels, or
-   * null when metric relabeling drops them. Like upstream's scrape cache it saves recomputing the
-   * labels of a known series, and it tells which series are new (`scrape_series_added`).
+   * The series of the last successful scrape (and those the scrape in progress adds), by their
+   * exposition text: a known series is not read, relabeled or checked again, and goes to storage
+   * with the same Labels object as last time. It also tells which series are new
+   * (`scrape_series_added`). See cache.ts.
    */
-  #cache = new Map<string, Labels | null>();
+  readonly #cache = new SeriesCache();
+  /**
+   * The format the cache's series texts were read in: the same text means other labels in the
+   * other format (OpenMetrics rewrites `le="1"` as `le="1.0"`), so a change of format empties it.
+   */
+  #cacheFormat: ExpositionFormat | undefined;
   /** The series to mark stale when they disappear: last scrape's, minus those with explicit timestamps. */
-  #tracked = new Map<string, Labels>();
+  #tracked: CacheEntry[] = [];
+  /** The array the next scrape fills with its tracked series (two arrays, swapped: no garbage per scrape). */
+  #trackedNext: CacheEntry[] = [];
   /**
    * The target's metric metadata by family name, from HELP and TYPE lines, as upstream's scrape
    * cache keeps it: set as lines are read (even by a scrape that then fails), kept for 10 scrapes
@@ -109,13 +126,15 @@ export class ScrapeLoop {
     this.discoveredLabels = target.discoveredLabels;
     this.#settings = settings;
     this.#ctx = ctx;
+    // Exactly the headers upstream's targetScraper sets (undici adds only host and connection).
     this.#headers = {
-      Accept: 'text/plain;version=0.0.4;q=1,*/*;q=0.1',
+      Accept: settings.accept,
+      'Accept-Encoding': settings.acceptEncoding,
       'User-Agent': ctx.userAgent,
       'X-Prometheus-Scrape-Timeout-Seconds': String(target.timeout / 1000),
       ...(settings.authorization ? { Authorization: settings.authorization } : {}),
     };
-    this.#reportLabels = REPORT_SERIES.map((name) => ({ ...target.labels, __name__: name }));
+    this.#reportLabels = REPORT_SERIES.map((name) => Object.freeze({ ...target.labels, __name__: name }));
     this.#targetLabels = Object.entries(target.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     this.#intervalLabel = goDuration(target.interval);
   }
@@ -153,7 +172,7 @@ export class ScrapeLoop {
   }
 
   /** Records one HELP or TYPE line for this scrape (upstream's setHelp/setType). */
-  readonly #onMetadata = (kind: 'help' | 'type', metric: string, text: string): void => {
+  readonly #onMetadata = (kind: 'help' | 'type' | 'unit', metric: string, text: string): void => {
     let e = this.#metadata.get(metric);
     if (!e) {
       e = { type: 'unknown', help: '', unit: '', lastIter: this.#iter };
@@ -201,7 +220,7 @@ export class ScrapeLoop {
     if (!markStale || this.#lastScrape === undefined || this.#ctx.shuttingDown()) return;
     const app = this.#ctx.appendable.appender();
     const t = this.#ctx.now();
-    for (const labels of this.#tracked.values()) app.append(labels, t, this.#ctx.staleNaN);
+    for (const e of this.#tracked) app.append(e.labels as Labels, t, this.#ctx.staleNaN);
     for (const labels of this.#reportLabels) app.append(labels, t, this.#ctx.staleNaN);
     try {
       await app.commit();
@@ -254,14 +273,19 @@ export class ScrapeLoop {
 
     let app: Appender = ctx.appendable.appender();
     const counts: Counts = { scraped: 0, postRelabel: 0, seriesAdded: 0 };
-    const cache = new Map<string, Labels | null>();
-    const tracked = new Map<string, Labels>();
+    const iter = this.#iter;
+    const tracked = this.#trackedNext;
+    tracked.length = 0;
     let parsed = false;
+    /** The body came in another format than the last: the same series text may now be other labels. */
+    let reread = false;
     const slices = new Slicer(this.#stop.signal);
     if (body !== undefined) {
       try {
-        await this.#appendSamples(app, body, scrapeTime, counts, cache, tracked, slices);
-        this.#cache = cache;
+        const format = await this.#appendSamples(app, body, scrapeTime, counts, tracked, slices, iter);
+        reread = this.#cacheFormat !== undefined && format !== this.#cacheFormat;
+        this.#cacheFormat = format;
+        this.#cache.keepOnly(iter);
         parsed = body.text.length > 0;
       } catch (err) {
         app.rollback();
@@ -270,9 +294,10 @@ export class ScrapeLoop {
         // A parse error or an exceeded limit fails the whole scrape: none of its samples land.
         // A fresh appender then carries the stale markers and the report, as upstream does.
         app = ctx.appendable.appender();
-        tracked.clear();
+        tracked.length = 0;
         counts.seriesAdded = 0;
         error = message(err);
+        this.#cache.forgetNew();
       }
     }
 
@@ -280,8 +305,16 @@ export class ScrapeLoop {
 
     // A failed scrape counts as an empty one: every series of the last scrape goes stale.
     try {
-      for (const [series, labels] of this.#tracked) {
-        if (!tracked.has(series)) app.append(labels, scrapeTime, ctx.staleNaN);
+      const failed = error !== undefined;
+      for (const e of this.#tracked) {
+        if (!failed && e.tracked === iter) continue;
+        // Read in another format, the same series (upstream tracks label sets) may be a new
+        // entry now; a series whose text is still there but now means other labels is gone.
+        if (!failed && reread) {
+          const now = this.#cache.find(e.key, 0, e.key.length, e.hash);
+          if (now?.tracked === iter && sameLabels(now.labels as Labels, e.labels as Labels)) continue;
+        }
+        app.append(e.labels as Labels, scrapeTime, ctx.staleNaN);
         const pause = slices.tick();
         if (pause) await pause; // (not `await` every time: each await is a turn of its own)
       }
@@ -290,6 +323,7 @@ export class ScrapeLoop {
       if (err === STOPPED) return;
       throw err;
     }
+    this.#trackedNext = this.#tracked;
     this.#tracked = tracked;
 
     const duration = (performance.now() - start) / 1000;
@@ -366,52 +400,90 @@ export class ScrapeLoop {
   /**
    * Parses `body` and appends its samples: target labels attached, metric relabeling applied,
    * limits enforced. Throws (after partial appends, which the caller rolls back) when the scrape
-   * must fail. Fills `cache` with this scrape's series and `tracked` with those to watch for
-   * staleness. A large body is read in slices (see Slicer): the event loop serves others between.
+   * must fail. Marks the cache's entries seen by scrape `iter`, adds the new ones, and fills
+   * `tracked` with those to watch for staleness. A large body is read in slices (see Slicer): the
+   * event loop serves others between.
+   * Resolves to the format the body was read in (see #cacheFormat).
    */
   async #appendSamples(
     app: Appender,
-    { text: body, valid }: DecodedBody,
+    { text: body, valid, contentType }: DecodedBody,
     scrapeTime: number,
     counts: Counts,
-    cache: Map<string, Labels | null>,
-    tracked: Map<string, Labels>,
+    tracked: CacheEntry[],
     slices: Slicer,
-  ): Promise<void> {
+    iter: number,
+  ): Promise<ExpositionFormat | undefined> {
+    // An empty body is an empty scrape whatever its Content-Type, as upstream (which looks at
+    // the Content-Type only to parse something).
+    if (body.length === 0) return this.#cacheFormat;
     const { cfg, relabel } = this.#settings;
+    const { format, warning } = chooseParser(contentType, cfg.fallbackScrapeProtocol);
+    if (warning !== undefined) {
+      this.#log.debug(
+        { content_type: contentType, fallback_media_type: cfg.fallbackScrapeProtocol, err: warning },
+        'Invalid content type on scrape, using fallback setting.',
+      );
+    }
+    if (format === 'protobuf') {
+      throw new Error(
+        'miniprom does not read the protobuf exposition format (Content-Type application/vnd.google.protobuf)',
+      );
+    }
     const metricRelabel = relabel && cfg.metricRelabelConfigs.length > 0 ? relabel : undefined;
-    const previous = this.#cache;
+    // The same text is other labels in the other format (OpenMetrics rewrites `le="1"` as `le="1.0"`).
+    if (this.#cacheFormat !== undefined && format !== this.#cacheFormat) this.#cache.clear();
+    const cache = this.#cache;
+    const honorTimestamps = cfg.honorTimestamps;
+    const sampleLimit = cfg.sampleLimit;
     let overLimit = false;
 
-    const scanner = new TextScanner(body, { validUTF8: valid });
-    const visit: SampleVisitor = (scraped, value, timestamp, seriesStart, seriesEnd) => {
-      counts.scraped++;
-      const series = body.slice(seriesStart, seriesEnd);
+    const scanner: ExpositionScanner =
+      format === 'openmetrics'
+        ? new OpenMetricsScanner(body, { validUTF8: valid })
+        : new TextScanner(body, { validUTF8: valid });
+    /** One sample of a series the cache knows (now). The hot path: no allocation, no lookup. */
+    const sample = (e: CacheEntry, value: number, timestamp: number | undefined): void => {
       // The same series twice in one exposition: the first sample wins.
-      if (cache.has(series)) return;
-      let labels = previous.get(series);
-      if (labels === undefined) {
-        const attached = attachTargetLabels(scraped, this.#targetLabels, cfg.honorLabels);
-        labels = metricRelabel ? (metricRelabel(attached, cfg.metricRelabelConfigs) ?? null) : attached;
-        if (labels) checkLabels(labels, cfg, this.#ctx.metrics);
-      }
-      cache.set(series, labels);
+      if (e.seen === iter) return;
+      e.seen = iter;
+      const labels = e.labels;
       if (labels === null) return; // dropped by metric_relabel_configs
-
       counts.postRelabel++;
       // Past the limit the scrape fails, but parsing goes on so that the report counts every sample.
-      if (cfg.sampleLimit > 0 && counts.postRelabel > cfg.sampleLimit) overLimit = true;
+      if (sampleLimit > 0 && counts.postRelabel > sampleLimit) overLimit = true;
       if (overLimit) return;
-      if (!previous.has(series)) counts.seriesAdded++;
-      if (cfg.honorTimestamps && timestamp !== undefined) {
+      if (!e.inLast) counts.seriesAdded++;
+      if (honorTimestamps && timestamp !== undefined) {
         // A sample with its own timestamp is not tracked for staleness, as upstream.
         app.append(labels, timestamp, value);
       } else {
         app.append(labels, scrapeTime, value);
-        tracked.set(series, labels);
+        e.tracked = iter;
+        tracked.push(e);
       }
     };
-    while (!scanner.scan(visit, this.#onMetadata, Slicer.STEP)) {
+    const known: KnownSeries = {
+      cache,
+      hit: (e, value, timestamp) => {
+        counts.scraped++;
+        sample(e, value, timestamp);
+      },
+    };
+    /** A sample whose labels the parser read: a series new to the cache, unless the parser could not tell. */
+    const visit: SampleVisitor = (scraped, value, timestamp, seriesStart, seriesEnd, seriesHash) => {
+      counts.scraped++;
+      const hash = seriesHash ?? hashRange(body, seriesStart, seriesEnd);
+      let e = cache.find(body, seriesStart, seriesEnd, hash);
+      if (e === undefined) {
+        const attached = attachTargetLabels(scraped, this.#targetLabels, cfg.honorLabels);
+        const labels = metricRelabel ? (metricRelabel(attached, cfg.metricRelabelConfigs) ?? null) : attached;
+        if (labels) checkLabels(labels, cfg, this.#ctx.metrics);
+        e = cache.add(body.slice(seriesStart, seriesEnd), hash, labels);
+      }
+      sample(e, value, timestamp);
+    };
+    while (!scanner.scan(visit, this.#onMetadata, Slicer.STEP, known)) {
       const pause = slices.tick(Slicer.STEP);
       if (pause) await pause;
     }
@@ -420,7 +492,16 @@ export class ScrapeLoop {
       this.#ctx.metrics?.exceededSampleLimit.inc();
       throw new Error('sample limit exceeded');
     }
+    return format;
   }
+}
+
+/** Whether two label sets are the same. */
+function sameLabels(a: Labels, b: Labels): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) if (!Object.hasOwn(b, key) || a[key] !== b[key]) return false;
+  return true;
 }
 
 /** One metric family's metadata, and the scrape that last gave a line of it. */
@@ -531,7 +612,9 @@ function cut(text: string): string {
  */
 async function readBody(res: Response, limit: number): Promise<DecodedBody> {
   const decoder = new UTF8ChunkDecoder();
-  if (!res.body) return decoder.finish();
+  // Go's Header.Get: the first value (undici's Headers join repeated ones with ", ").
+  const contentType = res.headers.get('content-type')?.split(', ')[0] ?? '';
+  if (!res.body) return { ...decoder.finish(), contentType };
   const reader = res.body.getReader();
   let size = 0;
   for (;;) {
@@ -544,11 +627,14 @@ async function readBody(res: Response, limit: number): Promise<DecodedBody> {
     }
     decoder.push(value);
   }
-  return decoder.finish();
+  return { ...decoder.finish(), contentType };
 }
 
-/** A body as the parser reads it: decoded as Go sees UTF-8 (see src/golang's decodeUTF8). */
-type DecodedBody = { text: string; valid: boolean };
+/**
+ * A body as the parser reads it: decoded as Go sees UTF-8 (see src/golang's decodeUTF8), with the
+ * Content-Type it came with ('' when there was none), which picks the parser.
+ */
+type DecodedBody = { text: string; valid: boolean; contentType: string };
 
 /**
  * The first delay: until the next moment, on the `now` clock, at which `now mod interval` equals

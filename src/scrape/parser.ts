@@ -30,6 +30,7 @@
  * (src/golang's decodeUTF8), so "is valid UTF-8" is a question about those.
  */
 import { goParseFloat, goQuote, hasInvalidUTF8 } from '../golang/index.js';
+import { type CacheEntry, hashEnd, hashRange, hashStart, hashStep, type SeriesCache } from './cache.js';
 
 export interface ParsedSample {
   /** The sample's labels, `__name__` included. Labels with an empty value are left out (see below). */
@@ -51,14 +52,36 @@ export type SampleVisitor = (
   timestamp: number | undefined,
   seriesStart: number,
   seriesEnd: number,
+  /** hashRange of the series text, when the scanner computed it (see KnownSeries). */
+  seriesHash?: number,
 ) => void;
 
 /**
- * Called for each `# HELP` and `# TYPE` line: the metric family name as written, and the help text
- * (unescaped) or the type (`counter`, `gauge`, `histogram`, `summary`, or `unknown` for `untyped`).
- * The text format has no `# UNIT` (upstream's parser reads that line as a plain comment).
+ * The series a scan may skip reading: a line whose series text is in `cache` goes to `hit` with
+ * its entry, its labels unread (the text is the same, so they would be the same). Other lines go
+ * to the SampleVisitor as usual, with their series hash.
  */
-export type MetadataVisitor = (kind: 'help' | 'type', metric: string, text: string) => void;
+export interface KnownSeries {
+  cache: SeriesCache;
+  hit: (entry: CacheEntry, value: number, timestamp: number | undefined) => void;
+}
+
+/**
+ * Called for each `# HELP`, `# TYPE` and (OpenMetrics only) `# UNIT` line: the metric family name
+ * as written, and the help text (unescaped), the type (`counter`, `gauge`, `histogram`, `summary`,
+ * OpenMetrics' `gaugehistogram`, `info` and `stateset`, or `unknown`, which the text format calls
+ * `untyped`) or the unit. The text format has no `# UNIT` (upstream's parser reads that line as a
+ * plain comment).
+ */
+export type MetadataVisitor = (kind: 'help' | 'type' | 'unit', metric: string, text: string) => void;
+
+/**
+ * What the scrape loop reads a body with: the text format's scanner or the OpenMetrics one. `scan`
+ * reads up to `budget` entries and returns true once the exposition has been read to its end.
+ */
+export interface ExpositionScanner {
+  scan(visit: SampleVisitor, meta: MetadataVisitor | undefined, budget: number, known?: KnownSeries): boolean;
+}
 
 /** The types a TYPE line may give, and what upstream records for each. */
 const METRIC_TYPES: Readonly<Record<string, string>> = {
@@ -78,6 +101,12 @@ const QUOTE = 34;
 const HASH = 35;
 const COMMA = 44;
 const MINUS = 45;
+const DOT = 46;
+const PLUS = 43;
+const UPPER_E = 69;
+const LOWER_E = 101;
+/** 10⁰ … 10²², each exact in a double. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const ZERO = 48;
 const NINE = 57;
 const COLON = 58;
@@ -146,7 +175,7 @@ export function scanTextFormat(body: string, visit: SampleVisitor, meta?: Metada
  * call goes on from there. Entries are never split, so the
  * only state between calls is where the next one starts.
  */
-export class TextScanner {
+export class TextScanner implements ExpositionScanner {
   /** The body with the line break upstream appends (`append(b, '\n')`), so every line ends. */
   readonly #b: string;
   readonly #n: number;
@@ -162,6 +191,8 @@ export class TextScanner {
   #tokStart = 0;
   /** The last quoted string read had a backslash in it. */
   #escaped = false;
+  /** The series hash #seriesEnd computed. */
+  #hash = 0;
 
   // Expositions repeat the same names line after line. Reusing the previous line's strings when
   // the text matches saves most name allocations (and the garbage collection they cost).
@@ -195,13 +226,13 @@ export class TextScanner {
    * Reads entries (samples, comments, blank lines), calling `visit` and `meta`, until `budget`
    * entries have been read or the exposition ends; returns `done`.
    */
-  scan(visit: SampleVisitor, meta: MetadataVisitor | undefined, budget: number): boolean {
-    for (let entries = 0; !this.#done && entries < budget; entries++) this.#entry(visit, meta);
+  scan(visit: SampleVisitor, meta: MetadataVisitor | undefined, budget: number, known?: KnownSeries): boolean {
+    for (let entries = 0; !this.#done && entries < budget; entries++) this.#entry(visit, meta, known);
     return this.#done;
   }
 
   /** Reads one line's entry (upstream's Next; a blank line counts as one): true for a sample. */
-  #entry(visit: SampleVisitor, meta: MetadataVisitor | undefined): boolean {
+  #entry(visit: SampleVisitor, meta: MetadataVisitor | undefined, known: KnownSeries | undefined): boolean {
     const b = this.#b;
     const start = this.#at;
     this.#start = start;
@@ -220,6 +251,21 @@ export class TextScanner {
     if (c === HASH) {
       this.#comment(i, meta);
       return false;
+    }
+    // A known series: its labels are not read again. Only the value and timestamp are, by the
+    // same code as below, so that they fail alike.
+    let knownEnd = -1;
+    if (known !== undefined) {
+      knownEnd = this.#seriesEnd(start, i);
+      const entry = knownEnd < 0 ? undefined : known.cache.find(b, start, knownEnd, this.#hash);
+      if (entry !== undefined) {
+        this.#i = knownEnd;
+        const tok = this.#lexValue();
+        if (tok !== T_VALUE) throw this.#parseError('expected value after metric', tok);
+        const value = this.#value();
+        known.hit(entry, value, this.#sampleEnd());
+        return true;
+      }
     }
     this.#set = { __name__: '' };
     this.#emptied = undefined;
@@ -256,8 +302,16 @@ export class TextScanner {
     }
     if (tok !== T_VALUE) throw this.#parseError('expected value after metric', tok);
     const value = this.#value();
+    const timestamp = this.#sampleEnd();
+    const hash = known === undefined ? undefined : knownEnd === seriesEnd ? this.#hash : hashRange(b, start, seriesEnd);
+    visit(this.#labelSet(metric), value, timestamp, start, seriesEnd, hash);
+    return true;
+  }
+
+  /** After a sample's value: its optional timestamp and the line's end; the next entry starts after it. */
+  #sampleEnd(): number | undefined {
     let timestamp: number | undefined;
-    tok = this.#lexTimestamp();
+    const tok = this.#lexTimestamp();
     if (tok === T_TIMESTAMP) {
       timestamp = this.#timestamp();
       const after = this.#lexTimestamp();
@@ -266,8 +320,59 @@ export class TextScanner {
       throw this.#parseError('expected timestamp or new record', tok);
     }
     this.#at = this.#i;
-    visit(this.#labelSet(metric), value, timestamp, start, seriesEnd);
-    return true;
+    return timestamp;
+  }
+
+  /**
+   * Where the series text of the line at `start` (its first non-blank at `i`) ends, as the full
+   * reading would find it, with its hash in #hash; -1 when this quick look cannot tell. It only
+   * has to be right for texts the full reading accepted before: a cache entry exists for no other
+   * text, and the full reading of a line that shares such a text decides exactly as it did then.
+   */
+  #seriesEnd(start: number, i: number): number {
+    const b = this.#b;
+    let h = hashStart();
+    for (let k = start; k < i; k++) h = hashStep(h, b.charCodeAt(k));
+    let k = i;
+    let c = b.charCodeAt(k);
+    if (isNameStart(c, true)) {
+      do {
+        h = hashStep(h, c);
+        c = b.charCodeAt(++k);
+      } while (isNameChar(c, true));
+      // Blanks and a `{` after the name belong to the series; blanks alone do not.
+      let j = k;
+      while (c === SPACE || c === TAB) c = b.charCodeAt(++j);
+      if (c !== OPEN_BRACE) {
+        this.#hash = hashEnd(h);
+        return k;
+      }
+      for (; k <= j; k++) h = hashStep(h, b.charCodeAt(k));
+    } else if (c === OPEN_BRACE) {
+      h = hashStep(h, c);
+      k++;
+    } else {
+      return -1;
+    }
+    // The label set, to its `}` outside quotes (quoted values may hold line breaks and `\"`).
+    const n = this.#n;
+    while (k < n) {
+      c = b.charCodeAt(k++);
+      h = hashStep(h, c);
+      if (c === CLOSE_BRACE) {
+        this.#hash = hashEnd(h);
+        return k;
+      }
+      if (c === LF) return -1;
+      if (c !== QUOTE) continue;
+      while (k < n) {
+        c = b.charCodeAt(k++);
+        h = hashStep(h, c);
+        if (c === QUOTE) break;
+        if (c === BACKSLASH && k < n) h = hashStep(h, b.charCodeAt(k++));
+      }
+    }
+    return -1;
   }
 
   /**
@@ -445,18 +550,51 @@ export class TextScanner {
     const b = this.#b;
     const start = this.#tokStart;
     const end = this.#i;
-    // Plain integers (the usual counter or gauge value) are read straight from the characters.
+    // Plain numbers (the usual values: `7`, `0.25`, `4.9351e-05`) are read straight from the
+    // characters: at most 15 digits make an exact integer, and scaling it by an exact power of ten
+    // (10^0 … 10^22) rounds once, as ParseFloat's result does (Clinger's exact fast path, which
+    // every strtod takes first). Anything else goes to goParseFloat.
     const negative = b.charCodeAt(start) === MINUS;
     const first = negative ? start + 1 : start;
-    if (end > first && end - first <= 15) {
+    if (end > first && end - first <= 24) {
       let v = 0;
+      let digits = 0;
+      let point = -1;
       let k = first;
+      let c = 0;
       for (; k < end; k++) {
-        const c = b.charCodeAt(k);
-        if (c < ZERO || c > NINE) break;
-        v = v * 10 + (c - ZERO);
+        c = b.charCodeAt(k);
+        if (c >= ZERO && c <= NINE) {
+          v = v * 10 + (c - ZERO);
+          digits++;
+        } else if (c === DOT && point < 0) {
+          point = k;
+        } else {
+          break;
+        }
       }
-      if (k === end) return negative ? -v : v;
+      let scale = point < 0 ? 0 : -(k - point - 1);
+      if (k < end && (c === LOWER_E || c === UPPER_E)) {
+        let e = k + 1;
+        const sign = b.charCodeAt(e);
+        if (sign === MINUS || sign === PLUS) e++;
+        let exponent = 0;
+        const from = e;
+        for (; e < end && e - from < 3; e++) {
+          const d = b.charCodeAt(e);
+          if (d < ZERO || d > NINE) break;
+          exponent = exponent * 10 + (d - ZERO);
+        }
+        if (e > from) {
+          scale += sign === MINUS ? -exponent : exponent;
+          k = e;
+        }
+      }
+      if (k === end && digits > 0 && digits <= 15 && scale >= -22 && scale <= 22) {
+        if (scale > 0) v *= POWERS_OF_TEN[scale] as number;
+        else if (scale < 0) v /= POWERS_OF_TEN[-scale] as number;
+        return negative ? -v : v;
+      }
     }
     const text = b.slice(start, end);
     const whole = () => goQuote(b.slice(this.#start, end));
@@ -630,7 +768,7 @@ export class TextScanner {
  * `%q` of upstream's byte slice `b[from, to)`, where `to` is one byte past a token: when that last
  * character is not ASCII, Go's slice holds only its first byte, shown as `\xNN`.
  */
-function quoteCut(b: string, from: number, to: number): string {
+export function quoteCut(b: string, from: number, to: number): string {
   const last = b.charCodeAt(to - 1);
   if (to <= from || last < 0x80 || (last >= 0xdc80 && last <= 0xdcff)) return goQuote(b.slice(from, to));
   const firstByte = Buffer.from(String.fromCodePoint(b.codePointAt(to - 1) as number))[0] as number;
@@ -643,7 +781,7 @@ function unescapeHelp(text: string): string {
 }
 
 /** Upstream's lvalReplacer (names and values): `\"`, `\\` and `\n`; any other `\x` stays as written. */
-function unescapeLabel(text: string): string {
+export function unescapeLabel(text: string): string {
   if (!text.includes('\\')) return text;
   return text.replace(/\\["\\n]/g, (e) => (e === '\\n' ? '\n' : (e[1] as string)));
 }
@@ -658,7 +796,7 @@ function reuse(body: string, start: number, end: number, previous: string | unde
  * Stores a label. `__proto__` is a valid Prometheus label name but, assigned with `=`, would hit
  * the prototype setter and vanish; defining it keeps it an ordinary own property.
  */
-function setLabel(labels: Record<string, string>, name: string, value: string): void {
+export function setLabel(labels: Record<string, string>, name: string, value: string): void {
   if (name === '__proto__') {
     Object.defineProperty(labels, name, { value, enumerable: true, writable: true, configurable: true });
   } else {

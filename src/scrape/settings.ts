@@ -11,6 +11,7 @@ import {
   tlsSettings,
 } from '../config/index.js';
 import type { HTTPClient } from '../httpclient/index.js';
+import { acceptEncodingHeader, acceptHeader } from './mediatype.js';
 
 /**
  * Applies relabel steps to a label set; returns the new set, or undefined when a step drops it.
@@ -36,6 +37,9 @@ export interface PoolSettings {
   fingerprint: string;
   /** The pool's HTTP client: its own connections (kept alive, closed with the pool) and tls_config. */
   client: HTTPClient;
+  /** The Accept and Accept-Encoding headers of its scrapes (built once per job, not per target). */
+  accept: string;
+  acceptEncoding: string;
 }
 
 /**
@@ -81,6 +85,13 @@ function buildPool(
   ] as const) {
     if (!Number.isInteger(limit) || limit < 0) throw new Error(`${name} must be a non-negative integer`);
   }
+  // Asking for the protobuf format would make every target that has it answer in it, and
+  // miniprom has no parser for it: refused rather than failing every scrape.
+  if (sc.scrapeProtocols.includes('PrometheusProto') || sc.fallbackScrapeProtocol === 'PrometheusProto') {
+    throw new Error(
+      'the PrometheusProto scrape protocol is not supported by miniprom (it reads the text formats only)',
+    );
+  }
   // Relabeling is a step main plugs in. Without it, ignoring the steps would scrape targets the
   // user meant to drop and store series with the wrong labels, so the config is refused instead.
   const needsRelabel = sc.relabelConfigs.length > 0 || sc.metricRelabelConfigs.length > 0;
@@ -99,6 +110,8 @@ function buildPool(
     fingerprint: JSON.stringify([withoutDiscovery(sc), authorization ?? null, tls ?? null]),
     // Opens nothing until its first request: a client of settings a reload discards costs nothing.
     client: makeClient(tls),
+    accept: acceptHeader(sc.scrapeProtocols),
+    acceptEncoding: acceptEncodingHeader(sc.enableCompression),
   };
 }
 

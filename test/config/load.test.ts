@@ -54,6 +54,7 @@ describe('defaults', () => {
         metricNameEscapingScheme: 'allow-utf-8',
         convertClassicHistogramsToNHCB: false,
         alwaysScrapeClassicHistograms: false,
+        scrapeProtocols: ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'],
       });
       expect(cfg.ruleFiles).toEqual([]);
       expect(cfg.scrapeConfigFiles).toEqual([]);
@@ -88,6 +89,8 @@ describe('defaults', () => {
       params: {},
       honorLabels: false,
       honorTimestamps: true,
+      scrapeProtocols: ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'],
+      enableCompression: true,
       sampleLimit: 0,
       targetLimit: 0,
       labelLimit: 0,

@@ -102,6 +102,7 @@ describe('configToYAML', () => {
     expect(doc.global).toEqual({
       scrape_interval: '1m',
       scrape_timeout: '10s',
+      scrape_protocols: ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'],
       evaluation_interval: '1m',
       // No global section: upstream's DefaultGlobalConfig, which names the default schemes.
       metric_name_validation_scheme: 'utf8',
@@ -113,10 +114,12 @@ describe('configToYAML', () => {
       honor_timestamps: true,
       scrape_interval: '1m',
       scrape_timeout: '10s',
+      scrape_protocols: ['OpenMetricsText1.0.0', 'OpenMetricsText0.0.1', 'PrometheusText1.0.0', 'PrometheusText0.0.4'],
       always_scrape_classic_histograms: false,
       convert_classic_histograms_to_nhcb: false,
       metrics_path: '/metrics',
       scheme: 'http',
+      enable_compression: true,
       metric_name_validation_scheme: 'utf8',
       metric_name_escaping_scheme: 'allow-utf-8',
       follow_redirects: true,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Config, ScrapeConfig, TargetGroup } from '../../src/config/index.js';
+import { type Config, DEFAULT_SCRAPE_PROTOCOLS, type ScrapeConfig, type TargetGroup } from '../../src/config/index.js';
 import { applyRelabel, DEFAULT_RELABEL, type RelabelConfig } from '../../src/relabel/index.js';
 import { createScrapeManager, type ScrapeManager, type ScrapeManagerOptions } from '../../src/scrape/index.js';
 import type { Appendable, Labels } from '../../src/storage/index.js';
@@ -166,6 +166,8 @@ function job(name: string, extra: Partial<ScrapeConfig> = {}): ScrapeConfig {
     params: {},
     honorLabels: false,
     honorTimestamps: true,
+    scrapeProtocols: [...DEFAULT_SCRAPE_PROTOCOLS],
+    enableCompression: true,
     sampleLimit: 0,
     targetLimit: 0,
     labelLimit: 0,
@@ -285,7 +287,11 @@ describe('scraping', () => {
 
     const req = t.requests[0];
     expect(req?.url).toBe('/metrics?module=x&module=y');
-    expect(req?.headers.accept).toBe('text/plain;version=0.0.4;q=1,*/*;q=0.1');
+    // Prometheus 3.5's default scrape_protocols: OpenMetrics first, then the text formats.
+    expect(req?.headers.accept).toBe(
+      'application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2',
+    );
+    expect(req?.headers['accept-encoding']).toBe('gzip');
     expect(req?.headers['user-agent']).toBe('miniprom/test');
     expect(req?.headers['x-prometheus-scrape-timeout-seconds']).toBe('5');
     expect(req?.headers.authorization).toBe(`Basic ${Buffer.from('u:secret').toString('base64')}`);
@@ -358,7 +364,8 @@ describe('scraping', () => {
     ],
   ])('fails the whole scrape on %s: up 0, lastError, no samples', async (_, serving, extra, error, rolledBack) => {
     const t = await serve((_req, res) => {
-      res.writeHead(serving.status ?? 200).end(serving.body ?? '');
+      // A text/plain body: Prometheus 3 refuses one without a Content-Type (tested apart).
+      res.writeHead(serving.status ?? 200, { 'Content-Type': 'text/plain; version=0.0.4' }).end(serving.body ?? '');
     });
     const rec = recorder();
     const { m } = await start(rec, config(job('app', extra)), new Map([['app', groups(t.address)]]));
@@ -505,6 +512,248 @@ describe('scraping', () => {
     expect(droppedTargets).toEqual([
       { scrapePool: 'app', discoveredLabels: expect.objectContaining({ __address__: '127.0.0.1:1' }) },
     ]);
+  });
+});
+
+describe('the scrape cache (issue 17)', () => {
+  const step = (c: Partial<RelabelConfig>): RelabelConfig => ({
+    ...DEFAULT_RELABEL,
+    sourceLabels: [],
+    action: 'replace',
+    ...c,
+  });
+
+  it('hands storage the same frozen Labels object for a series on every scrape', async () => {
+    const t = await serve('a{x="1"} 1\nb 2\n');
+    const rec = recorder();
+    await start(rec, config(job('app')), new Map([['app', groups(t.address)]]));
+    const first = await nextScrape(rec);
+    t.set('b 3\na{x="1"} 4\n');
+    const second = await nextScrape(rec);
+    for (const name of ['a', 'b', 'up', 'scrape_samples_scraped']) {
+      const labels = named(second, name)[0]?.labels;
+      expect(labels, name).toBe(named(first, name)[0]?.labels);
+      expect(Object.isFrozen(labels), name).toBe(true);
+    }
+    expect(value(second, 'a')).toBe(4);
+    expect(value(second, 'scrape_series_added')).toBe(0);
+  });
+
+  it('relabels a series once while it stays, a dropped one included, and counts both as scraped', async () => {
+    const t = await serve('keep 1\ntmp_drop 2\n');
+    let calls = 0;
+    const counting: typeof applyRelabel = (labels, steps) => {
+      calls++;
+      return applyRelabel(labels, steps);
+    };
+    const rec = recorder();
+    await start(
+      rec,
+      config(
+        job('app', { metricRelabelConfigs: [step({ action: 'drop', sourceLabels: ['__name__'], regex: 'tmp_.*' })] }),
+      ),
+      new Map([['app', groups(t.address)]]),
+      { relabel: counting },
+    );
+    await nextScrape(rec);
+    expect(calls).toBe(2);
+    const second = await nextScrape(rec);
+    expect(calls).toBe(2);
+    expect(named(second, 'tmp_drop')).toEqual([]);
+    expect(value(second, 'scrape_samples_scraped')).toBe(2);
+    expect(value(second, 'scrape_samples_post_metric_relabeling')).toBe(1);
+  });
+
+  it('relabels afresh after a reload changes metric_relabel_configs', async () => {
+    const t = await serve('m{a="x"} 1\n');
+    const rec = recorder();
+    const { m } = await start(rec, config(job('app')), new Map([['app', groups(t.address)]]), {
+      relabel: applyRelabel,
+    });
+    expect(named(await nextScrape(rec), 'm')[0]?.labels.a).toBe('x');
+    m.prepare(
+      config(
+        job('app', {
+          metricRelabelConfigs: [step({ sourceLabels: ['a'], regex: '(.*)', targetLabel: 'a', replacement: 'y' })],
+        }),
+      ),
+    )();
+    await settle();
+    const after = await nextScrape(rec, (batch) => named(batch, 'm').some((s) => s.labels.a === 'y'));
+    expect(named(after, 'm').map((s) => s.labels.a)).toEqual(['y']);
+  });
+
+  it('counts a series as added again after a failed scrape forgot it, and still enforces sample_limit on known series', async () => {
+    const t = await serve('a 1\n');
+    const rec = recorder();
+    const { m } = await start(rec, config(job('app', { sampleLimit: 2 })), new Map([['app', groups(t.address)]]));
+    expect(value(await nextScrape(rec), 'scrape_series_added')).toBe(1);
+    t.set('a 1\nb 1\nc 1\n');
+    const over = await nextScrape(rec);
+    expect(value(over, 'up')).toBe(0);
+    expect(m.targets().activeTargets[0]?.lastError).toBe('sample limit exceeded');
+    t.set('a 2\nb 2\n');
+    const back = await nextScrape(rec);
+    expect(value(back, 'up')).toBe(1);
+    // a was in the last successful scrape; b was only in the failed one.
+    expect(value(back, 'scrape_series_added')).toBe(1);
+    t.set('a 3\nb 3\nc 3\n');
+    expect(value(await nextScrape(rec), 'up')).toBe(0);
+  });
+});
+
+describe('scrape protocols and Content-Type (Prometheus 3)', () => {
+  /** A target answering `body` with the given headers. */
+  const answering = (body: string, headers: Record<string, string>) =>
+    serve((_req, res) => res.writeHead(200, headers).end(body));
+  const OM = { 'Content-Type': 'application/openmetrics-text; version=1.0.0; charset=utf-8' };
+
+  it('fails a scrape whose answer has no Content-Type, counting no sample', async () => {
+    const t = await answering('m 1\n', {});
+    const rec = recorder();
+    const { m } = await start(rec, config(job('app')), new Map([['app', groups(t.address)]]));
+    const batch = await nextScrape(rec);
+    expect(value(batch, 'up')).toBe(0);
+    expect(named(batch, 'm')).toEqual([]);
+    expect(value(batch, 'scrape_samples_scraped')).toBe(0);
+    expect(m.targets().activeTargets[0]?.lastError).toBe(
+      'non-compliant scrape target sending blank Content-Type and no fallback_scrape_protocol specified for target',
+    );
+  });
+
+  it('fails a scrape answered with an unknown Content-Type, in upstream words', async () => {
+    const t = await answering('m 1\n', { 'Content-Type': 'text/html; charset=utf-8' });
+    const rec = recorder();
+    const { m } = await start(rec, config(job('app')), new Map([['app', groups(t.address)]]));
+    await nextScrape(rec);
+    expect(m.targets().activeTargets[0]?.lastError).toBe(
+      'received unsupported Content-Type "text/html; charset=utf-8" and no fallback_scrape_protocol specified for target',
+    );
+  });
+
+  it('reads a blank or unknown Content-Type with fallback_scrape_protocol when it is set', async () => {
+    const t = await answering('m 1\n# EOF\n', {});
+    const rec = recorder();
+    const { m } = await start(
+      rec,
+      config(job('app', { fallbackScrapeProtocol: 'OpenMetricsText1.0.0' })),
+      new Map([['app', groups(t.address)]]),
+    );
+    const batch = await nextScrape(rec);
+    expect(value(batch, 'up')).toBe(1);
+    expect(value(batch, 'm')).toBe(1);
+    expect(m.targets().activeTargets[0]?.lastError).toBe('');
+  });
+
+  it('takes an empty answer as an empty scrape whatever its Content-Type, as upstream', async () => {
+    const t = await answering('', {});
+    const rec = recorder();
+    await start(rec, config(job('app')), new Map([['app', groups(t.address)]]));
+    const batch = await nextScrape(rec);
+    expect(value(batch, 'up')).toBe(1);
+    expect(value(batch, 'scrape_samples_scraped')).toBe(0);
+  });
+
+  it('scrapes an OpenMetrics target: seconds to ms, exemplars dropped, _created kept, units as metadata', async () => {
+    const t = await answering(
+      [
+        '# TYPE rpc_seconds histogram',
+        '# UNIT rpc_seconds seconds',
+        '# HELP rpc_seconds RPC latency.',
+        'rpc_seconds_bucket{le="1"} 2 # {trace_id="a1"} 0.5 1700000000.5',
+        'rpc_seconds_bucket{le="+Inf"} 3',
+        'rpc_seconds_count 3',
+        'rpc_seconds_sum 2.5',
+        'rpc_seconds_created 1699999000.25',
+        '# TYPE jobs counter',
+        'jobs_total 7 1600000000.123',
+        '# EOF',
+        '',
+      ].join('\n'),
+      OM,
+    );
+    const rec = recorder();
+    const { m } = await start(rec, config(job('app')), new Map([['app', groups(t.address)]]));
+    const batch = await nextScrape(rec);
+    const instance = t.address;
+    expect(batch.filter((s) => !s.labels.__name__?.startsWith('scrape_') && s.labels.__name__ !== 'up')).toEqual([
+      { labels: { __name__: 'rpc_seconds_bucket', le: '1.0', job: 'app', instance }, t: NOW, v: 2 },
+      { labels: { __name__: 'rpc_seconds_bucket', le: '+Inf', job: 'app', instance }, t: NOW, v: 3 },
+      { labels: { __name__: 'rpc_seconds_count', job: 'app', instance }, t: NOW, v: 3 },
+      { labels: { __name__: 'rpc_seconds_sum', job: 'app', instance }, t: NOW, v: 2.5 },
+      { labels: { __name__: 'rpc_seconds_created', job: 'app', instance }, t: NOW, v: 1699999000.25 },
+      { labels: { __name__: 'jobs_total', job: 'app', instance }, t: 1600000000123, v: 7 },
+    ]);
+    expect(value(batch, 'scrape_samples_scraped')).toBe(6);
+    expect(m.metadata()[0]?.metadata).toEqual([
+      { metric: 'rpc_seconds', type: 'histogram', help: 'RPC latency.', unit: 'seconds' },
+      { metric: 'jobs', type: 'counter', help: '', unit: '' },
+    ]);
+  });
+
+  it('fails an OpenMetrics scrape at its first error, reporting the samples read before it as scraped', async () => {
+    const t = await answering('a 1\nb 2\nc 3 # {x="y"}\n# EOF\n', OM);
+    const rec = recorder();
+    const { m } = await start(rec, config(job('app')), new Map([['app', groups(t.address)]]));
+    const batch = await nextScrape(rec);
+    expect(value(batch, 'up')).toBe(0);
+    expect(named(batch, 'a')).toEqual([]);
+    expect(value(batch, 'scrape_samples_scraped')).toBe(2);
+    expect(m.targets().activeTargets[0]?.lastError).toBe(
+      'expected value after exemplar labels, got "\\n" ("INVALID") while parsing: "c 3 # {x=\\"y\\"}\\n"',
+    );
+  });
+
+  it('counts every sample of an OpenMetrics answer that lacks # EOF, and fails it', async () => {
+    const t = await answering('a 1\nb 2\n', OM);
+    const rec = recorder();
+    const { m } = await start(rec, config(job('app')), new Map([['app', groups(t.address)]]));
+    const batch = await nextScrape(rec);
+    expect(value(batch, 'scrape_samples_scraped')).toBe(2);
+    expect(m.targets().activeTargets[0]?.lastError).toBe('data does not end with # EOF');
+  });
+
+  it("reads a target's series afresh when it switches format, as the same text means other labels", async () => {
+    const t = await answering('# TYPE h histogram\nh_bucket{le="1"} 1\n# EOF\n', OM);
+    const rec = recorder();
+    await start(rec, config(job('app')), new Map([['app', groups(t.address)]]));
+    expect(named(await nextScrape(rec), 'h_bucket')[0]?.labels.le).toBe('1.0');
+    t.set((_req, res) =>
+      res.writeHead(200, { 'Content-Type': 'text/plain' }).end('# TYPE h histogram\nh_bucket{le="1"} 1\n'),
+    );
+    const batch = await nextScrape(rec);
+    expect(named(batch, 'h_bucket').map((s) => [s.labels.le, isStale(s.v) ? 'stale' : s.v])).toEqual([
+      ['1', 1],
+      ['1.0', 'stale'],
+    ]);
+  });
+
+  it('asks for scrape_protocols in their order, and for identity when enable_compression is false', async () => {
+    const t = await serve('m 1\n');
+    const rec = recorder();
+    await start(
+      rec,
+      config(
+        job('app', { scrapeProtocols: ['PrometheusText0.0.4', 'OpenMetricsText1.0.0'], enableCompression: false }),
+      ),
+      new Map([['app', groups(t.address)]]),
+    );
+    await nextScrape(rec);
+    expect(t.requests[0]?.headers.accept).toBe(
+      'text/plain;version=0.0.4;q=0.6,application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.5,*/*;q=0.4',
+    );
+    expect(t.requests[0]?.headers['accept-encoding']).toBe('identity');
+  });
+
+  it('refuses PrometheusProto, whose format miniprom cannot read', () => {
+    const m = createScrapeManager({ logger, appendable: recorder().appendable });
+    managers.push(m);
+    expect(() => m.prepare(config(job('app', { scrapeProtocols: ['PrometheusProto'] })))).toThrow(
+      'scrape job "app": the PrometheusProto scrape protocol is not supported by miniprom',
+    );
+    expect(() => m.prepare(config(job('app', { fallbackScrapeProtocol: 'PrometheusProto' })))).toThrow(
+      'PrometheusProto scrape protocol is not supported',
+    );
   });
 });
 

@@ -198,7 +198,9 @@ function literalValue(item: Item): number | { error: string } {
   const int = goParseInt(item.val);
   if (typeof int === 'number') return int;
   const f = goParseFloat(item.val);
-  return typeof f === 'number' ? f : { error: `error parsing number: strconv.ParseFloat: parsing ${goQuote(item.val)}: ${f.error}` };
+  return typeof f === 'number'
+    ? f
+    : { error: `error parsing number: strconv.ParseFloat: parsing ${goQuote(item.val)}: ${f.error}` };
 }
 
 /** The first error node of the lezer tree, as a position. */

@@ -1,0 +1,138 @@
+/**
+ * A target's scrape cache (upstream's scrapeCache): each series of the last scrapes by its raw
+ * text in the exposition (`name{label="value",…}` as written), with the final labels it was given
+ * — target labels attached, metric relabeling applied, limits checked — or `null` when metric
+ * relabeling dropped it. A series seen before skips all of that (and the parser skips reading its
+ * labels): its sample goes to storage with the same frozen Labels object as last time, which
+ * storage finds its series by.
+ *
+ * Lookups take the text as a range of the body, so a known series costs no string of its own:
+ * entries are found by a hash of the range (FNV-1a over its UTF-16 code units, the same whether
+ * the parser computes it as it scans or `hashRange` does), then compared in place.
+ */
+import type { Labels } from '../storage/index.js';
+
+/** One known series. */
+export interface CacheEntry {
+  /** The series text. */
+  readonly key: string;
+  readonly hash: number;
+  /** Its final labels (frozen), or null when metric relabeling drops it. */
+  readonly labels: Labels | null;
+  /** The next entry of the same hash. */
+  next: CacheEntry | undefined;
+  /** The scrape (iteration) that last saw it: a second sample of it in that scrape is ignored. */
+  seen: number;
+  /** The scrape that last appended it at the scrape's time: that scrape watches it for staleness. */
+  tracked: number;
+  /** It was in the last successful scrape (else it is new: `scrape_series_added` counts it). */
+  inLast: boolean;
+}
+
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+/** Hashes are cut to 30 bits, which V8 keeps as small integers (Map keys without a heap number). */
+const HASH_MASK = 0x3fffffff;
+
+/** Starts a hash (see `hashStep` and `hashEnd`). */
+export function hashStart(): number {
+  return FNV_OFFSET;
+}
+
+/** Adds one code unit to a hash. */
+export function hashStep(h: number, c: number): number {
+  return Math.imul(h ^ c, FNV_PRIME);
+}
+
+/** The finished hash. */
+export function hashEnd(h: number): number {
+  return h & HASH_MASK;
+}
+
+/** The hash of `text.slice(start, end)`, without making that string. */
+export function hashRange(text: string, start: number, end: number): number {
+  let h = FNV_OFFSET;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
+  return h & HASH_MASK;
+}
+
+export class SeriesCache {
+  readonly #table = new Map<number, CacheEntry>();
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** The entry for the series text `text.slice(start, end)`, whose hash is `hash`. */
+  find(text: string, start: number, end: number, hash: number): CacheEntry | undefined {
+    const length = end - start;
+    for (let e = this.#table.get(hash); e !== undefined; e = e.next) {
+      if (e.key.length === length && text.startsWith(e.key, start)) return e;
+    }
+    return undefined;
+  }
+
+  /** Adds a series not in the cache; its labels are frozen, as storage keeps them by identity. */
+  add(key: string, hash: number, labels: Labels | null): CacheEntry {
+    const entry: CacheEntry = {
+      key,
+      hash,
+      labels: labels === null ? null : Object.freeze(labels),
+      next: this.#table.get(hash),
+      seen: -1,
+      tracked: -1,
+      inLast: false,
+    };
+    this.#table.set(hash, entry);
+    this.#size++;
+    return entry;
+  }
+
+  /**
+   * After a successful scrape `iter`: the series it saw are the last scrape's; the others are
+   * forgotten (upstream's iterDone with a flush).
+   */
+  keepOnly(iter: number): void {
+    this.#retain((e) => {
+      if (e.seen !== iter) return false;
+      e.inLast = true;
+      return true;
+    });
+  }
+
+  /**
+   * After a failed scrape: what it added is forgotten, so that the cache holds no more than the
+   * series of the last successful scrape (a target failing with ever new series cannot grow it).
+   */
+  forgetNew(): void {
+    this.#retain((e) => e.inLast);
+  }
+
+  clear(): void {
+    this.#table.clear();
+    this.#size = 0;
+  }
+
+  /** Keeps the entries `keep` says yes to (it is called once on each, and may update it). */
+  #retain(keep: (e: CacheEntry) => boolean): void {
+    for (const [hash, head] of this.#table) {
+      let first: CacheEntry | undefined;
+      let last: CacheEntry | undefined;
+      for (let e: CacheEntry | undefined = head; e !== undefined; ) {
+        const next: CacheEntry | undefined = e.next;
+        if (keep(e)) {
+          e.next = undefined;
+          if (last === undefined) first = e;
+          else last.next = e;
+          last = e;
+        } else {
+          this.#size--;
+        }
+        e = next;
+      }
+      if (first === undefined) this.#table.delete(hash);
+      else if (first !== head) this.#table.set(hash, first);
+    }
+  }
+}

@@ -53,10 +53,9 @@ export interface ScrapeNaming {
   /** `legacy` fails a scrape whose series has a name only UTF-8 allows (src/scrape checks it). */
   metricNameValidationScheme: NameValidationScheme;
   /**
-   * TODO(scrape branch, issue 16): upstream sends this in the scrape request's Accept header, as
-   * `;escaping=<scheme>` on the PrometheusText1.0.0 and OpenMetricsText1.0.0 media types only
-   * (scrape.go's acceptHeader, v3.5.3); src/scrape's request does not send it yet. The value is
-   * already upstream's spelling (model.EscapingScheme's String()).
+   * What the scrape request's Accept header offers, as `;escaping=<scheme>` on the
+   * PrometheusText1.0.0 and OpenMetricsText1.0.0 media types (scrape.go's acceptHeader, v3.5.3);
+   * upstream's spelling (model.EscapingScheme's String()).
    */
   metricNameEscapingScheme: NameEscapingScheme;
   /**

@@ -110,7 +110,7 @@ function buildPool(
     fingerprint: JSON.stringify([withoutDiscovery(sc), authorization ?? null, tls ?? null]),
     // Opens nothing until its first request: a client of settings a reload discards costs nothing.
     client: makeClient(tls),
-    accept: acceptHeader(sc.scrapeProtocols),
+    accept: acceptHeader(sc.scrapeProtocols, sc.metricNameEscapingScheme),
     acceptEncoding: acceptEncodingHeader(sc.enableCompression),
   };
 }

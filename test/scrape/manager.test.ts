@@ -745,6 +745,20 @@ describe('scrape protocols and Content-Type (Prometheus 3)', () => {
     expect(t.requests[0]?.headers['accept-encoding']).toBe('identity');
   });
 
+  it("offers the job's metric_name_escaping_scheme on the 1.0.0 formats, as upstream's acceptHeader", async () => {
+    const t = await serve('m 1\n');
+    const rec = recorder();
+    await start(
+      rec,
+      config(job('app', { metricNameEscapingScheme: 'underscores' })),
+      new Map([['app', groups(t.address)]]),
+    );
+    await nextScrape(rec);
+    expect(t.requests[0]?.headers.accept).toBe(
+      'application/openmetrics-text;version=1.0.0;escaping=underscores;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=underscores;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2',
+    );
+  });
+
   it('refuses PrometheusProto, whose format miniprom cannot read', () => {
     const m = createScrapeManager({ logger, appendable: recorder().appendable });
     managers.push(m);

@@ -24,7 +24,11 @@ export function cachePath(bundle: string, buildId: string): string {
   return join(dirname(bundle), '.v8-cache', name);
 }
 
-/** Runs the CommonJS bundle at `url` (built as `buildId`) and returns its exports. */
+/**
+ * Runs the bundle at `url` (built as `buildId`) and returns its exports. The file holds one
+ * function expression, `(function (exports, require, module, __filename, __dirname) {…})`: the
+ * module as CommonJS wraps it.
+ */
 export function runBundle(url: URL, buildId: string): Record<string, unknown> {
   const file = fileURLToPath(url);
   const cache = cachePath(file, buildId);
@@ -35,10 +39,9 @@ export function runBundle(url: URL, buildId: string): Record<string, unknown> {
     // No cache yet: this run writes it.
   }
   // CommonJS's own wrapper, so the bundle sees the five names a module does.
-  // A bin's `#!` line is a comment to Node's loader but not to V8: it becomes one (same length).
-  const code = readFileSync(file, 'utf8').replace(/^#!/, '//');
-  const source = `(function (exports, require, module, __filename, __dirname) {${code}\n})`;
-  const script = new Script(source, { filename: file, cachedData });
+  // The file holds the module inside CommonJS's wrapper function, as the build writes it, so the
+  // one string read is the source V8 keeps.
+  const script = new Script(readFileSync(file, 'utf8'), { filename: file, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) {
     process.once('exit', () => writeCache(script, cache));
   }

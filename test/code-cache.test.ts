@@ -16,12 +16,12 @@ import { ROOT } from './helpers/spawn.js';
 let dir: string;
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'miniprom-code-cache-'));
-  // A bundle shaped as build-cmd.mjs writes them: a bin's #! line, CommonJS, a builtin required.
+  // A bundle shaped as build-cmd.mjs writes them: a module inside CommonJS's wrapper function.
   writeFileSync(
     join(dir, 'bundle.cjs'),
-    '#!/usr/bin/env node\nconst { join } = require("node:path");\n' +
+    '(function (exports, require, module, __filename, __dirname) {const { join } = require("node:path");\n' +
       'function double(x) { return x * 2; }\nmodule.exports.answer = double(21);\n' +
-      'module.exports.where = join(__dirname, "x");\n',
+      'module.exports.where = join(__dirname, "x");\n})',
   );
 });
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,7 +43,7 @@ function run(buildId = 'build1'): { answer: number; where: string } {
 const cacheFiles = () => readdirSync(join(dir, '.v8-cache'));
 
 describe('runBundle', () => {
-  it('runs a CommonJS bundle with its own require and __dirname, #! line and all', () => {
+  it('runs a bundle as CommonJS runs a module: its own require, module.exports and __dirname', () => {
     expect(run()).toEqual({ answer: 42, where: join(dir, 'x') });
   });
 

@@ -322,7 +322,7 @@ describe('scraping', () => {
   it.each<[string, { status?: number; body?: string }, Partial<ScrapeConfig>, string, boolean]>([
     ['an error status', { status: 500 }, {}, 'server returned HTTP status 500 Internal Server Error', false],
     [
-      'a parse error (upstream\'s words)',
+      "a parse error (upstream's words)",
       { body: 'm{ 1\n' },
       {},
       'expected label name, got "1" ("INVALID") while parsing: "m{ 1"',

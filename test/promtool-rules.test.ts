@@ -39,21 +39,37 @@ function run(bin: string[], args: string[], cwd: string, input?: string): Outcom
 }
 
 /**
- * Upstream lists the series of a `found duplicate series` error in Go's map order, which changes
- * from run to run (1 run in 6 of the real promtool swaps them): compare such lists sorted.
+ * Upstream prints two things in Go's map order, which changes from run to run: the series of a
+ * `found duplicate series` error (1 run in 6 of the real promtool swaps them), and a rule's label
+ * and annotation errors (rulefmt ranges over `r.Labels` and `r.Annotations`, maps). Compare such
+ * lists sorted, in every outcome: recorded, live and ours.
  */
 function unordered(text: string): string {
-  return text.replace(
+  const series = text.replace(
     /(found duplicate series for the match group .*? operation: )\[(.*?)\];/g,
     (_, head: string, list: string) => {
-      const series = list.split(/(?<=\}), (?=\{)/).sort();
-      return `${head}[${series.join(', ')}];`;
+      const sorted = list.split(/(?<=\}), (?=\{)/).sort();
+      return `${head}[${sorted.join(', ')}];`;
     },
   );
+  // Consecutive lines about one rule's labels (or annotations) form one map-ordered run.
+  const lines = series.split('\n');
+  const runKey = (line: string) => /^(.*?: (?:label|annotation) )"/.exec(line)?.[1];
+  for (let i = 0; i < lines.length; ) {
+    const key = runKey(lines[i] as string);
+    let end = i + 1;
+    while (key !== undefined && end < lines.length && runKey(lines[end] as string) === key) end++;
+    if (end - i > 1) lines.splice(i, end - i, ...lines.slice(i, end).sort());
+    i = end;
+  }
+  return lines.join('\n');
 }
 
+/** An outcome with its map-ordered lists sorted (see `unordered`). */
+const inSortedOrder = (o: Outcome): Outcome => ({ ...o, stdout: unordered(o.stdout), stderr: unordered(o.stderr) });
+
 const ours = (args: string[], cwd: string, input?: string) =>
-  run([process.execPath, join(ROOT, 'dist/cmd/promtool.js')], args, cwd, input);
+  inSortedOrder(run([process.execPath, join(ROOT, 'dist/cmd/promtool.js')], args, cwd, input));
 
 /** The real promtool's outcome: recorded under `expected/<name>`, checked live when the peer is there. */
 function theirs(name: string, args: string[], cwd: string, input?: string): Outcome {
@@ -71,7 +87,7 @@ function theirs(name: string, args: string[], cwd: string, input?: string): Outc
     stderr: unordered(readFileSync(file('stderr'), 'utf8')),
     code: Number(readFileSync(file('exit'), 'utf8')),
   };
-  if (PROMTOOL.path && !UPDATE) expect(run([PROMTOOL.path], args, cwd, input)).toEqual(recorded);
+  if (PROMTOOL.path && !UPDATE) expect(inSortedOrder(run([PROMTOOL.path], args, cwd, input))).toEqual(recorded);
   return recorded;
 }
 

@@ -294,7 +294,6 @@ class HeadAppender implements Appender {
   ) {}
 
   append(labels: Labels, t: number, v: number): AppendError | undefined {
-    const hash = hashLabels(labels);
     const { head } = this;
     if (head.keepSamples) {
       // An empty head takes its bound from the first sample, as upstream's initAppender does.
@@ -304,7 +303,15 @@ class HeadAppender implements Appender {
         return OUT_OF_BOUNDS;
       }
     }
-    let s = head.get(labels, hash);
+    // The very object appended before (the scrape cache hands the same frozen one each scrape):
+    // its series by identity, no hashing or comparing. Otherwise by label hash, as always.
+    let s = head.byObject(labels);
+    let hash = 0;
+    if (!s) {
+      hash = hashLabels(labels);
+      s = head.get(labels, hash);
+      if (s) head.remember(labels, s);
+    }
     if (s) {
       if (t <= s.lastT) {
         if (t < s.lastT || !head.keepSamples) {
@@ -316,7 +323,7 @@ class HeadAppender implements Appender {
     } else {
       s = this.#created?.get(labels, hash);
       if (!s) {
-        s = new MemSeries(hash, withoutEmpty(labels));
+        s = new MemSeries(hash, head.intern(withoutEmpty(labels)));
         this.#created ??= new SeriesTable();
         this.#created.add(s);
       }

@@ -4,15 +4,23 @@
  * one WAL ref. The head changes only through its storage's serialized commits and retention, so
  * none of this needs locking.
  */
-import { Float64Column } from './floats.js';
-import { hashLabels, sameLabels } from './labels.js';
+import { MAX_BYTES_PER_XOR_CHUNK, XorAppender, XorReader } from './chunkenc.js';
+import { ChunkSlabs, ChunksIterator, type ChunkView, hasSampleIn, OPEN_REGION_BYTES, OpenRegions } from './chunks.js';
+import { hashLabels, sameLabels, SymbolTable } from './labels.js';
 import { compileMatcher, MemPostings } from './postings.js';
-import type { Labels, Matcher, Querier, SampleIterator, SelectedSeries } from './types.js';
+import type { Labels, Matcher, Querier, SelectedSeries } from './types.js';
 
 /** Upstream's default head chunk range (`--storage.tsdb.min-block-duration`, 2h), in ms. */
 export const CHUNK_RANGE_MS = 2 * 3600 * 1000;
 /** Upstream's target number of samples per head chunk (tsdb.DefaultSamplesPerChunk). */
 const SAMPLES_PER_CHUNK = 120;
+/**
+ * Upstream cuts a chunk once it is over this size, as the next sample might be the largest one
+ * (19 bytes) and a chunk must stay within MaxBytesPerXORChunk.
+ */
+const CUT_AT_BYTES = MAX_BYTES_PER_XOR_CHUNK - 19;
+/** The chunks of a series with no full chunk yet: one shared (frozen) empty array, not one each. */
+const NO_CHUNKS = Object.freeze([]) as unknown as ChunkView[];
 
 export class MemSeries {
   /** The WAL ref; -1 until a commit adopts the series into the head. */
@@ -26,19 +34,24 @@ export class MemSeries {
   /** Value of the newest committed sample: a sample at `lastT` with other bits is a conflicting duplicate. */
   lastV = 0;
   /**
-   * Sample times and values, ascending by time (TSDB only; the agent keeps none). Appends push;
-   * retention replaces the arrays rather than shifting them, so a query iterating the old ones
+   * Full chunks, oldest first (TSDB only; the agent keeps no samples). Closing a chunk pushes;
+   * retention replaces the array rather than shifting it, so a query holding it and a length
    * keeps reading what it selected.
    */
-  ts: number[] = [];
-  /** A Float64Column, not an array: an array may lose a staleness marker's NaN bits. */
-  vs = new Float64Column();
+  chunks: ChunkView[] = NO_CHUNKS;
+  /** The chunk being appended to, if any: its first sample's time is `chunkMinT`. */
+  open: XorAppender | undefined;
   /**
-   * How many of `ts`/`vs` queries may see. A large commit is applied in slices, and its samples
+   * The newest sample time queries may see. A large commit is applied in slices, and its samples
    * become visible all at once when it is published (upstream's isolation: a query sees a commit
-   * whole or not at all); everything else publishes as it adds.
+   * whole or not at all); everything else publishes as it adds. Times only grow, so "every
+   * sample up to this time" is exactly the samples published.
    */
-  visible = 0;
+  visibleT = Number.NEGATIVE_INFINITY;
+  /** Samples older than this were dropped by retention (they may still sit in the first chunk). */
+  floorT = Number.NEGATIVE_INFINITY;
+  /** The oldest sample kept (+∞ while there is none). */
+  firstT = Number.POSITIVE_INFINITY;
   /** Scratch for the commit in progress: its id, and the newest time it accepted for this series. */
   commitId = 0;
   commitT = 0;
@@ -48,12 +61,7 @@ export class MemSeries {
   readonly size: number;
   /** `[name, value, name, value, …]` sorted by name, made on first need: see `compareSeries`. */
   #pairs: string[] | undefined;
-  /**
-   * Where each head chunk upstream would have cut starts, as indices into `ts` (TSDB only): the
-   * head keeps plain arrays, but reports its chunk count as upstream's head would (see `cutChunk`).
-   */
-  chunkStarts: number[] = [];
-  /** The chunk being filled: its first time, and when upstream would cut the next one. */
+  /** The open chunk's first time, and when upstream would cut the next one (see `chunkFor`). */
   chunkMinT = 0;
   nextAt = 0;
 
@@ -148,8 +156,13 @@ export class Head {
   readonly #postings: MemPostings | undefined;
   #nextRef = 0;
   #samples = 0;
-  /** Chunks upstream's head would hold for these samples (see `cutChunk`). */
+  /** Full and open chunks of all series. */
   #chunks = 0;
+  readonly #slabs = new ChunkSlabs();
+  readonly #regions = new OpenRegions();
+  /** Series by the label objects appended for them (see `byObject`). */
+  readonly #byObject = new WeakMap<Labels, MemSeries>();
+  readonly #symbols = new SymbolTable();
   /** The oldest and newest sample times in the head; +∞ and −∞ while it has none. */
   #minT = Number.POSITIVE_INFINITY;
   #maxT = Number.NEGATIVE_INFINITY;
@@ -184,6 +197,32 @@ export class Head {
     return this.#series.get(labels, hash);
   }
 
+  /**
+   * The head series an earlier append found for this very object, if it is still in the head.
+   * Only frozen objects are remembered: the language guarantees their labels cannot have
+   * changed since (the scrape cache freezes what it hands out every scrape).
+   */
+  byObject(labels: Labels): MemSeries | undefined {
+    const s = this.#byObject.get(labels);
+    return s && !s.removed ? s : undefined;
+  }
+
+  /** Remembers that `labels` (if frozen) is series `s`'s label set, for `byObject`. */
+  remember(labels: Labels, s: MemSeries): void {
+    if (Object.isFrozen(labels)) this.#byObject.set(labels, s);
+  }
+
+  /**
+   * `labels` with every name and value taken from the symbol table: a series' strings are
+   * shared with every other series that has them (the job, the metric name, …) instead of each
+   * series holding its own copies from its scrape. Key order is kept.
+   */
+  intern(labels: Labels): Labels {
+    const out: Record<string, string> = {};
+    for (const name in labels) out[this.#symbols.intern(name)] = this.#symbols.intern(labels[name] as string);
+    return out;
+  }
+
   /** The index, for statistics (TSDB only). */
   get postings(): MemPostings | undefined {
     return this.#postings;
@@ -212,7 +251,7 @@ export class Head {
     const hash = hashLabels(labels);
     let s = this.#series.get(labels, hash);
     if (!s) {
-      s = new MemSeries(hash, labels);
+      s = new MemSeries(hash, this.intern(labels));
       s.ref = ref;
       s.logged = true;
       this.#insert(s);
@@ -223,7 +262,7 @@ export class Head {
   /** Adds a sample newer than the series' last, visible at once; returns false (and keeps nothing) otherwise. */
   add(s: MemSeries, t: number, v: number): boolean {
     if (!this.stage(s, t, v)) return false;
-    s.visible = s.ts.length;
+    s.visibleT = s.lastT;
     return true;
   }
 
@@ -235,13 +274,8 @@ export class Head {
     if (!(t > s.lastT)) return false;
     if (this.keepSamples) {
       if (t < this.#minT) this.#minT = t;
-      // Before lastT moves: a chunk's plan reads the time of its newest sample so far.
-      if (this.#cutChunk(s, t)) {
-        s.chunkStarts.push(s.ts.length);
-        this.#chunks++;
-      }
-      s.ts.push(t);
-      s.vs.push(v);
+      if (t < s.firstT) s.firstT = t;
+      this.#chunkFor(s, t).append(t, v);
       this.#samples++;
     }
     s.lastT = t;
@@ -254,71 +288,100 @@ export class Head {
   publish(series: readonly MemSeries[], n: number): void {
     for (let i = 0; i < n; i++) {
       const s = series[i] as MemSeries;
-      s.visible = s.ts.length;
+      s.visibleT = s.lastT;
     }
   }
 
   /**
-   * Whether upstream's head would start a new chunk for sample `t` of `s` (memSeries'
-   * appendPreprocessor with its defaults): chunks aim at 120 samples, never span a 2h-aligned
-   * range, are re-planned at a quarter full to spread the range's samples evenly, and are cut at
-   * 240 samples whatever the plan. (Its 1KiB byte cap on a chunk is not modelled: the head stores
-   * no encoded chunks to measure.)
+   * The chunk sample `t` of `s` goes into, cut as upstream's head cuts (memSeries'
+   * appendPreprocessor with its defaults): a chunk over ~1 KiB is full; chunks aim at 120 samples,
+   * never span a 2h-aligned range, are re-planned at a quarter full to spread the range's samples
+   * evenly, and are cut at 240 samples whatever the plan.
    */
-  #cutChunk(s: MemSeries, t: number): boolean {
-    const starts = s.chunkStarts;
-    const n = starts.length === 0 ? -1 : s.ts.length - (starts[starts.length - 1] as number);
-    if (n >= 0) {
-      if (n === SAMPLES_PER_CHUNK / 4) s.nextAt = chunkEndTime(s.chunkMinT, s.lastT, s.nextAt);
-      if (t < s.nextAt && n < SAMPLES_PER_CHUNK * 2) return false;
+  #chunkFor(s: MemSeries, t: number): XorAppender {
+    const app = s.open;
+    if (!app || app.length > CUT_AT_BYTES) return this.#cut(s, t);
+    const n = app.count;
+    if (n === SAMPLES_PER_CHUNK / 4) s.nextAt = chunkEndTime(s.chunkMinT, app.lastT, s.nextAt);
+    if (t >= s.nextAt || n >= SAMPLES_PER_CHUNK * 2) return this.#cut(s, t);
+    return app;
+  }
+
+  /** Closes `s`'s open chunk (into a slab) and opens one that starts at `t`. */
+  #cut(s: MemSeries, t: number): XorAppender {
+    const prev = s.open;
+    if (prev) {
+      const full = this.#slabs.close(prev, s.chunkMinT);
+      if (s.chunks === NO_CHUNKS) s.chunks = [full];
+      else s.chunks.push(full);
     }
+    // A series whose last chunk outgrew a shared region gets a buffer of its own, sized as that
+    // chunk turned out: a series' chunks are alike, so most never grow.
+    const app = new XorAppender(prev && prev.length > OPEN_REGION_BYTES ? prev.length + 16 : this.#regions.take());
+    s.open = app;
     s.chunkMinT = t;
     s.nextAt = rangeEnd(t);
-    return true;
+    this.#chunks++;
+    return app;
   }
 
   /**
    * Drops samples older than `before`, then series left with nothing newer (also those adopted by
-   * a commit whose samples were all rejected). Their refs stay in the WAL; a series that comes back
-   * gets a new ref, and replay merges the two.
+   * a commit whose samples were all rejected). Chunks wholly older go (as upstream's head drops
+   * chunks wholly older than its new minimum time); in a chunk only partly older, the older
+   * samples stay in its bytes but are no longer read. Their refs stay in the WAL; a series that
+   * comes back gets a new ref, and replay merges the two.
    */
   truncate(before: number): void {
     const removed: MemSeries[] = [];
     let minT = Number.POSITIVE_INFINITY;
     for (const s of this.#series) {
-      const first = s.ts[0];
-      if (first !== undefined && first < before) {
-        const drop = lowerBound(s.ts, before);
-        s.ts = s.ts.slice(drop);
-        s.vs = s.vs.slice(drop);
-        s.visible = Math.max(0, s.visible - drop);
-        this.#samples -= drop;
-        this.#dropChunks(s, drop);
-      }
-      if (s.ts.length === 0 && s.lastT < before) {
+      if (s.firstT < before) this.#truncateSeries(s, before);
+      if (s.firstT === Number.POSITIVE_INFINITY && s.lastT < before) {
         this.#remove(s);
         removed.push(s);
-      } else if (s.ts.length > 0) minT = Math.min(minT, s.ts[0] as number);
+      } else if (s.firstT < minT) minT = s.firstT;
     }
     this.#postings?.delete(removed);
     if (this.keepSamples) this.#minT = minT;
+    if (removed.length > 0) this.#symbols.keepOnly(this.#series);
   }
 
-  /**
-   * The first `drop` samples are gone: chunks wholly among them go too (as upstream's head drops
-   * chunks wholly older than its new minimum time); a chunk only partly dropped stays.
-   */
-  #dropChunks(s: MemSeries, drop: number): void {
-    const starts = s.chunkStarts;
-    let gone = 0;
-    while (
-      gone < starts.length &&
-      (gone + 1 < starts.length ? (starts[gone + 1] as number) : s.ts.length + drop) <= drop
-    )
-      gone++;
-    const kept = starts.slice(gone).map((i) => Math.max(0, i - drop));
-    this.#chunks -= starts.length - kept.length;
-    s.chunkStarts = kept;
+  #truncateSeries(s: MemSeries, before: number): void {
+    let k = 0;
+    let dropped = 0;
+    const floor = s.floorT;
+    for (; k < s.chunks.length; k++) {
+      const c = s.chunks[k] as ChunkView;
+      if (c.maxT >= before) break;
+      dropped += countIn(c, floor, Number.POSITIVE_INFINITY);
+    }
+    if (k > 0) {
+      s.chunks = s.chunks.slice(k);
+      this.#chunks -= k;
+    }
+    const open = s.open ? openView(s, s.open) : undefined;
+    if (s.chunks.length === 0 && open && open.maxT < before) {
+      dropped += countIn(open, floor, Number.POSITIVE_INFINITY);
+      s.open = undefined;
+      this.#chunks--;
+    }
+    // The first chunk left may start before `before`: count what it loses, find what it keeps.
+    const first = s.chunks[0] ?? (s.open ? open : undefined);
+    s.firstT = Number.POSITIVE_INFINITY;
+    if (first) {
+      const r = new XorReader(first.buf, first.count, first.off);
+      while (r.next()) {
+        if (r.t < floor) continue;
+        if (r.t >= before) {
+          s.firstT = r.t;
+          break;
+        }
+        dropped++;
+      }
+    }
+    s.floorT = before;
+    this.#samples -= dropped;
   }
 
   /** A querier over [mint, maxt]: see `Querier`. */
@@ -332,27 +395,35 @@ export class Head {
 
   /** The postings for `matchers` (every series when empty): see `MemPostings.forMatchers`. */
   #matching(matchers: readonly Matcher[]): readonly MemSeries[] {
-    if (!this.#postings) throw new Error('the agent keeps no samples to query');
-    return this.#postings.forMatchers(matchers);
+    const postings = this.#postings;
+    if (!postings) throw new Error('the agent keeps no samples to query');
+    const refs = postings.forMatchers(matchers);
+    const out = new Array<MemSeries>(refs.length);
+    for (let i = 0; i < refs.length; i++) out[i] = postings.series(refs[i] as number);
+    return out;
   }
 
   #select(matchers: readonly Matcher[], mint: number, maxt: number, sorted: boolean): SelectedSeries[] {
-    const hits: Array<{ series: MemSeries; from: number; to: number }> = [];
+    const hits: Hit[] = [];
     // As upstream, a head whose time range misses the query's contributes nothing.
     if (!this.#overlaps(mint, maxt)) return [];
     for (const series of this.#matching(matchers)) {
-      const from = lowerBound(series.ts, mint, 0, false, series.visible);
-      const to = lowerBound(series.ts, maxt, from, true, series.visible);
-      if (from === to) continue; // like upstream, a series with nothing in range is not returned
-      hits.push({ series, from, to });
+      const lo = Math.max(mint, series.floorT);
+      const hi = Math.min(maxt, series.visibleT);
+      // The chunks as they are now: later appends only add after what this reads, closing a
+      // chunk only pushes, and retention replaces the array.
+      const { chunks } = series;
+      const n = chunks.length;
+      const open = series.open && series.open.count > 0 ? openView(series, series.open) : undefined;
+      if (!hasSampleIn(chunks, n, open, lo, hi)) continue; // like upstream, nothing in range: not returned
+      hits.push({ series, chunks, n, open, lo, hi });
     }
     // Postings are in ref order, which is creation order: the unsorted answer.
     if (sorted) hits.sort((a, b) => compareSeries(a.series, b.series));
-    return hits.map(({ series, from, to }) => {
-      // The arrays and bounds as they are now: later appends and retention do not change them.
-      const { ts, vs } = series;
-      return { labels: series.labels, iterator: () => new ArrayIterator(ts, vs, from, to) };
-    });
+    return hits.map(({ series, chunks, n, open, lo, hi }) => ({
+      labels: series.labels,
+      iterator: () => new ChunksIterator(chunks, n, open, lo, hi),
+    }));
   }
 
   /**
@@ -384,7 +455,7 @@ export class Head {
         .sort();
     }
     const values = new Set<string>();
-    for (const s of postings.forMatchers(matchers)) {
+    for (const s of this.#matching(matchers)) {
       const v = s.labels[name];
       if (v !== undefined) values.add(v);
     }
@@ -405,8 +476,9 @@ export class Head {
   #remove(s: MemSeries): void {
     s.removed = true;
     this.#series.delete(s);
-    this.#chunks -= s.chunkStarts.length;
-    s.chunkStarts = [];
+    this.#chunks -= s.chunks.length + (s.open ? 1 : 0);
+    s.chunks = NO_CHUNKS;
+    s.open = undefined;
   }
 }
 
@@ -424,56 +496,25 @@ function chunkEndTime(start: number, cur: number, max: number): number {
   if (n <= 1) return max;
   return Math.trunc(start + (max - start) / Math.floor(n));
 }
-/**
- * The first index in sorted `ts` (from `lo`, before `end`) whose time is `>= t`, or, with
- * `after`, `> t`: with both ends, [lowerBound(mint), lowerBound(maxt, after)) is the inclusive
- * range [mint, maxt].
- */
-function lowerBound(ts: readonly number[], t: number, lo = 0, after = false, end = ts.length): number {
-  let hi = end;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const x = ts[mid] as number;
-    if (x < t || (after && x === t)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+/** A view of the open chunk as it is now: its samples so far, read from its current buffer. */
+function openView(s: MemSeries, app: XorAppender): ChunkView {
+  return { buf: app.buf, off: 0, count: app.count, minT: s.chunkMinT, maxT: app.lastT };
 }
 
-/** Iterates ts/vs over [from, to) (see `SampleIterator`). */
-class ArrayIterator implements SampleIterator {
-  /** The current sample's index: from − 1 before the first, `to` after the last. */
-  #i: number;
-  t = 0;
-  v = 0;
+/** How many of chunk `c`'s samples fall in [lo, hi] (read only when its bounds do not say). */
+function countIn(c: ChunkView, lo: number, hi: number): number {
+  if (c.minT >= lo && c.maxT <= hi) return c.count;
+  let n = 0;
+  for (const r = new XorReader(c.buf, c.count, c.off); r.next(); ) if (r.t >= lo && r.t <= hi) n++;
+  return n;
+}
 
-  constructor(
-    private readonly ts: readonly number[],
-    private readonly vs: Float64Column,
-    private readonly from: number,
-    private readonly to: number,
-  ) {
-    this.#i = from - 1;
-  }
-
-  next(): boolean {
-    return this.#moveTo(this.#i + 1);
-  }
-
-  seek(t: number): boolean {
-    if (this.#i >= this.to) return false;
-    if (this.#i >= this.from && this.t >= t) return true;
-    return this.#moveTo(lowerBound(this.ts, t, Math.max(this.#i + 1, this.from)));
-  }
-
-  #moveTo(i: number): boolean {
-    if (i >= this.to) {
-      this.#i = this.to;
-      return false;
-    }
-    this.#i = i;
-    this.t = this.ts[i] as number;
-    this.v = this.vs.at(i) as number;
-    return true;
-  }
+/** A series `select` found: its chunks as they were, and the range to read. */
+interface Hit {
+  series: MemSeries;
+  chunks: readonly ChunkView[];
+  n: number;
+  open: ChunkView | undefined;
+  lo: number;
+  hi: number;
 }

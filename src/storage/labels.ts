@@ -119,3 +119,33 @@ export function isStaleNaN(v: number): boolean {
   bitsView.setFloat64(0, v);
   return (bitsView.getUint32(0) & 0x0007ffff) === 0 && bitsView.getUint32(4) === 2;
 }
+
+/**
+ * Label strings, each kept once (upstream's head keeps its symbols in its index): `intern` gives
+ * back the one copy of a string, so series that share a name or value share its memory. Strings
+ * no series uses any more are let go by `keepOnly` when retention removes series.
+ */
+export class SymbolTable {
+  #strings = new Map<string, string>();
+
+  /** The table's copy of `s` (`s` itself the first time). */
+  intern(s: string): string {
+    const have = this.#strings.get(s);
+    if (have !== undefined) return have;
+    this.#strings.set(s, s);
+    return s;
+  }
+
+  /** Keeps only the strings of `series`' labels (which were interned here). */
+  keepOnly(series: Iterable<{ readonly labels: Labels }>): void {
+    const kept = new Map<string, string>();
+    for (const { labels } of series) {
+      for (const name in labels) {
+        kept.set(name, name);
+        const value = labels[name] as string;
+        kept.set(value, value);
+      }
+    }
+    this.#strings = kept;
+  }
+}

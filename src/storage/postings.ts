@@ -5,16 +5,75 @@
  * once (not each series), and the lists are intersected and subtracted as upstream's
  * PostingsForMatchers does, including its treatment of matchers that match the empty string.
  *
- * Lists are replaced, never changed in place, when series are removed, so a list a caller still
- * holds keeps what it had. Adding appends (refs only grow) or inserts in ref order (WAL replay).
+ * A list is a sorted Uint32Array of series refs (4 bytes a series, no object pointers for the GC
+ * to trace), kept in a growable `RefList`; a value only one series has (an `instance`, an `id`)
+ * is just that series' ref, a list of one without the list. Lists are replaced, never changed in
+ * place, when series are removed, and adding only writes past the end a reader took, so a list a
+ * caller still holds keeps what it had. Adding appends (refs only grow) or inserts in ref order
+ * (WAL replay).
  */
 import { compileRegex } from '../regex/index.js';
 import type { MemSeries } from './head.js';
 import type { Matcher } from './types.js';
 
-type List = readonly MemSeries[];
+/** A sorted list of series refs, read only. */
+type List = Uint32Array;
 
-const EMPTY: List = Object.freeze([]) as List;
+const EMPTY: List = new Uint32Array(0);
+
+/** A growable sorted list of refs: `refs` holds `length` of them, room for more after. */
+class RefList {
+  refs: Uint32Array;
+  length: number;
+
+  constructor(refs: Uint32Array, length = refs.length) {
+    this.refs = refs;
+    this.length = length;
+  }
+
+  /** The refs as they are now; later adds write past this view's end or into a new buffer. */
+  view(): List {
+    return this.refs.subarray(0, this.length);
+  }
+
+  /** Adds `ref`, keeping the list sorted; new series have the highest ref, so this is a push. */
+  insert(ref: number): void {
+    const n = this.length;
+    const refs = this.refs;
+    if (n > 0 && (refs[n - 1] as number) >= ref) {
+      const at = search(this.view(), ref, 0);
+      if (at >= 0) return;
+      this.#grow(n + 1);
+      const pos = -at - 1;
+      // A new buffer, not a shift in place: a reader may hold a view of the old one.
+      const next = new Uint32Array(this.refs.length);
+      next.set(refs.subarray(0, pos));
+      next[pos] = ref;
+      next.set(refs.subarray(pos, n), pos + 1);
+      this.refs = next;
+      this.length = n + 1;
+      return;
+    }
+    this.#grow(n + 1);
+    (this.refs as Uint32Array)[n] = ref;
+    this.length = n + 1;
+  }
+
+  #grow(need: number): void {
+    if (need <= this.refs.length) return;
+    const bigger = new Uint32Array(Math.max(4, this.refs.length * 2, need));
+    bigger.set(this.refs.subarray(0, this.length));
+    this.refs = bigger;
+  }
+}
+
+/** A value's postings: one series' ref, or a list of two or more. */
+type Entry = number | RefList;
+
+/** How many series an entry holds. */
+export const entrySize = (e: Entry): number => (typeof e === 'number' ? 1 : e.length);
+
+const entryList = (e: Entry): List => (typeof e === 'number' ? Uint32Array.of(e) : e.view());
 
 /** A matcher ready to test values: its regex compiled once. */
 interface CompiledMatcher {
@@ -65,13 +124,17 @@ function inverse(m: CompiledMatcher): CompiledMatcher {
 const isNegative = (m: CompiledMatcher) => m.type === '!=' || m.type === '!~';
 
 export class MemPostings {
-  readonly #index = new Map<string, Map<string, MemSeries[]>>();
+  readonly #index = new Map<string, Map<string, Entry>>();
   /** Every series (upstream's all-postings key). */
-  #all: MemSeries[] = [];
+  #all = new RefList(new Uint32Array(16), 0);
+  /** Series by ref, for turning lists back into series. */
+  readonly #byRef: Array<MemSeries | undefined> = [];
 
   /** Indexes `s` under each of its label pairs (its labels have no empty values). */
   add(s: MemSeries): void {
-    insertByRef(this.#all, s);
+    const ref = s.ref;
+    this.#byRef[ref] = s;
+    this.#all.insert(ref);
     for (const name in s.labels) {
       const value = s.labels[name] as string;
       let values = this.#index.get(name);
@@ -79,9 +142,12 @@ export class MemPostings {
         values = new Map();
         this.#index.set(name, values);
       }
-      const list = values.get(value);
-      if (list) insertByRef(list, s);
-      else values.set(value, [s]);
+      const e = values.get(value);
+      if (e === undefined) values.set(value, ref);
+      else if (typeof e === 'number') {
+        if (e === ref) continue;
+        values.set(value, new RefList(e < ref ? Uint32Array.of(e, ref) : Uint32Array.of(ref, e)));
+      } else e.insert(ref);
     }
   }
 
@@ -91,8 +157,9 @@ export class MemPostings {
    */
   delete(removed: readonly MemSeries[]): void {
     if (removed.length === 0) return;
-    const dirty = new Map<Map<string, MemSeries[]>, Set<string>>();
+    const dirty = new Map<Map<string, Entry>, Set<string>>();
     for (const s of removed) {
+      this.#byRef[s.ref] = undefined;
       for (const name in s.labels) {
         const values = this.#index.get(name);
         if (!values) continue;
@@ -104,25 +171,36 @@ export class MemPostings {
         set.add(s.labels[name] as string);
       }
     }
+    const live = (ref: number) => this.#byRef[ref] !== undefined;
     for (const [values, affected] of dirty) {
       for (const value of affected) {
-        const kept = (values.get(value) ?? []).filter((s) => !s.removed);
-        if (kept.length > 0) values.set(value, kept);
-        else values.delete(value);
+        const e = values.get(value);
+        if (e === undefined) continue;
+        const kept = entryList(e).filter(live);
+        if (kept.length === 0) values.delete(value);
+        else if (kept.length === 1) values.set(value, kept[0] as number);
+        else values.set(value, new RefList(kept));
       }
     }
     for (const [name, values] of this.#index) if (values.size === 0) this.#index.delete(name);
-    this.#all = this.#all.filter((s) => !s.removed);
+    const all = this.#all.view().filter(live);
+    this.#all = new RefList(all);
   }
 
-  /** Every indexed series, by ref. */
+  /** The series with `ref` (it must be in the index). */
+  series(ref: number): MemSeries {
+    return this.#byRef[ref] as MemSeries;
+  }
+
+  /** Every indexed series' ref, ascending. */
   all(): List {
-    return this.#all;
+    return this.#all.view();
   }
 
-  /** The series with `name="value"`. */
+  /** The refs of the series with `name="value"`. */
   get(name: string, value: string): List {
-    return this.#index.get(name)?.get(value) ?? EMPTY;
+    const e = this.#index.get(name)?.get(value);
+    return e === undefined ? EMPTY : entryList(e);
   }
 
   /** Label names that some series has (unsorted). */
@@ -136,8 +214,8 @@ export class MemPostings {
     return values ? [...values.keys()] : [];
   }
 
-  /** Label name → value → series: for statistics, read only. */
-  entries(): ReadonlyMap<string, ReadonlyMap<string, List>> {
+  /** Label name → value → its series (count them with `entrySize`): for statistics, read only. */
+  entries(): ReadonlyMap<string, ReadonlyMap<string, Entry>> {
     return this.#index;
   }
 
@@ -146,7 +224,7 @@ export class MemPostings {
    * are none), by ref: upstream's PostingsForMatchers. Throws for an invalid regex.
    */
   forMatchers(matchers: readonly Matcher[]): List {
-    if (matchers.length === 0) return this.#all;
+    if (matchers.length === 0) return this.all();
     const ms = matchers.map(compileMatcher);
     // A label that some matcher requires to be non-empty: series without it cannot match.
     const mustBeSet = new Set<string>();
@@ -156,7 +234,7 @@ export class MemPostings {
     const its: List[] = [];
     const notIts: List[] = [];
     // Nothing to intersect: start from every series and subtract.
-    if (ms.every(subtracting)) its.push(this.#all);
+    if (ms.every(subtracting)) its.push(this.all());
 
     for (const m of ms) {
       if (m.type === '=~' && m.value === '.*') continue; // matches anything, set or not
@@ -227,26 +305,9 @@ export class MemPostings {
     const values = this.#index.get(name);
     if (!values) return EMPTY;
     const lists: List[] = [];
-    for (const [value, list] of values) if (test(value)) lists.push(list);
+    for (const [value, e] of values) if (test(value)) lists.push(entryList(e));
     return union(lists);
   }
-}
-
-/** Inserts `s` keeping `list` sorted by ref; new series have the highest ref, so this is a push. */
-function insertByRef(list: MemSeries[], s: MemSeries): void {
-  const last = list[list.length - 1];
-  if (!last || last.ref < s.ref) {
-    list.push(s);
-    return;
-  }
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if ((list[mid] as MemSeries).ref < s.ref) lo = mid + 1;
-    else hi = mid;
-  }
-  if (list[lo] !== s) list.splice(lo, 0, s);
 }
 
 /** Whether `list` (sorted by ref) holds a series with `ref`, searching from `lo`; returns the index or -(insertion point) − 1. */
@@ -255,7 +316,7 @@ function search(list: List, ref: number, lo: number): number {
   let h = list.length;
   while (l < h) {
     const mid = (l + h) >>> 1;
-    const r = (list[mid] as MemSeries).ref;
+    const r = list[mid] as number;
     if (r < ref) l = mid + 1;
     else if (r > ref) h = mid;
     else return mid;
@@ -280,56 +341,68 @@ function intersect(lists: readonly List[]): List {
 
 /** `a` ∩ `b`, `a` the shorter. */
 function intersect2(a: List, b: List): List {
-  const out: MemSeries[] = [];
+  const out = new Uint32Array(a.length);
+  let n = 0;
   if (mergeIsCheaper(a, b)) {
     let j = 0;
-    for (const s of a) {
-      while (j < b.length && (b[j] as MemSeries).ref < s.ref) j++;
+    for (let i = 0; i < a.length; i++) {
+      const ref = a[i] as number;
+      while (j < b.length && (b[j] as number) < ref) j++;
       if (j === b.length) break;
-      if (b[j] === s) out.push(s);
+      if (b[j] === ref) out[n++] = ref;
     }
   } else {
     let lo = 0;
-    for (const s of a) {
-      const at = search(b, s.ref, lo);
+    for (let i = 0; i < a.length; i++) {
+      const ref = a[i] as number;
+      const at = search(b, ref, lo);
       if (at >= 0) {
-        out.push(s);
+        out[n++] = ref;
         lo = at + 1;
       } else lo = -at - 1;
     }
   }
-  return out;
+  return out.subarray(0, n);
 }
 
 /** `a` without the series in `b`. */
 function without(a: List, b: List): List {
   if (a.length === 0 || b.length === 0) return a;
-  const out: MemSeries[] = [];
+  const out = new Uint32Array(a.length);
+  let n = 0;
   if (mergeIsCheaper(a, b)) {
     let j = 0;
-    for (const s of a) {
-      while (j < b.length && (b[j] as MemSeries).ref < s.ref) j++;
-      if (b[j] !== s) out.push(s);
+    for (let i = 0; i < a.length; i++) {
+      const ref = a[i] as number;
+      while (j < b.length && (b[j] as number) < ref) j++;
+      if (b[j] !== ref) out[n++] = ref;
     }
   } else {
     let lo = 0;
-    for (const s of a) {
-      const at = search(b, s.ref, lo);
+    for (let i = 0; i < a.length; i++) {
+      const ref = a[i] as number;
+      const at = search(b, ref, lo);
       if (at < 0) {
-        out.push(s);
+        out[n++] = ref;
         lo = -at - 1;
       } else lo = at + 1;
     }
   }
-  return out;
+  return out.subarray(0, n);
 }
 
-/** The series in any of `lists` (each sorted by ref, no two holding the same series), by ref. */
+/** The series in any of `lists` (each sorted, no two holding the same series), ascending. */
 function union(lists: readonly List[]): List {
   if (lists.length === 0) return EMPTY;
   if (lists.length === 1) return lists[0] as List;
   // Lists of different values of one label are disjoint: concatenating and sorting is exact.
-  const out: MemSeries[] = [];
-  for (const list of lists) for (const s of list) out.push(s);
-  return out.sort((x, y) => x.ref - y.ref);
+  let total = 0;
+  for (const list of lists) total += list.length;
+  const out = new Uint32Array(total);
+  let n = 0;
+  for (const list of lists) {
+    out.set(list, n);
+    n += list.length;
+  }
+  return out.sort();
 }

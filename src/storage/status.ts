@@ -4,6 +4,7 @@
  * the postings index, as upstream computes them.
  */
 import type { Head } from './head.js';
+import { entrySize } from './postings.js';
 
 /** One statistic: a name (a metric, a label name, or `name=value`) and its count. */
 export interface TSDBStat {
@@ -50,10 +51,11 @@ export function headStatus(head: Head, limit: number): TSDBStatus {
     labels.push(name, values.size);
     numLabelPairs += values.size;
     let size = 0;
-    for (const [value, series] of values) {
-      if (name === '__name__') metrics.push(value, series.length);
-      pairs.push(`${name}=${value}`, series.length);
-      size += labelSize(name, value) * series.length;
+    for (const [value, entry] of values) {
+      const series = entrySize(entry);
+      if (name === '__name__') metrics.push(value, series);
+      pairs.push(`${name}=${value}`, series);
+      size += labelSize(name, value) * series;
     }
     memory.push(name, size);
   }

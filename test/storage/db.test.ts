@@ -579,6 +579,32 @@ describe('head: retention and select', () => {
     }
   });
 
+  it('finds the series of a frozen label object appended again, also after retention removed it', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      let now = 100 * DAY;
+      const db = await open({ now: () => now, retentionMs: DAY });
+      // The scrape cache hands the same frozen object every scrape: appended by reference.
+      const a = Object.freeze(up('a'));
+      await write(db, [[a, now - 2000, 1]]);
+      await write(db, [[a, now - 1000, 2]]);
+      expect(db.stats()).toEqual({ series: 1, samples: 2 });
+      // An equal but different object is the same series, found by its labels.
+      await write(db, [[up('a'), now, 3]]);
+      expect(db.stats()).toEqual({ series: 1, samples: 3 });
+      now += 2 * DAY;
+      vi.advanceTimersByTime(60_000);
+      await vi.waitFor(() => expect(db.stats()).toEqual({ series: 0, samples: 0 }));
+      // The object still maps to the removed series: the append must make a new one instead.
+      await write(db, [[a, now, 4]]);
+      expect(db.stats()).toEqual({ series: 1, samples: 1 });
+      expect(selectAll(db, ALL, 0, now)).toEqual([{ labels: up('a'), samples: [{ t: now, v: 4 }] }]);
+      await db.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('takes a new retention time from the config at runtime, and refuses settings it cannot honour', async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     try {

@@ -1,0 +1,393 @@
+/**
+ * Prometheus's XOR chunk (tsdb/chunkenc/xor.go at v3.5.3), byte for byte: a Gorilla-style
+ * encoding of float samples. The chunk starts with its sample count (uint16, big-endian); then the
+ * first sample's time as a signed varint and its value's 64 bits; the second's time delta as an
+ * unsigned varint; every later time as a delta of deltas in a 1-, 16-, 20-, 24- or 68-bit code;
+ * every value after the first as its XOR with the previous value, written as one 0 bit (the same
+ * value) or as the XOR's meaningful bits inside a window of leading and trailing zeros, the
+ * previous window reused when it still fits.
+ *
+ * Samples cost about 1.3 bytes each in practice, against 16 for a time and a value as numbers.
+ * Values travel as float64 bits (two uint32 halves), never through a JS array of numbers, so a
+ * NaN's payload — the staleness marker's — comes back exactly as appended.
+ */
+
+/** Upstream's chunkenc.MaxBytesPerXORChunk: the head keeps a chunk at or under this size. */
+export const MAX_BYTES_PER_XOR_CHUNK = 1024;
+
+// One float64 seen as two uint32 halves (little-endian platforms: [0] is the low half).
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+const LO = LITTLE_ENDIAN ? 0 : 1;
+const HI = LITTLE_ENDIAN ? 1 : 0;
+
+const TWO_32 = 2 ** 32;
+
+/** Trailing zero bits of a non-zero uint32. */
+const ctz32 = (x: number) => 31 - Math.clz32(x & -x);
+
+/**
+ * An open XOR chunk: appends in time order, and gives out its bytes. The bytes written stay as
+ * written (appending only fills bits after them, and growing copies into a new buffer), so a
+ * reader that knows how many samples it may read can keep reading an older `bytes` view while
+ * appends go on.
+ */
+export class XorAppender {
+  /** The chunk's bytes; only the first `length` are the chunk. */
+  buf: Uint8Array;
+  /** Bits written, the 16-bit header included. */
+  #bits = 16;
+  #count = 0;
+  /** Previous time and time delta (ms). */
+  #t = 0;
+  #tDelta = 0;
+  /** Previous value's bits. */
+  #vHi = 0;
+  #vLo = 0;
+  /** The current XOR window: leading zeros (0xff: none yet) and trailing zeros. */
+  #leading = 0xff;
+  #trailing = 0;
+
+  /**
+   * `buf`: where to write, all zeros (it grows into a new buffer of its own when full); or its
+   * size in bytes (upstream's NewXORChunk starts at 128).
+   */
+  constructor(buf: Uint8Array | number = 128) {
+    this.buf = typeof buf === 'number' ? new Uint8Array(Math.max(buf, 16)) : buf;
+  }
+
+  /** Samples in the chunk. */
+  get count(): number {
+    return this.#count;
+  }
+
+  /** Bytes the chunk takes (upstream's len(Bytes())). */
+  get length(): number {
+    return (this.#bits + 7) >>> 3;
+  }
+
+  /** The newest sample's time; meaningless while the chunk is empty. */
+  get lastT(): number {
+    return this.#t;
+  }
+
+  /** The chunk's bytes, exactly (a copy: the open chunk's buffer keeps growing). */
+  bytes(): Uint8Array {
+    return this.buf.slice(0, this.length);
+  }
+
+  /**
+   * Appends a sample; false (and nothing written) unless `t` is newer than the newest sample. The
+   * head checks order before it gets here; the chunk refuses too, because an older time would
+   * write a negative delta that the encoding cannot hold (it is unsigned, as upstream's).
+   */
+  append(t: number, v: number): boolean {
+    const n = this.#count;
+    if (n > 0 && !(t > this.#t)) return false;
+    if (n === 0xffff) return false; // the header's count would overflow
+    f64[0] = v;
+    const hi = u32[HI] as number;
+    const lo = u32[LO] as number;
+    if (n === 0) {
+      this.#writeVarint(t);
+      this.#writeBits(hi, 32);
+      this.#writeBits(lo, 32);
+      this.#tDelta = 0;
+    } else if (n === 1) {
+      const tDelta = t - this.#t;
+      this.#writeUvarint(tDelta);
+      this.#writeValue(hi, lo);
+      this.#tDelta = tDelta;
+    } else {
+      const tDelta = t - this.#t;
+      const dod = tDelta - this.#tDelta;
+      if (dod === 0) this.#writeBits(0, 1);
+      else if (bitRange(dod, 1 << 13)) {
+        this.#writeBits(0b10, 2);
+        this.#writeBits(dod & 0x3fff, 14);
+      } else if (bitRange(dod, 1 << 16)) {
+        this.#writeBits(0b110, 3);
+        this.#writeBits(dod & 0x1ffff, 17);
+      } else if (bitRange(dod, 1 << 19)) {
+        this.#writeBits(0b1110, 4);
+        this.#writeBits(dod & 0xfffff, 20);
+      } else {
+        this.#writeBits(0b1111, 4);
+        // Two's complement over 64 bits, from a number (exact below 2^53, as times are).
+        const dhi = Math.floor(dod / TWO_32);
+        this.#writeBits(dhi >>> 0, 32);
+        this.#writeBits((dod - dhi * TWO_32) >>> 0, 32);
+      }
+      this.#writeValue(hi, lo);
+      this.#tDelta = tDelta;
+    }
+    this.#t = t;
+    this.#vHi = hi;
+    this.#vLo = lo;
+    this.#count = n + 1;
+    this.buf[0] = (n + 1) >>> 8;
+    this.buf[1] = (n + 1) & 0xff;
+    return true;
+  }
+
+  /** Upstream's xorWrite: the XOR with the previous value inside a leading/trailing-zero window. */
+  #writeValue(hi: number, lo: number): void {
+    const dHi = (hi ^ this.#vHi) >>> 0;
+    const dLo = (lo ^ this.#vLo) >>> 0;
+    if (dHi === 0 && dLo === 0) {
+      this.#writeBits(0, 1);
+      return;
+    }
+    let leading = dHi !== 0 ? Math.clz32(dHi) : 32 + Math.clz32(dLo);
+    const trailing = dLo !== 0 ? ctz32(dLo) : 32 + ctz32(dHi);
+    // Five bits hold the leading count: clamp, as upstream does (the window just grows).
+    if (leading >= 32) leading = 31;
+    if (this.#leading !== 0xff && leading >= this.#leading && trailing >= this.#trailing) {
+      this.#writeBits(0b10, 2);
+      this.#writeField(dHi, dLo, this.#trailing, 64 - this.#leading - this.#trailing);
+      return;
+    }
+    this.#leading = leading;
+    this.#trailing = trailing;
+    const sigbits = 64 - leading - trailing;
+    this.#writeBits(0b11, 2);
+    this.#writeBits(leading, 5);
+    // 64 significant bits do not fit six bits: written as 0, read back as 64.
+    this.#writeBits(sigbits & 0x3f, 6);
+    this.#writeField(dHi, dLo, trailing, sigbits);
+  }
+
+  /** Writes bits [shift, shift + n) of the 64-bit hi:lo, most significant first. */
+  #writeField(hi: number, lo: number, shift: number, n: number): void {
+    let h = hi;
+    let l = lo;
+    if (shift >= 32) {
+      l = hi >>> (shift - 32);
+      h = 0;
+    } else if (shift > 0) {
+      l = ((lo >>> shift) | (hi << (32 - shift))) >>> 0;
+      h = hi >>> shift;
+    }
+    if (n > 32) {
+      this.#writeBits(h, n - 32);
+      this.#writeBits(l, 32);
+    } else this.#writeBits(l, n);
+  }
+
+  /** Writes the low `n` (≤ 32) bits of `v`, most significant first. */
+  #writeBits(v: number, n: number): void {
+    const pos = this.#bits;
+    const end = pos + n;
+    if ((end + 7) >>> 3 > this.buf.length) this.#grow((end + 7) >>> 3);
+    const buf = this.buf;
+    let i = pos >>> 3;
+    const free = 8 - (pos & 7);
+    this.#bits = end;
+    // Bits past the written ones are still zero: the first byte is ORed into, the rest set.
+    if (n <= free) {
+      buf[i] = (buf[i] as number) | ((v & ((1 << n) - 1)) << (free - n));
+      return;
+    }
+    let left = n - free;
+    buf[i] = (buf[i] as number) | ((v >>> left) & ((1 << free) - 1));
+    while (left >= 8) {
+      left -= 8;
+      buf[++i] = v >>> left;
+    }
+    if (left > 0) buf[++i] = v << (8 - left);
+  }
+
+  #grow(need: number): void {
+    let size = this.buf.length * 2;
+    while (size < need) size *= 2;
+    const bigger = new Uint8Array(size);
+    bigger.set(this.buf.subarray(0, this.length));
+    this.buf = bigger;
+  }
+
+  /** Go's binary.PutUvarint, byte-aligned or not (the first sample's is always aligned). */
+  #writeUvarint(x: number): void {
+    let rest = x;
+    while (rest >= 0x80) {
+      this.#writeBits((rest % 0x80) | 0x80, 8);
+      rest = Math.floor(rest / 0x80);
+    }
+    this.#writeBits(rest, 8);
+  }
+
+  /** Go's binary.PutVarint: zigzag, then a uvarint. */
+  #writeVarint(x: number): void {
+    this.#writeUvarint(x >= 0 ? x * 2 : -x * 2 - 1);
+  }
+}
+
+/** Upstream's bitRange: whether `x` fits the `nbits` delta-of-delta code (`half` is 2^(nbits−1)). */
+function bitRange(x: number, half: number): boolean {
+  return -(half - 1) <= x && x <= half;
+}
+
+/**
+ * Reads the samples of an XOR chunk in order: at most `count` of them (the header's count, or
+ * fewer: a reader of an open chunk reads only what was visible when it started). `t` and `v` are
+ * the current sample's; `next()` decodes one more, allocating nothing.
+ */
+export class XorReader {
+  t = 0;
+  v = 0;
+  #buf: Uint8Array;
+  /** Bit position of the next unread bit. */
+  #pos = 0;
+  #read = 0;
+  #count: number;
+  #tDelta = 0;
+  #vHi = 0;
+  #vLo = 0;
+  #leading = 0;
+  #trailing = 0;
+
+  /** The chunk at `offset` in `buf`; `count` defaults to the header's. */
+  constructor(buf: Uint8Array, count?: number, offset = 0) {
+    this.#buf = buf;
+    this.#count = 0;
+    this.reset(buf, count, offset);
+  }
+
+  /** Starts again on another chunk (so one reader serves every chunk of a series). */
+  reset(buf: Uint8Array, count?: number, offset = 0): void {
+    this.#buf = buf;
+    this.#count = count ?? ((buf[offset] as number) << 8) | (buf[offset + 1] as number);
+    this.#pos = (offset + 2) * 8;
+    this.#read = 0;
+    this.#tDelta = 0;
+    this.#leading = 0;
+    this.#trailing = 0;
+  }
+
+  /** Samples read so far. */
+  get read(): number {
+    return this.#read;
+  }
+
+  /** Decodes the next sample; false when the chunk (as far as this reader may read) is done. */
+  next(): boolean {
+    const n = this.#read;
+    if (n >= this.#count) return false;
+    if (n === 0) {
+      const z = this.#readUvarint();
+      // Zigzag back: even → x/2, odd → −(x+1)/2.
+      this.t = z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+      this.#vHi = this.#readBits(32);
+      this.#vLo = this.#readBits(32);
+    } else {
+      if (n === 1) this.#tDelta = this.#readUvarint();
+      else this.#tDelta += this.#readDod();
+      this.t += this.#tDelta;
+      this.#readValue();
+    }
+    u32[HI] = this.#vHi;
+    u32[LO] = this.#vLo;
+    this.v = f64[0] as number;
+    this.#read = n + 1;
+    return true;
+  }
+
+  #readDod(): number {
+    // The prefix: up to four 1 bits ended by a 0.
+    let d = 0;
+    for (let i = 0; i < 4; i++) {
+      d <<= 1;
+      if (this.#readBit() === 0) break;
+      d |= 1;
+    }
+    let sz = 0;
+    switch (d) {
+      case 0b0:
+        return 0;
+      case 0b10:
+        sz = 14;
+        break;
+      case 0b110:
+        sz = 17;
+        break;
+      case 0b1110:
+        sz = 20;
+        break;
+      default: {
+        const hi = this.#readBits(32) | 0; // signed: the top half carries the sign
+        const lo = this.#readBits(32);
+        return hi * TWO_32 + lo;
+      }
+    }
+    const bits = this.#readBits(sz);
+    // Negative deltas come back as large unsigned numbers (upstream's docs/bstream.md).
+    return bits > 1 << (sz - 1) ? bits - (1 << sz) : bits;
+  }
+
+  #readValue(): void {
+    if (this.#readBit() === 0) return; // the same value
+    let mbits: number;
+    if (this.#readBit() === 0) {
+      mbits = 64 - this.#leading - this.#trailing;
+    } else {
+      this.#leading = this.#readBits(5);
+      mbits = this.#readBits(6);
+      if (mbits === 0) mbits = 64;
+      this.#trailing = 64 - this.#leading - mbits;
+    }
+    let hi = 0;
+    let lo: number;
+    if (mbits > 32) {
+      hi = this.#readBits(mbits - 32);
+      lo = this.#readBits(32);
+    } else lo = this.#readBits(mbits);
+    // (hi:lo) << trailing, then XOR into the previous value.
+    const s = this.#trailing;
+    if (s >= 32) {
+      hi = s === 32 ? lo : lo << (s - 32);
+      lo = 0;
+    } else if (s > 0) {
+      hi = (hi << s) | (lo >>> (32 - s));
+      lo = lo << s;
+    }
+    this.#vHi = (this.#vHi ^ hi) >>> 0;
+    this.#vLo = (this.#vLo ^ lo) >>> 0;
+  }
+
+  /** Reads one bit. */
+  #readBit(): number {
+    const pos = this.#pos++;
+    return ((this.#buf[pos >>> 3] as number) >>> (7 - (pos & 7))) & 1;
+  }
+
+  /** Reads `n` (≤ 32) bits as an unsigned number. */
+  #readBits(n: number): number {
+    const buf = this.#buf;
+    const pos = this.#pos;
+    this.#pos = pos + n;
+    let i = pos >>> 3;
+    const avail = 8 - (pos & 7);
+    const first = (buf[i] ?? 0) & ((1 << avail) - 1);
+    if (n <= avail) return first >>> (avail - n);
+    let left = n - avail;
+    // Multiply rather than shift: 32 bits would overflow a signed shift.
+    let out = first;
+    while (left >= 8) {
+      out = out * 256 + (buf[++i] ?? 0);
+      left -= 8;
+    }
+    if (left > 0) out = out * (1 << left) + ((buf[++i] ?? 0) >>> (8 - left));
+    return out;
+  }
+
+  #readUvarint(): number {
+    let x = 0;
+    let scale = 1;
+    for (;;) {
+      const b = this.#readBits(8);
+      x += (b & 0x7f) * scale;
+      if (b < 0x80) return x;
+      scale *= 0x80;
+    }
+  }
+}

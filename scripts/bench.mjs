@@ -13,14 +13,17 @@
 //            duration as each server reports it (scrape_duration_seconds: fetch, parse and append),
 //            and memory per series (RSS after the scrapes less RSS at ready, over the series)
 //   query    PromQL latency and WAL replay per million samples (scripts/bench-query.mjs)
+//   storage  the TSDB in process (scripts/bench-storage.mjs, miniprom only): memory per series,
+//            WAL replay and query CPU time on the built modules; its lines are printed as they are
 //   parser   the text parser alone: samples per second, and the time for twice the lines over the
 //            time for half (about 2 when parsing is linear; a quadratic slip makes it about 4)
-// Nothing leaves 127.0.0.1. `npm run bench -- startup` (or scrape, big, query, parser) runs some
+// Nothing leaves 127.0.0.1. `npm run bench -- startup` (or scrape, big, query, storage, parser) runs some
 // parts only. BENCH_MINIPROM=<path to a built dist/cmd/prometheus.js> measures another build (an
 // older checkout's, to compare before and after).
+import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import { loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { cpuSeconds, http, median, rssMiB, startServer } from './bench-proc.mjs';
@@ -330,6 +333,13 @@ if (want('query')) {
   const q = await queryBench(servers, progress);
   details.push(q.text);
   measured.query = q;
+}
+if (want('storage')) {
+  progress('storage (scripts/bench-storage.mjs)');
+  // The same build as the rest: dist/ of the measured dist/cmd/prometheus.js.
+  const env = { ...process.env, BENCH_STORAGE_DIST: dirname(dirname(MINIPROM)) };
+  const r = spawnSync(process.execPath, [join(root, 'scripts/bench-storage.mjs')], { env, encoding: 'utf8' });
+  details.push(r.status === 0 ? r.stdout.trimEnd() : `storage: failed (${r.status}): ${r.stderr.trim()}`);
 }
 if (want('parser')) await parserBench();
 const load1 = loadavg();

@@ -172,6 +172,10 @@ function job(name: string, extra: Partial<ScrapeConfig> = {}): ScrapeConfig {
     labelNameLengthLimit: 0,
     labelValueLengthLimit: 0,
     bodySizeLimit: 0,
+    metricNameValidationScheme: 'utf8',
+    metricNameEscapingScheme: 'allow-utf-8',
+    alwaysScrapeClassicHistograms: false,
+    convertClassicHistogramsToNHCB: false,
     httpClient: { followRedirects: true },
     staticConfigs: [],
     fileSDConfigs: [],
@@ -393,6 +397,36 @@ describe('scraping', () => {
     expect(value(ok, 'm')).toBe(1);
     expect(m.targets().activeTargets).toMatchObject([{ health: 'up', lastError: '' }]);
   });
+
+  it('counts each scrape that exceeds a label limit in prometheus_target_scrape_pool_exceeded_label_limits_total', async () => {
+    const t = await serve('m{a="1",b="2"} 1\n');
+    const registry = new Registry();
+    const rec = recorder();
+    await start(rec, config(job('app', { labelLimit: 3 })), new Map([['app', groups(t.address)]]), { registry });
+    await nextScrape(rec);
+    expect(await registry.metrics()).toMatch(/^prometheus_target_scrape_pool_exceeded_label_limits_total 1$/m);
+  });
+
+  it.each([
+    ['a metric name', '{"m.x"} 1\n', (addr: string) => `{__name__="m.x", instance="${addr}", job="app"}`],
+    ['a label name', 'm{"a.b"="1"} 1\n', (addr: string) => `{__name__="m", "a.b"="1", instance="${addr}", job="app"}`],
+  ])(
+    'fails the scrape on %s that only UTF-8 allows, under metric_name_validation_scheme: legacy',
+    async (_, body, lset) => {
+      const t = await serve(body);
+      const legacy = { metricNameValidationScheme: 'legacy', metricNameEscapingScheme: 'underscores' } as const;
+      const rec = recorder();
+      const { m } = await start(rec, config(job('app', legacy)), new Map([['app', groups(t.address)]]));
+      const batch = await nextScrape(rec);
+      expect(value(batch, 'up')).toBe(0);
+      expect(m.targets().activeTargets[0]?.lastError).toBe(`invalid metric name or label names: ${lset(t.address)}`);
+      // The same exposition is fine under the default, utf8.
+      const utf8 = recorder();
+      const { m: m2 } = await start(utf8, config(job('app')), new Map([['app', groups(t.address)]]));
+      expect(value(await nextScrape(utf8), 'up')).toBe(1);
+      expect(m2.targets().activeTargets[0]?.lastError).toBe('');
+    },
+  );
 
   it('fails a scrape that outlives scrape_timeout with context deadline exceeded', async () => {
     // The target never answers; the (real) timeout aborts the request.

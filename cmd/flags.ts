@@ -5,7 +5,7 @@
  */
 import { hostname } from 'node:os';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { formatDuration, formatSize, parseDuration, parseSize } from '../src/config/index.js';
+import { formatDuration, parseDuration, parseSize } from '../src/config/index.js';
 import { LOG_LEVELS, type LogFormat, type Logger, type LogLevel } from '../src/log/index.js';
 import { type ActorMove, parseActorMoves } from '../src/lifecycle/index.js';
 
@@ -14,6 +14,13 @@ export interface Flags {
   webListenAddress: string;
   webEnableLifecycle: boolean;
   webExternalUrl: string | undefined;
+  /** --web.route-prefix as given (main defaults it to the external URL's path). */
+  webRoutePrefix: string | undefined;
+  /** --web.config.file ('' when not given). */
+  webConfigFile: string;
+  /** --web.cors.origin, the regex as given (anchored when compiled). */
+  webCorsOrigin: string;
+  webEnableAdminApi: boolean;
   /** --web.read-timeout (ms). */
   webReadTimeoutMs: number;
   webMaxConnections: number;
@@ -68,6 +75,7 @@ const DEFAULT_RETENTION_MS = 15 * 24 * 3600 * 1000;
 const SERVER_ONLY = [
   'storage.tsdb.path',
   'storage.tsdb.retention.time',
+  'storage.tsdb.retention.size',
   'storage.tsdb.wal-segment-size',
   'storage.tsdb.max-block-chunk-segment-size',
   'alertmanager.timeout',
@@ -109,12 +117,30 @@ function boolean(text: string): boolean {
   throw new InvalidArgumentError(`strconv.ParseBool: parsing ${JSON.stringify(text)}: invalid syntax`);
 }
 
+/**
+ * A size as upstream's flags print it (alecthomas/units Base2Bytes.String): every nonzero
+ * 1024-power part, largest first, `1GiB512MiB`; zero is `0B`.
+ */
+export function formatBase2Bytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+  const parts: string[] = [];
+  let n = bytes;
+  for (let i = 0; i < units.length; i++) {
+    const part = n % 1024;
+    if (part !== 0 || (i === 0 && n === 0)) parts.unshift(`${part}${units[i]}`);
+    n = Math.floor(n / 1024);
+    if (n === 0) break;
+  }
+  return parts.join('');
+}
+
 /** How /api/v1/status/flags prints the flags whose values are not plain strings. */
 const PRINTERS: Record<string, (value: unknown) => string> = {
   'storage.tsdb.retention.time': (v) => formatDuration(v as number),
-  'storage.tsdb.wal-segment-size': (v) => formatSize(v as number),
-  'storage.tsdb.max-block-chunk-segment-size': (v) => formatSize(v as number),
-  'storage.agent.wal-segment-size': (v) => formatSize(v as number),
+  'storage.tsdb.wal-segment-size': (v) => formatBase2Bytes(v as number),
+  'storage.tsdb.max-block-chunk-segment-size': (v) => formatBase2Bytes(v as number),
+  'storage.agent.wal-segment-size': (v) => formatBase2Bytes(v as number),
+  'storage.tsdb.retention.size': (v) => formatBase2Bytes(v as number),
   'storage.remote.flush-deadline': (v) => formatDuration(v as number),
   'web.read-timeout': (v) => formatDuration(v as number),
   'query.lookback-delta': (v) => formatDuration(v as number),
@@ -126,15 +152,49 @@ const PRINTERS: Record<string, (value: unknown) => string> = {
   'debug.actor-order': () => '',
 };
 
+/** Go's GOARCH for Node's process.arch, as upstream's platform line spells it. */
+const GOARCH: Record<string, string> = { x64: 'amd64', ia32: '386', arm64: 'arm64', arm: 'arm' };
+
+/**
+ * `--version` as prometheus/common's version.Print writes it; this build has no branch,
+ * revision, build user or date to stamp, so those stay empty as in an unstamped Go build, and
+ * the runtime stands where Go's version would.
+ */
+export function versionText(program: string, version: string): string {
+  return [
+    `${program}, version ${version} (branch: , revision: )`,
+    '  build user:       ',
+    '  build date:       ',
+    `  go version:       node ${process.version}`,
+    `  platform:         ${process.platform}/${GOARCH[process.arch] ?? process.arch}`,
+    '  tags:             unknown',
+  ].join('\n');
+}
+
 function program(version: string): Command {
-  return new Command('prometheus')
-    .description('The Prometheus monitoring server, in miniature')
+  const cmd = new Command('prometheus')
+    .description('The Prometheus monitoring server')
     .helpOption('-h, --help', 'Show context-sensitive help.')
-    .version(`miniprom, version ${version} (node ${process.version})`, '--version', 'Show application version.')
+    .version(versionText('miniprom', version), '--version', 'Show application version.')
     .option('--config.file <path>', 'Prometheus configuration file path.', 'prometheus.yml')
     .option('--web.listen-address <address>', 'Address to listen on for UI, API, and telemetry.', '0.0.0.0:9090')
     .option('--web.enable-lifecycle', 'Enable shutdown and reload via HTTP request.', false)
     .option('--web.external-url <url>', 'The URL under which Prometheus is externally reachable.')
+    .option(
+      '--web.route-prefix <path>',
+      'Prefix for the internal routes of web endpoints. Defaults to path of --web.external-url.',
+    )
+    .option(
+      '--web.config.file <path>',
+      '[EXPERIMENTAL] Path to configuration file that can enable TLS or authentication.',
+      '',
+    )
+    .option('--web.enable-admin-api', 'Enable API endpoints for admin control actions.', false)
+    .option(
+      '--web.cors.origin <regex>',
+      "Regex for CORS origin. It is fully anchored. Example: 'https?://(domain1|domain2)\\.com'",
+      '.*',
+    )
     .option(
       '--web.read-timeout <duration>',
       'Maximum duration before timing out read of the request, and closing idle connections.',
@@ -152,6 +212,12 @@ function program(version: string): Command {
       '--storage.tsdb.retention.time <duration>',
       '[DEPRECATED] How long to retain samples in storage. If not set, the retention time defaults to 15d. Deprecated as upstream: the storage.tsdb.retention.time field of the config file, when present, takes precedence. Use with server mode only.',
       unit(parseDuration),
+    )
+    .option(
+      '--storage.tsdb.retention.size <size>',
+      'Maximum number of bytes that can be stored for blocks. miniprom refuses a nonzero value: its TSDB deletes by time only. Use with server mode only.',
+      unit(parseSize),
+      0,
     )
     .option(
       '--storage.tsdb.wal-segment-size <size>',
@@ -215,7 +281,7 @@ function program(version: string): Command {
         '--alertmanager.drain-notification-queue-on-shutdown [bool]',
         'Send any outstanding Alertmanager notifications when shutting down. If false, any outstanding Alertmanager notifications will be dropped when shutting down. Use with server mode only.',
       )
-        .preset(true)
+        .preset('true')
         .default(true)
         .argParser(boolean),
     )
@@ -283,11 +349,32 @@ function program(version: string): Command {
         })
         .hideHelp(),
     )
+    .option('--help-long', 'Generate long help.')
     .allowExcessArguments(false);
+  // Flags upstream hides from its help (kingpin's Hidden()).
+  const hidden = [
+    'storage.tsdb.wal-segment-size',
+    'storage.tsdb.max-block-chunk-segment-size',
+    'storage.agent.wal-segment-size',
+  ];
+  for (const option of cmd.options) if (hidden.includes(option.long?.replace(/^--/, '') ?? '')) option.hideHelp();
+  // kingpin's bool flags all take a `--no-` form (`--[no-]web.enable-lifecycle`).
+  for (const option of [...cmd.options]) {
+    const name = option.long?.replace(/^--/, '');
+    if (!name || !option.isBoolean() || name === 'help-long' || name.startsWith('no-')) continue;
+    if (cmd.options.some((o) => o.long === `--no-${name}`)) continue;
+    cmd.addOption(new Option(`--no-${name}`).hideHelp());
+  }
+  return cmd;
 }
 
 /** Parses argv (without node and the script); returns the flags, or the exit code to leave with. */
 export function parseFlags(argv: string[], version: string): { flags: Flags } | { exitCode: number } {
+  if (argv.some((a) => a === '-h' || a === '--help' || a === '--help-long')) {
+    // kingpin answers --help and --help-long alike for a command without subcommands.
+    process.stdout.write(kingpinHelp(program(version), !argv.includes('--help-long')));
+    return { exitCode: 0 };
+  }
   const cmd = program(version)
     .exitOverride()
     .configureOutput({
@@ -304,6 +391,13 @@ export function parseFlags(argv: string[], version: string): { flags: Flags } | 
   }
   const o = cmd.opts<Record<string, unknown>>();
   const agent = o.agent === true;
+  if ((o['storage.tsdb.retention.size'] as number) !== 0) {
+    // A refusal rather than a flag accepted and ignored: a disk would fill while the user trusts it.
+    process.stderr.write(
+      'Error parsing command line arguments: --storage.tsdb.retention.size is not supported by miniprom: its TSDB cannot delete data by size; use --storage.tsdb.retention.time\n',
+    );
+    return { exitCode: 2 };
+  }
 
   // As kingpin's PreActions: each occurrence on the command line, in the order given.
   const setOnCLI = (names: string[]) =>
@@ -322,43 +416,48 @@ export function parseFlags(argv: string[], version: string): { flags: Flags } | 
         : `The following flag(s) can only be used in agent mode: ${list}`;
 
   const retentionTime = o['storage.tsdb.retention.time'] as number | undefined;
-  return {
-    flags: {
-      configFile: o['config.file'] as string,
-      webListenAddress: o['web.listenAddress'] as string,
-      webEnableLifecycle: o['web.enableLifecycle'] === true,
-      webExternalUrl: o['web.externalUrl'] as string | undefined,
-      webReadTimeoutMs: o['web.readTimeout'] as number,
-      webMaxConnections: o['web.maxConnections'] as number,
-      tsdbPath: o['storage.tsdb.path'] as string,
-      tsdbRetentionMs: retentionTime ?? DEFAULT_RETENTION_MS,
-      tsdbWalSegmentSize: o['storage.tsdb.walSegmentSize'] as number,
-      tsdbMaxBlockChunkSegmentSize: o['storage.tsdb.maxBlockChunkSegmentSize'] as number,
-      agentPath: o['storage.agent.path'] as string,
-      agentWalSegmentSize: o['storage.agent.walSegmentSize'] as number,
-      remoteFlushDeadlineMs: o['storage.remote.flushDeadline'] as number,
-      agent,
-      alertmanagerTimeout: o['alertmanager.timeout'] as string | undefined,
-      notificationQueueCapacity: o['alertmanager.notificationQueueCapacity'] as number,
-      notificationBatchSize: o['alertmanager.notificationBatchSize'] as number,
-      drainNotificationQueue: o['alertmanager.drainNotificationQueueOnShutdown'] !== false,
-      rulesAlertForOutageToleranceMs: o['rules.alert.forOutageTolerance'] as number,
-      rulesAlertForGracePeriodMs: o['rules.alert.forGracePeriod'] as number,
-      rulesAlertResendDelayMs: o['rules.alert.resendDelay'] as number,
-      logLevel: o['log.level'] as LogLevel,
-      logFormat: o['log.format'] as LogFormat,
-      startupTrace: o['startup.trace'] === true,
-      debugActorOrder: (o['debug.actorOrder'] as ActorMove[] | undefined) ?? [],
-      queryLookbackDeltaMs: o['query.lookbackDelta'] as number,
-      queryTimeoutMs: o['query.timeout'] as number,
-      queryMaxConcurrency: o['query.maxConcurrency'] as number,
-      queryMaxSamples: o['query.maxSamples'] as number,
-      featureList: (o.enableFeature as string[]).flatMap((f) => f.split(',')),
-      webEnableRemoteWriteReceiver: o['web.enableRemoteWriteReceiver'] === true,
-      modeError,
-      values: flagValues(cmd, { ...o, 'storage.tsdb.retention.time': retentionTime ?? DEFAULT_RETENTION_MS }),
-    },
+  const flags: Flags = {
+    configFile: o['config.file'] as string,
+    webListenAddress: o['web.listenAddress'] as string,
+    webEnableLifecycle: o['web.enableLifecycle'] === true,
+    webExternalUrl: o['web.externalUrl'] as string | undefined,
+    webRoutePrefix: o['web.routePrefix'] as string | undefined,
+    webConfigFile: o['web.config.file'] as string,
+    webCorsOrigin: o['web.cors.origin'] as string,
+    webEnableAdminApi: o['web.enableAdminApi'] === true,
+    webReadTimeoutMs: o['web.readTimeout'] as number,
+    webMaxConnections: o['web.maxConnections'] as number,
+    tsdbPath: o['storage.tsdb.path'] as string,
+    tsdbRetentionMs: retentionTime ?? DEFAULT_RETENTION_MS,
+    tsdbWalSegmentSize: o['storage.tsdb.walSegmentSize'] as number,
+    tsdbMaxBlockChunkSegmentSize: o['storage.tsdb.maxBlockChunkSegmentSize'] as number,
+    agentPath: o['storage.agent.path'] as string,
+    agentWalSegmentSize: o['storage.agent.walSegmentSize'] as number,
+    remoteFlushDeadlineMs: o['storage.remote.flushDeadline'] as number,
+    agent,
+    alertmanagerTimeout: o['alertmanager.timeout'] as string | undefined,
+    notificationQueueCapacity: o['alertmanager.notificationQueueCapacity'] as number,
+    notificationBatchSize: o['alertmanager.notificationBatchSize'] as number,
+    drainNotificationQueue: o['alertmanager.drainNotificationQueueOnShutdown'] !== false,
+    rulesAlertForOutageToleranceMs: o['rules.alert.forOutageTolerance'] as number,
+    rulesAlertForGracePeriodMs: o['rules.alert.forGracePeriod'] as number,
+    rulesAlertResendDelayMs: o['rules.alert.resendDelay'] as number,
+    logLevel: o['log.level'] as LogLevel,
+    logFormat: o['log.format'] as LogFormat,
+    startupTrace: o['startup.trace'] === true,
+    debugActorOrder: (o['debug.actorOrder'] as ActorMove[] | undefined) ?? [],
+    queryLookbackDeltaMs: o['query.lookbackDelta'] as number,
+    queryTimeoutMs: o['query.timeout'] as number,
+    queryMaxConcurrency: o['query.maxConcurrency'] as number,
+    queryMaxSamples: o['query.maxSamples'] as number,
+    featureList: (o.enableFeature as string[]).flatMap((f) => f.split(',')),
+    webEnableRemoteWriteReceiver: o['web.enableRemoteWriteReceiver'] === true,
+    modeError,
+    values: flagValues(cmd, { ...o, 'storage.tsdb.retention.time': retentionTime ?? DEFAULT_RETENTION_MS }),
   };
+  // Upstream's flags endpoint shows the route prefix as main leaves it: defaulted and normalised.
+  flags.values['web.route-prefix'] = webPaths(flags).routePrefix;
+  return { flags };
 }
 
 /** Every flag (but --help and --version, as upstream leaves out kingpin's own) as upstream prints its value. */
@@ -367,7 +466,7 @@ function flagValues(cmd: Command, values: Record<string, unknown>): Record<strin
   for (const option of cmd.options) {
     const name = option.long?.replace(/^--/, '');
     // A `--no-…` option is the other spelling of its flag, not a flag of its own.
-    if (!name || name === 'help' || name === 'version' || option.negate) continue;
+    if (!name || name === 'help' || name === 'version' || name === 'help-long' || option.negate) continue;
     const key = optionKey(name);
     const value = name in values ? values[name] : values[key];
     const print = PRINTERS[name];
@@ -452,6 +551,19 @@ export function applyFeatureList(featureList: readonly string[], log: Logger): F
 }
 
 /**
+ * The path of an external URL as computeExternalURL leaves it ('' or `/x`, no trailing slash),
+ * and the route prefix upstream derives from it when --web.route-prefix is not given: `/` and the
+ * prefix without slashes at either end.
+ */
+export function webPaths(flags: Flags): { externalPath: string; routePrefix: string } {
+  const url = externalURL(flags);
+  const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*([^?#]*)/.exec(url);
+  const externalPath = (m ? (m[1] as string) : (url.split(/[?#]/)[0] ?? '')).replace(/\/+$/, '');
+  const prefix = flags.webRoutePrefix || externalPath;
+  return { externalPath, routePrefix: `/${prefix.replace(/^\/+|\/+$/g, '')}` };
+}
+
+/**
  * Upstream's computeExternalURL: --web.external-url, or `http://<hostname>:<listen port>`; the
  * path loses its trailing slash. What alerts link back to (generatorURL) and `$externalURL` is.
  */
@@ -466,4 +578,68 @@ export function externalURL(flags: Flags): string {
   let path = (m[2] as string).replace(/\/+$/, '');
   if (path !== '' && !path.startsWith('/')) path = `/${path}`;
   return `${m[1]}${path}${m[3]}`;
+}
+
+/** The default a kingpin flag shows after `=`, or its placeholder. */
+function placeholder(option: Option): string {
+  const name = (option.long as string).replace(/^--/, '');
+  const value: unknown = option.defaultValue;
+  // Upstream's PlaceHolder()s, shown in place of a default.
+  if (name === 'web.external-url') return '<URL>';
+  if (name === 'storage.remote.flush-deadline') return '<duration>';
+  // Sizes and durations without a default show kingpin's upper-cased name.
+  if (value === undefined || (value === 0 && option.flags.includes('<size>'))) return name.toUpperCase();
+  const print = PRINTERS[name];
+  if (print) return print(value);
+  // kingpin quotes the defaults of string flags.
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/** Greedy word wrap to `width` columns (kingpin wraps with go/doc, which balances lines instead). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  if (line !== '') lines.push(line);
+  return lines.length > 0 ? lines : [''];
+}
+
+/**
+ * Help as kingpin's default template lays it out for the peer's 80 columns: usage, the app's
+ * help, then `Flags:` in two columns (2-space indent, the flag column as wide as the longest flag
+ * under 30 characters plus 2, longer flags on a line of their own), `--[no-]` for bool flags,
+ * `=<default>` or the placeholder for the others, and ` ...` for repeatable ones.
+ */
+export function kingpinHelp(cmd: Command, short: boolean): string {
+  const rows: Array<[string, string]> = [
+    ['-h, --[no-]help', 'Show context-sensitive help (also try --help-long and --help-man).'],
+    ['    --[no-]version', 'Show application version.'],
+  ];
+  for (const option of cmd.options) {
+    const name = option.long?.replace(/^--/, '');
+    if (!name || option.hidden || option.negate || ['help', 'version', 'help-long'].includes(name)) continue;
+    const repeatable = name === 'enable-feature';
+    const flag = option.isBoolean() ? `    --[no-]${name}` : `    --${name}=${repeatable ? '' : placeholder(option)}`;
+    let help = option.description;
+    if (option.argChoices) help += ` One of: [${option.argChoices.join(', ')}]`;
+    rows.push([`${flag}${repeatable ? ' ...' : ''}`, help]);
+  }
+  const width = Math.max(...rows.map(([f]) => f.length).filter((n) => n < 30));
+  const indent = '  ';
+  const offset = ' '.repeat(width + 2);
+  // kingpin's short help leaves one more blank line before `Flags:` than its long help.
+  let out = `usage: prometheus [<flags>]\n\n${cmd.description()}\n\n${short ? '\n' : ''}Flags:\n`;
+  for (const [flag, help] of rows) {
+    const lines = wrap(help, 80 - width - 2 - indent.length);
+    out += `${indent}${flag.padEnd(width)}  `;
+    if (flag.length >= 30) out += `\n${indent}${offset}`;
+    out += `${lines[0]}\n`;
+    for (const line of lines.slice(1)) out += `${indent}${offset}${line}\n`;
+  }
+  return `${out}\n`;
 }

@@ -64,10 +64,18 @@ import {
   type Queryable,
   ReadyStorage,
   type TSDB,
+  type WalReplayStatus,
 } from '../src/storage/index.js';
+import { compileRegex, type Regex, RegexError } from '../src/regex/index.js';
 import { createTracingManager } from '../src/tracing/index.js';
-import { createWebHandler, StorageNotReadyError } from '../src/web/index.js';
-import { applyFeatureList, externalURL, type Features, type Flags, parseFlags } from './flags.js';
+import {
+  createWebHandler,
+  type PreparedWebConfig,
+  prepareWebConfig,
+  registerRuntimeMetrics,
+  StorageNotReadyError,
+} from '../src/web/index.js';
+import { applyFeatureList, externalURL, type Features, type Flags, parseFlags, webPaths } from './flags.js';
 
 const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
@@ -128,6 +136,16 @@ export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<
   }
   const testing = readTestHooks(hooks, log);
 
+  // Upstream's compileCORSRegexString: anchored as relabel regexes are, checked before the config.
+  let corsOrigin: Regex;
+  try {
+    corsOrigin = compileRegex(flags.webCorsOrigin);
+  } catch (err) {
+    const reason = err instanceof RegexError ? err.anchoredMessage : (err as Error).message;
+    process.stderr.write(`could not compile CORS regex string ${JSON.stringify(flags.webCorsOrigin)}: ${reason}\n`);
+    return 2;
+  }
+
   // Throw error for invalid config before starting other components.
   const configFile = flags.configFile;
   // The retention flag is the default that the config's storage.tsdb.retention overrides, as
@@ -168,6 +186,13 @@ export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<
 
   // The registry of our own /metrics.
   const registry = new Registry();
+  // Build, process and runtime series under upstream's names; build_info says what buildinfo says.
+  registerRuntimeMetrics(registry, {
+    version: VERSION,
+    revision: '',
+    branch: '',
+    goversion: `node ${process.version}`,
+  });
   const reloadSuccessful = new Gauge({
     name: 'prometheus_config_last_reload_successful',
     help: 'Whether the last configuration reload attempt was successful.',
@@ -278,7 +303,26 @@ export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<
     : undefined;
   const tracingManager = createTracingManager({ logger: moduleLog('tracing', ACTORS.tracingManager.name) });
   let runningConfig = initialConfig;
+  // The TSDB's WAL replay progress, told by the storage as it opens (/api/v1/status/walreplay).
+  let walReplay: WalReplayStatus = { min: 0, max: 0, current: 0 };
+  // Upstream's toolkit_web.Validate, before anything is served: a web config that would not
+  // protect the server stops it. (Upstream checks it just after opening the listener; the
+  // listener here needs its TLS settings to open.)
+  let webConfig: PreparedWebConfig | undefined;
+  if (flags.webConfigFile !== '') {
+    try {
+      webConfig = await prepareWebConfig(flags.webConfigFile);
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'Unable to validate web configuration file');
+      return 1;
+    }
+  }
   const webHandler = createWebHandler({
+    webConfig,
+    corsOrigin,
+    enableAdminApi: flags.webEnableAdminApi,
+    // Every route under the route prefix; upstream's redirects point under the external URL's path.
+    ...webPaths(flags),
     logger: moduleLog('web', ACTORS.webHandler.name),
     registry,
     listenAddress: flags.webListenAddress,
@@ -290,6 +334,8 @@ export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<
     reloads,
     sources: {
       targets: () => scrapeManager.targets(),
+      // The pools are the running config's jobs: the scrape manager makes one per job as it applies it.
+      scrapePools: () => runningConfig.scrapeConfigs.map((sc) => sc.jobName),
       alertmanagers: () => ({
         activeAlertmanagers: notifierManager.alertmanagers(),
         droppedAlertmanagers: notifierManager.droppedAlertmanagers(),
@@ -325,6 +371,18 @@ export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<
         return { ...headStats, ...tables };
       },
       flags: flags.values,
+      walReplayStatus: agentMode ? undefined : () => walReplay,
+      // The TSDB admin API acts on the open TSDB (--web.enable-admin-api decides whether it may).
+      admin: () => {
+        if (!openedTSDB) throw new StorageNotReadyError();
+        const tsdb = openedTSDB;
+        return {
+          dataDir: flags.tsdbPath,
+          deleteSeries: (matchers, mint, maxt) => tsdb.deleteSeries(matchers, mint, maxt),
+          cleanTombstones: () => tsdb.cleanTombstones(),
+          snapshot: (dir, withHead) => tsdb.snapshot(dir, withHead),
+        };
+      },
       storageRetention: () => (agentMode ? '' : formatRetention(runningConfig.storage.tsdb.retention)),
       // As upstream, the receiver appends where scrapes do (local storage, then remote write), in
       // agent mode too.
@@ -642,6 +700,9 @@ export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<
           registry,
           signal: cancelled,
           openDelayMs: testing.storageOpenDelayMs,
+          onWalReplay: (status: WalReplayStatus) => {
+            walReplay = status;
+          },
         };
         let storage: Awaited<ReturnType<typeof openTSDB>> | Awaited<ReturnType<typeof openAgentStorage>>;
         try {

@@ -2,18 +2,33 @@
 /**
  * promtool, in miniature: `promtool check config [--agent] <file…>` checks configuration files and
  * the rule files they name; `promtool check rules [file…]` checks rule files (standard input
- * without any); `promtool test rules <file…>` runs rule unit tests (promtool-rules.ts); `promtool
+ * without any); `promtool check web-config <file…>` checks web config files as the server's
+ * `--web.config.file` reads them (src/web's parser); `promtool test rules <file…>` runs rule unit tests (promtool-rules.ts); `promtool
  * query instant|range|series|labels <server> …` queries a Prometheus server's HTTP API
  * (promtool-query.ts). Output and exit codes are upstream's: SUCCESS on stdout, FAILED on stderr,
  * 0 when everything is valid, 1 otherwise, 3 for lint findings with --lint-fatal.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfigFile } from '../src/config/index.js';
 import { ruleFilesOf } from '../src/rules/index.js';
+import { validateWebConfig } from '../src/web/index.js';
+import { versionText } from './flags.js';
+import { checkMetrics } from './promtool-metrics.js';
 import { runQuery } from './promtool-query.js';
 import { checkRuleFiles, checkRules, lintSettings, testRules } from './promtool-rules.js';
+
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+/** All of standard input, as `promtool check metrics` reads it. */
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
 
 const LINT_HELP =
   'Linting checks to apply. Available options are: all, duplicate-rules, none. Use --lint=none to disable linting';
@@ -50,9 +65,14 @@ async function main(argv: string[]): Promise<number> {
   let action: Promise<number> | undefined;
   const program = new Command('promtool')
     .description('Tooling for the Prometheus monitoring system (miniprom).')
+    .version(versionText('promtool (miniprom)', VERSION), '--version', 'Show application version.')
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) });
-  const check = program.command('check').description('Check the resources for validity.');
+  const check = program
+    .command('check')
+    .description('Check the resources for validity.')
+    // kingpin's flag of `check`, so `check --extended metrics` works as `check metrics --extended`.
+    .option('--extended', 'Print extended information related to the cardinality of the metrics.', false);
   check
     .command('config')
     .description('Check if the config files are valid or not.')
@@ -84,6 +104,26 @@ async function main(argv: string[]): Promise<number> {
       exitCode = failed && hasErrors ? 1 : failed && ls.fatal ? 3 : 0;
     });
   check
+    .command('web-config')
+    .description('Check if the web config files are valid or not.')
+    .argument('<web-config-files...>', 'The config files to check.')
+    .action((files: string[]) => {
+      // CheckWebConfig: every file checked as the server would (exporter-toolkit's Validate).
+      action = (async () => {
+        let failed = false;
+        for (const file of files) {
+          try {
+            await validateWebConfig(file);
+            process.stderr.write(`${file} SUCCESS\n`);
+          } catch (err) {
+            process.stderr.write(`${file} FAILED: ${(err as Error).message}\n`);
+            failed = true;
+          }
+        }
+        return failed ? 1 : 0;
+      })();
+    });
+  check
     .command('rules')
     .description('Check if the rule files are valid or not.')
     .option('--lint <options>', LINT_HELP, 'duplicate-rules')
@@ -92,6 +132,23 @@ async function main(argv: string[]): Promise<number> {
     .argument('[rule-files...]', 'The rule files to check, default is read from standard input.')
     .action((files: string[], opts: { lint: string; lintFatal: boolean; ignoreUnknownFields: boolean }) => {
       exitCode = checkRules(files, lintSettings(opts.lint, opts.lintFatal, opts.ignoreUnknownFields));
+    });
+  check
+    .command('metrics')
+    .description(
+      'Pass Prometheus metrics over stdin to lint them for consistency and correctness.\n\nexamples:\n\n$ cat metrics.prom | promtool check metrics\n\n$ curl -s http://localhost:9090/metrics | promtool check metrics',
+    )
+    .option('--extended', 'Print extended information related to the cardinality of the metrics.', false)
+    .action((opts: { extended: boolean }) => {
+      const extended = opts.extended || check.opts().extended === true;
+      action = readStdin().then((input) =>
+        checkMetrics(
+          input,
+          extended,
+          (text) => process.stdout.write(text),
+          (text) => process.stderr.write(text),
+        ),
+      );
     });
   program
     .command('test')
@@ -128,7 +185,7 @@ async function main(argv: string[]): Promise<number> {
     else if (!a.startsWith('-')) positional.push(a);
   }
   if (
-    (positional[0] === 'check' && positional[1] === 'rules') ||
+    (positional[0] === 'check' && (positional[1] === 'rules' || positional[1] === 'web-config')) ||
     (positional[0] === 'test' && positional[1] === 'rules')
   ) {
     const missing = positional.slice(2).find((f) => !existsSync(f));

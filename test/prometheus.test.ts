@@ -505,7 +505,7 @@ describe('teaching switch --debug.actor-order', () => {
   it('is not listed by --help: it is a teaching aid', async () => {
     const s = startServer({ defaults: false, args: ['--help'] });
     expect((await s.exited).code).toBe(0);
-    expect(s.stdout()).toContain('--startup.trace');
+    expect(s.stdout()).toContain('--[no-]startup.trace');
     expect(s.stdout()).not.toContain('debug.actor-order');
   });
 });
@@ -702,7 +702,7 @@ describe('exit codes', () => {
     expect(v.stdout()).toMatch(/^miniprom, version \d+\.\d+\.\d+/);
     const h = startServer({ defaults: false, args: ['--help'] });
     expect((await h.exited).code).toBe(0);
-    expect(h.stdout()).toContain('--config.file <path>');
+    expect(h.stdout()).toContain('--config.file="prometheus.yml"');
   });
 });
 

@@ -93,7 +93,11 @@ export function parseHTTPClient(r: Reader, f: Fields, path: string, dir: string)
         at(path, bearerKey),
         'authorization is not compatible with bearer_token & bearer_token_file',
       );
-    const a = r.fields(f.get('authorization'), authPath, 'authorization', ['type', 'credentials', 'credentials_file']);
+    const a = r.fields(f.get('authorization'), authPath, 'config.Authorization', [
+      'type',
+      'credentials',
+      'credentials_file',
+    ]);
     const credentials = r.string(a.get('credentials'), at(authPath, 'credentials')) || undefined;
     const credentialsFile = r.string(a.get('credentials_file'), at(authPath, 'credentials_file')) || undefined;
     if (credentials !== undefined && credentialsFile !== undefined)
@@ -128,7 +132,7 @@ export function parseHTTPClient(r: Reader, f: Fields, path: string, dir: string)
 }
 
 function parseBasicAuth(r: Reader, value: Value, path: string, dir: string): BasicAuth {
-  const f = r.fields(value, path, 'basic_auth', ['username', 'password', 'password_file']);
+  const f = r.fields(value, path, 'config.plain', ['username', 'password', 'password_file']);
   const password = r.string(f.get('password'), at(path, 'password')) || undefined;
   const passwordFile = r.string(f.get('password_file'), at(path, 'password_file')) || undefined;
   if (password !== undefined && passwordFile !== undefined)
@@ -145,7 +149,7 @@ function parseBasicAuth(r: Reader, value: Value, path: string, dir: string): Bas
 }
 
 function parseTLS(r: Reader, value: Value, path: string, dir: string): NonNullable<HTTPClientConfig['tlsConfig']> {
-  const f = r.fields(value, path, 'tls_config', [
+  const f = r.fields(value, path, 'config.plain', [
     'ca_file',
     'cert_file',
     'key_file',

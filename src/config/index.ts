@@ -4,7 +4,7 @@ export { authorizationHeader, type TLSSettings, tlsSettings } from './credential
 export { ConfigError, type ConfigErrorPosition } from './errors.js';
 export { type LoadOptions, loadConfigFile, parseConfig } from './load.js';
 export { loadConfigFileInWorker } from './load-async.js';
-export { configToYAML, redactURL } from './print.js';
+export { configToYAML, redactURL, remoteWriteToYAML } from './print.js';
 export type * from './types.js';
 export { formatDuration, formatRetention, formatSize, parseDuration, parseSize } from './units.js';
-export { NOT_SUPPORTED } from './unsupported.js';
+export { NOT_SUPPORTED, whyNotSupported } from './unsupported.js';

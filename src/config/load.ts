@@ -5,10 +5,10 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LineCounter, Parser, parseDocument, type YAMLError } from 'yaml';
+import { type Document, LineCounter, Parser, parseDocument, type YAMLError } from 'yaml';
 import { ConfigError, fileError } from './errors.js';
 import { HTTP_CLIENT_FIELDS, parseHeaders, parseHTTPClient } from './http.js';
-import { isValidRulePath, joinDir } from './paths.js';
+import { BadPatternError, goGlob, isValidRulePath, isValidScrapeConfigFilePath, joinDir } from './paths.js';
 import { parseRemoteReads, parseRemoteWrites } from './remote.js';
 import { NO_RETENTION, parseStorage } from './storage.js';
 import { parseFileSDConfigs, parseRelabelConfigs, parseStaticConfigs } from './targets.js';
@@ -18,10 +18,11 @@ import type {
   Config,
   GlobalConfig,
   ScrapeConfig,
+  ScrapeNaming,
   TracingConfig,
   TSDBRetentionConfig,
 } from './types.js';
-import { at, type Fields, Reader, type Value } from './yaml.js';
+import { at, type Fields, goQuote, Reader, type Value } from './yaml.js';
 
 export interface LoadOptions {
   /** Prometheus's --agent: alerting, rule_files and remote_read are refused, as upstream. */
@@ -36,33 +37,35 @@ export interface LoadOptions {
 /** Parses and validates a config's text; `file` names it in errors and anchors its relative paths. */
 export function parseConfig(text: string, file: string, opts: LoadOptions): Config {
   const sourceFile = resolve(file);
-  const dir = dirname(sourceFile);
+  return readYAML(text, sourceFile, (doc, lines) => readConfig(doc, lines, sourceFile, dirname(sourceFile), opts));
+}
+
+/**
+ * Parses `text` (from `file`) as upstream's YAML decoder would and gives the document to `read`;
+ * syntax errors, and nesting too deep to follow, become one-line ConfigErrors naming `file`.
+ */
+function readYAML<T>(text: string, file: string, read: (doc: Document, lines: LineCounter) => T): T {
   const lines = new LineCounter();
   // YAML 1.1 is what upstream's Go yaml.v2 reads: yes/no are booleans and `<<` merges maps.
   // Duplicate keys are found while walking instead (uniqueKeys off), to report them with a path.
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, version: '1.1', uniqueKeys: false });
   const syntax = doc.errors[0];
-  if (syntax) throw isStackOverflow(syntax) ? tooDeep(sourceFile, text) : syntaxError(sourceFile, syntax);
+  if (syntax) throw isStackOverflow(syntax) ? tooDeep(file, text) : syntaxError(file, syntax);
   try {
-    return readConfig(doc, lines, sourceFile, dir, opts);
+    return read(doc, lines);
   } catch (err) {
-    if (err instanceof RangeError && isStackOverflow(err)) throw tooDeep(sourceFile, text);
+    if (err instanceof RangeError && isStackOverflow(err)) throw tooDeep(file, text);
     throw err;
   }
 }
 
 /** The document's fields, read and validated. */
-function readConfig(
-  doc: ReturnType<typeof parseDocument>,
-  lines: LineCounter,
-  sourceFile: string,
-  dir: string,
-  opts: LoadOptions,
-): Config {
+function readConfig(doc: Document, lines: LineCounter, sourceFile: string, dir: string, opts: LoadOptions): Config {
   const r = new Reader(sourceFile, lines, doc);
-  const top = r.fields(doc.contents ?? undefined, '', 'config', [
+  const top = r.fields(doc.contents ?? undefined, '', 'config.plain', [
     'global',
     'rule_files',
+    'scrape_config_files',
     'scrape_configs',
     'alerting',
     'remote_write',
@@ -72,6 +75,7 @@ function readConfig(
   ]);
   const global = parseGlobal(r, top.get('global'), dir);
   const ruleFiles = parseRuleFiles(r, top.get('rule_files'), dir);
+  const scrapeConfigFiles = parseScrapeConfigFiles(r, top.get('scrape_config_files'), dir);
   const scrapeConfigs = parseScrapeConfigs(r, top.get('scrape_configs'), global, dir);
   const alerting = parseAlerting(r, top.get('alerting'), dir);
   const remoteWrite = parseRemoteWrites(r, top.get('remote_write'), dir);
@@ -89,7 +93,20 @@ function readConfig(
       r.fail(top.key('remote_read'), 'remote_read', 'field remote_read is not allowed in agent mode');
   }
 
-  return { sourceFile, global, ruleFiles, scrapeConfigs, alerting, remoteWrite, remoteRead, storage, tracing };
+  // Last, as upstream reads them (GetScrapeConfigs) only once the main file is loaded and checked.
+  scrapeConfigs.push(...readScrapeConfigFiles(scrapeConfigFiles, scrapeConfigs, global));
+  return {
+    sourceFile,
+    global,
+    ruleFiles,
+    scrapeConfigFiles,
+    scrapeConfigs,
+    alerting,
+    remoteWrite,
+    remoteRead,
+    storage,
+    tracing,
+  };
 }
 
 /** Reads and parses a config file (synchronously: it is small and read once per (re)load). */
@@ -201,10 +218,14 @@ const GLOBAL_FIELDS = [
   'query_log_file',
   'body_size_limit',
   ...LIMITS.map(([name]) => name),
+  'metric_name_validation_scheme',
+  'metric_name_escaping_scheme',
+  'convert_classic_histograms_to_nhcb',
+  'always_scrape_classic_histograms',
 ];
 
 function parseGlobal(r: Reader, value: Value, dir: string): GlobalConfig {
-  const f = r.fields(value, 'global', 'global', GLOBAL_FIELDS);
+  const f = r.fields(value, 'global', 'config.plain', GLOBAL_FIELDS);
   const get = (name: string) => f.get(name);
   // Upstream takes a zero duration as unset throughout (`if gc.ScrapeInterval == 0 { default }`).
   const scrapeInterval = r.duration(get('scrape_interval'), 'global.scrape_interval') || DEFAULT_SCRAPE_INTERVAL;
@@ -213,6 +234,9 @@ function parseGlobal(r: Reader, value: Value, dir: string): GlobalConfig {
     r.fail(get('scrape_timeout'), 'global.scrape_timeout', 'global scrape timeout greater than scrape interval');
   const labels = Object.entries(r.labels(get('external_labels'), 'global.external_labels'));
   const queryLogFile = r.string(get('query_log_file'), 'global.query_log_file');
+  // Without a global section upstream keeps its DefaultGlobalConfig, which names the default
+  // schemes; a section starts from empty ones (GlobalConfig.UnmarshalYAML), resolved per job.
+  const absent = r.isNull(value);
   return {
     scrapeInterval,
     // Unset, the timeout is the default 10s but never more than the interval.
@@ -224,6 +248,16 @@ function parseGlobal(r: Reader, value: Value, dir: string): GlobalConfig {
     ...(queryLogFile && { queryLogFile: joinDir(dir, queryLogFile) }),
     bodySizeLimit: r.size(get('body_size_limit'), 'global.body_size_limit') ?? 0,
     ...readLimits(r, f, 'global', () => 0),
+    metricNameValidationScheme: absent
+      ? 'utf8'
+      : (r.string(get('metric_name_validation_scheme'), 'global.metric_name_validation_scheme') ?? ''),
+    metricNameEscapingScheme: absent
+      ? 'allow-utf-8'
+      : (r.string(get('metric_name_escaping_scheme'), 'global.metric_name_escaping_scheme') ?? ''),
+    convertClassicHistogramsToNHCB:
+      r.bool(get('convert_classic_histograms_to_nhcb'), 'global.convert_classic_histograms_to_nhcb') ?? false,
+    alwaysScrapeClassicHistograms:
+      r.bool(get('always_scrape_classic_histograms'), 'global.always_scrape_classic_histograms') ?? false,
   };
 }
 
@@ -269,7 +303,7 @@ function expandEnv(text: string): string {
 // ---- rule_files ----
 
 function parseRuleFiles(r: Reader, value: Value, dir: string): string[] {
-  return r.list(value, 'rule_files').map((node, i) => {
+  return r.list(value, 'rule_files', '[]string').map((node, i) => {
     const path = `rule_files[${i}]`;
     const pattern = r.string(node, path);
     if (!pattern) return r.fail(node, path, 'empty or null rule file path');
@@ -277,6 +311,68 @@ function parseRuleFiles(r: Reader, value: Value, dir: string): string[] {
     // Resolved, not expanded: the rule manager globs on every (re)load, as upstream.
     return joinDir(dir, pattern);
   });
+}
+
+// ---- scrape_config_files ----
+
+function parseScrapeConfigFiles(r: Reader, value: Value, dir: string): string[] {
+  return r.list(value, 'scrape_config_files', '[]string').map((node, i) => {
+    const path = `scrape_config_files[${i}]`;
+    // A null entry is Go's "" for a string: allowed, and it matches no file.
+    const pattern = r.string(node, path) ?? '';
+    if (!isValidScrapeConfigFilePath(pattern))
+      r.fail(node, path, `invalid scrape config file path ${goQuote(pattern)}`);
+    return joinDir(dir, pattern);
+  });
+}
+
+/**
+ * The jobs of the scrape_config_files, as upstream's GetScrapeConfigs reads them: each pattern
+ * globbed, each file read strictly as a `scrape_configs:` list, each job checked against global
+ * and against every job seen before it (the main file's first), its relative paths anchored at
+ * its own file's directory.
+ */
+function readScrapeConfigFiles(patterns: string[], mainJobs: ScrapeConfig[], global: GlobalConfig): ScrapeConfig[] {
+  // Where each job name was first seen, in upstream's words for its duplicate error.
+  const firstFound = new Map(mainJobs.map((sc) => [sc.jobName, 'main config file']));
+  const jobs: ScrapeConfig[] = [];
+  for (const pattern of patterns) {
+    let files: string[];
+    try {
+      files = goGlob(pattern);
+    } catch (err) {
+      if (!(err instanceof BadPatternError)) throw err;
+      throw new ConfigError(`error retrieving scrape config files for ${goQuote(pattern)}: ${err.message}`);
+    }
+    for (const file of files) {
+      const abs = resolve(file);
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(abs);
+      } catch (err) {
+        throw new ConfigError(`${goQuote(abs)}: ${fileError(abs, err as NodeJS.ErrnoException)}`);
+      }
+      readYAML(yamlText(bytes), abs, (doc, lines) => {
+        const r = new Reader(abs, lines, doc);
+        const top = r.fields(doc.contents ?? undefined, '', 'config.ScrapeConfigs', ['scrape_configs']);
+        r.list(top.get('scrape_configs'), 'scrape_configs').forEach((item, i) => {
+          const path = `scrape_configs[${i}]`;
+          if (r.isNull(item)) r.fail(item, path, 'empty or null scrape config section');
+          const { config, jobNameNode } = parseScrapeConfig(r, item, path, global, dirname(abs));
+          const first = firstFound.get(config.jobName);
+          if (first !== undefined)
+            r.fail(
+              jobNameNode,
+              `${path}.job_name`,
+              `found multiple scrape configs with job name ${goQuote(config.jobName)}, first found in ${first}`,
+            );
+          firstFound.set(config.jobName, goQuote(abs));
+          jobs.push({ ...config, fromFile: abs });
+        });
+      });
+    }
+  }
+  return jobs;
 }
 
 // ---- scrape_configs ----
@@ -290,8 +386,12 @@ const SCRAPE_FIELDS = [
   'scrape_timeout',
   'metrics_path',
   'scheme',
+  'always_scrape_classic_histograms',
+  'convert_classic_histograms_to_nhcb',
   'body_size_limit',
   ...LIMITS.map(([name]) => name),
+  'metric_name_validation_scheme',
+  'metric_name_escaping_scheme',
   ...HTTP_CLIENT_FIELDS,
   'static_configs',
   'file_sd_configs',
@@ -324,7 +424,7 @@ function parseScrapeConfig(
   global: GlobalConfig,
   dir: string,
 ): { config: ScrapeConfig; jobNameNode: Value } {
-  const f = r.fields(item, path, 'scrape_config', SCRAPE_FIELDS);
+  const f = r.fields(item, path, 'config.ScrapeConfig', SCRAPE_FIELDS);
   const get = (name: string) => f.get(name);
   const jobName = r.string(get('job_name'), at(path, 'job_name'));
   if (!jobName) r.fail(get('job_name') ?? item, at(path, 'job_name'), 'job_name is empty');
@@ -338,6 +438,8 @@ function parseScrapeConfig(
       at(path, 'scrape_timeout'),
       `scrape timeout greater than scrape interval for scrape config with job name ${JSON.stringify(jobName)}`,
     );
+
+  const naming = parseNaming(r, f, path, global);
 
   const relabelConfigs = parseRelabelConfigs(
     r,
@@ -357,6 +459,7 @@ function parseScrapeConfig(
     // A limit left unset (or 0) is global's, as upstream.
     bodySizeLimit: r.size(get('body_size_limit'), at(path, 'body_size_limit')) || global.bodySizeLimit,
     ...readLimits(r, f, path, (key) => global[key] ?? 0),
+    ...naming,
     httpClient: parseHTTPClient(r, f, path, dir),
     // Upstream checks static targets for URLs only when no relabeling could fix `__address__`.
     staticConfigs: parseStaticConfigs(
@@ -375,6 +478,71 @@ function parseScrapeConfig(
     ),
   };
   return { config, jobNameNode: get('job_name') };
+}
+
+const VALIDATION_SCHEMES: readonly string[] = ['legacy', 'utf8'];
+const ESCAPING_SCHEMES: readonly string[] = ['allow-utf-8', 'underscores', 'dots', 'values'];
+const ESCAPING_CHOICES = "must be one of 'allow-utf-8', 'underscores', 'dots', or 'values'";
+
+/**
+ * A job's name validation and escaping schemes and classic-histogram switches, inherited from
+ * global when unset, checked in upstream's order and words (ScrapeConfig.Validate). Global's
+ * schemes are checked here too, as upstream checks them only when a job inherits them. Upstream's
+ * escaping errors print the validation scheme after "got" (its own slip, kept so that messages
+ * match).
+ */
+function parseNaming(r: Reader, f: Fields, path: string, global: GlobalConfig): ScrapeNaming {
+  // An error about a field points at it when the job sets it, else at the job (it inherited it).
+  const field = (name: string) => f.get(name) ?? f.node;
+  const fieldPath = (name: string) => (f.has(name) ? at(path, name) : path);
+  const globalValidation = global.metricNameValidationScheme || 'utf8';
+  if (!VALIDATION_SCHEMES.includes(globalValidation))
+    r.fail(
+      f.node,
+      path,
+      `unknown global name validation method specified, must be either 'legacy' or 'utf8', got ${globalValidation}`,
+    );
+  const validation =
+    r.string(f.get('metric_name_validation_scheme'), fieldPath('metric_name_validation_scheme')) || globalValidation;
+  if (!VALIDATION_SCHEMES.includes(validation))
+    r.fail(
+      field('metric_name_validation_scheme'),
+      fieldPath('metric_name_validation_scheme'),
+      `unknown scrape config name validation method specified, must be either 'legacy' or 'utf8', got ${validation}`,
+    );
+
+  let globalEscaping = global.metricNameEscapingScheme;
+  if (globalEscaping === '') globalEscaping = globalValidation === 'legacy' ? 'underscores' : 'allow-utf-8';
+  else if (!ESCAPING_SCHEMES.includes(globalEscaping))
+    r.fail(f.node, path, `unknown global name escaping method specified, ${ESCAPING_CHOICES}, got ${globalValidation}`);
+  const escaping =
+    r.string(f.get('metric_name_escaping_scheme'), fieldPath('metric_name_escaping_scheme')) || globalEscaping;
+  if (escaping === 'allow-utf-8') {
+    if (validation !== 'utf8')
+      r.fail(
+        field('metric_name_escaping_scheme'),
+        fieldPath('metric_name_escaping_scheme'),
+        'utf8 metric names requested but validation scheme is not set to UTF8',
+      );
+  } else if (!ESCAPING_SCHEMES.includes(escaping))
+    r.fail(
+      field('metric_name_escaping_scheme'),
+      fieldPath('metric_name_escaping_scheme'),
+      `unknown scrape config name escaping method specified, ${ESCAPING_CHOICES}, got ${validation}`,
+    );
+
+  // Pointers upstream: unset or null inherits global's value.
+  const inherited = (name: string, fromGlobal: boolean) =>
+    r.isNull(f.get(name)) ? fromGlobal : (r.bool(f.get(name), fieldPath(name)) ?? fromGlobal);
+  return {
+    metricNameValidationScheme: validation as ScrapeNaming['metricNameValidationScheme'],
+    metricNameEscapingScheme: escaping as ScrapeNaming['metricNameEscapingScheme'],
+    alwaysScrapeClassicHistograms: inherited('always_scrape_classic_histograms', global.alwaysScrapeClassicHistograms),
+    convertClassicHistogramsToNHCB: inherited(
+      'convert_classic_histograms_to_nhcb',
+      global.convertClassicHistogramsToNHCB,
+    ),
+  };
 }
 
 /** params: URL query parameters, each name with a list of values (Go's url.Values). */
@@ -405,7 +573,7 @@ const ALERTMANAGER_FIELDS = [
 ];
 
 function parseAlerting(r: Reader, value: Value, dir: string): AlertingConfig {
-  const f = r.fields(value, 'alerting', 'alerting', ['alert_relabel_configs', 'alertmanagers']);
+  const f = r.fields(value, 'alerting', 'config.plain', ['alert_relabel_configs', 'alertmanagers']);
   return {
     alertRelabelConfigs: parseRelabelConfigs(
       r,
@@ -422,7 +590,7 @@ function parseAlerting(r: Reader, value: Value, dir: string): AlertingConfig {
 }
 
 function parseAlertmanager(r: Reader, item: Value, path: string, dir: string): AlertmanagerConfig {
-  const f = r.fields(item, path, 'alertmanager_config', ALERTMANAGER_FIELDS);
+  const f = r.fields(item, path, 'config.AlertmanagerConfig', ALERTMANAGER_FIELDS);
   const apiVersion = r.string(f.get('api_version'), at(path, 'api_version')) ?? 'v2';
   if (apiVersion !== 'v2')
     r.fail(
@@ -474,7 +642,7 @@ function parseTracing(r: Reader, value: Value): TracingConfig {
   };
   // No section, no tracing; a section, though, must name an endpoint (as upstream).
   if (r.isNull(value)) return defaults;
-  const f = r.fields(value, 'tracing', 'tracing', [
+  const f = r.fields(value, 'tracing', 'config.plain', [
     'client_type',
     'endpoint',
     'sampling_fraction',

@@ -1,5 +1,6 @@
 /** File paths in a config: resolved against the config file's directory, globs checked as upstream. */
-import { isAbsolute, join } from 'node:path';
+import { lstatSync, readdirSync, statSync } from 'node:fs';
+import { isAbsolute, join, sep } from 'node:path';
 
 /**
  * Upstream's config.JoinDir: a relative path is taken relative to the config file's directory, so
@@ -54,4 +55,126 @@ function isValidGlob(pattern: string): boolean {
     }
   }
   return true;
+}
+
+/** Upstream's check of a scrape_config_files entry: patRulePath, the same rule as rule_files. */
+export function isValidScrapeConfigFilePath(pattern: string): boolean {
+  return RULE_PATH.test(pattern);
+}
+
+/** Thrown by goGlob for a malformed pattern, with Go's ErrBadPattern text. */
+export class BadPatternError extends Error {
+  constructor() {
+    super('syntax error in pattern');
+  }
+}
+
+/**
+ * Go's filepath.Glob: every existing path that matches `pattern`, each directory's names in sorted
+ * order. A pattern without wildcards gives itself when that path exists, else nothing; a directory
+ * that cannot be read matches nothing; a malformed pattern throws BadPatternError. Unlike a shell,
+ * `*` matches names starting with a dot, as Go's does.
+ */
+export function goGlob(pattern: string): string[] {
+  if (!isValidGlob(pattern)) throw new BadPatternError();
+  if (!hasMeta(pattern)) return existsL(pattern) ? [pattern] : [];
+  const cut = pattern.lastIndexOf(sep) + 1;
+  const file = pattern.slice(cut);
+  // Go's cleanGlobPath: no directory is the current one; the root stays the root.
+  let dir = pattern.slice(0, cut);
+  if (dir === '') dir = '.';
+  else if (dir !== sep) dir = dir.slice(0, -1);
+  const dirs = hasMeta(dir) ? goGlob(dir) : [dir];
+  return dirs.flatMap((d) => matchIn(d, file));
+}
+
+function hasMeta(path: string): boolean {
+  return /[*?[\\]/.test(path);
+}
+
+function existsL(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The names in `dir` that match the one-segment `pattern`, joined to `dir`, sorted. */
+function matchIn(dir: string, pattern: string): string[] {
+  let names: string[];
+  try {
+    if (!statSync(dir).isDirectory()) return [];
+    names = readdirSync(dir).sort();
+  } catch {
+    return [];
+  }
+  return names.filter((name) => matchSegment(pattern, name)).map((name) => join(dir, name));
+}
+
+/**
+ * filepath.Match of one path segment (no separators on either side): `*` any run, `?` any one
+ * character, `[…]` a class (`^` negates), `\` escapes. The pattern is already known to be
+ * well-formed (isValidGlob).
+ */
+function matchSegment(pattern: string, name: string): boolean {
+  const chars = Array.from(name);
+  const pat = Array.from(pattern);
+  const go = (pi: number, ni: number): boolean => {
+    while (pi < pat.length) {
+      const c = pat[pi] as string;
+      if (c === '*') {
+        while (pat[pi] === '*') pi++;
+        for (let k = ni; k <= chars.length; k++) if (go(pi, k)) return true;
+        return false;
+      }
+      if (ni >= chars.length) return false;
+      const ch = chars[ni] as string;
+      if (c === '?') {
+        pi++;
+      } else if (c === '[') {
+        const end = classEnd(pat, pi);
+        if (!classMatches(pat.slice(pi + 1, end), ch)) return false;
+        pi = end + 1;
+      } else {
+        const literal = c === '\\' ? pat[++pi] : c;
+        if (literal !== ch) return false;
+        pi++;
+      }
+      ni++;
+    }
+    return ni === chars.length;
+  };
+  return go(0, 0);
+}
+
+/** The index of the `]` that closes the class opened at `start` (a `]` inside is escaped). */
+function classEnd(pat: string[], start: number): number {
+  let i = start + 1;
+  while (pat[i] !== ']') i += pat[i] === '\\' ? 2 : 1;
+  return i;
+}
+
+/** Whether `ch` is in the class body (between `[` and `]`). */
+function classMatches(body: string[], ch: string): boolean {
+  let i = 0;
+  const negated = body[0] === '^';
+  if (negated) i++;
+  const code = ch.codePointAt(0) as number;
+  let matched = false;
+  const next = () => {
+    if (body[i] === '\\') i++;
+    return (body[i++] as string).codePointAt(0) as number;
+  };
+  while (i < body.length) {
+    const lo = next();
+    let hi = lo;
+    if (body[i] === '-') {
+      i++;
+      hi = next();
+    }
+    if (lo <= code && code <= hi) matched = true;
+  }
+  return matched !== negated;
 }

@@ -4,7 +4,7 @@
  * default written out, and secrets as `<secret>`. Loading the output gives the same model back
  * (secrets apart: they load as the text `<secret>`).
  */
-import { stringify } from 'yaml';
+import { Scalar, stringify, YAMLSeq } from 'yaml';
 import type { RelabelConfig } from '../relabel/index.js';
 import type {
   AlertmanagerConfig,
@@ -38,19 +38,35 @@ export function configToYAML(cfg: Config): string {
     };
   }
   if (cfg.ruleFiles.length > 0) out.rule_files = [...cfg.ruleFiles];
-  if (cfg.scrapeConfigs.length > 0) out.scrape_configs = cfg.scrapeConfigs.map(printScrapeConfig);
+  if (cfg.scrapeConfigFiles.length > 0) out.scrape_config_files = [...cfg.scrapeConfigFiles];
+  // The jobs of the scrape_config_files stay in their files: upstream prints the main file's only.
+  const ownJobs = cfg.scrapeConfigs.filter((sc) => sc.fromFile === undefined);
+  if (ownJobs.length > 0) out.scrape_configs = ownJobs.map(printScrapeConfig);
   out.storage = printStorage(cfg.storage);
   if (cfg.tracing.endpoint !== '') out.tracing = printTracing(cfg.tracing);
-  if (cfg.remoteWrite.length > 0) out.remote_write = cfg.remoteWrite.map(printRemoteWrite);
+  if (cfg.remoteWrite.length > 0) out.remote_write = cfg.remoteWrite.map((w) => printRemoteWrite(w));
   if (cfg.remoteRead.length > 0) out.remote_read = cfg.remoteRead.map(printRemoteRead);
-  return stringify(out, {
-    // YAML 1.1 quoting (as Go's yaml.v2 reads it): a string such as `yes` or `0123` gets quotes.
-    version: '1.1',
-    // Go's yaml.v2 style: list items flush with their key, no line folding, no anchors.
-    indentSeq: false,
-    lineWidth: 0,
-    aliasDuplicateObjects: false,
-  });
+  return stringify(out, GO_YAML);
+}
+
+/** Options that make `yaml` write what Go's yaml.v2 Marshal writes. */
+const GO_YAML = {
+  // YAML 1.1 quoting (as Go's yaml.v2 reads it): a string such as `yes` or `0123` gets quotes.
+  version: '1.1',
+  // Go's yaml.v2 style: list items flush with their key, no line folding, no anchors.
+  indentSeq: false,
+  lineWidth: 0,
+  aliasDuplicateObjects: false,
+  // Go writes a flow list as `[a, b]`.
+  flowCollectionPadding: false,
+} as const;
+
+/**
+ * One remote_write entry as Go's yaml.Marshal writes the RemoteWriteConfig struct: what upstream's
+ * storage/remote toHash takes the md5 of, whose first 6 hex digits name an unnamed queue.
+ */
+export function remoteWriteToYAML(w: RemoteWriteConfig): string {
+  return stringify(printRemoteWrite(w, true), GO_YAML);
 }
 
 function printGlobal(g: GlobalConfig): YAMLMap {
@@ -68,6 +84,11 @@ function printGlobal(g: GlobalConfig): YAMLMap {
       ),
     }),
     ...printLimits(g),
+    // As written: upstream resolves these per job and prints global's as the file has them.
+    ...(g.metricNameValidationScheme !== '' && { metric_name_validation_scheme: g.metricNameValidationScheme }),
+    ...(g.metricNameEscapingScheme !== '' && { metric_name_escaping_scheme: g.metricNameEscapingScheme }),
+    ...(g.convertClassicHistogramsToNHCB && { convert_classic_histograms_to_nhcb: true }),
+    ...(g.alwaysScrapeClassicHistograms && { always_scrape_classic_histograms: true }),
   };
 }
 
@@ -96,15 +117,18 @@ function printStorage(storage: StorageConfig): YAMLMap {
   };
 }
 
-/** The limits, shared by global and scrape configs (0 is "no limit", written out all the same). */
+/**
+ * The limits, shared by global and scrape configs. 0 ("no limit") is left out, as upstream's
+ * omitempty leaves it out.
+ */
 function printLimits(l: ScrapeLimits): YAMLMap {
   return {
-    body_size_limit: formatSize(l.bodySizeLimit),
-    sample_limit: l.sampleLimit,
-    target_limit: l.targetLimit,
-    label_limit: l.labelLimit,
-    label_name_length_limit: l.labelNameLengthLimit,
-    label_value_length_limit: l.labelValueLengthLimit,
+    ...(l.bodySizeLimit !== 0 && { body_size_limit: formatSize(l.bodySizeLimit) }),
+    ...(l.sampleLimit !== 0 && { sample_limit: l.sampleLimit }),
+    ...(l.targetLimit !== 0 && { target_limit: l.targetLimit }),
+    ...(l.labelLimit !== 0 && { label_limit: l.labelLimit }),
+    ...(l.labelNameLengthLimit !== 0 && { label_name_length_limit: l.labelNameLengthLimit }),
+    ...(l.labelValueLengthLimit !== 0 && { label_value_length_limit: l.labelValueLengthLimit }),
   };
 }
 
@@ -116,9 +140,14 @@ function printScrapeConfig(sc: ScrapeConfig): YAMLMap {
     ...(Object.keys(sc.params).length > 0 && { params: sc.params }),
     scrape_interval: formatDuration(sc.scrapeInterval),
     scrape_timeout: formatDuration(sc.scrapeTimeout),
+    // Always printed, resolved: upstream's fields are pointers that Validate always sets.
+    always_scrape_classic_histograms: sc.alwaysScrapeClassicHistograms,
+    convert_classic_histograms_to_nhcb: sc.convertClassicHistogramsToNHCB,
     metrics_path: sc.metricsPath,
     scheme: sc.scheme,
     ...printLimits(sc),
+    metric_name_validation_scheme: sc.metricNameValidationScheme,
+    metric_name_escaping_scheme: sc.metricNameEscapingScheme,
     ...printHTTPClient(sc.httpClient),
     ...printTargets(sc.staticConfigs, sc.fileSDConfigs),
     ...(sc.relabelConfigs.length > 0 && { relabel_configs: sc.relabelConfigs.map(printRelabel) }),
@@ -184,14 +213,19 @@ function printTargets(groups: TargetGroup[], fileSD: FileSDConfig[]): YAMLMap {
 }
 
 function printRelabel(c: RelabelConfig): YAMLMap {
+  // Go's relabel.Config: source_labels in flow style, and every field omitempty (a zero modulus,
+  // an empty target_label or replacement is left out), as Go's yaml.Marshal writes it.
+  const sourceLabels = new YAMLSeq();
+  sourceLabels.flow = true;
+  sourceLabels.items = c.sourceLabels.map((l) => new Scalar(l));
   return {
     // Written only when set: labeldrop and labelkeep refuse source_labels, even an empty list.
-    ...(c.sourceLabels.length > 0 && { source_labels: c.sourceLabels }),
-    separator: c.separator,
+    ...(c.sourceLabels.length > 0 && { source_labels: sourceLabels }),
+    ...(c.separator !== '' && { separator: c.separator }),
     regex: c.regex,
-    modulus: c.modulus,
-    target_label: c.targetLabel,
-    replacement: c.replacement,
+    ...(c.modulus !== 0 && { modulus: c.modulus }),
+    ...(c.targetLabel !== '' && { target_label: c.targetLabel }),
+    ...(c.replacement !== '' && { replacement: c.replacement }),
     action: c.action,
   };
 }
@@ -208,7 +242,7 @@ function printTracing(t: TracingConfig): YAMLMap {
   };
 }
 
-function printRemoteWrite(w: RemoteWriteConfig): YAMLMap {
+function printRemoteWrite(w: RemoteWriteConfig, forHash = false): YAMLMap {
   const q = w.queueConfig;
   return {
     url: redactURL(w.url),
@@ -220,6 +254,10 @@ function printRemoteWrite(w: RemoteWriteConfig): YAMLMap {
     ...(w.sendNativeHistograms && { send_native_histograms: true }),
     protobuf_message: w.protobufMessage,
     ...printHTTPClient(w.httpClient),
+    // Remote write's default (upstream's DefaultRemoteWriteHTTPClientConfig): Go prints the field
+    // even when false, and it counts in the queue's name hash. Left out of /api/v1/status/config
+    // while the loader refuses enable_http2, so that the printed config loads back.
+    ...(forHash && { enable_http2: false }),
     queue_config: {
       capacity: q.capacity,
       max_shards: q.maxShards,

@@ -55,7 +55,7 @@ function parseRemoteWrite(
   path: string,
   dir: string,
 ): { config: RemoteWriteConfig; nameNode: Value } {
-  const f = r.fields(item, path, 'remote_write', [
+  const f = r.fields(item, path, 'config.plain', [
     'url',
     'remote_timeout',
     'headers',
@@ -102,7 +102,7 @@ function parseRemoteWrite(
 }
 
 function parseQueue(r: Reader, value: Value, path: string): QueueConfig {
-  const f = r.fields(value, path, 'queue_config', [
+  const f = r.fields(value, path, 'config.QueueConfig', [
     'capacity',
     'max_shards',
     'min_shards',
@@ -147,7 +147,7 @@ function parseQueue(r: Reader, value: Value, path: string): QueueConfig {
 }
 
 function parseMetadata(r: Reader, value: Value, path: string): MetadataConfig {
-  const f = r.fields(value, path, 'metadata_config', ['send', 'send_interval', 'max_samples_per_send']);
+  const f = r.fields(value, path, 'config.MetadataConfig', ['send', 'send_interval', 'max_samples_per_send']);
   return {
     send: r.bool(f.get('send'), at(path, 'send')) ?? DEFAULT_METADATA.send,
     sendInterval: r.duration(f.get('send_interval'), at(path, 'send_interval')) ?? DEFAULT_METADATA.sendInterval,
@@ -161,7 +161,7 @@ export function parseRemoteReads(r: Reader, value: Value, dir: string): RemoteRe
   return r.list(value, 'remote_read').map((item, i) => {
     const path = `remote_read[${i}]`;
     if (r.isNull(item)) r.fail(item, path, 'empty or null remote read config section');
-    const f = r.fields(item, path, 'remote_read', [
+    const f = r.fields(item, path, 'config.plain', [
       'url',
       'remote_timeout',
       'chunked_read_limit',

@@ -18,14 +18,16 @@ export const NO_RETENTION: TSDBRetentionConfig = { time: 0, size: 0, percentage:
  * default and a retention section in the file replaces them whole.
  */
 export function parseStorage(r: Reader, value: Value, defaultRetention: TSDBRetentionConfig): StorageConfig {
-  const f = r.fields(value, 'storage', 'storage', ['tsdb', 'exemplars']);
-  const tsdb = r.fields(f.get('tsdb'), 'storage.tsdb', 'tsdb', [
+  const f = r.fields(value, 'storage', 'config.StorageConfig', ['tsdb', 'exemplars']);
+  const tsdb = r.fields(f.get('tsdb'), 'storage.tsdb', 'config.plain', [
     'out_of_order_time_window',
     'stale_series_compaction_threshold',
     'chunk_encoding',
     'retention',
   ]);
-  const encoding = r.fields(tsdb.get('chunk_encoding'), 'storage.tsdb.chunk_encoding', 'chunk_encoding', ['floats']);
+  const encoding = r.fields(tsdb.get('chunk_encoding'), 'storage.tsdb.chunk_encoding', 'config.ChunkEncodingConfig', [
+    'floats',
+  ]);
   const floats = r.string(encoding.get('floats'), 'storage.tsdb.chunk_encoding.floats') ?? '';
   if (floats !== '' && !(FLOAT_ENCODINGS as readonly string[]).includes(floats))
     r.fail(
@@ -50,7 +52,7 @@ export function parseStorage(r: Reader, value: Value, defaultRetention: TSDBRete
 
 function parseRetention(r: Reader, value: Value): TSDBRetentionConfig {
   const path = 'storage.tsdb.retention';
-  const f = r.fields(value, path, 'retention', ['time', 'size', 'percentage']);
+  const f = r.fields(value, path, 'config.plain', ['time', 'size', 'percentage']);
   const size = r.size(f.get('size'), `${path}.size`) ?? 0;
   if (size < 0)
     r.fail(
@@ -70,7 +72,7 @@ function parseRetention(r: Reader, value: Value): TSDBRetentionConfig {
 }
 
 function parseExemplars(r: Reader, value: Value): { maxExemplars: number } {
-  const f = r.fields(value, 'storage.exemplars', 'exemplars', ['max_exemplars']);
+  const f = r.fields(value, 'storage.exemplars', 'config.ExemplarsConfig', ['max_exemplars']);
   // Upstream: 0 or less disables exemplar storage; no default when the section is present.
   return { maxExemplars: r.int(f.get('max_exemplars'), 'storage.exemplars.max_exemplars') ?? 0 };
 }

@@ -5,7 +5,14 @@
 import { ACTIONS, type Action, DEFAULT_RELABEL, type RelabelConfig, validateRelabel } from '../relabel/index.js';
 import { joinDir } from './paths.js';
 import type { FileSDConfig, TargetGroup } from './types.js';
-import { at, LABEL_NAME, type Reader, type Value } from './yaml.js';
+import { at, goQuote, isValidLabelName, type Reader, type Value } from './yaml.js';
+
+/**
+ * The Go type upstream decodes a static config into (targetgroup.Group's anonymous struct), as
+ * go-yaml prints it in `field … not found in type …`.
+ */
+const STATIC_CONFIG_TYPE =
+  'struct { Targets []string "yaml:\\"targets\\""; Labels model.LabelSet "yaml:\\"labels\\"" }';
 
 /**
  * static_configs. `checkAddresses` is upstream's "users putting URLs in target groups" check, which
@@ -15,7 +22,7 @@ export function parseStaticConfigs(r: Reader, value: Value, path: string, checkA
   return r.list(value, path).map((item, i) => {
     const groupPath = `${path}[${i}]`;
     if (r.isNull(item)) r.fail(item, groupPath, 'empty or null section in static_configs');
-    const f = r.fields(item, groupPath, 'static_config', ['targets', 'labels']);
+    const f = r.fields(item, groupPath, STATIC_CONFIG_TYPE, ['targets', 'labels']);
     const targets = r.list(f.get('targets'), at(groupPath, 'targets')).map((node, j) => {
       const targetPath = `${groupPath}.targets[${j}]`;
       const address = r.string(node, targetPath);
@@ -36,7 +43,7 @@ export function parseFileSDConfigs(r: Reader, value: Value, path: string, dir: s
   return r.list(value, path).map((item, i) => {
     const sdPath = `${path}[${i}]`;
     if (r.isNull(item)) r.fail(item, sdPath, 'empty or null section in file_sd_configs');
-    const f = r.fields(item, sdPath, 'file_sd_config', ['files', 'refresh_interval']);
+    const f = r.fields(item, sdPath, 'file.plain', ['files', 'refresh_interval']);
     const files = r.list(f.get('files'), at(sdPath, 'files')).map((node, j) => {
       const name = r.string(node, `${sdPath}.files[${j}]`) ?? '';
       if (!FILE_SD_NAME.test(name))
@@ -61,11 +68,11 @@ export function parseRelabelConfigs(r: Reader, value: Value, path: string, nullM
   return r.list(value, path).map((item, i) => {
     const stepPath = `${path}[${i}]`;
     if (r.isNull(item)) r.fail(item, stepPath, nullMessage);
-    const f = r.fields(item, stepPath, 'relabel_config', RELABEL_FIELDS);
+    const f = r.fields(item, stepPath, 'relabel.plain', RELABEL_FIELDS);
     const sourceLabels = r.list(f.get('source_labels'), at(stepPath, 'source_labels')).map((node, j) => {
       const name = r.string(node, `${stepPath}.source_labels[${j}]`) ?? '';
-      if (!LABEL_NAME.test(name))
-        r.fail(node, `${stepPath}.source_labels[${j}]`, `${JSON.stringify(name)} is not a valid label name`);
+      if (!isValidLabelName(name))
+        r.fail(node, `${stepPath}.source_labels[${j}]`, `${goQuote(name)} is not a valid label name`);
       return name;
     });
     const actionPath = at(stepPath, 'action');

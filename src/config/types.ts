@@ -36,6 +36,41 @@ export interface ScrapeLimits {
   bodySizeLimit: number;
 }
 
+/** metric_name_validation_scheme: which metric and label names scrapes accept. */
+export type NameValidationScheme = 'utf8' | 'legacy';
+
+/**
+ * metric_name_escaping_scheme: how a target is asked (through content negotiation) to escape
+ * names that are not legacy-valid; `allow-utf-8` asks for none.
+ */
+export type NameEscapingScheme = 'allow-utf-8' | 'underscores' | 'dots' | 'values';
+
+/**
+ * The per-job settings that a scrape config inherits from global when it leaves them unset, as
+ * upstream resolves them in ScrapeConfig.Validate.
+ */
+export interface ScrapeNaming {
+  /** `legacy` fails a scrape whose series has a name only UTF-8 allows (src/scrape checks it). */
+  metricNameValidationScheme: NameValidationScheme;
+  /**
+   * TODO(scrape branch, issue 16): upstream sends this in the scrape request's Accept header, as
+   * `;escaping=<scheme>` on the PrometheusText1.0.0 and OpenMetricsText1.0.0 media types only
+   * (scrape.go's acceptHeader, v3.5.3); src/scrape's request does not send it yet. The value is
+   * already upstream's spelling (model.EscapingScheme's String()).
+   */
+  metricNameEscapingScheme: NameEscapingScheme;
+  /**
+   * Accepted as upstream accepts it; miniprom scrapes only classic histograms (it ingests no native
+   * histograms), so classic series are scraped whatever this says.
+   */
+  alwaysScrapeClassicHistograms: boolean;
+  /**
+   * Accepted as upstream accepts it, but miniprom stores no native histograms: classic histograms
+   * are kept as their classic series, never converted.
+   */
+  convertClassicHistogramsToNHCB: boolean;
+}
+
 export interface GlobalConfig extends ScrapeLimits {
   scrapeInterval: number;
   scrapeTimeout: number;
@@ -44,6 +79,16 @@ export interface GlobalConfig extends ScrapeLimits {
   ruleQueryOffset: number;
   externalLabels: Record<string, string>;
   queryLogFile?: string;
+  /**
+   * As written ('' when unset), not resolved: upstream keeps global's naming fields as the file
+   * has them (and prints them so), checks them only when a scrape config inherits them, and each
+   * scrape config holds the resolved value. Without a global section they are upstream's defaults,
+   * `utf8` and `allow-utf-8`.
+   */
+  metricNameValidationScheme: string;
+  metricNameEscapingScheme: string;
+  convertClassicHistogramsToNHCB: boolean;
+  alwaysScrapeClassicHistograms: boolean;
 }
 
 export interface BasicAuth {
@@ -69,8 +114,13 @@ import type { RelabelConfig } from '../relabel/index.js';
 
 export type { RelabelConfig } from '../relabel/index.js';
 
-export interface ScrapeConfig extends ScrapeLimits {
+export interface ScrapeConfig extends ScrapeLimits, ScrapeNaming {
   jobName: string;
+  /**
+   * The scrape_config_files file this job came from (absolute); absent for a job of the main file.
+   * Upstream shows only the main file's jobs in the config it prints.
+   */
+  fromFile?: string;
   scrapeInterval: number;
   scrapeTimeout: number;
   metricsPath: string;
@@ -200,6 +250,12 @@ export interface Config {
   global: GlobalConfig;
   /** Glob patterns, resolved against the config file's directory as upstream does. */
   ruleFiles: string[];
+  /** scrape_config_files: glob patterns, resolved as ruleFiles; read on every (re)load. */
+  scrapeConfigFiles: string[];
+  /**
+   * Every job: the main file's, then those of the scrape_config_files (in pattern order, each
+   * pattern's files sorted), as upstream's GetScrapeConfigs returns them.
+   */
   scrapeConfigs: ScrapeConfig[];
   alerting: AlertingConfig;
   remoteWrite: RemoteWriteConfig[];

@@ -7,7 +7,7 @@
 import { type Document, isAlias, isMap, isScalar, isSeq, type LineCounter, type Node, Scalar } from 'yaml';
 import { ConfigError } from './errors.js';
 import { parseDuration, parseSize } from './units.js';
-import { NOT_SUPPORTED } from './unsupported.js';
+import { NOT_SUPPORTED, whyNotSupported } from './unsupported.js';
 
 /** What a field holds: undefined when the field is absent; a null Scalar when it is empty or `~`. */
 export type Value = Node | undefined;
@@ -71,17 +71,23 @@ export class Reader {
     return node === undefined || (isScalar(node) && node.value === null);
   }
 
-  /** A struct-like map: only `allowed` fields, each at most once. Absent or null gives no fields. */
-  fields(value: Value, path: string, what: string, allowed: readonly string[]): Fields {
+  /**
+   * A struct-like map: only `allowed` fields, each at most once. Absent or null gives no fields.
+   * `goType` is the Go type upstream's decoder fills for this section, which go-yaml names in its
+   * errors (`field x not found in type config.plain`): `config.plain` where the struct's
+   * UnmarshalYAML decodes through a `type plain X` alias, else the struct's own name. Each was
+   * read off Prometheus 3.5.3's own messages.
+   */
+  fields(value: Value, path: string, goType: string, allowed: readonly string[]): Fields {
     const node = this.deref(value, path);
     const byName = new Map<string, Entry>();
     if (node === undefined || this.isNull(node)) return new Fields(node, byName);
-    for (const entry of this.entries(node, path, what, (name) => `field ${name} already set in ${what}`)) {
+    for (const entry of this.entries(node, path, goType, (name) => `field ${name} already set in type ${goType}`)) {
       if (!allowed.includes(entry.name)) {
         // Upstream fields miniprom lacks get their own message: the user's config is not wrong.
         const detail = NOT_SUPPORTED.has(entry.name)
-          ? `${entry.name} is not supported by miniprom`
-          : `field ${entry.name} not found in ${what}`;
+          ? `${entry.name} is not supported by miniprom: ${whyNotSupported(entry.name)}`
+          : `field ${entry.name} not found in type ${goType}`;
         this.fail(entry.key, at(path, entry.name), detail);
       }
       byName.set(entry.name, entry);
@@ -161,11 +167,14 @@ export class Reader {
     }
   }
 
-  /** A sequence's items (aliases followed); absent or null gives none. Items may be null Scalars. */
-  list(value: Value, path: string): Node[] {
+  /**
+   * A sequence's items (aliases followed); absent or null gives none. Items may be null Scalars.
+   * `into` is the Go type named when it is no sequence, where that is known (`[]string`).
+   */
+  list(value: Value, path: string, into = 'a list'): Node[] {
     const node = this.deref(value, path);
     if (node === undefined || this.isNull(node)) return [];
-    if (!isSeq(node)) return this.fail(node, path, `cannot unmarshal ${kind(node)} into a list`);
+    if (!isSeq(node)) return this.fail(node, path, `cannot unmarshal ${kind(node)} into ${into}`);
     return node.items.map((item, i) => this.deref((item as Node | null) ?? nullAt(node), `${path}[${i}]`) as Node);
   }
 
@@ -189,10 +198,13 @@ export class Reader {
     return Object.fromEntries(entries.map((e) => [e.name, this.string(e.value, at(path, e.name)) ?? '']));
   }
 
-  /** A label set: every name must be a valid label name (upstream's LabelName.UnmarshalYAML). */
+  /**
+   * A label set: every name must be a valid label name (upstream's LabelName.UnmarshalYAML, which
+   * Prometheus 3 runs under UTF-8 names whatever metric_name_validation_scheme says).
+   */
   labels(value: Value, path: string): Record<string, string> {
     return this.stringMap(value, path, 'labels', (e) => {
-      if (!LABEL_NAME.test(e.name)) this.fail(e.key, at(path, e.name), `${goQuote(e.name)} is not a valid label name`);
+      if (!isValidLabelName(e.name)) this.fail(e.key, at(path, e.name), `${goQuote(e.name)} is not a valid label name`);
       // Values may be any UTF-8 (upstream's LabelValue.IsValid); only undecodable bytes fail.
       const value = this.string(e.value, at(path, e.name));
       if (value !== undefined && LONE_SURROGATE.test(value))
@@ -270,8 +282,15 @@ export class Reader {
   }
 }
 
-/** Upstream's legacy label name rule (external labels, static config labels, relabel source labels). */
-export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/**
+ * model.LabelName.IsValid as Prometheus 3.5 runs it in its config (external labels, static config
+ * labels, required matchers, relabel source labels): under UTF-8 names, any non-empty valid UTF-8.
+ * Prometheus 3 sets that scheme process-wide and refuses to load a config otherwise, so the legacy
+ * rule never applies here; metric_name_validation_scheme: legacy acts on scraped series instead.
+ */
+export function isValidLabelName(name: string): boolean {
+  return name !== '' && !LONE_SURROGATE.test(name);
+}
 
 /** A plain `<<` key (quoted, it is an ordinary key, as in Go's yaml). */
 function isMergeKey(key: Node): boolean {
@@ -336,11 +355,17 @@ function scalarTag(node: Scalar): string {
   return '!!binary';
 }
 
-/** How Go's yaml names a value in `cannot unmarshal …` errors: `!!str "abc"`, `!!seq`. */
+/**
+ * How Go's yaml.v2 names a value in `cannot unmarshal …` errors: `!!seq`, or a scalar's tag and
+ * text in backquotes, a text longer than 10 bytes cut to its first 7 and `...` (`!!str \`abcdefg...\``).
+ */
 function kind(node: Node): string {
   if (isMap(node)) return '!!map';
   if (isSeq(node)) return '!!seq';
   if (!isScalar(node)) return 'a value';
   const tag = scalarTag(node);
-  return tag === '!!null' || tag === '!!binary' ? tag : `${tag} ${JSON.stringify(scalarText(node))}`;
+  if (tag === '!!null' || tag === '!!binary') return tag;
+  const text = scalarText(node);
+  const bytes = Buffer.from(text);
+  return `${tag} \`${bytes.length > 10 ? `${bytes.subarray(0, 7).toString()}...` : text}\``;
 }

@@ -41,9 +41,14 @@ export const DEFAULT_RELABEL: Readonly<Omit<RelabelConfig, 'sourceLabels' | 'act
   replacement: '$1',
 };
 
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-/** A target label may be a template: `$1`, `${name}` and friends inside otherwise valid characters. */
-const TEMPLATE_TARGET = /^(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+$/;
+/**
+ * model.LabelName.IsValid as Prometheus 3.5 runs it (UTF-8 names, process-wide): any non-empty
+ * valid UTF-8. A template target (`$1`, `${name}`) is such a name too, so upstream's separate
+ * template check accepts the same set. (Invalid UTF-8 from a config arrives as lone surrogates.)
+ */
+function isValidLabelName(name: string): boolean {
+  return name !== '' && !/\p{Cs}/u.test(name);
+}
 
 /** Upstream's checks (relabel.Config.Validate), with its wording. Throws on the first problem. */
 export function validateRelabel(c: RelabelConfig & { sourceLabelsSet: boolean }): void {
@@ -57,10 +62,10 @@ export function validateRelabel(c: RelabelConfig & { sourceLabelsSet: boolean })
   if (needsTarget.includes(a) && c.targetLabel === '') {
     throw new Error(`relabel configuration for ${a} action requires 'target_label' value`);
   }
-  if (a === 'replace' && !TEMPLATE_TARGET.test(c.targetLabel) && !LABEL_NAME.test(c.targetLabel)) {
+  if (a === 'replace' && !isValidLabelName(c.targetLabel)) {
     throw new Error(`${JSON.stringify(c.targetLabel)} is invalid 'target_label' for ${a} action`);
   }
-  if (['lowercase', 'uppercase', 'keepequal', 'dropequal', 'hashmod'].includes(a) && !LABEL_NAME.test(c.targetLabel)) {
+  if (['lowercase', 'uppercase', 'keepequal', 'dropequal', 'hashmod'].includes(a) && !isValidLabelName(c.targetLabel)) {
     throw new Error(`${JSON.stringify(c.targetLabel)} is invalid 'target_label' for ${a} action`);
   }
   if (
@@ -88,7 +93,7 @@ export function validateRelabel(c: RelabelConfig & { sourceLabelsSet: boolean })
   ) {
     throw new Error(`${a} action requires only 'regex', and no other fields`);
   }
-  if (a === 'labelmap' && !TEMPLATE_TARGET.test(c.replacement) && !LABEL_NAME.test(c.replacement)) {
+  if (a === 'labelmap' && !isValidLabelName(c.replacement)) {
     throw new Error(`${JSON.stringify(c.replacement)} is invalid 'replacement' for ${a} action`);
   }
 }
@@ -131,7 +136,7 @@ export function applyRelabel(
         const m = re.match(value);
         if (!m) break;
         const target = expandTemplate(c.targetLabel, m);
-        if (!LABEL_NAME.test(target)) break;
+        if (!isValidLabelName(target)) break;
         const result = expandTemplate(c.replacement, m);
         if (result === '') delete out[target];
         else out[target] = result;

@@ -11,6 +11,13 @@ export interface RemoteMetrics {
   samplesPending: Gauge<QueueLabels>;
   bytesSent: Counter<QueueLabels>;
   highestSent: Gauge<QueueLabels>;
+  /** One: miniprom's queue sends through a single shard. */
+  shards: Gauge<QueueLabels>;
+  maxSamplesPerSend: Gauge<QueueLabels>;
+  /** Every sample committed to remote storage, for all queues (no labels, as upstream). */
+  samplesIn: Counter;
+  /** The newest sample timestamp committed to remote storage, in seconds. */
+  highestIn: Gauge;
 }
 
 export function createRemoteMetrics(registry: Registry): RemoteMetrics {
@@ -43,13 +50,33 @@ export function createRemoteMetrics(registry: Registry): RemoteMetrics {
     }),
     bytesSent: new Counter({
       name: 'prometheus_remote_storage_bytes_total',
-      help: 'The total number of bytes of data (not metadata) sent by the queue after compression.',
+      help: 'The total number of bytes of data (not metadata) sent by the queue after compression. Note that when exemplars over remote write is enabled the exemplars included in a remote write request count towards this metric.',
       ...common,
     }),
     highestSent: new Gauge({
       name: 'prometheus_remote_storage_queue_highest_sent_timestamp_seconds',
-      help: 'Timestamp from a WAL sample, the highest timestamp successfully sent by this queue, in seconds since epoch.',
+      help: 'Timestamp from a WAL sample, the highest timestamp successfully sent by this queue, in seconds since epoch. Initialized to 0 when no data has been sent yet.',
       ...common,
+    }),
+    shards: new Gauge({
+      name: 'prometheus_remote_storage_shards',
+      help: 'The number of shards used for parallel sending to the remote storage.',
+      ...common,
+    }),
+    maxSamplesPerSend: new Gauge({
+      name: 'prometheus_remote_storage_max_samples_per_send',
+      help: 'The maximum number of samples to be sent, in a single request, to the remote storage. Note that, when sending of exemplars over remote write is enabled, exemplars count towards this limt.',
+      ...common,
+    }),
+    samplesIn: new Counter({
+      name: 'prometheus_remote_storage_samples_in_total',
+      help: 'Samples in to remote storage, compare to samples out for queue managers.',
+      registers: [registry],
+    }),
+    highestIn: new Gauge({
+      name: 'prometheus_remote_storage_highest_timestamp_in_seconds',
+      help: 'Highest timestamp that has come into the remote storage via the Appender interface, in seconds since epoch. Initialized to 0 when no data has been received yet.',
+      registers: [registry],
     }),
   };
 }

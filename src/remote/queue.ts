@@ -84,7 +84,14 @@ export class WriteQueue {
       'X-Prometheus-Remote-Write-Version': '0.1.0',
       ...(settings.authorization ? { Authorization: settings.authorization } : {}),
     };
-    ctx.metrics?.samplesPending.set(this.#labels, 0);
+    // Every per-queue series starts at zero, as upstream's queue metrics do from the queue's start.
+    const m = ctx.metrics;
+    for (const counter of [m?.samplesSent, m?.samplesFailed, m?.samplesRetried, m?.bytesSent])
+      counter?.inc(this.#labels, 0);
+    m?.highestSent.set(this.#labels, 0);
+    m?.shards.set(this.#labels, 1);
+    m?.maxSamplesPerSend.set(this.#labels, settings.cfg.queueConfig.maxSamplesPerSend);
+    m?.samplesPending.set(this.#labels, 0);
     this.#log.info('Starting remote write queue');
     this.#running = this.#run();
   }
@@ -140,6 +147,8 @@ export class WriteQueue {
         this.#unsent = [];
       }
       this.#ctx.metrics?.samplesPending.remove(this.#labels);
+      this.#ctx.metrics?.shards.remove(this.#labels);
+      this.#ctx.metrics?.maxSamplesPerSend.remove(this.#labels);
       await this.settings.client.close();
       this.#log.info('Remote storage stopped.');
     })();

@@ -6,7 +6,13 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { authorizationHeader, type Config, type RemoteWriteConfig, tlsSettings } from '../config/index.js';
+import {
+  authorizationHeader,
+  type Config,
+  type RemoteWriteConfig,
+  remoteWriteToYAML,
+  tlsSettings,
+} from '../config/index.js';
 import { httpClient } from '../httpclient/index.js';
 import { createRemoteMetrics } from './metrics.js';
 import { type Committed, type QueueContext, type QueueSettings, WriteQueue } from './queue.js';
@@ -42,6 +48,9 @@ export function createRemoteStorage(opts: RemoteStorageOptions): RemoteStorage {
   /** Queues a reload replaced that are still flushing; close() waits for them too. */
   const retiring = new Set<Promise<void>>();
   let closed: Promise<void> | undefined;
+  /** prometheus_remote_storage_highest_timestamp_in_seconds: only ever rises. */
+  let highestIn = 0;
+  ctx.metrics?.highestIn.set(0);
 
   const retire = (queue: WriteQueue) => {
     const done: Promise<void> = queue.stop(opts.flushDeadline).finally(() => retiring.delete(done));
@@ -91,6 +100,15 @@ export function createRemoteStorage(opts: RemoteStorageOptions): RemoteStorage {
       return queues.size > 0;
     },
     committed(samples) {
+      if (ctx.metrics) {
+        ctx.metrics.samplesIn.inc(samples.length);
+        let highest = -Infinity;
+        for (const s of samples) if (s.t > highest) highest = s.t;
+        if (highest / 1000 > highestIn) {
+          highestIn = highest / 1000;
+          ctx.metrics.highestIn.set(highestIn);
+        }
+      }
       for (const queue of queues.values()) queue.append(samples);
     },
     close() {
@@ -115,8 +133,11 @@ function queueSettings(
   const hash = createHash('md5')
     .update(JSON.stringify([cfg, externalLabels, authorization ?? null, tls ?? null]))
     .digest('hex');
+  // An unnamed queue is named as upstream names it: the md5 of the entry's YAML (storage.go toHash),
+  // so remote_name matches Prometheus's for the same config.
+  const name = cfg.name || createHash('md5').update(remoteWriteToYAML(cfg)).digest('hex').slice(0, 6);
   // The client opens nothing until its first request: one a failed reload discards costs nothing.
-  return { cfg, name: cfg.name || hash.slice(0, 6), authorization, client: httpClient(tls), externalLabels, hash };
+  return { cfg, name, authorization, client: httpClient(tls), externalLabels, hash };
 }
 
 function sendable(text: string): boolean {

@@ -5,8 +5,8 @@
  * report series (`up`, `scrape_duration_seconds`, …) through one appender and commits it.
  */
 import type { Logger } from 'pino';
-import type { ScrapeLimits } from '../config/index.js';
-import { UTF8ChunkDecoder } from '../golang/index.js';
+import type { ScrapeConfig, ScrapeLimits } from '../config/index.js';
+import { goQuote, UTF8ChunkDecoder } from '../golang/index.js';
 import { requestFailure } from '../httpclient/index.js';
 import type { Appendable, Appender, Labels } from '../storage/index.js';
 import { goDuration, type ScrapeMetrics } from './metrics.js';
@@ -393,7 +393,7 @@ export class ScrapeLoop {
       if (labels === undefined) {
         const attached = attachTargetLabels(scraped, this.#targetLabels, cfg.honorLabels);
         labels = metricRelabel ? (metricRelabel(attached, cfg.metricRelabelConfigs) ?? null) : attached;
-        if (labels) checkLabels(labels, cfg);
+        if (labels) checkLabels(labels, cfg, this.#ctx.metrics);
       }
       cache.set(series, labels);
       if (labels === null) return; // dropped by metric_relabel_configs
@@ -474,19 +474,29 @@ export function attachTargetLabels(
 
 /**
  * What upstream checks of each sample's final labels (after relabeling); a failure fails the
- * scrape. Lengths are in bytes, as Go's len(); the label order is upstream's (sorted by name), so
- * the same label is named when several are too long.
+ * scrape. Names are checked under the job's metric_name_validation_scheme (legacy refuses what
+ * UTF-8 allows). Lengths are in bytes, as Go's len(); the label order is upstream's (sorted by
+ * name), so the same label is named when several are too long. An exceeded label limit counts in
+ * prometheus_target_scrape_pool_exceeded_label_limits_total, as upstream's does.
  */
-function checkLabels(labels: Readonly<Record<string, string>>, limits: LabelLimits): void {
+function checkLabels(
+  labels: Readonly<Record<string, string>>,
+  cfg: LabelLimits & Pick<ScrapeConfig, 'metricNameValidationScheme'>,
+  metrics: ScrapeMetrics | undefined,
+): void {
   const name = get(labels, '__name__');
   if (!Object.hasOwn(labels, '__name__')) throw new Error('missing metric name (__name__ label)');
-  const invalid = invalidLabelNames(labels);
+  const invalid = invalidLabelNames(labels, cfg.metricNameValidationScheme === 'legacy');
   if (invalid) throw new Error(invalid);
-  const { labelLimit, labelNameLengthLimit: nameLimit, labelValueLengthLimit: valueLimit } = limits;
+  const exceeded = (text: string) => {
+    metrics?.exceededLabelLimits.inc();
+    return new Error(text);
+  };
+  const { labelLimit, labelNameLengthLimit: nameLimit, labelValueLengthLimit: valueLimit } = cfg;
   if (labelLimit > 0) {
     const count = Object.keys(labels).length;
     if (count > labelLimit) {
-      throw new Error(`label_limit exceeded (metric: ${cut(name)}, number of labels: ${count}, limit: ${labelLimit})`);
+      throw exceeded(`label_limit exceeded (metric: ${cut(name)}, number of labels: ${count}, limit: ${labelLimit})`);
     }
   }
   if (nameLimit === 0 && valueLimit === 0) return;
@@ -494,14 +504,14 @@ function checkLabels(labels: Readonly<Record<string, string>>, limits: LabelLimi
     const value = labels[label] ?? '';
     const nameLength = Buffer.byteLength(label);
     if (nameLimit > 0 && nameLength > nameLimit) {
-      throw new Error(
+      throw exceeded(
         `label_name_length_limit exceeded (metric: ${cut(name)}, label name: ${cut(label)}, length: ${nameLength}, limit: ${nameLimit})`,
       );
     }
     const valueLength = Buffer.byteLength(value);
     if (valueLimit > 0 && valueLength > valueLimit) {
-      throw new Error(
-        `label_value_length_limit exceeded (metric: ${cut(name)}, label name: ${cut(label)}, value: ${JSON.stringify(cut(value))}, length: ${valueLength}, limit: ${valueLimit})`,
+      throw exceeded(
+        `label_value_length_limit exceeded (metric: ${cut(name)}, label name: ${cut(label)}, value: ${goQuote(cut(value))}, length: ${valueLength}, limit: ${valueLimit})`,
       );
     }
   }

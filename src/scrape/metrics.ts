@@ -7,6 +7,7 @@ export interface ScrapeMetrics {
   poolTargets: Gauge<'scrape_job'>;
   exceededSampleLimit: Counter;
   exceededTargetLimit: Counter;
+  exceededLabelLimits: Counter;
   intervalLength: Summary<'interval'>;
 }
 
@@ -33,6 +34,11 @@ export function createScrapeMetrics(registry: Registry): ScrapeMetrics {
     exceededTargetLimit: new Counter({
       name: 'prometheus_target_scrape_pool_exceeded_target_limit_total',
       help: 'Total number of times scrape pools hit the target limit, during sync or config reload.',
+      registers,
+    }),
+    exceededLabelLimits: new Counter({
+      name: 'prometheus_target_scrape_pool_exceeded_label_limits_total',
+      help: 'Total number of times scrape pools hit the label limits, during sync or config reload.',
       registers,
     }),
     intervalLength: new Summary({

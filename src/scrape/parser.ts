@@ -667,22 +667,30 @@ function setLabel(labels: Record<string, string>, name: string, value: string): 
 }
 
 /**
- * Upstream's check of a scraped series' final labels (labels.IsValid under UTF-8 names): the metric
- * name and every label name non-empty valid UTF-8. Returns upstream's error, or undefined.
+ * Upstream's check of a scraped series' final labels (labels.IsValid): under UTF-8 names the metric
+ * name and every label name non-empty valid UTF-8; under `legacy` (metric_name_validation_scheme)
+ * the metric name `[a-zA-Z_:][a-zA-Z0-9_:]*` and every label name `[a-zA-Z_][a-zA-Z0-9_]*`, and
+ * values valid UTF-8. Returns upstream's error, or undefined.
  */
-export function invalidLabelNames(labels: Readonly<Record<string, string>>): string | undefined {
+export function invalidLabelNames(labels: Readonly<Record<string, string>>, legacy = false): string | undefined {
   let invalid = false;
   for (const name of Object.keys(labels)) {
     if (name === '' || hasInvalidUTF8(name)) invalid = true;
+    if (legacy && (!LEGACY_LABEL_NAME.test(name) || hasInvalidUTF8(labels[name] ?? ''))) invalid = true;
   }
   const metric = labels.__name__ ?? '';
   if (metric === '' || hasInvalidUTF8(metric)) invalid = true;
+  if (legacy && !LEGACY_METRIC_NAME.test(metric)) invalid = true;
   if (!invalid) return undefined;
   // Go's labels.Labels.String(): sorted by name, a name quoted unless it is a legacy one.
   const names = Object.keys(labels).sort();
   const name = (n: string) => (/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(n) ? n : goQuote(n));
   return `invalid metric name or label names: {${names.map((n) => `${name(n)}=${goQuote(labels[n] ?? '')}`).join(', ')}}`;
 }
+
+/** model.IsValidLegacyMetricName and LabelName.IsValidLegacy. */
+const LEGACY_METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const LEGACY_LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** `[a-zA-Z_]`, plus `:` for metric names. */
 function isNameStart(c: number, colon: boolean): boolean {

@@ -9,7 +9,7 @@
  * was visible. Retention runs in the same chain, so it never removes a series a commit is using.
  */
 import { Float64Column } from './floats.js';
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn, setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -21,9 +21,18 @@ import { CHUNK_RANGE_MS, Head, MemSeries, SeriesTable } from './head.js';
 import { hashLabels, withoutEmpty } from './labels.js';
 import { acquireLock } from './lock.js';
 import { type StorageMetrics, storageMetrics } from './metrics.js';
-import type { Appender, AppendError, Labels, Querier, Queryable, Storage } from './types.js';
+import type { Appender, AppendError, Labels, Matcher, Querier, Queryable, Storage } from './types.js';
 import { headStatus, type TSDBStatus } from './status.js';
-import { DEFAULT_SEGMENT_SIZE, encodeCommit, replay, WalWriter } from './wal.js';
+import { type Stone, Tombstones } from './tombstones.js';
+import {
+  DEFAULT_SEGMENT_SIZE,
+  encodeCommit,
+  encodeTombstones,
+  listSegments,
+  replay,
+  segmentName,
+  WalWriter,
+} from './wal.js';
 
 export interface AgentStorageOptions {
   dir: string;
@@ -38,6 +47,18 @@ export interface AgentStorageOptions {
    * long, abortably, as a slow WAL replay would, so a slow start can be watched and tested.
    */
   openDelayMs?: number;
+  /**
+   * Told the WAL replay's progress (upstream's WALReplayStatus, /api/v1/status/walreplay): the
+   * segments to read before it starts, then each segment read, then the finished replay.
+   */
+  onWalReplay?: (status: WalReplayStatus) => void;
+}
+
+/** Upstream's WALReplayStatus: the first and last segment replay covers, and the last one read. */
+export interface WalReplayStatus {
+  min: number;
+  max: number;
+  current: number;
 }
 
 export interface TSDBOptions extends AgentStorageOptions {
@@ -74,6 +95,25 @@ export interface TSDB extends LocalStorage, Queryable {
   status(limit?: number): TSDBStatus;
   /** Samples older than now − this are dropped; 0 keeps everything. */
   readonly retentionMs: number;
+  /**
+   * Upstream's DB.Delete: marks [mint, maxt] of every series the matchers select deleted
+   * (tombstones, logged to the WAL first); queries no longer see those samples.
+   */
+  deleteSeries(matchers: readonly Matcher[], mint: number, maxt: number): Promise<void>;
+  /**
+   * Upstream's DB.CleanTombstones rewrites persisted blocks without their deleted samples; the
+   * head keeps its tombstones until it is compacted. miniprom's TSDB is a head only, with no
+   * blocks and no compaction: there is nothing to rewrite, and, as for upstream's head, the
+   * tombstones stay (queries keep honouring them, a restart replays them).
+   */
+  cleanTombstones(): Promise<void>;
+  /**
+   * Upstream's DB.Snapshot into `dir`: its persisted blocks, and with `withHead` the head too. Here
+   * the head is the WAL: with `withHead` its segments are copied to `dir/wal` between commits, so
+   * a TSDB opened on `dir` replays the same samples and tombstones; without, there are no blocks
+   * to copy and `dir` stays empty.
+   */
+  snapshot(dir: string, withHead: boolean): Promise<void>;
 }
 
 const RETENTION_INTERVAL_MS = 60_000;
@@ -121,6 +161,15 @@ class WalStorage implements AgentStorage {
     if (this.#closing) return Promise.reject(new Error('storage closed'));
     if (series.length === 0) return Promise.resolve();
     return this.serialize(() => this.#write(series, ts, vs));
+  }
+
+  /** Logs one record of its own (a tombstone record); call from a serialized task. */
+  protected async writeRecord(record: Buffer): Promise<void> {
+    try {
+      await this.wal.write(record);
+    } catch (err) {
+      throw new Error(`write to WAL: ${(err as Error).message}`, { cause: err });
+    }
   }
 
   /**
@@ -212,8 +261,43 @@ class Tsdb extends WalStorage implements TSDB {
     releaseLock: () => void,
     private readonly now: () => number,
     private readonly logger: Logger,
+    private readonly tombstones: Tombstones,
+    private readonly walDir: string,
   ) {
     super(head, wal, metrics, releaseLock);
+  }
+
+  deleteSeries(matchers: readonly Matcher[], mint: number, maxt: number): Promise<void> {
+    // Between commits: the series selected are all in the WAL, and the record follows theirs.
+    return this.serialize(async () => {
+      const stones: Stone[] = [];
+      const labels: Labels[] = [];
+      for (const series of this.head.querier(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY).select(matchers)) {
+        const ref = this.head.get(series.labels, hashLabels(series.labels))?.ref;
+        if (ref === undefined || ref < 0) continue;
+        stones.push({ ref, interval: { mint, maxt } });
+        labels.push(series.labels);
+      }
+      if (stones.length === 0) return;
+      await this.writeRecord(encodeTombstones(stones));
+      for (const l of labels) this.tombstones.add(l, { mint, maxt });
+    });
+  }
+
+  async cleanTombstones(): Promise<void> {
+    // No blocks to rewrite (see the interface): what upstream does for its head, which is nothing.
+  }
+
+  snapshot(dir: string, withHead: boolean): Promise<void> {
+    if (!withHead) return Promise.resolve();
+    // Between commits, so every segment copied ends on a whole record.
+    return this.serialize(async () => {
+      const target = join(dir, 'wal');
+      await mkdir(target, { recursive: true });
+      for (const n of await listSegments(this.walDir)) {
+        await copyFile(join(this.walDir, segmentName(n)), join(target, segmentName(n)));
+      }
+    });
   }
 
   get retentionMs(): number {
@@ -221,7 +305,7 @@ class Tsdb extends WalStorage implements TSDB {
   }
 
   querier(mint: number, maxt: number): Querier {
-    return this.head.querier(mint, maxt);
+    return this.tombstones.filter(this.head.querier(mint, maxt));
   }
 
   status(limit = 10): TSDBStatus {
@@ -375,7 +459,14 @@ async function open(opts: AgentStorageOptions, mode: 'tsdb' | 'agent', minT = Nu
     // Samples whose series record replay has not seen (a lost or emptied segment): skipped, and
     // reported per segment as upstream's loadWAL reports them, never silently.
     const unknownSeries = new Set<number>();
+    // Deletions replay in the order they were logged, onto the series their records name.
+    const tombstones = new Tombstones();
     let unknownSamples = 0;
+    // Upstream opens its new segment before replaying, so its replay's last segment is that one.
+    const segments = await listSegments(walDir);
+    const first = segments[0] ?? 0;
+    const status: WalReplayStatus = { min: first, max: (segments.at(-1) ?? -1) + 1, current: first };
+    opts.onWalReplay?.({ ...status });
     const last = await replay(
       walDir,
       {
@@ -389,7 +480,15 @@ async function open(opts: AgentStorageOptions, mode: 'tsdb' | 'agent', minT = Nu
             unknownSeries.add(ref);
           } else if (t >= minT) head.add(s, t, v);
         },
-        segmentDone: () => {
+        tombstones: (stones) => {
+          if (mode !== 'tsdb') return;
+          for (const { ref, interval } of stones) {
+            const s = byRef[ref];
+            if (s) tombstones.add(s.labels, interval);
+          }
+        },
+        segmentDone: (n) => {
+          opts.onWalReplay?.({ ...status, current: n });
           if (unknownSamples === 0) return;
           reportUnknownRefs(mode, logger, metrics, unknownSeries.size, unknownSamples);
           unknownSeries.clear();
@@ -407,6 +506,7 @@ async function open(opts: AgentStorageOptions, mode: 'tsdb' | 'agent', minT = Nu
       'WAL replay completed',
     );
     signal?.throwIfAborted();
+    opts.onWalReplay?.({ ...status, current: status.max });
     metrics.series.set(head.numSeries);
     // Like upstream, always write into a new segment: replayed ones stay as they are.
     const wal = await WalWriter.open(walDir, opts.walSegmentSize || DEFAULT_SEGMENT_SIZE, last + 1, {
@@ -414,7 +514,7 @@ async function open(opts: AgentStorageOptions, mode: 'tsdb' | 'agent', minT = Nu
       onWriteFailed: () => metrics.walWritesFailed.inc(),
       logger,
     });
-    return { head, wal, metrics, releaseLock };
+    return { head, wal, metrics, releaseLock, tombstones, walDir };
   } catch (err) {
     releaseLock();
     throw err;
@@ -446,8 +546,8 @@ function reportUnknownRefs(
 export async function openTSDB(opts: TSDBOptions): Promise<TSDB> {
   const now = opts.now ?? Date.now;
   const minT = opts.retentionMs > 0 ? now() - opts.retentionMs : undefined;
-  const { head, wal, metrics, releaseLock } = await open(opts, 'tsdb', minT);
-  const db = new Tsdb(head, wal, metrics, releaseLock, now, opts.logger);
+  const { head, wal, metrics, releaseLock, tombstones, walDir } = await open(opts, 'tsdb', minT);
+  const db = new Tsdb(head, wal, metrics, releaseLock, now, opts.logger, tombstones, walDir);
   db.setRetention(opts.retentionMs, true);
   return db;
 }

@@ -11,6 +11,7 @@ export {
   openTSDB,
   type TSDB,
   type TSDBOptions,
+  type WalReplayStatus,
 } from './db.js';
 export { type CommitListener, type CommittedSample, fanoutStorage } from './fanout.js';
 export { duplicateSample, goFloat, OUT_OF_BOUNDS, OUT_OF_ORDER } from './errors.js';

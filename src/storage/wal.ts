@@ -4,10 +4,12 @@
  *
  *   [type u8][length u32 BE][crc32 u32 BE of the payload][payload: length bytes]
  *
- * of two types:
+ * of three types:
  *
- *   1 series   JSON `[[ref, labels], …]`: the label sets of series first seen in a commit
- *   2 samples  `count` × 20 bytes, each `ref u32 BE, t f64 BE (ms), v f64 BE`
+ *   1 series      JSON `[[ref, labels], …]`: the label sets of series first seen in a commit
+ *   2 samples     `count` × 20 bytes, each `ref u32 BE, t f64 BE (ms), v f64 BE`
+ *   3 tombstones  upstream's encoding, per series `ref uvarint, mint varint, maxt varint`: a
+ *                 delete_series (tombstones.ts)
  *
  * A commit is one buffer of whole records, written with one write. Records never span segments:
  * a segment is cut before a write that would take it past the segment size (so a commit larger
@@ -15,6 +17,7 @@
  * that cannot be read (a torn tail after a crash, damage anywhere) is repaired as upstream repairs
  * it: the log is cut back to the last whole record before it (see `replay`).
  */
+import { decodeStones, encodeStones, RECORD_TOMBSTONES, type Stone } from './tombstones.js';
 import { type FileHandle, open, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -107,12 +110,31 @@ export async function listSegments(dir: string): Promise<number[]> {
 export interface ReplayHandlers {
   series(ref: number, labels: Labels): void;
   sample(ref: number, t: number, v: number): void;
+  /** A tombstone record (delete_series), in the order it was logged. */
+  tombstones?(stones: Stone[]): void;
   /** Segment `n` has been read, just before `WAL segment loaded` is logged (upstream's loadWAL ends there). */
   segmentDone(n: number): void;
 }
 
 /** A record whose CRC holds but whose content does not decode. */
 class InvalidRecord extends Error {}
+
+function decodeTombstones(payload: Buffer): Stone[] {
+  try {
+    return decodeStones(payload);
+  } catch (err) {
+    throw new InvalidRecord((err as Error).message);
+  }
+}
+
+/** One tombstone record (upstream's type 3), framed as every record of this WAL. */
+export function encodeTombstones(stones: readonly Stone[]): Buffer {
+  const payload = encodeStones(stones);
+  const buf = Buffer.alloc(HEADER_SIZE + payload.length);
+  payload.copy(buf, HEADER_SIZE);
+  seal(buf, 0, RECORD_TOMBSTONES, payload.length);
+  return buf;
+}
 
 /** Decodes a series record whole before applying any of it: a bad entry must leave nothing half-applied. */
 function decodeSeries(payload: Buffer): Array<[number, Labels]> {
@@ -208,6 +230,7 @@ export async function replay(dir: string, on: ReplayHandlers, opts: ReplayOption
         const payload = data.subarray(off + HEADER_SIZE, off + HEADER_SIZE + length);
         try {
           if (data[off] === RECORD_SERIES) for (const [ref, labels] of decodeSeries(payload)) on.series(ref, labels);
+          else if (data[off] === RECORD_TOMBSTONES) on.tombstones?.(decodeTombstones(payload));
           else if (payload.length % SAMPLE_SIZE !== 0) throw new InvalidRecord('decode samples: bad length');
           else applySamples(payload, on);
         } catch (err) {
@@ -308,7 +331,8 @@ function countRecords(data: Buffer, off: number): number {
 function corruption(data: Buffer, off: number): string | undefined {
   if (off + HEADER_SIZE > data.length) return 'read remaining header: unexpected EOF';
   const type = data[off] as number;
-  if (type !== RECORD_SERIES && type !== RECORD_SAMPLES) return `unexpected record type ${type}`;
+  if (type !== RECORD_SERIES && type !== RECORD_SAMPLES && type !== RECORD_TOMBSTONES)
+    return `unexpected record type ${type}`;
   const end = off + HEADER_SIZE + data.readUInt32BE(off + 1);
   if (end > data.length) return 'last record is torn';
   const crc = crc32(data.subarray(off + HEADER_SIZE, end));

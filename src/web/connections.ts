@@ -12,29 +12,49 @@
  *    (body.ts's clientErrorAsGo does that for Node's request timeout).
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer as createTLSServer } from 'node:https';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { TLSServerSettings } from './webconfig.js';
 
 export interface ConnectionLimits {
   readTimeoutMs: number;
   maxConnections: number;
+  /** The web config's TLS: HTTPS instead of HTTP. */
+  tls?: TLSServerSettings;
+  /**
+   * Run before each new connection is served (upstream's GetConfigForClient reads the web config
+   * and certificates again for every handshake); resolves to false to refuse the connection.
+   */
+  beforeServe?: (server: Server) => Promise<boolean>;
 }
 
-/** An HTTP server with upstream's limits (fastify's `serverFactory`). */
+/** An HTTP (or HTTPS) server with upstream's limits (fastify's `serverFactory`). */
 export function limitedServer(handler: RequestListener, limits: ConnectionLimits): Server {
   const timeout = limits.readTimeoutMs;
-  const server = createServer(
-    {
-      // Node would answer a request without Host itself (an empty 400); body.ts answers in Go's words.
-      requireHostHeader: false,
-      // How often Node looks for requests past their time: often enough for a short timeout.
-      connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(timeout / 4))),
-    },
-    handler,
-  );
+  const options = {
+    // Node would answer a request without Host itself (an empty 400); body.ts answers in Go's words.
+    requireHostHeader: false,
+    // How often Node looks for requests past their time: often enough for a short timeout.
+    connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(timeout / 4))),
+  };
+  const { tls } = limits;
+  let server: Server;
+  if (tls) {
+    server = createTLSServer({ ...options, ...tls.options }, handler) as unknown as Server;
+    // What Node's handshake cannot decide (a certificate required but not verified, allowed
+    // SANs) is decided before the first request is read: a refused client gets no answer, as
+    // Go's failed handshake gives none.
+    server.prependListener('secureConnection', (socket: TLSSocket) => {
+      if ((limits.tls ?? tls).verify(socket) !== undefined) socket.destroy();
+    });
+  } else {
+    server = createServer(options, handler);
+  }
   server.requestTimeout = timeout;
   server.headersTimeout = timeout;
   server.keepAliveTimeout = timeout;
-  limitConnections(server, limits.maxConnections);
+  limitConnections(server, limits.maxConnections, limits.beforeServe);
   return server;
 }
 
@@ -42,7 +62,7 @@ export function limitedServer(handler: RequestListener, limits: ConnectionLimits
  * Holds connections past `max` unread until open ones close (see the module comment). Returns
  * nothing: the server's close() ends the ones still waiting (they were never served).
  */
-function limitConnections(server: Server, max: number): void {
+function limitConnections(server: Server, max: number, beforeServe?: (server: Server) => Promise<boolean>): void {
   const serve = server.listeners('connection') as Array<(socket: Socket) => void>;
   server.removeAllListeners('connection');
   let open = 0;
@@ -54,8 +74,20 @@ function limitConnections(server: Server, max: number): void {
       open--;
       next();
     });
-    for (const listener of serve) listener.call(server, socket);
-    socket.resume();
+    const hand = () => {
+      for (const listener of serve) listener.call(server, socket);
+      socket.resume();
+    };
+    if (!beforeServe) return hand();
+    // Its bytes wait unread (nothing reads the socket yet) until the check has run.
+    beforeServe(server).then(
+      (ok) => {
+        if (socket.destroyed) return;
+        if (ok) hand();
+        else socket.destroy();
+      },
+      () => socket.destroy(),
+    );
   };
   const next = () => {
     while (open < max && waiting.length > 0) {

@@ -8,7 +8,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { type ApiRuleGroupView, type ApiSources, registerApi } from './api/index.js';
+import { type ApiRuleGroupView, type ApiSources, type CorsOrigin, registerApi, type TargetsView } from './api/index.js';
 import {
   answerErrorsAsGo,
   type BodyRouteConfig,
@@ -17,10 +17,20 @@ import {
   readBodiesAsGo,
   requireHostAsGo,
 } from './body.js';
-import { limitedServer } from './connections.js';
+import { guardRequests } from './auth.js';
+import type { Server as TLSServer } from 'node:tls';
+import { type ConnectionLimits, limitedServer } from './connections.js';
 import { instrumentHttp } from './http-metrics.js';
 import { liveStream } from './live.js';
 import { registerPages } from './pages.js';
+import { normalizeRoutePrefix, withRoutePrefix } from './prefix.js';
+import {
+  readWebConfig,
+  TLSReloader,
+  type TLSServerSettings,
+  tlsServerSettings,
+  validateWebConfig,
+} from './webconfig.js';
 
 export {
   type ApiRuleGroupView,
@@ -35,17 +45,42 @@ export {
   type TargetMetadata,
   type TSDBStat,
   type TSDBStats,
+  type WalReplayStatus,
 } from './api/index.js';
 // Go's formatting and parsing as the API answers with them; promtool's client side reads the same.
 export { goQuote, parseGoFloat } from './api/go.js';
 export { compareStrings, formatFloatF, goJsonString } from './api/json.js';
 export { parseTime } from './api/params.js';
+export { validateWebConfig, WebConfigError } from './webconfig.js';
+
+/** `--web.config.file`, checked and its TLS settings read (`prepareWebConfig`). */
+export interface PreparedWebConfig {
+  file: string;
+  /** undefined: the file configures no TLS, the server stays HTTP. */
+  tls: TLSServerSettings | undefined;
+  /** The file's http_server_config.http2 (logged; miniprom serves HTTP/1.1 only). */
+  http2: boolean;
+}
+
+/**
+ * Upstream's toolkit_web.Validate at startup, then the TLS settings the server starts with.
+ * Throws WebConfigError in upstream's words.
+ */
+export async function prepareWebConfig(file: string): Promise<PreparedWebConfig> {
+  await validateWebConfig(file);
+  const config = await readWebConfig(file);
+  return { file, tls: await tlsServerSettings(config.tls), http2: config.http2 };
+}
+export { type BuildInfo, registerRuntimeMetrics } from './runtime-metrics.js';
 
 /** Upstream's three-state readiness; once Stopping, nothing sets it back. */
 export type Readiness = 'NotReady' | 'Ready' | 'Stopping';
 
 export interface WebSources {
-  targets(): unknown;
+  /** `{ activeTargets, droppedTargets }` as the scrape manager shows them, each with its `scrapePool`. */
+  targets(): TargetsView;
+  /** The scrape pools' names (one per scrape config of the running config). */
+  scrapePools(): string[];
   alertmanagers(): unknown;
   lifecycle(): unknown;
   /** Calls `listener` after every lifecycle event or actor log line; returns the function that unsubscribes. */
@@ -79,6 +114,16 @@ export interface WebOptions {
   readTimeoutMs?: number;
   /** --web.max-connections: past it, connections wait to be served (default 512). */
   maxConnections?: number;
+  /** --web.config.file: TLS, basic auth and extra headers for every route. */
+  webConfig?: PreparedWebConfig;
+  /** --web.route-prefix (main defaults it to the external URL's path): every route under it. */
+  routePrefix?: string;
+  /** The external URL's path ('' or `/x`): where upstream's redirects point. */
+  externalPath?: string;
+  /** --web.cors.origin, compiled through src/regex (anchored); every origin when absent. */
+  corsOrigin?: CorsOrigin;
+  /** --web.enable-admin-api: the TSDB admin endpoints act instead of answering "admin APIs disabled". */
+  enableAdminApi?: boolean;
 }
 
 /** Upstream's defaults for --web.read-timeout and --web.max-connections. */
@@ -118,6 +163,8 @@ export function createWebHandler(opts: WebOptions): WebHandler {
   });
 
   const startTime = Date.now();
+  const { webConfig } = opts;
+  const routePrefix = normalizeRoutePrefix(opts.routePrefix ?? '/');
   // Typed as a plain instance: the routes registered elsewhere need nothing of pino's logger type.
   const app = Fastify({
     // fastify's own info lines (listening, every request) are not Prometheus's; keep its warnings.
@@ -133,11 +180,32 @@ export function createWebHandler(opts: WebOptions): WebHandler {
     frameworkErrors: frameworkErrorAsGo,
     clientErrorHandler: clientErrorAsGo,
     // Upstream's --web.read-timeout and --web.max-connections (connections.ts).
-    serverFactory: (handler) =>
-      limitedServer(handler, {
+    // The web config's guard sits outside fastify, around every route (auth.ts).
+    // The route prefix inside it, around fastify's routes (prefix.ts).
+    serverFactory: (fastifyHandler) => {
+      const handler = withRoutePrefix(fastifyHandler, routePrefix);
+      // With TLS, each new connection first brings the certificates up to date (TLSReloader).
+      const tls = webConfig?.tls;
+      const reloader =
+        webConfig && tls
+          ? new TLSReloader(webConfig.file, tls, (message) =>
+              opts.logger.error({ err: message }, 'Unable to load the web configuration for a new TLS connection'),
+            )
+          : undefined;
+      const limits: ConnectionLimits = {
         readTimeoutMs: opts.readTimeoutMs ?? DEFAULT_READ_TIMEOUT_MS,
         maxConnections: opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-      }),
+        tls,
+      };
+      if (reloader) {
+        limits.beforeServe = async (server) => {
+          const ok = await reloader.refresh(server as unknown as TLSServer);
+          limits.tls = reloader.current;
+          return ok;
+        };
+      }
+      return limitedServer(webConfig ? guardRequests(handler, webConfig.file, opts.logger) : handler, limits);
+    },
   }) as unknown as FastifyInstance;
   // Bodies are read as they are, whatever their type, as Go hands a handler its body: a form is
   // parsed by the API (only when its content type says form), a remote write by its receiver,
@@ -211,6 +279,8 @@ export function createWebHandler(opts: WebOptions): WebHandler {
   });
   registerApi(app, {
     sources: opts.api,
+    corsOrigin: opts.corsOrigin,
+    enableAdmin: opts.enableAdminApi ?? false,
     readiness: () => readiness,
     agent: opts.mode === 'agent',
     version: opts.version,
@@ -220,6 +290,7 @@ export function createWebHandler(opts: WebOptions): WebHandler {
     startTime,
     extra: {
       targets: () => opts.sources.targets(),
+      scrapePools: () => opts.sources.scrapePools(),
       alertmanagers: () => opts.sources.alertmanagers(),
       rules: () => opts.sources.rules(),
       alerts: () => opts.sources.alerts(),
@@ -241,7 +312,11 @@ export function createWebHandler(opts: WebOptions): WebHandler {
     live.attach(reply.raw);
   });
   // The pages and their bundles.
-  registerPages(app, { lifecycleEnabled: opts.enableLifecycle, mode: opts.mode });
+  registerPages(app, {
+    lifecycleEnabled: opts.enableLifecycle,
+    mode: opts.mode,
+    externalPath: opts.externalPath ?? '',
+  });
 
   let boundAddress = '';
   return {
@@ -257,6 +332,16 @@ export function createWebHandler(opts: WebOptions): WebHandler {
     },
     run(signal) {
       opts.logger.info({ address: boundAddress }, 'Start listening for connections');
+      if (routePrefix !== '/') opts.logger.info({ prefix: routePrefix }, 'Router prefix');
+      // The exporter-toolkit's lines, only with a web config (without one, miniprom's startup
+      // lines stay as contract.md has them); http2 is false: Node's server here speaks HTTP/1.1.
+      if (webConfig) {
+        opts.logger.info({ address: boundAddress }, 'Listening on');
+        opts.logger.info(
+          { http2: false, address: boundAddress },
+          webConfig.tls ? 'TLS is enabled.' : 'TLS is disabled.',
+        );
+      }
       return new Promise((resolve) => {
         if (signal.aborted) resolve();
         else signal.addEventListener('abort', () => resolve(), { once: true });

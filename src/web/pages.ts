@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { RouteConfig } from './api/http.js';
+import { goRedirectBody } from './prefix.js';
 
 /** The pages' bundles: `<root>/dist/web/assets`, whether this file runs from src/ or from dist/. */
 export function assetsDir(): string {
@@ -37,6 +38,8 @@ const PAGES: ReadonlyArray<{ path: string; page: PageName; title: string }> = [
 export interface PageOptions {
   lifecycleEnabled: boolean;
   mode: 'server' | 'agent';
+  /** The external URL's path ('' or `/x`), where upstream's redirects point. */
+  externalPath?: string;
 }
 
 /** A page's HTML: its stylesheet and module script, and a line shown until the script runs. */
@@ -45,8 +48,8 @@ export function pageShell(page: PageName, title: string, opts: PageOptions): str
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · miniprom</title>
 <link rel="icon" href="data:,">
-<link rel="stylesheet" href="/assets/${page}.css">
-<script type="module" src="/assets/${page}.js"></script></head>
+<link rel="stylesheet" href="./assets/${page}.css">
+<script type="module" src="./assets/${page}.js"></script></head>
 <body data-page="${page}" data-mode="${opts.mode}" data-lifecycle="${opts.lifecycleEnabled ? 'enabled' : 'disabled'}">
 <main><p>Loading ${title}… If this stays, the page's script did not load: its bundle is built by <code>npm run build</code>.</p></main>
 </body></html>
@@ -59,11 +62,17 @@ export function registerPages(app: FastifyInstance, opts: PageOptions): void {
     const html = pageShell(page, title, opts); // built once, served as it is
     app.get(path, (_req, reply: FastifyReply) => reply.type('text/html; charset=utf-8').send(html));
   }
-  // Upstream 3.x: the old expression browser's address, query string kept, so old links work.
+  // Upstream 3.x: the old expression browser's address, query string kept, so old links work;
+  // the redirect points under the external URL's path, as upstream's path.Join(ExternalURL.Path, …).
   app.get('/graph', (req, reply) => {
     const url = req.raw.url ?? '';
     const at = url.indexOf('?');
-    return reply.redirect(`/query?${at < 0 ? '' : url.slice(at + 1)}`, 302);
+    const location = `${opts.externalPath ?? ''}/query?${at < 0 ? '' : url.slice(at + 1)}`;
+    return reply
+      .code(302)
+      .header('Location', location)
+      .type('text/html; charset=utf-8')
+      .send(goRedirectBody(location, 302));
   });
   // The bundles, as upstream serves its UI's (route /assets/*filepath). Missing only before
   // the first build: then the shells say so. The plugin only adds reply.sendFile (serve: false).

@@ -14,6 +14,7 @@ import {
   loadConfigFile,
   NOT_SUPPORTED,
   parseConfig,
+  whyNotSupported,
 } from '../../src/config/index.js';
 
 const FILE = '/etc/prometheus/prometheus.yml';
@@ -49,8 +50,13 @@ describe('defaults', () => {
         labelNameLengthLimit: 0,
         labelValueLengthLimit: 0,
         bodySizeLimit: 0,
+        metricNameValidationScheme: 'utf8',
+        metricNameEscapingScheme: 'allow-utf-8',
+        convertClassicHistogramsToNHCB: false,
+        alwaysScrapeClassicHistograms: false,
       });
       expect(cfg.ruleFiles).toEqual([]);
+      expect(cfg.scrapeConfigFiles).toEqual([]);
       expect(cfg.scrapeConfigs).toEqual([]);
       expect(cfg.alerting).toEqual({ alertRelabelConfigs: [], alertmanagers: [] });
       expect(cfg.tracing).toEqual({
@@ -88,6 +94,10 @@ describe('defaults', () => {
       labelNameLengthLimit: 0,
       labelValueLengthLimit: 0,
       bodySizeLimit: 0,
+      metricNameValidationScheme: 'utf8',
+      metricNameEscapingScheme: 'allow-utf-8',
+      alwaysScrapeClassicHistograms: false,
+      convertClassicHistogramsToNHCB: false,
       httpClient: { followRedirects: true },
       staticConfigs: [],
       fileSDConfigs: [],
@@ -242,12 +252,17 @@ describe('external labels', () => {
     expect(cfg.global.externalLabels).toEqual({ region: 'eu-1', zone: 'eu-1-a', none: 'x', price: '$5', plain: 'a$' });
   });
 
-  it('accepts any UTF-8 value but only legacy label names', () => {
+  it('accepts any UTF-8 label name and value, as Prometheus 3.5 does, but not an empty name', () => {
     expect(load('global:\n  external_labels:\n    city: Zürich 🌧\n').global.externalLabels).toEqual({
       city: 'Zürich 🌧',
     });
-    expect(errorOf('global:\n  external_labels:\n    a-b: x\n').message).toContain(
-      '3:5: global.external_labels.a-b: "a-b" is not a valid label name',
+    // Legacy names no longer bound label names: Prometheus 3 validates them as UTF-8.
+    expect(load('global:\n  external_labels:\n    a-b: x\n    0c.d: y\n').global.externalLabels).toEqual({
+      'a-b': 'x',
+      '0c.d': 'y',
+    });
+    expect(errorOf('global:\n  external_labels:\n    "": x\n').message).toContain(
+      '3:5: global.external_labels.: "" is not a valid label name',
     );
   });
 });
@@ -344,7 +359,7 @@ describe('YAML as Go reads it', () => {
 
   it('refuses duplicate keys, naming field and position', () => {
     expect(errorOf('global:\n  scrape_interval: 1s\n  scrape_interval: 2s\n').message).toBe(
-      `${FILE}:3:3: global.scrape_interval: field scrape_interval already set in global`,
+      `${FILE}:3:3: global.scrape_interval: field scrape_interval already set in type config.plain`,
     );
     expect(errorOf('tracing:\n  endpoint: x\n  headers: { a: b, a: c }\n').message).toContain(
       '3:20: tracing.headers.a: key "a" already set in map',
@@ -354,7 +369,7 @@ describe('YAML as Go reads it', () => {
   it('names the YAML type in type errors, as Go does', () => {
     expect(errorOf('global:\n  scrape_interval: [1m]\n').message).toContain('cannot unmarshal !!seq into duration');
     expect(errorOf('scrape_configs:\n  - job_name: x\n    sample_limit: "10"\n').message).toContain(
-      '3:19: scrape_configs[0].sample_limit: cannot unmarshal !!str "10" into uint',
+      '3:19: scrape_configs[0].sample_limit: cannot unmarshal !!str `10` into uint',
     );
   });
 });
@@ -385,8 +400,10 @@ describe('agent mode', () => {
 });
 
 describe('fields miniprom does not implement', () => {
-  it.each([...NOT_SUPPORTED])('refuses %s as not supported, not as unknown', (name) => {
-    expect(errorOf(`${name}: {}\n`).message).toBe(`${FILE}:1:1: ${name}: ${name} is not supported by miniprom`);
+  it.each([...NOT_SUPPORTED])('refuses %s as not supported, not as unknown, saying why', (name) => {
+    const why = whyNotSupported(name);
+    expect(why).not.toBe('not implemented');
+    expect(errorOf(`${name}: {}\n`).message).toBe(`${FILE}:1:1: ${name}: ${name} is not supported by miniprom: ${why}`);
   });
 
   it.each([
@@ -410,7 +427,7 @@ describe('fields miniprom does not implement', () => {
 
   it('still calls a field that upstream lacks too unknown', () => {
     expect(errorOf('scrape_configs:\n  - job_name: x\n    colour: red\n').message).toContain(
-      '3:5: scrape_configs[0].colour: field colour not found in scrape_config',
+      '3:5: scrape_configs[0].colour: field colour not found in type config.ScrapeConfig',
     );
   });
 });
@@ -418,7 +435,9 @@ describe('fields miniprom does not implement', () => {
 describe('ConfigError', () => {
   it('carries line, column and path besides the one-line message', () => {
     const err = errorOf('global:\n  scrape_intervall: 1s\n');
-    expect(err.message).toBe(`${FILE}:2:3: global.scrape_intervall: field scrape_intervall not found in global`);
+    expect(err.message).toBe(
+      `${FILE}:2:3: global.scrape_intervall: field scrape_intervall not found in type config.plain`,
+    );
     expect([err.name, err.line, err.column, err.path]).toEqual(['ConfigError', 2, 3, 'global.scrape_intervall']);
   });
 
@@ -429,7 +448,7 @@ describe('ConfigError', () => {
   });
 
   it('keeps a message on one line whatever the values quoted in it', () => {
-    expect(errorOf('"a\\nb": 1\n').message).toContain('field a\\nb not found in config');
+    expect(errorOf('"a\\nb": 1\n').message).toContain('field a\\nb not found in type config.plain');
     expect(errorOf('tracing:\n  endpoint: x\n  compression: "z\\nstd"\n').message).toContain(
       'invalid compression type z\\nstd',
     );

@@ -97,18 +97,15 @@ describe('configToYAML', () => {
     expect(doc.alerting.alertmanagers[0].authorization).toEqual({ type: 'Token', credentials: '<secret>' });
   });
 
-  it('writes every default out, in Prometheus units and snake_case', () => {
+  it('writes every default out, in Prometheus units and snake_case; zero limits are left out, as upstream', () => {
     const doc = parse(configToYAML(load('scrape_configs:\n  - job_name: a\n')));
     expect(doc.global).toEqual({
       scrape_interval: '1m',
       scrape_timeout: '10s',
       evaluation_interval: '1m',
-      body_size_limit: '0B',
-      sample_limit: 0,
-      target_limit: 0,
-      label_limit: 0,
-      label_name_length_limit: 0,
-      label_value_length_limit: 0,
+      // No global section: upstream's DefaultGlobalConfig, which names the default schemes.
+      metric_name_validation_scheme: 'utf8',
+      metric_name_escaping_scheme: 'allow-utf-8',
     });
     expect(doc.scrape_configs[0]).toEqual({
       job_name: 'a',
@@ -116,14 +113,12 @@ describe('configToYAML', () => {
       honor_timestamps: true,
       scrape_interval: '1m',
       scrape_timeout: '10s',
+      always_scrape_classic_histograms: false,
+      convert_classic_histograms_to_nhcb: false,
       metrics_path: '/metrics',
       scheme: 'http',
-      body_size_limit: '0B',
-      sample_limit: 0,
-      target_limit: 0,
-      label_limit: 0,
-      label_name_length_limit: 0,
-      label_value_length_limit: 0,
+      metric_name_validation_scheme: 'utf8',
+      metric_name_escaping_scheme: 'allow-utf-8',
       follow_redirects: true,
     });
   });

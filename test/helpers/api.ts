@@ -144,6 +144,7 @@ export async function startApi(
     reloads: new ReloadQueue(),
     sources: {
       targets: () => ({ activeTargets: [], droppedTargets: [] }),
+      scrapePools: () => [],
       alertmanagers: () => ({ activeAlertmanagers: [], droppedAlertmanagers: [] }),
       lifecycle: () => ({}),
       onLifecycleChange: () => () => {},

@@ -26,18 +26,21 @@ describe('the pages over HTTP', () => {
       expect(headers.get('content-type')).toBe('text/html; charset=utf-8');
       const scripts = [...body.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
       expect(scripts).toHaveLength(1);
-      expect(scripts[0]?.[1]).toMatch(/ src="\/assets\/[a-z]+\.js"/);
+      // Relative to the page, so the same shell works under --web.route-prefix and behind a proxy.
+      expect(scripts[0]?.[1]).toMatch(/ src="\.\/assets\/[a-z]+\.js"/);
       expect(scripts[0]?.[2]).toBe('');
       // No inline handlers either, and every reference stays on this server.
       expect(body).not.toMatch(/\son[a-z]+=/i);
-      for (const [, ref] of body.matchAll(/(?:src|href)="([^"]*)"/g)) expect(ref).toMatch(/^(\/|data:)/);
+      for (const [, ref] of body.matchAll(/(?:src|href)="([^"]*)"/g)) expect(ref).toMatch(/^(\.\/|data:)/);
     },
   );
 
   it.each(PAGES)('serves the script and stylesheet %s names', async (path) => {
     const { body } = await http(`${server.base}${path}`);
-    for (const [, ref] of body.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)) {
-      const asset = await http(`${server.base}${ref}`);
+    const refs = [...body.matchAll(/(?:src|href)="(\.\/assets\/[^"]+)"/g)].map((m) => m[1] as string);
+    expect(refs).toHaveLength(2);
+    for (const ref of refs) {
+      const asset = await http(new URL(ref, `${server.base}${path}`).href);
       expect(asset.status, ref).toBe(200);
       expect(asset.headers.get('content-type')).toMatch(ref?.endsWith('.js') ? /javascript/ : /text\/css/);
       expect(asset.body.length).toBeGreaterThan(100);

@@ -81,15 +81,24 @@ export function readyGate(readiness: () => Readiness, reply: FastifyReply): bool
   return false;
 }
 
-/** Upstream's SetCORS with its default --web.cors.origin '.*': every origin is allowed. */
-function setCORS(request: FastifyRequest, reply: FastifyReply): void {
+/** What of --web.cors.origin the API needs: whether an origin matches the anchored regex. */
+export interface CorsOrigin {
+  test(origin: string): boolean;
+}
+
+/**
+ * Upstream's SetCORS: with an Origin header, the CORS headers, and Allow-Origin when the origin
+ * matches --web.cors.origin (fully anchored; the default `.*` allows every origin: upstream's
+ * special case for `*` compares against `^(?:.*)$`, which its `^(?s:.*)$` never is).
+ */
+function setCORS(request: FastifyRequest, reply: FastifyReply, allowed: CorsOrigin | undefined): void {
   reply.header('Vary', 'Origin');
   const origin = request.headers.origin;
   if (!origin) return;
   reply.header('Access-Control-Allow-Headers', 'Accept, Authorization, Content-Type, Origin');
   reply.header('Access-Control-Allow-Methods', 'GET, POST, OPTIONS');
   reply.header('Access-Control-Expose-Headers', 'Date');
-  reply.header('Access-Control-Allow-Origin', origin);
+  if (!allowed || allowed.test(origin)) reply.header('Access-Control-Allow-Origin', origin);
 }
 
 /**
@@ -153,6 +162,8 @@ export interface ApiRouteOptions {
   readiness: () => Readiness;
   /** Agent mode: routes marked `serverOnly` answer `unavailable with Prometheus Agent`. */
   agent: boolean;
+  /** --web.cors.origin (every origin when absent). */
+  corsOrigin?: CorsOrigin;
 }
 
 /**
@@ -162,15 +173,22 @@ export interface ApiRouteOptions {
 export function apiRoute(
   app: FastifyInstance,
   opts: ApiRouteOptions,
-  spec: { url: string; methods: HTTPMethods[]; serverOnly?: boolean; handler: ApiHandler },
+  spec: {
+    url: string;
+    methods: HTTPMethods[];
+    serverOnly?: boolean;
+    /** Served before Prometheus is ready (upstream registers /status/walreplay without `wrap`). */
+    ungated?: boolean;
+    handler: ApiHandler;
+  },
 ): void {
   app.route({
     method: spec.methods,
     url: spec.url,
     exposeHeadRoute: false,
     handler: async (request, reply) => {
-      if (!readyGate(opts.readiness, reply)) return reply;
-      setCORS(request, reply);
+      if (!spec.ungated && !readyGate(opts.readiness, reply)) return reply;
+      setCORS(request, reply, opts.corsOrigin);
       let result: ApiResult;
       if (spec.serverOnly && opts.agent) {
         result = { error: new ApiError('execution', 'unavailable with Prometheus Agent') };
@@ -211,7 +229,7 @@ export function apiOptionsRoute(app: FastifyInstance, opts: ApiRouteOptions): vo
     config: { handlerName: '/api/v1/*path' } satisfies RouteConfig,
     handler: (request, reply) => {
       if (!readyGate(opts.readiness, reply)) return reply;
-      setCORS(request, reply);
+      setCORS(request, reply, opts.corsOrigin);
       return reply.code(204).send();
     },
   });

@@ -7,11 +7,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { HttpMetrics } from '../http-metrics.js';
+import { cleanTombstones, deleteSeries, snapshot } from './admin.js';
 import { federate } from './federate.js';
 import {
   apiOptionsRoute,
   apiRoute,
   type ApiRouteOptions,
+  type CorsOrigin,
   methodNotAllowed,
   type Readiness,
   readyGate,
@@ -21,13 +23,16 @@ import { formatQuery, instantQuery, parseQuery, queryExemplars, rangeQuery } fro
 import { ApiError } from './response.js';
 import { type ApiRuleGroupView, alertsHandler, rulesHandler } from './rules.js';
 import { labelNames, labelValues, series } from './series.js';
-import { buildInfo, flags, runtimeInfo, tsdbStatus } from './status.js';
+import { scrapePools, type TargetsView, targets } from './targets.js';
+import { buildInfo, flags, runtimeInfo, tsdbStatus, walReplay } from './status.js';
 import type { ApiSources } from './types.js';
 import { remoteWrite } from './write.js';
 
-export type { ApiHandler, Readiness } from './http.js';
+export type { ApiHandler, CorsOrigin, Readiness } from './http.js';
 export type { ApiRuleGroupView, ApiRuleView } from './rules.js';
+export type { TargetsView } from './targets.js';
 export * from './types.js';
+export type { AdminSources } from './admin.js';
 
 /** The largest remote write request body accepted (compressed). */
 const MAX_WRITE_BYTES = 32 << 20;
@@ -40,11 +45,17 @@ export interface ApiOptions {
   registry: Registry;
   logger: Logger;
   metrics: HttpMetrics;
+  /** --web.cors.origin, compiled (every origin when absent). */
+  corsOrigin?: CorsOrigin;
+  /** --web.enable-admin-api. */
+  enableAdmin?: boolean;
   /** When the web handler was made (runtimeinfo's startTime). */
   startTime: number;
   /** miniprom's other API data (targets, rules, Alertmanagers, config), served in the same envelope. */
   extra: {
-    targets(): unknown;
+    targets(): TargetsView;
+    /** The scrape pools' names. */
+    scrapePools(): string[];
     alertmanagers(): unknown;
     /** The rule groups in upstream's shape, unfiltered (server mode). */
     rules(): ApiRuleGroupView[];
@@ -58,12 +69,15 @@ export interface ApiOptions {
 export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
   const { sources } = opts;
   const now = sources.now ?? Date.now;
-  const route: ApiRouteOptions = { readiness: opts.readiness, agent: opts.agent };
+  const route: ApiRouteOptions = { readiness: opts.readiness, agent: opts.agent, corsOrigin: opts.corsOrigin };
   const deps = { engine: sources.engine, parser: sources.parser, queryable: sources.queryable, now };
   const add = (url: string, methods: Array<'GET' | 'POST'>, handler: Parameters<typeof apiRoute>[2]['handler']) =>
     apiRoute(app, route, { url, methods, handler });
-  const serverOnly = (url: string, methods: Array<'GET' | 'POST' | 'DELETE'>, handler: Parameters<typeof add>[2]) =>
-    apiRoute(app, route, { url, methods, handler, serverOnly: true });
+  const serverOnly = (
+    url: string,
+    methods: Array<'GET' | 'POST' | 'PUT' | 'DELETE'>,
+    handler: Parameters<typeof add>[2],
+  ) => apiRoute(app, route, { url, methods, handler, serverOnly: true });
 
   apiOptionsRoute(app, route);
   serverOnly('/api/v1/query', ['GET', 'POST'], instantQuery(deps));
@@ -79,7 +93,9 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
     req.method === 'DELETE' ? { error: new ApiError('internal', 'not implemented') } : seriesHandler(req),
   );
 
-  add('/api/v1/targets', ['GET'], () => ({ data: opts.extra.targets() }));
+  const targetSources = { targets: () => opts.extra.targets(), scrapePools: () => opts.extra.scrapePools() };
+  add('/api/v1/scrape_pools', ['GET'], scrapePools(targetSources));
+  add('/api/v1/targets', ['GET'], targets(targetSources));
   add(
     '/api/v1/targets/metadata',
     ['GET'],
@@ -102,6 +118,13 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
   add('/api/v1/status/buildinfo', ['GET'], buildInfo(opts.version));
   add('/api/v1/status/flags', ['GET'], flags(sources.flags));
   serverOnly('/api/v1/status/tsdb', ['GET'], tsdbStatus(sources.tsdbStats?.bind(sources)));
+  // Not behind the readiness gate: the replay's progress is what a starting server has to show.
+  apiRoute(app, route, {
+    url: '/api/v1/status/walreplay',
+    methods: ['GET'],
+    ungated: true,
+    handler: walReplay(sources),
+  });
 
   // Remote write: behind the readiness gate, without the API's envelope, CORS or compression.
   const write = remoteWrite(sources.remoteWrite);
@@ -112,6 +135,17 @@ export function registerApi(app: FastifyInstance, opts: ApiOptions): void {
     handler: (request, reply) => (readyGate(opts.readiness, reply) ? write(request, reply) : reply),
   });
   methodNotAllowed(app, '/api/v1/write', ['POST']);
+
+  // The TSDB admin API: registered always, acting only with --web.enable-admin-api (admin.ts).
+  const admin = {
+    enabled: opts.enableAdmin ?? false,
+    parser: sources.parser,
+    admin: sources.admin?.bind(sources),
+    now,
+  };
+  serverOnly('/api/v1/admin/tsdb/delete_series', ['POST', 'PUT'], deleteSeries(admin));
+  serverOnly('/api/v1/admin/tsdb/clean_tombstones', ['POST', 'PUT'], cleanTombstones(admin));
+  serverOnly('/api/v1/admin/tsdb/snapshot', ['POST', 'PUT'], snapshot(admin));
 
   const rules = { rules: () => opts.extra.rules(), alerts: () => opts.extra.alerts(), parser: sources.parser };
   serverOnly('/api/v1/alerts', ['GET'], alertsHandler(rules));

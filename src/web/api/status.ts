@@ -9,7 +9,20 @@ import type { ApiHandler } from './http.js';
 import { GoMap, RawJSON } from './json.js';
 import { atoi } from './go.js';
 import { ApiError } from './response.js';
-import type { TSDBStat, TSDBStats } from './types.js';
+import type { ApiSources, TSDBStat, TSDBStats } from './types.js';
+
+/**
+ * GET /api/v1/status/walreplay: `{ min, max, current }` segments, during replay and after. In
+ * agent mode upstream's storage has no replay status and answers "scrape manager not ready" (an
+ * internal error; upstream then writes the empty status after the error body, which is left out).
+ */
+export function walReplay(sources: Pick<ApiSources, 'walReplayStatus'>): ApiHandler {
+  return () => {
+    if (!sources.walReplayStatus) return { error: new ApiError('internal', 'scrape manager not ready') };
+    const { min, max, current } = sources.walReplayStatus();
+    return { data: { min, max, current } };
+  };
+}
 
 /** GET /api/v1/status/flags: every flag and its value, a Go map (keys sorted). */
 export function flags(values: Readonly<Record<string, string>>): ApiHandler {

@@ -5,6 +5,7 @@
  */
 import type { Expr, QueryEngine } from '../../promql/index.js';
 import type { Labels, Matcher, Queryable } from '../../storage/index.js';
+import type { AdminSources } from './admin.js';
 
 /** The PromQL parser, bound by main to --enable-feature=promql-experimental-functions. */
 export interface PromQLParser {
@@ -79,7 +80,18 @@ export class StorageNotReadyError extends Error {
 }
 
 /** Everything the API serves from; main builds it. */
+/** Upstream's WAL replay status: the first and last segment and the last one read. */
+export interface WalReplayStatus {
+  min: number;
+  max: number;
+  current: number;
+}
+
 export interface ApiSources {
+  /** The TSDB's admin side (delete_series, clean_tombstones, snapshot); throws until the TSDB is open. */
+  admin?(): AdminSources;
+  /** The TSDB's WAL replay progress; absent in agent mode (upstream's agent has no TSDB stats). */
+  walReplayStatus?(): WalReplayStatus;
   /** Server mode's engine; undefined in agent mode, where the query endpoints answer as upstream's agent. */
   engine?: QueryEngine;
   /** The parser; undefined in agent mode. */

@@ -3,6 +3,7 @@
  * `data` on success; on failure an ApiError carrying the API's own `error` text, which the pages
  * show as it is.
  */
+import { pathPrefix } from './prefix.js';
 
 /** A failed API call: `message` is the API's `error` field (or the HTTP status text). */
 export class ApiError extends Error {
@@ -41,7 +42,7 @@ export async function apiGet<T>(
   const query = new URLSearchParams(params).toString();
   let res: Response;
   try {
-    res = await fetch(`/api/v1${path}${query ? `?${query}` : ''}`, { cache: 'no-store', signal });
+    res = await fetch(`${pathPrefix()}/api/v1${path}${query ? `?${query}` : ''}`, { cache: 'no-store', signal });
   } catch (err) {
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new ApiError('Network error or unable to reach the server', 'network', 0);

@@ -5,6 +5,7 @@
  */
 import './style.css';
 import { el, replaceChildren } from './dom.js';
+import { pathPrefix } from './prefix.js';
 
 /** What a page learns from its shell. */
 export interface PageContext {
@@ -28,13 +29,15 @@ const LINKS: ReadonlyArray<{ href: string; text: string; serverOnly?: boolean }>
 export function mountPage(here: string, title: string): PageContext {
   const { dataset } = document.body;
   const agent = dataset.mode === 'agent';
+  // Links point under this server's path prefix, wherever it is served.
+  const prefix = pathPrefix();
   document.title = `${title} · miniprom`;
   const header = el(
     'header',
     {},
     el('span', { className: 'brand' }, agent ? 'miniprom agent' : 'miniprom'),
     ...LINKS.filter((link) => !(agent && link.serverOnly)).map((link) =>
-      el('a', { attrs: { href: link.href }, className: link.href === here ? 'here' : '' }, link.text),
+      el('a', { attrs: { href: `${prefix}${link.href}` }, className: link.href === here ? 'here' : '' }, link.text),
     ),
   );
   const main = el('main');

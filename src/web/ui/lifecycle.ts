@@ -4,6 +4,7 @@
  * once the server stops, or whichever the reader picks); hover a lane for its events, its log
  * lines and why its interrupt sits where it does. Reload and Quit call the lifecycle endpoints.
  */
+import { pathPrefix } from './prefix.js';
 import { lifecyclePhases } from '../../lanes/index.js';
 import { el, replaceChildren } from './dom.js';
 import { formatMs } from './format.js';
@@ -11,7 +12,6 @@ import { mountPage } from './layout.js';
 import './lifecycle/chart.css';
 import { drawTimeline, VIEW_LABELS, type ViewName, viewPhase } from './lifecycle/chart.js';
 import { followLifecycle, type LifecycleSnapshot } from './lifecycle/stream.js';
-
 
 const VIEWS: readonly ViewName[] = ['startup', 'running', 'shutdown', 'all'];
 
@@ -132,7 +132,7 @@ function showDetail(): void {
 async function post(path: string, button: HTMLButtonElement): Promise<void> {
   button.disabled = true;
   try {
-    const res = await fetch(path, { method: 'POST' });
+    const res = await fetch(`${pathPrefix()}${path}`, { method: 'POST' });
     result.textContent = `${res.status} ${await res.text()}`;
   } catch (err) {
     result.textContent = String(err);

@@ -5,6 +5,7 @@
  * what changed (src/web/live-frames.ts describes the frames); `applyFrame` rebuilds each
  * snapshot from the one before.
  */
+import { pathPrefix } from '../prefix.js';
 import type { LaneEvent } from '../../../lanes/index.js';
 import { applyFrame, type Frame } from '../../live-frames.js';
 
@@ -62,7 +63,7 @@ export interface LifecycleHandlers {
  * other break is retried by EventSource. Returns the function that stops following.
  */
 export function followLifecycle(handlers: LifecycleHandlers): () => void {
-  const source = new EventSource('/api/v1/status/lifecycle/events');
+  const source = new EventSource(`${pathPrefix()}/api/v1/status/lifecycle/events`);
   let last: LifecycleSnapshot | undefined;
   source.onopen = () => handlers.status('live');
   source.onmessage = (message: MessageEvent<string>) => {

@@ -4,6 +4,7 @@
  * keywords, and of metric names, label names and values asked from this server's API. Enter runs
  * the query (unless a completion is open: then it picks it), Shift+Enter inserts a newline.
  */
+import { pathPrefix } from '../prefix.js';
 import { autocompletion, closeBrackets, closeBracketsKeymap, completionKeymap } from '@codemirror/autocomplete';
 import { defaultKeymap, history, historyKeymap, insertNewlineAndIndent } from '@codemirror/commands';
 import { bracketMatching, HighlightStyle, indentOnInput, syntaxHighlighting } from '@codemirror/language';
@@ -49,8 +50,8 @@ export function createEditor(parent: HTMLElement, doc: string, run: (expr: strin
   const promql = new PromQLExtension()
     .activateCompletion(true)
     .activateLinter(true)
-    // The API at this origin (url ''): /api/v1/label/__name__/values, /api/v1/labels, /series…
-    .setComplete({ completeStrategy: newCompleteStrategy({ remote: { url: '' } }) });
+    // The API under this server's path prefix: <prefix>/api/v1/label/__name__/values, /labels, /series…
+    .setComplete({ completeStrategy: newCompleteStrategy({ remote: { url: pathPrefix() } }) });
   const view = new EditorView({
     parent,
     state: EditorState.create({

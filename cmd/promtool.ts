@@ -205,4 +205,7 @@ async function main(argv: string[]): Promise<number> {
 }
 
 const args = process.argv.slice(2);
-process.exitCode = args[0] === 'query' ? await runQuery(args.slice(1)) : await main(args);
+// Not a top-level await: the build bundles this file as CommonJS (scripts/build-cmd.mjs).
+void (args[0] === 'query' ? runQuery(args.slice(1)) : main(args)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,14 +1,13 @@
 // The query part of `npm run bench`: PromQL latency of miniprom beside Prometheus 3.5 on the same
-// data. SERIES counters (10 jobs) sampled every 15 s for 70 minutes, ending a minute ago, are
-// written to each server through remote write 1.0 in time order (as the differential test feeds
-// its workload), then each query is asked once to warm up and RUNS times to measure; the table
-// shows each server's median and miniprom's time as a multiple of Prometheus's.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { freePort } from './free-port.mjs';
+// data, then WAL replay. SERIES counters (10 jobs) sampled every 15 s for 70 minutes, ending a
+// minute ago, are written to each server through remote write 1.0 in time order (as the
+// differential test feeds its workload), then each query is asked once to warm up and RUNS times
+// to measure; the table shows each server's median and miniprom's time as a multiple of
+// Prometheus's. Then the server is stopped and started again on the same data directory: the time
+// it takes longer to be ready than it took on an empty one is its WAL replay, given per million
+// samples written.
 import { encodeWriteRequest, remoteWrite } from './remote-write.mjs';
+import { http, median, startServer } from './bench-proc.mjs';
 
 const SERIES = Number(process.env.BENCH_QUERY_SERIES ?? 10_000);
 const RUNS = Number(process.env.BENCH_QUERY_RUNS ?? 7);
@@ -17,7 +16,6 @@ const STEP_MS = 15_000;
 const HISTORY_MS = 70 * 60_000;
 /** Samples per series per request: one minute of every series. */
 const STEPS_PER_REQUEST = 4;
-const READY = 'Server is ready to receive web requests.';
 const FLAGS = ['--web.enable-remote-write-receiver', '--enable-feature=promql-experimental-functions'];
 const EXPR = 'sum by (job) (rate(bench_requests_total[5m]))';
 
@@ -55,42 +53,23 @@ function requests(startMs, endMs) {
   return bodies;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-/** One server: start it, write the data, time the queries, stop it. Resolves to its medians, or why not. */
-async function measure(server, bodies, qs) {
-  const dir = mkdtempSync(join(tmpdir(), 'miniprom-bench-query-'));
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  writeFileSync(join(dir, 'bench.yml'), 'global:\n  scrape_interval: 1h\n');
-  const args = [
-    '--config.file=bench.yml',
-    `--web.listen-address=127.0.0.1:${port}`,
-    `--storage.tsdb.path=${join(dir, 'data')}`,
-    ...FLAGS,
-  ];
-  const child = spawn(server.command, [...server.args, ...args], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  let log = '';
+/** One server: start it, write the data, time the queries, stop it, replay. Resolves to its medians, or why not. */
+async function measure(server, bodies, qs, samples) {
+  let s;
   try {
-    await new Promise((resolve, reject) => {
-      child.stderr.on('data', (d) => {
-        log += d;
-        if (log.includes(READY)) resolve();
-      });
-      exited.then(() => reject(new Error(log.split('\n').find((l) => l.trim() !== '') ?? 'exited')));
-    });
+    s = await startServer(server, { config: 'global:\n  scrape_interval: 1h\n', extra: FLAGS });
+    const emptyReadyMs = s.readyMs;
     const w0 = performance.now();
-    for (const body of bodies) await remoteWrite(`${base}/api/v1/write`, body);
+    for (const body of bodies) await remoteWrite(`${s.base}/api/v1/write`, body);
     const writeS = (performance.now() - w0) / 1000;
     const medians = [];
     const sizes = [];
     for (const q of qs) {
       const ask = async () => {
         const t0 = performance.now();
-        const res = await fetch(`${base}${q.path}`, { method: 'POST', body: new URLSearchParams(q.params) });
-        const body = await res.json();
+        const res = await http(`${s.base}${q.path}`, { method: 'POST', body: new URLSearchParams(q.params).toString() });
         const ms = performance.now() - t0;
+        const body = JSON.parse(res.body);
         if (body.status !== 'success') throw new Error(`${server.name}: ${q.name}: ${body.error}`);
         return { ms, size: body.data.result.length };
       };
@@ -99,34 +78,44 @@ async function measure(server, bodies, qs) {
       for (let i = 0; i < RUNS; i++) times.push((await ask()).ms);
       medians.push(median(times));
     }
-    return { medians, sizes, writeS };
+    await s.stop();
+    await s.dispose({ keep: true });
+    s = await startServer(server, { config: 'global:\n  scrape_interval: 1h\n', extra: FLAGS, dir: s.dir });
+    const replayMs = ((s.readyMs - emptyReadyMs) * 1e6) / samples;
+    return { medians, sizes, writeS, replayMs, readyAfterMs: s.readyMs };
   } catch (err) {
     return { error: err.message };
   } finally {
-    child.kill('SIGTERM');
-    await exited;
-    rmSync(dir, { recursive: true, force: true });
+    if (s) {
+      await s.stop();
+      await s.dispose();
+    }
   }
 }
 
-/** Runs the query benchmark on `servers` ({ name, command, args }, miniprom first) and prints the table. */
-export async function queryBench(servers) {
+/**
+ * Runs the query benchmark on `servers` ({ name, command, args }, miniprom first). Resolves to
+ * `{ text, names, get(server, name) }`: its table, the queries' names, and a median in ms by
+ * server ('miniprom' or 'prometheus') and query name, or 'replay' for WAL replay per million samples.
+ */
+export async function queryBench(servers, progress = () => {}) {
   const endMs = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
   const startMs = endMs - HISTORY_MS;
   const e0 = performance.now();
   const bodies = requests(startMs, endMs);
   const samples = SERIES * (HISTORY_MS / STEP_MS + 1);
-  console.log(
-    `\nquery latency: ${SERIES} series × ${HISTORY_MS / 60_000} min at 15 s (${samples} samples, ${bodies.length} ` +
-      `remote write requests, encoded in ${((performance.now() - e0) / 1000).toFixed(1)} s), median of ${RUNS} runs:\n` +
-      `  ${EXPR}`,
-  );
+  const intro =
+    `query latency: ${SERIES} series × ${HISTORY_MS / 60_000} min at 15 s (${samples} samples, ${bodies.length} ` +
+    `remote write requests, encoded in ${((performance.now() - e0) / 1000).toFixed(1)} s), median of ${RUNS} runs:\n` +
+    `  ${EXPR}`;
   const qs = queries(endMs);
   const results = [];
+  const notes = [];
   for (const server of servers) {
-    const result = await measure(server, bodies, qs);
-    if (result.error) console.log(`(${server.name} left out: ${result.error})`);
+    const result = await measure(server, bodies, qs, samples);
+    if (result.error) notes.push(`(${server.name} left out: ${result.error})`);
     else results.push({ server, ...result });
+    progress(`query: ${server.name} done`);
   }
   const [mini, prom] = [results.find((r) => r.server.name === 'miniprom'), results.find((r) => r.server.name !== 'miniprom')];
   const header = ['query', ...results.map((r) => r.server.name), ...(mini && prom ? ['miniprom ÷ prometheus'] : [])];
@@ -140,7 +129,22 @@ export async function queryBench(servers) {
     ...results.map((r) => `${r.writeS.toFixed(1)} s (${Math.round(samples / r.writeS)} samples/s)`),
     ...(mini && prom ? [`${(mini.writeS / prom.writeS).toFixed(1)}×`] : []),
   ]);
+  rows.push([
+    'WAL replay per million samples',
+    ...results.map((r) => `${r.replayMs.toFixed(0)} ms (ready after ${r.readyAfterMs.toFixed(0)} ms)`),
+    ...(mini && prom ? [`${(mini.replayMs / prom.replayMs).toFixed(1)}×`] : []),
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
-  console.log([line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n'));
+  const text = [intro, ...notes, line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+  const pick = (who) => results.find((r) => (who === 'miniprom') === (r.server.name === 'miniprom'));
+  return {
+    text,
+    names: qs.map((q) => q.name),
+    get(who, name) {
+      const r = pick(who);
+      if (!r) return undefined;
+      return name === 'replay' ? r.replayMs : r.medians[qs.findIndex((q) => q.name === name)];
+    },
+  };
 }

@@ -351,7 +351,9 @@ describe('reload', () => {
     const bad = await http(`${s.base}/-/reload`, 'POST');
     expect(bad.status).toBe(500);
     expect(bad.body).toContain('one or more errors occurred while applying the new configuration');
-    // As upstream's rule manager: each file error is logged, the reloader fails with one line.
+    // As upstream's rule manager: each file error is logged, the reloader fails with one line
+    // (written before the answer, but on another pipe: waited for).
+    await s.untilLog('Failed to apply configuration');
     expect(s.logs().find((l) => l.msg === 'loading groups failed')?.err).toContain(
       "one of 'record' or 'alert' must be set",
     );
@@ -431,6 +433,8 @@ describe('storage section', () => {
 
     writeFileSync(s.configFile, withStorage('    retention:\n      time: 3d\n'));
     expect((await http(`${s.base}/-/reload`, 'POST')).status).toBe(200);
+    // The line is written before the answer, but on another pipe: wait for it to arrive.
+    await s.untilLog('TSDB retention updated', 2);
     expect(
       s
         .logs()
@@ -443,6 +447,7 @@ describe('storage section', () => {
     writeFileSync(s.configFile, withStorage('    out_of_order_time_window: 10m\n    retention:\n      time: 4d\n'));
     const bad = await http(`${s.base}/-/reload`, 'POST');
     expect(bad.status).toBe(500);
+    await s.untilLog('Failed to apply configuration');
     expect(s.logs().find((l) => l.msg === 'Failed to apply configuration')).toMatchObject({
       reloader: 'db_storage',
       err: expect.stringContaining('storage.tsdb.out_of_order_time_window is not supported by miniprom'),

@@ -102,6 +102,8 @@ describe('the rule manager in the server', () => {
       'groups:\n  - name: slow\n    rules:\n      - alert: Broken\n        expr: up ==\n',
     );
     expect((await http(`${server.base}/-/reload`, 'POST')).status).toBe(500);
+    // Logged before the answer, but on another pipe: waited for.
+    await server.untilLog('loading groups failed');
     const line = server.logs().find((l) => l.msg === 'loading groups failed');
     expect(String(line?.err)).toContain('could not parse expression: 1:6: parse error: unexpected end of input');
     const groups = (

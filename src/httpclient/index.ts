@@ -46,10 +46,12 @@ const NULL_BODY = new Set([101, 204, 205, 304]);
 export function httpClient(tls: TLSSettings | undefined): HTTPClient {
   let loaded: Promise<{ agent: InstanceType<Undici['Agent']>; request: Undici['request'] }> | undefined;
   const load = () => {
-    loaded ??= import('undici').then(({ Agent, request }) => ({
-      agent: new Agent(tls ? { connect: { ...tls } } : {}),
-      request,
-    }));
+    loaded ??= import('undici').then((mod) => {
+      // undici is CommonJS: Node gives its exports by name and as `default`; the bundled build
+      // (scripts/build-cmd.mjs) as `default` only.
+      const { Agent, request } = (mod as Undici & { default?: Undici }).default ?? mod;
+      return { agent: new Agent(tls ? { connect: { ...tls } } : {}), request };
+    });
     return loaded;
   };
   let closed: Promise<void> | undefined;

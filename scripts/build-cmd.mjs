@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// Bundles the entry points with esbuild, after tsc (`npm run build` runs it): cmd/main.ts (what
+// cmd/prometheus.ts imports once it listens for signals) and cmd/promtool.ts each become one
+// CommonJS file in dist/cmd (main.cjs, promtool.cjs) holding our modules and the dependencies, so
+// that startup reads one file instead of resolving and loading some seven hundred. tsc's
+// dist/cmd/main.js and promtool.js are replaced by stubs that run the bundle through V8's code
+// cache (cmd/code-cache.ts); the public paths stay dist/cmd/prometheus.js (tsc's, no static
+// imports) and dist/cmd/promtool.js. CommonJS, not ESM, because only a script (vm.Script) takes a
+// code cache on Node 20; what main imports dynamically is still evaluated only on first use (esbuild
+// wraps such a module in a function it calls then). dist/src stays tsc's, module by module: the
+// conformance checks and the benches import it, and the worker threads load their files from there.
+// cmd/rundemo.ts (the run group demo, whose startup nobody times) stays tsc's.
+//
+// In a bundle, `import.meta.url` would be lost: a module finds files relative to where tsc put it
+// (the worker scripts next to it, package.json, the pages' assets), so each use is rewritten to
+// that file's URL, computed from the bundle's own directory.
+import { createHash } from 'node:crypto';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outdir = join(root, 'dist/cmd');
+
+/** Rewrites `import.meta.url` in our sources to the URL of the file tsc built from them. */
+const builtLocation = {
+  name: 'built-location',
+  setup(b) {
+    b.onLoad({ filter: /\/(src|cmd)\/.*\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes('import.meta.url')) return undefined;
+      const built = join(root, 'dist', relative(root, args.path)).replace(/\.ts$/, '.js');
+      const fromBundle = relative(outdir, built).split('\\').join('/');
+      const url = `require('node:url').pathToFileURL(require('node:path').join(__dirname, ${JSON.stringify(fromBundle)})).href`;
+      return { contents: source.replaceAll('import.meta.url', url), loader: 'ts', resolveDir: dirname(args.path) };
+    });
+  },
+};
+
+/** How CommonJS wraps a module; the bundles are written so (cmd/code-cache.ts runs them). */
+const WRAPPER = '(function (exports, require, module, __filename, __dirname) {';
+
+/** The stub that replaces tsc's `dist/cmd/<name>.js`: runs `<name>.cjs` with the code cache. */
+function stub(name, buildId, { bin, exports }) {
+  const lines = [
+    ...(bin ? ['#!/usr/bin/env node'] : []),
+    `// Written by scripts/build-cmd.mjs: cmd/${name}.ts, bundled into ${name}.cjs, run with V8's code cache.`,
+    "import { runBundle } from './code-cache.js';",
+    '',
+    `const bundle = runBundle(new URL('./${name}.cjs', import.meta.url), '${buildId}');`,
+    ...exports.map((e) => `export const ${e} = bundle.${e};`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+// A rebuilt bundle gets a new build id; the old caches go with the old build.
+rmSync(join(outdir, '.v8-cache'), { recursive: true, force: true });
+const entries = [
+  { name: 'main', bin: false, exports: ['main'] },
+  { name: 'promtool', bin: true, exports: [] },
+];
+let bytes = 0;
+for (const entry of entries) {
+  const outfile = join(outdir, `${entry.name}.cjs`);
+  await build({
+    absWorkingDir: root,
+    entryPoints: [`cmd/${entry.name}.ts`],
+    outfile,
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    legalComments: 'linked',
+    tsconfig: 'tsconfig.json',
+    logLevel: 'warning',
+    plugins: [builtLocation],
+    // Smaller source, less to read and keep (V8 holds a script's source); names kept for errors.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    keepNames: true,
+  });
+  // The file holds the function CommonJS would wrap the module in, so that the one string read is
+  // the script V8 keeps (a wrapper added at load would be a second copy of a few megabytes).
+  writeFileSync(outfile, `${WRAPPER}${readFileSync(outfile, 'utf8').replace(/^#!.*\n/, '')}\n})`);
+  const code = readFileSync(outfile);
+  bytes += code.length;
+  const buildId = createHash('sha256').update(code).digest('hex').slice(0, 16);
+  const stubFile = join(outdir, `${entry.name}.js`);
+  writeFileSync(stubFile, stub(entry.name, buildId, entry));
+  if (entry.bin) chmodSync(stubFile, 0o755);
+}
+// tsc's copies of what the bundles hold (main's and promtool's own modules) would only mislead.
+for (const name of ['main.js.map', 'flags.js', 'flags.js.map', 'promtool-query.js', 'promtool-query.js.map', 'promtool-rules.js', 'promtool-rules.js.map', 'promtool.js.map']) {
+  rmSync(join(outdir, name), { force: true });
+}
+console.log(`cmd: ${entries.map((e) => e.name).join(', ')} bundled into dist/cmd (${(bytes / 1024).toFixed(0)} KiB)`);

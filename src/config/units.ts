@@ -104,14 +104,23 @@ export function parseSize(text: string): number {
   return match[1] === '-' && bytes !== 0 ? -bytes : bytes;
 }
 
-/** Formats bytes back into the largest exact unit: `64MB`, `512B`. */
+/**
+ * A size as upstream prints one (alecthomas/units' Base2Bytes.String, which Prometheus's
+ * `body_size_limit` and retention size are): each power of 1024 that is not a whole multiple is
+ * spelled out, largest first, so 10 MiB is `10MiB`, 1536 bytes `1KiB512B` and nothing `0B`.
+ */
 export function formatSize(bytes: number): string {
   if (bytes === 0) return '0B';
-  for (const unit of ['EB', 'PB', 'TB', 'GB', 'MB', 'KB'] as const) {
-    const size = SIZE_UNITS[unit] as number;
-    if (bytes % size === 0) return `${bytes / size}${unit}`;
+  // JavaScript's % truncates as Go's does, so a negative size prints as Go's (`-1KiB-512B`).
+  let n = bytes;
+  const parts: string[] = [];
+  for (const unit of ['', 'K', 'M', 'G', 'T', 'P', 'E']) {
+    const rest = n % 1024;
+    if (rest !== 0) parts.unshift(`${rest}${unit}${unit === '' ? 'B' : 'iB'}`);
+    n = Math.trunc(n / 1024);
+    if (n === 0) break;
   }
-  return `${bytes}B`;
+  return parts.join('');
 }
 
 /** A retention as upstream's runtimeinfo shows it: `15d`, `512MB`, or `15d or 512MB`. */

@@ -56,11 +56,15 @@ describe('parseSize', () => {
     expect(parseSize('-1GB')).toBe(-(2 ** 30));
     expect(parseSize('+1KB')).toBe(1024);
     expect(parseSize('-0')).toBe(0);
-    expect(formatSize(-(2 ** 30))).toBe('-1GB');
+    expect(formatSize(-(2 ** 30))).toBe('-1GiB');
   });
 
-  it('prints sizes back in the largest exact unit', () => {
-    expect(formatSize(64 * 2 ** 20)).toBe('64MB');
-    expect(formatSize(1536)).toBe('1536B');
+  it("prints sizes as Prometheus 3.5's /api/v1/status/config does (Base2Bytes.String)", () => {
+    // Both read off the real 3.5.3 for body_size_limit: 10MB and 1536B.
+    expect(formatSize(64 * 2 ** 20)).toBe('64MiB');
+    expect(formatSize(10 * 2 ** 20)).toBe('10MiB');
+    expect(formatSize(1536)).toBe('1KiB512B');
+    expect(formatSize(0)).toBe('0B');
+    expect(formatSize(-1536)).toBe('-1KiB-512B');
   });
 });

@@ -230,11 +230,12 @@ function bitRange(x: number, half: number): boolean {
 /**
  * Reads the samples of an XOR chunk in order: at most `count` of them (the header's count, or
  * fewer: a reader of an open chunk reads only what was visible when it started). `t` and `v` are
- * the current sample's; `next()` decodes one more, allocating nothing.
+ * the current sample's; `next()` decodes one more, allocating nothing. The value is made a float
+ * only when `v` is read: a query seeking into a chunk skips samples by their times, so most of
+ * the samples it passes over never pay for the conversion.
  */
 export class XorReader {
   t = 0;
-  v = 0;
   #buf: Uint8Array;
   /** Bit position of the next unread bit. */
   #pos = 0;
@@ -269,6 +270,13 @@ export class XorReader {
     return this.#read;
   }
 
+  /** The current sample's value, from its bits (a NaN's payload kept). */
+  get v(): number {
+    u32[HI] = this.#vHi;
+    u32[LO] = this.#vLo;
+    return f64[0] as number;
+  }
+
   /** Decodes the next sample; false when the chunk (as far as this reader may read) is done. */
   next(): boolean {
     const n = this.#read;
@@ -285,9 +293,6 @@ export class XorReader {
       this.t += this.#tDelta;
       this.#readValue();
     }
-    u32[HI] = this.#vHi;
-    u32[LO] = this.#vLo;
-    this.v = f64[0] as number;
     this.#read = n + 1;
     return true;
   }

@@ -5,10 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, type LogTap, ownedLogger } from '../src/log/index.js';
 import { Timeline } from '../src/lifecycle/index.js';
 
-let dir: string | undefined;
+// Every capture's directory, removed after each test (a test may capture more than once).
+const dirs: string[] = [];
 afterEach(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
 function capture(
@@ -16,7 +16,8 @@ function capture(
   log: (logger: ReturnType<typeof createLogger>) => void,
   tap?: LogTap,
 ): string {
-  dir = mkdtempSync(join(tmpdir(), 'miniprom-log-'));
+  const dir = mkdtempSync(join(tmpdir(), 'miniprom-log-'));
+  dirs.push(dir);
   const file = join(dir, 'out');
   const fd = openSync(file, 'w');
   log(createLogger({ level: 'info', format, fd, ...(tap && { tap }) }));

@@ -28,8 +28,8 @@ import {
   type ExpositionScanner,
   type MetadataVisitor,
   quoteCut,
+  SampleLabels,
   type SampleVisitor,
-  setLabel,
   unescapeLabel,
 } from './parser.js';
 
@@ -122,10 +122,8 @@ export class OpenMetricsScanner implements ExpositionScanner {
   /** The type of the last TYPE line, which decides whether `le` and `quantile` values are rewritten. */
   #type = 'unknown';
 
-  // The current sample's labels, as TextScanner keeps them (see its #add and #labelSet).
-  #set: Record<string, string> = {};
-  #emptied: Set<string> | undefined;
-  #twice: string[] | undefined;
+  /** The current sample's labels, as TextScanner keeps them. */
+  readonly #sampleLabels = new SampleLabels();
 
   /**
    * `validUTF8`: whether the body came from valid UTF-8 (decodeUTF8 tells); when not given, the
@@ -192,7 +190,7 @@ export class OpenMetricsScanner implements ExpositionScanner {
         return;
       }
       case 'BOPEN': {
-        this.#resetLabels();
+        this.#sampleLabels.reset();
         const metric = this.#labels(false, false);
         const seriesEnd = this.#i;
         if (metric === undefined) {
@@ -204,7 +202,7 @@ export class OpenMetricsScanner implements ExpositionScanner {
         return;
       }
       case 'MNAME': {
-        this.#resetLabels();
+        this.#sampleLabels.reset();
         const metric = unescapeLabel(b.slice(this.#tokStart, this.#i));
         let seriesEnd = this.#i;
         let t2 = this.#lex();
@@ -247,7 +245,7 @@ export class OpenMetricsScanner implements ExpositionScanner {
       // Any other token ends the sample without complaint, as upstream: the lexer stays where it
       // stopped, and the next entry starts there (and fails).
     }
-    visit(this.#labelSet(metric), value, timestamp, this.#start, seriesEnd);
+    visit(this.#sampleLabels.build(metric), value, timestamp, this.#start, seriesEnd);
   }
 
   /** An exemplar, after its ` # {` (upstream's parseComment): checked, then dropped. */
@@ -308,7 +306,7 @@ export class OpenMetricsScanner implements ExpositionScanner {
       if (!exemplar) {
         const label = unescapeLabel(name);
         const value = unescapeLabel(b.slice(this.#tokStart + 1, this.#i - 1));
-        this.#add(label, normalizeFloat(this.#type, label, value));
+        this.#sampleLabels.add(label, normalizeFloat(this.#type, label, value));
       }
       t = this.#lex();
       if (t === 'COMMA') t = this.#lex();
@@ -340,39 +338,6 @@ export class OpenMetricsScanner implements ExpositionScanner {
       throw new Error(`strconv.ParseFloat: parsing ${goQuote(text)}: ${v.error}${where()}`);
     }
     return v;
-  }
-
-  #resetLabels(): void {
-    this.#set = { __name__: '' };
-    this.#emptied = undefined;
-    this.#twice = undefined;
-  }
-
-  /** Adds a label, noting what upstream would refuse or remove later (see TextScanner's #add). */
-  #add(name: string, value: string): void {
-    if (value === '') {
-      this.#emptied ??= new Set();
-      this.#emptied.add(name);
-    } else if (name === '__name__' || Object.hasOwn(this.#set, name)) {
-      this.#twice ??= [];
-      this.#twice.push(name);
-    } else {
-      setLabel(this.#set, name, value);
-    }
-  }
-
-  /** The sample's label set, as TextScanner's #labelSet makes it. */
-  #labelSet(metric: string): Record<string, string> {
-    const labels = this.#set;
-    const emptied = this.#emptied;
-    if (metric === '' || emptied?.has('__name__')) throw new Error('missing metric name (__name__ label)');
-    labels.__name__ = metric;
-    if (emptied) for (const name of emptied) delete labels[name];
-    const twice = this.#twice?.filter((name) => !emptied?.has(name));
-    if (twice && twice.length > 0) {
-      throw new Error(`label name ${goQuote(twice.sort()[0] as string)} is not unique: invalid sample`);
-    }
-    return labels;
   }
 
   /** Upstream's parseError: `<expected>, got "<token>" ("<kind>") while parsing: "<entry so far>"`. */

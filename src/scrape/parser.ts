@@ -199,13 +199,8 @@ export class TextScanner implements ExpositionScanner {
   #lastMetric = '';
   readonly #recentNames: string[] = [];
   readonly #recentValues: string[] = [];
-  /**
-   * The current sample's labels, filled as they are read, and what upstream would make of them
-   * later: names given an empty value (removed, every label of that name), and names given twice.
-   */
-  #set: Record<string, string> = {};
-  #emptied: Set<string> | undefined;
-  #twice: string[] | undefined;
+  /** The current sample's labels, filled as they are read. */
+  readonly #sampleLabels = new SampleLabels();
 
   /**
    * `validUTF8`: whether the body came from valid UTF-8 (decodeUTF8 tells); when not given, the
@@ -267,9 +262,7 @@ export class TextScanner implements ExpositionScanner {
         return true;
       }
     }
-    this.#set = { __name__: '' };
-    this.#emptied = undefined;
-    this.#twice = undefined;
+    this.#sampleLabels.reset();
     let metric: string | undefined;
     let seriesEnd: number;
     let tok: Token;
@@ -304,7 +297,7 @@ export class TextScanner implements ExpositionScanner {
     const value = this.#value();
     const timestamp = this.#sampleEnd();
     const hash = known === undefined ? undefined : knownEnd === seriesEnd ? this.#hash : hashRange(b, start, seriesEnd);
-    visit(this.#labelSet(metric), value, timestamp, start, seriesEnd, hash);
+    visit(this.#sampleLabels.build(metric), value, timestamp, start, seriesEnd, hash);
     return true;
   }
 
@@ -462,7 +455,7 @@ export class TextScanner implements ExpositionScanner {
   }
 
   /**
-   * Reads a label set, just after its `{` (upstream's parseLVals), into #set;
+   * Reads a label set, just after its `{` (upstream's parseLVals), into #sampleLabels;
    * returns the metric name (`metric`, or one given in the braces). Labels need no comma
    * between them; a quoted string followed by `,` or `}` is the metric name.
    */
@@ -506,43 +499,10 @@ export class TextScanner implements ExpositionScanner {
         value = reuse(b, valueStart, valueEnd, this.#recentValues[position]);
         this.#recentValues[position] = value;
       }
-      this.#add(label, value);
+      this.#sampleLabels.add(label, value);
       tok = this.#lexLabels();
       if (tok === T_COMMA) tok = this.#lexLabels();
     }
-  }
-
-  /** Adds a label to #set, noting what upstream would refuse or remove later (see #labelSet). */
-  #add(name: string, value: string): void {
-    if (value === '') {
-      this.#emptied ??= new Set();
-      this.#emptied.add(name);
-    } else if (name === '__name__' || Object.hasOwn(this.#set, name)) {
-      this.#twice ??= [];
-      this.#twice.push(name);
-    } else {
-      setLabel(this.#set, name, value);
-    }
-  }
-
-  /**
-   * The sample's label set. A label given an empty value removes every label of that name
-   * (upstream's labels.Builder deletes by name), `__name__` included, which leaves the sample
-   * without a metric name; a name left twice is refused as upstream's head refuses it, naming the
-   * first in sorted order. Whether the names are valid is checked on the final label set (see
-   * `invalidLabelNames`).
-   */
-  #labelSet(metric: string): Record<string, string> {
-    const labels = this.#set;
-    const emptied = this.#emptied;
-    if (metric === '' || emptied?.has('__name__')) throw new Error('missing metric name (__name__ label)');
-    labels.__name__ = metric;
-    if (emptied) for (const name of emptied) delete labels[name];
-    const twice = this.#twice?.filter((name) => !emptied?.has(name));
-    if (twice && twice.length > 0) {
-      throw new Error(`label name ${goQuote(twice.sort()[0] as string)} is not unique: invalid sample`);
-    }
-    return labels;
   }
 
   /** The value token (#tokStart, #i): Go's ParseFloat, as upstream's parseFloat allows it. */
@@ -796,7 +756,7 @@ function reuse(body: string, start: number, end: number, previous: string | unde
  * Stores a label. `__proto__` is a valid Prometheus label name but, assigned with `=`, would hit
  * the prototype setter and vanish; defining it keeps it an ordinary own property.
  */
-export function setLabel(labels: Record<string, string>, name: string, value: string): void {
+function setLabel(labels: Record<string, string>, name: string, value: string): void {
   if (name === '__proto__') {
     Object.defineProperty(labels, name, { value, enumerable: true, writable: true, configurable: true });
   } else {
@@ -845,4 +805,51 @@ function isValueChar(c: number): boolean {
   if (c > SPACE) return c !== OPEN_BRACE;
   // Past the end charCodeAt gives NaN, which every comparison refuses.
   return c > NUL && c !== SPACE && c !== TAB && c !== LF;
+}
+
+/**
+ * One sample's labels as the exposition parsers read them, and what upstream would make of them
+ * later: names given an empty value (removed, every label of that name) and names given twice.
+ * `build` gives the label set: a label given an empty value removes every label of that name
+ * (upstream's labels.Builder deletes by name), `__name__` included, which leaves the sample
+ * without a metric name; a name left twice is refused as upstream's head refuses it, naming the
+ * first in sorted order. Whether the names are valid is checked on the final label set (see
+ * `invalidLabelNames`).
+ */
+export class SampleLabels {
+  #set: Record<string, string> = {};
+  #emptied: Set<string> | undefined;
+  #twice: string[] | undefined;
+
+  /** Starts the next sample's labels (a new object: the last one went to the visitor). */
+  reset(): void {
+    this.#set = { __name__: '' };
+    this.#emptied = undefined;
+    this.#twice = undefined;
+  }
+
+  add(name: string, value: string): void {
+    if (value === '') {
+      this.#emptied ??= new Set();
+      this.#emptied.add(name);
+    } else if (name === '__name__' || Object.hasOwn(this.#set, name)) {
+      this.#twice ??= [];
+      this.#twice.push(name);
+    } else {
+      setLabel(this.#set, name, value);
+    }
+  }
+
+  build(metric: string): Record<string, string> {
+    const labels = this.#set;
+    const emptied = this.#emptied;
+    if (metric === '' || emptied?.has('__name__')) throw new Error('missing metric name (__name__ label)');
+    labels.__name__ = metric;
+    if (emptied) for (const name of emptied) delete labels[name];
+    const twice = this.#twice?.filter((name) => !emptied?.has(name));
+    if (twice && twice.length > 0) {
+      throw new Error(`label name ${goQuote(twice.sort()[0] as string)} is not unique: invalid sample`);
+    }
+    return labels;
+  }
 }

@@ -3,8 +3,12 @@
  * ParseFloat, Atoi and Quote, and net/url's query parsing (what `r.Form` holds).
  */
 
+import { goQuote } from '../../golang/index.js';
+
 /** strconv.ParseFloat(s, 64), undefined on an error (src/golang has the rules). */
 export { parseFloatOrUndefined as parseGoFloat } from '../../golang/index.js';
+/** strconv.Quote (what `%q` prints): the one port, in src/golang. */
+export { goQuote };
 
 /** strconv.Atoi: the number, or Go's error text (`strconv.Atoi: parsing "x": invalid syntax`). */
 export function atoi(s: string): { value: number } | { error: string } {
@@ -15,32 +19,6 @@ export function atoi(s: string): { value: number } | { error: string } {
   }
   return { value: Number(value) };
 }
-
-/** strconv.Quote (what `%q` prints): Go escapes, printable characters as they are. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const ch of s) {
-    const c = ch.codePointAt(0) as number;
-    if (ch === '"' || ch === '\\') out += `\\${ch}`;
-    else if (c >= 0x20 && c < 0x7f) out += ch;
-    else if (ch === '\x07') out += '\\a';
-    else if (ch === '\b') out += '\\b';
-    else if (ch === '\f') out += '\\f';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (ch === '\v') out += '\\v';
-    else if (c >= 0xd800 && c <= 0xdfff) out += '\\ufffd';
-    else if (c < 0x80) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else if (PRINTABLE.test(ch)) out += ch;
-    else if (c < 0x10000) out += `\\u${c.toString(16).padStart(4, '0')}`;
-    else out += `\\U${c.toString(16).padStart(8, '0')}`;
-  }
-  return `${out}"`;
-}
-
-/** unicode.IsPrint: letters, marks, numbers, punctuation, symbols (and the ASCII space). */
-const PRINTABLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
 
 /**
  * A request's form values as Go's `r.Form` holds them: those of an

@@ -14,7 +14,7 @@ import { removeScratchDirs, scratchDir } from './helpers/server.js';
 import { selectAll } from './helpers/storage.js';
 import snappy from 'snappyjs';
 import { createRemoteWriteReceiver } from '../src/remote/index.js';
-import { WriteRequestV1, WriteRequestV2 } from '../src/remote/schema.js';
+import { writeRequestV1, writeRequestV2 } from '../src/remote/schema.js';
 import { openTSDB, type TSDB } from '../src/storage/index.js';
 
 const havePrometheus = PROMETHEUS.path !== undefined;
@@ -163,10 +163,14 @@ describe.skipIf(!havePrometheus)('the receiver beside a real Prometheus receiver
     const labels = (o: Record<string, string>) =>
       Object.entries(o).map(([name, value]) => ({ name: text(name), value: text(value) }));
     const v1 = (timeseries: unknown[]) =>
-      compress(WriteRequestV1.encode(WriteRequestV1.fromObject({ timeseries })).finish());
+      compress(writeRequestV1().encode(writeRequestV1().fromObject({ timeseries })).finish());
     const V2 = { 'Content-Type': 'application/x-protobuf;proto=io.prometheus.write.v2.Request' };
     const v2 = (symbols: string[], timeseries: unknown[]) =>
-      compress(WriteRequestV2.encode(WriteRequestV2.fromObject({ symbols: symbols.map(text), timeseries })).finish());
+      compress(
+        writeRequestV2()
+          .encode(writeRequestV2().fromObject({ symbols: symbols.map(text), timeseries }))
+          .finish(),
+      );
     const m = (a: string, timestamp: number, value: number) => ({
       labels: labels({ __name__: 'rw_test', a }),
       samples: [{ timestamp, value }],

@@ -32,7 +32,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { Appendable, AppendError, Appender, Labels } from '../storage/index.js';
-import { type Int64, toNumber, type V1Request, type V2Request, WriteRequestV1, WriteRequestV2 } from './schema.js';
+import { type Int64, toNumber, type V1Request, type V2Request, writeRequestV1, writeRequestV2 } from './schema.js';
 import { SNAPPY_CORRUPT, snappyDecodedLength, snappyDecompress } from './snappy.js';
 import { checkWire } from './wirecheck.js';
 
@@ -114,7 +114,7 @@ export function createRemoteWriteReceiver(opts: RemoteWriteReceiverOptions): Rem
         return w.result();
       }
 
-      const type = msgType === PROTO_V1 ? WriteRequestV1 : WriteRequestV2;
+      const type = msgType === PROTO_V1 ? writeRequestV1() : writeRequestV2();
       const malformed = checkWire(type, decoded);
       if (malformed !== undefined) {
         const version = msgType === PROTO_V1 ? 'v1' : 'v2';

@@ -10,7 +10,7 @@
  */
 import { bench, describe } from 'vitest';
 import { encodeWriteRequest, type QueuedSample, snappyCompress } from '../../src/remote/index.js';
-import { WriteRequestV1 } from '../../src/remote/schema.js';
+import { writeRequestV1 } from '../../src/remote/schema.js';
 import type { Labels } from '../../src/storage/index.js';
 
 const labelSets: Labels[] = Array.from({ length: 2000 }, (_, i) => ({
@@ -40,13 +40,13 @@ describe('encode a 2,000-sample remote write 1.0 batch', () => {
   });
   bench('protobufjs (reflection) + snappy', () => {
     const timeseries = batch.map((s) => ({ labels: labelsOf(s.labels), samples: [{ value: s.v, timestamp: s.t }] }));
-    snappyCompress(WriteRequestV1.encode({ timeseries }).finish());
+    snappyCompress(writeRequestV1().encode({ timeseries }).finish());
   });
   bench('hand-written protobuf only', () => {
     encodeWriteRequest(batch);
   });
   bench('protobufjs only', () => {
     const timeseries = batch.map((s) => ({ labels: labelsOf(s.labels), samples: [{ value: s.v, timestamp: s.t }] }));
-    WriteRequestV1.encode({ timeseries }).finish();
+    writeRequestV1().encode({ timeseries }).finish();
   });
 });

@@ -12,7 +12,7 @@ import { Registry } from 'prom-client';
 import snappy from 'snappyjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRemoteWriteReceiver, type RemoteWriteResponse } from '../../src/remote/index.js';
-import { WriteRequestV1, WriteRequestV2 } from '../../src/remote/schema.js';
+import { writeRequestV1, writeRequestV2 } from '../../src/remote/schema.js';
 import { openTSDB, type TSDB } from '../../src/storage/index.js';
 import { selectAll } from '../helpers/storage.js';
 
@@ -50,14 +50,14 @@ type Series = { labels: Record<string, string>; samples: Array<[number, number]>
 
 /** A snappy-compressed prometheus.WriteRequest. */
 function v1(series: Series[]): Buffer {
-  const msg = WriteRequestV1.fromObject({
+  const msg = writeRequestV1().fromObject({
     timeseries: series.map((s) => ({
       labels: Object.entries(s.labels).map(([name, value]) => ({ name: text(name), value: text(value) })),
       samples: s.samples.map(([timestamp, value]) => ({ timestamp, value })),
       histograms: (s.histograms ?? []).map((timestamp) => ({ timestamp, count_int: 1, sum: 1 })),
     })),
   });
-  return compress(WriteRequestV1.encode(msg).finish());
+  return compress(writeRequestV1().encode(msg).finish());
 }
 
 /** A snappy-compressed io.prometheus.write.v2.Request with its symbols table. */
@@ -74,8 +74,8 @@ function v2(series: Array<Series & { exemplars?: number[] }>): Buffer {
     exemplars: (s.exemplars ?? []).map((timestamp) => ({ labels_refs: [], value: 1, timestamp })),
     metadata: { type: 2, help_ref: ref('help text'), unit_ref: 0 },
   }));
-  const msg = WriteRequestV2.fromObject({ symbols: symbols.map(text), timeseries });
-  return compress(WriteRequestV2.encode(msg).finish());
+  const msg = writeRequestV2().fromObject({ symbols: symbols.map(text), timeseries });
+  return compress(writeRequestV2().encode(msg).finish());
 }
 
 const compress = (raw: Uint8Array) => Buffer.from(snappy.compress(raw));
@@ -171,22 +171,24 @@ describe('remote write 1.0', () => {
 
   it('skips series without a metric name or with a label given twice, counting their samples', async () => {
     const body = compress(
-      WriteRequestV1.encode(
-        WriteRequestV1.fromObject({
-          timeseries: [
-            { labels: [{ name: text('job'), value: text('x') }], samples: [{ timestamp: NOW, value: 1 }] },
-            {
-              labels: [
-                { name: text('__name__'), value: text('m') },
-                { name: text('a'), value: text('1') },
-                { name: text('a'), value: text('2') },
-              ],
-              samples: [{ timestamp: NOW, value: 1 }],
-            },
-            { labels: [{ name: text('__name__'), value: text('ok') }], samples: [{ timestamp: NOW, value: 3 }] },
-          ],
-        }),
-      ).finish(),
+      writeRequestV1()
+        .encode(
+          writeRequestV1().fromObject({
+            timeseries: [
+              { labels: [{ name: text('job'), value: text('x') }], samples: [{ timestamp: NOW, value: 1 }] },
+              {
+                labels: [
+                  { name: text('__name__'), value: text('m') },
+                  { name: text('a'), value: text('1') },
+                  { name: text('a'), value: text('2') },
+                ],
+                samples: [{ timestamp: NOW, value: 1 }],
+              },
+              { labels: [{ name: text('__name__'), value: text('ok') }], samples: [{ timestamp: NOW, value: 3 }] },
+            ],
+          }),
+        )
+        .finish(),
     );
     expect((await receiver().handle({ body })).status).toBe(204);
     expect(stored()).toEqual([{ labels: { __name__: 'ok' }, samples: [[NOW, 3]] }]);
@@ -393,9 +395,11 @@ describe('remote write 2.0', () => {
 
   it("answers 400 naming Go's runtime error for a label reference outside the symbols table", async () => {
     const body = compress(
-      WriteRequestV2.encode(
-        WriteRequestV2.fromObject({ symbols: [text(''), text('__name__')], timeseries: [{ labels_refs: [1, 9] }] }),
-      ).finish(),
+      writeRequestV2()
+        .encode(
+          writeRequestV2().fromObject({ symbols: [text(''), text('__name__')], timeseries: [{ labels_refs: [1, 9] }] }),
+        )
+        .finish(),
     );
     const res = await receiver().handle({ contentType: V2_TYPE, body });
     expect(res).toMatchObject({ status: 400, body: 'runtime error: index out of range [9] with length 2\n' });

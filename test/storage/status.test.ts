@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import snappy from 'snappyjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WriteRequestV1 } from '../../src/remote/schema.js';
+import { writeRequestV1 } from '../../src/remote/schema.js';
 import { CHUNK_RANGE_MS, Head, MemSeries } from '../../src/storage/head.js';
 import { hashLabels } from '../../src/storage/labels.js';
 import { type Labels, openTSDB, type TSDB, type TSDBStat } from '../../src/storage/index.js';
@@ -151,7 +151,7 @@ describe.skipIf(PROMETHEUS.path === undefined)('status beside Prometheus 3.5', (
       labels: Object.entries(s.labels).map(([name, value]) => ({ name: Buffer.from(name), value: Buffer.from(value) })),
       samples: s.samples.map(([timestamp, value]) => ({ timestamp, value })),
     }));
-    const body = snappy.compress(WriteRequestV1.encode(WriteRequestV1.fromObject({ timeseries })).finish());
+    const body = snappy.compress(writeRequestV1().encode(writeRequestV1().fromObject({ timeseries })).finish());
     const res = await fetch(`${prometheus.base}/api/v1/write`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-protobuf', 'Content-Encoding': 'snappy' },

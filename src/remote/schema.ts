@@ -1,6 +1,6 @@
 /**
  * Remote write's protobuf messages, 1.0 (`prometheus.WriteRequest`) and 2.0
- * (`io.prometheus.write.v2.Request`), loaded by protobufjs from their .proto text at startup
+ * (`io.prometheus.write.v2.Request`), loaded by protobufjs from their .proto text on first use
  * (reflection: no generated code). The text is upstream's prompb/types.proto, remote.proto and
  * io/prometheus/write/v2/types.proto at v3.5.3 (Apache-2.0, The Prometheus Authors), without the
  * gogoproto options and the messages remote write does not use, with one change: label names,

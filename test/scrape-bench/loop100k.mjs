@@ -2,24 +2,15 @@
 // no-op appender) on a 100k-series ~10.8 MB text body. Prints scrape_duration_seconds per scrape.
 //   npm run build && node test/scrape-bench/loop100k.mjs [repo root] [scrapes=6]
 // (a measurement, not a test: vitest runs *.test.ts only)
-import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startTarget100k } from './target100k.mjs';
 const root = process.argv[2] ?? fileURLToPath(new URL('../..', import.meta.url));
 const SCRAPES = Number(process.argv[3] ?? 6);
 const { createScrapeManager } = await import(join(root, 'dist/src/scrape/index.js'));
 const { pino } = await import(join(root, 'node_modules/pino/pino.js'));
-const lines = [];
-for (let i = 0; i < 100_000; i++)
-  lines.push(
-    `http_requests_total{method="get",code="200",handler="/api/v1/query_range/${i % 500}",zone="eu-1",idx="${i}"} ${i}`,
-  );
-const body = `${lines.join('\n')}\n`;
-const target = createServer((_req, res) => {
-  res.setHeader('Content-Type', 'text/plain; version=0.0.4');
-  res.end(body);
-});
-await new Promise((r) => target.listen(0, '127.0.0.1', r));
+const target = await startTarget100k();
+const { body } = target;
 const durations = [];
 /** Process CPU time (ms) at each scrape's report: the difference is one scrape's CPU, the target's serving included. */
 const cpus = [];
@@ -76,9 +67,7 @@ m.prepare({
   ],
 })();
 async function* updates() {
-  yield new Map([
-    ['heavy', [{ source: '0', labels: {}, targets: [{ __address__: `127.0.0.1:${target.address().port}` }] }]],
-  ]);
+  yield new Map([['heavy', [{ source: '0', labels: {}, targets: [{ __address__: `127.0.0.1:${target.port}` }] }]]]);
   await finished;
 }
 const running = m.run(updates());

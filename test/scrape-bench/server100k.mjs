@@ -4,10 +4,10 @@
 // (a measurement, not a test: vitest runs *.test.ts only)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startTarget100k } from './target100k.mjs';
 const argv = process.argv.slice(2);
 const root =
   argv[0] && !['miniprom', 'prometheus'].includes(argv[0])
@@ -17,21 +17,12 @@ const which = argv[0] ?? 'miniprom';
 const SCRAPES = Number(argv[1] ?? 6);
 const { freePort } = await import(join(root, 'scripts/free-port.mjs'));
 const { findPeer } = await import(join(root, 'scripts/peers.mjs'));
-const lines = [];
-for (let i = 0; i < 100_000; i++)
-  lines.push(
-    `http_requests_total{method="get",code="200",handler="/api/v1/query_range/${i % 500}",zone="eu-1",idx="${i}"} ${i}`,
-  );
-const body = `${lines.join('\n')}\n`;
-const target = createServer((_req, res) => {
-  res.setHeader('Content-Type', 'text/plain; version=0.0.4');
-  res.end(body);
-});
-await new Promise((r) => target.listen(0, '127.0.0.1', r));
+const target = await startTarget100k();
+const { body } = target;
 const dir = mkdtempSync(join(tmpdir(), 'scrape100k-'));
 writeFileSync(
   join(dir, 'p.yml'),
-  `global:\n  scrape_interval: 5s\n  scrape_timeout: 5s\nscrape_configs:\n  - job_name: heavy\n    static_configs:\n      - targets: ['127.0.0.1:${target.address().port}']\n`,
+  `global:\n  scrape_interval: 5s\n  scrape_timeout: 5s\nscrape_configs:\n  - job_name: heavy\n    static_configs:\n      - targets: ['127.0.0.1:${target.port}']\n`,
 );
 const port = await freePort();
 const args = [

@@ -41,7 +41,8 @@ export function runBundle(url: URL, buildId: string): Record<string, unknown> {
   // CommonJS's own wrapper, so the bundle sees the five names a module does.
   // The file holds the module inside CommonJS's wrapper function, as the build writes it, so the
   // one string read is the source V8 keeps.
-  const script = new Script(readFileSync(file, 'utf8'), { filename: file, cachedData });
+  // Latin-1: the build checks the bundle is ASCII, and Latin-1 reads it without UTF-8's decoding.
+  const script = new Script(readFileSync(file, 'latin1'), { filename: file, cachedData });
   if (cachedData === undefined || script.cachedDataRejected) {
     process.once('exit', () => writeCache(script, cache));
   }

@@ -64,6 +64,34 @@ const promClientClasses = {
   },
 };
 
+/**
+ * Node modules that dependencies require at load but use rarely, loaded on first use in the
+ * bundles instead: fastify's lib/server.js requires node:https, node:http2 and node:dns for the
+ * servers it can make itself, where miniprom makes its own (serverFactory) — http2 alone costs
+ * 3-8 ms at every start; commander requires node:child_process for subcommands miniprom does not
+ * have. The build fails if a file no longer reads as expected.
+ */
+const LAZY_BUILTINS = [
+  { file: /node_modules\/fastify\/lib\/server\.js$/, requires: { https: 'https', http2: 'http2', dns: 'dns' } },
+  { file: /node_modules\/commander\/lib\/command\.js$/, requires: { childProcess: 'child_process' } },
+];
+const lazyBuiltins = {
+  name: 'lazy-builtins',
+  setup(b) {
+    for (const { file, requires } of LAZY_BUILTINS) {
+      b.onLoad({ filter: file }, (args) => {
+        let source = readFileSync(args.path, 'utf8');
+        for (const [name, m] of Object.entries(requires)) {
+          const eager = `const ${name} = require('node:${m}')`;
+          if (!source.includes(eager)) throw new Error(`${args.path}: no \`${eager}\` to make lazy`);
+          source = source.replace(eager, `const ${name} = new Proxy({}, { get: (_, key) => require('node:${m}')[key] })`);
+        }
+        return { contents: source, loader: 'js' };
+      });
+    }
+  },
+};
+
 /** How CommonJS wraps a module; the bundles are written so (cmd/code-cache.ts runs them). */
 const WRAPPER = '(function (exports, require, module, __filename, __dirname) {';
 
@@ -100,7 +128,7 @@ for (const entry of entries) {
     legalComments: 'linked',
     tsconfig: 'tsconfig.json',
     logLevel: 'warning',
-    plugins: [builtLocation, promClientClasses],
+    plugins: [builtLocation, promClientClasses, lazyBuiltins],
     // Smaller source, less to read and keep (V8 holds a script's source); names kept for errors.
     minifyWhitespace: true,
     minifySyntax: true,

@@ -8,7 +8,14 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { type ApiRuleGroupView, type ApiSources, type CorsOrigin, registerApi, type TargetsView } from './api/index.js';
+import {
+  type ApiRuleGroupView,
+  type ApiSources,
+  type CorsOrigin,
+  methodNotAllowedAnswer,
+  registerApi,
+  type TargetsView,
+} from './api/index.js';
 import {
   answerErrorsAsGo,
   type BodyRouteConfig,
@@ -225,14 +232,15 @@ export function createWebHandler(opts: WebOptions): WebHandler {
   requireHostAsGo(app);
   // Counted from here on: every route registered below is instrumented.
   const metrics = instrumentHttp(app, opts.registry);
-  // Go's answer for a path no route has.
-  app.setNotFoundHandler((_req, reply) =>
-    reply
+  // Go's answers for a path no route has, and for a known path asked with a method it lacks.
+  app.setNotFoundHandler((request, reply) => {
+    if (methodNotAllowedAnswer(app, request, reply)) return reply;
+    return reply
       .header('X-Content-Type-Options', 'nosniff')
       .code(404)
       .type('text/plain; charset=utf-8')
-      .send('404 page not found\n'),
-  );
+      .send('404 page not found\n');
+  });
 
   const text = (reply: FastifyReply, status: number, body: string) =>
     reply.code(status).type('text/plain; charset=utf-8').send(body);

@@ -65,26 +65,41 @@ const promClientClasses = {
 };
 
 /**
- * Node modules that dependencies require at load but use rarely, loaded on first use in the
- * bundles instead: fastify's lib/server.js requires node:https, node:http2 and node:dns for the
- * servers it can make itself, where miniprom makes its own (serverFactory) — http2 alone costs
- * 3-8 ms at every start; commander requires node:child_process for subcommands miniprom does not
- * have. The build fails if a file no longer reads as expected.
+ * Modules that dependencies require at load but use rarely, loaded on first use in the bundles
+ * instead: fastify's lib/server.js requires node:https, node:http2 and node:dns for the servers it
+ * can make itself, where miniprom makes its own (serverFactory) — http2 alone costs 3-8 ms at every
+ * start; commander requires node:child_process for subcommands miniprom does not have;
+ * @fastify/static requires glob (its largest dependency) for directory listings and
+ * content-disposition for downloads, neither of which miniprom serves. Each entry is the line as
+ * the file has it and its lazy replacement; the build fails if a file no longer has the line.
  */
-const LAZY_BUILTINS = [
-  { file: /node_modules\/fastify\/lib\/server\.js$/, requires: { https: 'https', http2: 'http2', dns: 'dns' } },
-  { file: /node_modules\/commander\/lib\/command\.js$/, requires: { childProcess: 'child_process' } },
+const lazyModule = (name, id) => `const ${name} = new Proxy({}, { get: (_, key) => require('${id}')[key] })`;
+const LAZY_REQUIRES = [
+  {
+    file: /node_modules\/fastify\/lib\/server\.js$/,
+    lines: ['https', 'http2', 'dns'].map((m) => [`const ${m} = require('node:${m}')`, lazyModule(m, `node:${m}`)]),
+  },
+  {
+    file: /node_modules\/commander\/lib\/command\.js$/,
+    lines: [["const childProcess = require('node:child_process')", lazyModule('childProcess', 'node:child_process')]],
+  },
+  {
+    file: /node_modules\/@fastify\/static\/index\.js$/,
+    lines: [
+      ["const { glob } = require('glob')", "const glob = (...args) => require('glob').glob(...args)"],
+      ["const contentDisposition = require('content-disposition')", "const contentDisposition = (...args) => require('content-disposition')(...args)"],
+    ],
+  },
 ];
-const lazyBuiltins = {
-  name: 'lazy-builtins',
+const lazyRequires = {
+  name: 'lazy-requires',
   setup(b) {
-    for (const { file, requires } of LAZY_BUILTINS) {
+    for (const { file, lines } of LAZY_REQUIRES) {
       b.onLoad({ filter: file }, (args) => {
         let source = readFileSync(args.path, 'utf8');
-        for (const [name, m] of Object.entries(requires)) {
-          const eager = `const ${name} = require('node:${m}')`;
+        for (const [eager, lazy] of lines) {
           if (!source.includes(eager)) throw new Error(`${args.path}: no \`${eager}\` to make lazy`);
-          source = source.replace(eager, `const ${name} = new Proxy({}, { get: (_, key) => require('node:${m}')[key] })`);
+          source = source.replace(eager, lazy);
         }
         return { contents: source, loader: 'js' };
       });
@@ -96,13 +111,13 @@ const lazyBuiltins = {
 const WRAPPER = '(function (exports, require, module, __filename, __dirname) {';
 
 /** The stub that replaces tsc's `dist/cmd/<name>.js`: runs `<name>.cjs` with the code cache. */
-function stub(name, buildId, { bin, exports }) {
+function stub(name, buildId, { bin, exports, untilReady }) {
   const lines = [
     ...(bin ? ['#!/usr/bin/env node'] : []),
     `// Written by scripts/build-cmd.mjs: cmd/${name}.ts, bundled into ${name}.cjs, run with V8's code cache.`,
     "import { runBundle } from './code-cache.js';",
     '',
-    `const bundle = runBundle(new URL('./${name}.cjs', import.meta.url), '${buildId}');`,
+    `const bundle = runBundle(new URL('./${name}.cjs', import.meta.url), '${buildId}'${untilReady ? ', { untilReady: true }' : ''});`,
     ...exports.map((e) => `export const ${e} = bundle.${e};`),
   ];
   return `${lines.join('\n')}\n`;
@@ -111,7 +126,8 @@ function stub(name, buildId, { bin, exports }) {
 // A rebuilt bundle gets a new build id; the old caches go with the old build.
 rmSync(join(outdir, '.v8-cache'), { recursive: true, force: true });
 const entries = [
-  { name: 'main', bin: false, exports: ['main'] },
+  // The server's cache is written by the first run that got it ready (cmd/code-cache.ts).
+  { name: 'main', bin: false, exports: ['main'], untilReady: true },
   { name: 'promtool', bin: true, exports: [] },
 ];
 let bytes = 0;
@@ -128,7 +144,7 @@ for (const entry of entries) {
     legalComments: 'linked',
     tsconfig: 'tsconfig.json',
     logLevel: 'warning',
-    plugins: [builtLocation, promClientClasses, lazyBuiltins],
+    plugins: [builtLocation, promClientClasses, lazyRequires],
     // Smaller source, less to read and keep (V8 holds a script's source). Identifiers are not
     // minified, so functions keep their names; only where two modules' top-level names collide
     // does esbuild rename one (`parse2`). keepNames would restore those with a defineProperty on

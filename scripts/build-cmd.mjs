@@ -70,7 +70,8 @@ const promClientClasses = {
  * can make itself, where miniprom makes its own (serverFactory) — http2 alone costs 3-8 ms at every
  * start; commander requires node:child_process for subcommands miniprom does not have;
  * @fastify/static requires glob (its largest dependency) for directory listings and
- * content-disposition for downloads, neither of which miniprom serves. Each entry is the line as
+ * content-disposition for downloads, neither of which miniprom serves; pino requires
+ * thread-stream (and node:worker_threads) for transports miniprom does not use. Each entry is the line as
  * the file has it and its lazy replacement; the build fails if a file no longer has the line.
  */
 const lazyModule = (name, id) => `const ${name} = new Proxy({}, { get: (_, key) => require('${id}')[key] })`;
@@ -82,6 +83,19 @@ const LAZY_REQUIRES = [
   {
     file: /node_modules\/commander\/lib\/command\.js$/,
     lines: [["const childProcess = require('node:child_process')", lazyModule('childProcess', 'node:child_process')]],
+  },
+  {
+    // pino asks whether it runs on the main thread only when it makes an asynchronous destination.
+    file: /node_modules\/pino\/lib\/tools\.js$/,
+    lines: [
+      ["const { isMainThread } = require('worker_threads')", ''],
+      ['if (!opts.sync && isMainThread) {', "if (!opts.sync && require('worker_threads').isMainThread) {"],
+    ],
+  },
+  {
+    // pino's transports run in worker threads (thread-stream); miniprom logs to stderr itself.
+    file: /node_modules\/pino\/lib\/transport\.js$/,
+    lines: [["const ThreadStream = require('thread-stream')", "const ThreadStream = function (...args) { return new (require('thread-stream'))(...args) }"]],
   },
   {
     file: /node_modules\/@fastify\/static\/index\.js$/,

@@ -1,8 +1,9 @@
 /**
  * What the server does not load before it is ready (issue 17: modules that serve no part of startup
  * are loaded on first use). Observable from outside through a preload that prints the Node modules
- * the process loaded: with no TLS config, no scrape job and no remote write, neither TLS nor HTTP/2
- * (which fastify's and undici's code require eagerly, and the bundle makes lazy) is ever loaded.
+ * the process loaded: with no TLS config, no scrape job, no remote write and a small config, neither
+ * TLS nor HTTP/2 (which fastify's and undici's code require eagerly, and the bundle makes lazy) nor
+ * worker threads (pino's transports, large reloads) are ever loaded.
  * The bundle's own lazy modules (the PromQL grammar, protobufjs) cannot be seen this way; the
  * startup profile shows them (README, `npm run bench`).
  */
@@ -29,7 +30,7 @@ function modulesPreload(): string {
 }
 
 describe('startup', () => {
-  it('loads neither TLS nor HTTP/2 when nothing configured needs them', async () => {
+  it('loads neither TLS, HTTP/2 nor worker threads when nothing configured needs them', async () => {
     const server = startServer({
       config: 'global:\n  scrape_interval: 1h\n',
       env: { NODE_OPTIONS: `--require ${modulesPreload()}` },
@@ -42,6 +43,6 @@ describe('startup', () => {
     const loaded = new Set((line?.[1] ?? '').split(' '));
     // The list is real: what startup does need is in it.
     expect(loaded.has('http')).toBe(true);
-    for (const lazy of ['tls', '_tls_wrap', 'https', 'http2']) expect(loaded.has(lazy), lazy).toBe(false);
+    for (const lazy of ['tls', '_tls_wrap', 'https', 'http2', 'worker_threads']) expect(loaded.has(lazy), lazy).toBe(false);
   });
 });

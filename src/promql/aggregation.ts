@@ -21,7 +21,7 @@ import {
   setLabel,
 } from './labels.js';
 import { quantile } from './quantile.js';
-import type { Matrix, Sample, Series, Vector } from './value.js';
+import type { FPoint, Matrix, Sample, Series, Vector } from './value.js';
 import { labelsHash } from './xxhash.js';
 
 /** The largest float that converts to an int64 without overflow (upstream's maxInt64). */
@@ -61,30 +61,16 @@ export async function newFParams(ev: Evaluator, expr: Expr | null): Promise<FPar
   return { next: () => (i < floats.length ? (floats[i++] as { f: number }).f : 0), max, min, hasAnyNaN };
 }
 
+/** A group's state at one step, for quantile and the k-operators (see `aggregateByCells` for the rest). */
 interface Group {
   seen: boolean;
-  floatValue: number;
-  floatMean: number;
-  floatKahanC: number;
-  groupCount: number;
-  incrementalMean: boolean;
   heap: Sample[];
   values: number[];
   groupAggrComplete: boolean;
 }
 
 function newGroup(): Group {
-  return {
-    seen: false,
-    floatValue: 0,
-    floatMean: 0,
-    floatKahanC: 0,
-    groupCount: 0,
-    incrementalMean: false,
-    heap: [],
-    values: [],
-    groupAggrComplete: false,
-  };
+  return { seen: false, heap: [], values: [], groupAggrComplete: false };
 }
 
 /** The group of a series: a key of its `by` labels, or of all but the `without` ones and the name. */
@@ -178,6 +164,10 @@ export async function evalAggregation(
       if (params.min < 0) annos.add('warning', annotationText.invalidQuantile(params.min), paramPos);
       break;
   }
+  if (CELLWISE.has(e.op)) {
+    await aggregateByCells(ev, e.op, inputMatrix, result, seriesToResult);
+    return result.filter((s) => s.floats.length > 0);
+  }
   const cursors = new Int32Array(inputMatrix.length);
   for (let ts = ev.startTimestamp; ts <= ev.endTimestamp; ts += ev.interval) {
     const fParam = params.next();
@@ -197,7 +187,7 @@ export async function evalAggregation(
       );
       if (ev.startTimestamp === ev.endTimestamp) return mat;
     } else {
-      aggregation(e, fParam, ts, inputMatrix, cursors, result, seriesToResult, groups);
+      aggregation(fParam, ts, inputMatrix, cursors, result, seriesToResult, groups);
     }
     if (ev.currentSamples > ev.maxSamples) throw new TooManySamplesError('query execution');
   }
@@ -206,9 +196,175 @@ export async function evalAggregation(
   return result;
 }
 
-/** sum, avg, count, min, max, group, stddev, stdvar, quantile at one step. */
+/** The operators `aggregateByCells` computes: one running value per group and step, nothing more. */
+const CELLWISE = new Set(['sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar']);
+
+/** How many (group, step) cells `aggregateByCells` keeps at a time: a block of steps at once. */
+const CELL_BUDGET = 1 << 16;
+
+/**
+ * sum, avg, count, min, max, group, stddev and stdvar over every step, series by series: each
+ * series' points are read in one pass into a running value per group and step (a "cell"), for a
+ * block of steps at a time. Upstream goes step by step over all series, which reads every
+ * series' point at that step; here a series' points are read together, and a range query over
+ * many series no longer waits on memory at every step. Each cell still sees the series in
+ * upstream's order, so every running value (Kahan sums, avg's switch to the incremental mean)
+ * comes out exactly as upstream's.
+ */
+async function aggregateByCells(
+  ev: Evaluator,
+  op: string,
+  inputMatrix: Matrix,
+  outputMatrix: Matrix,
+  seriesToResult: Int32Array,
+): Promise<void> {
+  const start = ev.startTimestamp;
+  const interval = ev.interval;
+  const steps = ev.numSteps();
+  const groupCount = outputMatrix.length;
+  const block = Math.max(1, Math.min(steps, Math.floor(CELL_BUDGET / Math.max(groupCount, 1))));
+  const cells = groupCount * block;
+  const seen = new Uint8Array(cells);
+  const value = new Float64Array(cells);
+  const mean = new Float64Array(cells);
+  const kahanC = new Float64Array(cells);
+  const count = new Float64Array(cells);
+  const incrementalMean = new Uint8Array(cells);
+  const groupSeen = new Uint8Array(groupCount);
+  const cursors = new Int32Array(inputMatrix.length);
+  for (let b0 = 0; b0 < steps; b0 += block) {
+    const b1 = Math.min(steps, b0 + block);
+    const blockEnd = start + (b1 - 1) * interval;
+    seen.fill(0);
+    await ev.q.checkpoint();
+    for (let si = 0; si < inputMatrix.length; si++) {
+      if ((si & 1023) === 1023 && ev.q.due()) await ev.q.checkpoint();
+      const floats = (inputMatrix[si] as Series).floats;
+      const base = (seriesToResult[si] as number) * block - b0;
+      let lastStep = -1;
+      let c = cursors[si] as number;
+      for (; c < floats.length; c++) {
+        const p = floats[c] as FPoint;
+        if (p.t > blockEnd) break;
+        const k = (p.t - start) / interval;
+        // A point off the steps, or a second one at a step, is passed over as upstream's cursor does.
+        if (k < b0 || k === lastStep || !Number.isInteger(k)) continue;
+        lastStep = k;
+        const cell = base + k;
+        const f = p.f;
+        if (seen[cell] === 0) {
+          seen[cell] = 1;
+          value[cell] =
+            op === 'group' ? 1 : op === 'stdvar' || op === 'stddev' ? (Number.isFinite(f) ? 0 : Number.NaN) : f;
+          mean[cell] = f;
+          kahanC[cell] = 0;
+          incrementalMean[cell] = 0;
+          count[cell] = 1;
+          continue;
+        }
+        switch (op) {
+          case 'sum': {
+            // kahanSumInc, inline: its [sum, c] pair per sample cost more than the sum.
+            const sum = value[cell] as number;
+            const t = sum + f;
+            const c0 = kahanC[cell] as number;
+            if (!Number.isFinite(t) && !Number.isNaN(t)) kahanC[cell] = 0;
+            else if (Math.abs(sum) >= Math.abs(f)) kahanC[cell] = c0 + (sum - t + f);
+            else kahanC[cell] = c0 + (f - t + sum);
+            value[cell] = t;
+            break;
+          }
+          case 'avg': {
+            const n = (count[cell] as number) + 1;
+            count[cell] = n;
+            if (incrementalMean[cell] === 0) {
+              const [newV, newC] = kahanSumInc(f, value[cell] as number, kahanC[cell] as number);
+              if (Number.isFinite(newV) || Number.isNaN(newV)) {
+                value[cell] = newV;
+                kahanC[cell] = newC;
+                break;
+              }
+              // The sum would overflow: continue with the incremental mean.
+              incrementalMean[cell] = 1;
+              mean[cell] = (value[cell] as number) / (n - 1);
+              kahanC[cell] = (kahanC[cell] as number) / (n - 1);
+            }
+            const r = (n - 1) / n;
+            const [newMean, newC] = kahanSumInc(f / n, r * (mean[cell] as number), r * (kahanC[cell] as number));
+            mean[cell] = newMean;
+            kahanC[cell] = newC;
+            break;
+          }
+          case 'group':
+            break;
+          case 'max': {
+            const v = value[cell] as number;
+            if (v < f || Number.isNaN(v)) value[cell] = f;
+            break;
+          }
+          case 'min': {
+            const v = value[cell] as number;
+            if (v > f || Number.isNaN(v)) value[cell] = f;
+            break;
+          }
+          case 'count':
+            count[cell] = (count[cell] as number) + 1;
+            break;
+          case 'stdvar':
+          case 'stddev': {
+            const n = (count[cell] as number) + 1;
+            count[cell] = n;
+            const delta = f - (mean[cell] as number);
+            const m = (mean[cell] as number) + delta / n;
+            mean[cell] = m;
+            value[cell] = (value[cell] as number) + delta * (f - m);
+            break;
+          }
+        }
+      }
+      cursors[si] = c;
+    }
+    for (let ri = 0; ri < groupCount; ri++) {
+      const ss = outputMatrix[ri] as Series;
+      for (let k = b0; k < b1; k++) {
+        const cell = ri * block + k - b0;
+        if (seen[cell] === 0) continue;
+        groupSeen[ri] = 1;
+        const n = count[cell] as number;
+        let f = value[cell] as number;
+        switch (op) {
+          case 'avg':
+            f =
+              incrementalMean[cell] === 1
+                ? (mean[cell] as number) + (kahanC[cell] as number)
+                : f / n + (kahanC[cell] as number) / n;
+            break;
+          case 'count':
+            f = n;
+            break;
+          case 'stdvar':
+            f = f / n;
+            break;
+          case 'stddev':
+            f = Math.sqrt(f / n);
+            break;
+          case 'sum':
+            f = f + (kahanC[cell] as number);
+            break;
+        }
+        ss.floats.push({ t: start + k * interval, f });
+      }
+    }
+  }
+  // Upstream takes the flag of the input series at the group's index.
+  for (let ri = 0; ri < groupCount; ri++) {
+    if (groupSeen[ri] === 1) (outputMatrix[ri] as Series).dropName = (inputMatrix[ri] as Series).dropName;
+  }
+  if (ev.currentSamples > ev.maxSamples) throw new TooManySamplesError('query execution');
+}
+
+/** quantile at one step (the other operators go through `aggregateByCells`). */
 function aggregation(
-  e: AggregateExpr,
   q: number,
   ts: number,
   inputMatrix: Matrix,
@@ -217,7 +373,6 @@ function aggregation(
   seriesToResult: Int32Array,
   groups: Group[],
 ): void {
-  const op = e.op;
   for (const g of groups) g.seen = false;
   for (let si = 0; si < inputMatrix.length; si++) {
     const f = nextValue(inputMatrix, cursors, si, ts);
@@ -225,105 +380,14 @@ function aggregation(
     const group = groups[seriesToResult[si] as number] as Group;
     if (!group.seen) {
       group.seen = true;
-      group.floatValue = f;
-      group.floatMean = f;
-      group.floatKahanC = 0;
-      group.incrementalMean = false;
-      group.groupCount = 1;
-      switch (op) {
-        case 'stdvar':
-        case 'stddev':
-          group.floatValue = Number.isFinite(f) ? 0 : Number.NaN;
-          break;
-        case 'quantile':
-          group.values = [f];
-          break;
-        case 'group':
-          group.floatValue = 1;
-          break;
-      }
-      continue;
-    }
-    switch (op) {
-      case 'sum':
-        [group.floatValue, group.floatKahanC] = kahanSumInc(f, group.floatValue, group.floatKahanC);
-        break;
-      case 'avg': {
-        group.groupCount++;
-        if (!group.incrementalMean) {
-          const [newV, newC] = kahanSumInc(f, group.floatValue, group.floatKahanC);
-          if (Number.isFinite(newV) || Number.isNaN(newV)) {
-            group.floatValue = newV;
-            group.floatKahanC = newC;
-            break;
-          }
-          // The sum would overflow: continue with the incremental mean.
-          group.incrementalMean = true;
-          group.floatMean = group.floatValue / (group.groupCount - 1);
-          group.floatKahanC /= group.groupCount - 1;
-        }
-        const r = (group.groupCount - 1) / group.groupCount;
-        [group.floatMean, group.floatKahanC] = kahanSumInc(
-          f / group.groupCount,
-          r * group.floatMean,
-          r * group.floatKahanC,
-        );
-        break;
-      }
-      case 'group':
-        break;
-      case 'max':
-        if (group.floatValue < f || Number.isNaN(group.floatValue)) group.floatValue = f;
-        break;
-      case 'min':
-        if (group.floatValue > f || Number.isNaN(group.floatValue)) group.floatValue = f;
-        break;
-      case 'count':
-        group.groupCount++;
-        break;
-      case 'stdvar':
-      case 'stddev': {
-        group.groupCount++;
-        const delta = f - group.floatMean;
-        group.floatMean += delta / group.groupCount;
-        group.floatValue += delta * (f - group.floatMean);
-        break;
-      }
-      case 'quantile':
-        group.values.push(f);
-        break;
-      default:
-        throw new Error(`expected aggregation operator but got ${op}`);
-    }
+      group.values = [f];
+    } else group.values.push(f);
   }
   for (let ri = 0; ri < groups.length; ri++) {
     const aggr = groups[ri] as Group;
     if (!aggr.seen) continue;
-    let value = aggr.floatValue;
-    switch (op) {
-      case 'avg':
-        value = aggr.incrementalMean
-          ? aggr.floatMean + aggr.floatKahanC
-          : aggr.floatValue / aggr.groupCount + aggr.floatKahanC / aggr.groupCount;
-        break;
-      case 'count':
-        value = aggr.groupCount;
-        break;
-      case 'stdvar':
-        value = aggr.floatValue / aggr.groupCount;
-        break;
-      case 'stddev':
-        value = Math.sqrt(aggr.floatValue / aggr.groupCount);
-        break;
-      case 'quantile':
-        value = quantile(q, aggr.values);
-        break;
-      case 'sum':
-        value = aggr.floatValue + aggr.floatKahanC;
-        break;
-    }
     const ss = outputMatrix[ri] as Series;
-    ss.floats.push({ t: ts, f: value });
+    ss.floats.push({ t: ts, f: quantile(q, aggr.values) });
     // Upstream takes the flag of the input series at the group's index.
     ss.dropName = (inputMatrix[ri] as Series).dropName;
   }

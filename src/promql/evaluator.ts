@@ -37,7 +37,7 @@ import {
 import { evalInfo } from './info.js';
 import { setOffsetForAtModifier } from './preprocess.js';
 import type { QueryContext, SampleStats } from './query-context.js';
-import { LookbackCursor, seriesAsSelected, WindowCursor } from './series-iterators.js';
+import { LookbackCursor, PointPool, seriesAsSelected, WindowCursor } from './series-iterators.js';
 import type { FPoint, Matrix, Sample, Series, StringValue, Vector } from './value.js';
 
 /** Where upstream's evaluator reports running out of samples (its `env`). */
@@ -325,7 +325,7 @@ export class Evaluator {
     for (const s of this.seriesOf(vs)) {
       await this.q.checkpoint();
       const floats: FPoint[] = [];
-      new WindowCursor(s.iterator()).fill(mint, maxt, floats, () => this.countSample());
+      this.countSample(new WindowCursor(s.iterator()).fill(mint, maxt, floats));
       this.stats.totalSamples += floats.length;
       if (floats.length > 0) matrix.push({ metric: s.labels, floats });
     }
@@ -333,20 +333,30 @@ export class Evaluator {
     return matrix;
   }
 
-  /** The points of a window sliding from the previous step's, reusing `floats` (upstream's matrixIterSlice). */
-  matrixIterSlice(cursor: WindowCursor, mint: number, maxt: number, floats: FPoint[]): void {
-    const last = floats[floats.length - 1];
+  /**
+   * The points of a window sliding from the previous step's, reusing `floats` (upstream's
+   * matrixIterSlice): the points that fall out go back to `pool`, and new ones come from it.
+   */
+  matrixIterSlice(cursor: WindowCursor, mint: number, maxt: number, floats: FPoint[], pool: PointPool): void {
+    const n = floats.length;
+    const last = floats[n - 1];
     if (last && last.t > mint) {
       let drop = 0;
       while ((floats[drop] as FPoint).t <= mint) drop++;
-      this.currentSamples -= drop;
-      floats.splice(0, drop);
+      if (drop > 0) {
+        this.currentSamples -= drop;
+        // shift(), not splice (which allocates the removed part) or copyWithin and a new length
+        // (slow generic paths in V8): a window drops a point or two per step.
+        for (let i = 0; i < drop; i++) pool.take(floats.shift() as FPoint);
+      }
     } else {
-      this.currentSamples -= floats.length;
+      this.currentSamples -= n;
+      pool.recycle(floats, 0, n);
       floats.length = 0;
     }
     if (mint === maxt) return;
-    cursor.fill(mint, maxt, floats, () => this.countSample());
+    const added = cursor.fill(mint, maxt, floats, pool);
+    if (added > 0) this.countSample(added);
     this.stats.updatePeak(this.currentSamples);
   }
 
@@ -515,11 +525,15 @@ export class Evaluator {
     const enh: EvalNodeHelper = { ts: 0, annos: this.q.annotations, delayedNameRemoval: this.delayed };
     // last_over_time acts like an offset: it keeps the metric name. Every other one drops it.
     const dropName = name !== 'last_over_time';
-    let floats: FPoint[] = [];
+    const floats: FPoint[] = [];
+    const pool = new PointPool();
     for (const s of series) {
-      await this.q.checkpoint();
+      // checkpoint() without its promise when there is no turn to give: once per series adds up.
+      this.q.check('expression evaluation');
+      if (this.q.due()) await this.q.pause();
       this.currentSamples -= floats.length;
-      floats = [];
+      pool.recycle(floats, 0, floats.length);
+      floats.length = 0;
       const cursor = new WindowCursor(s.iterator());
       const metric = !this.delayed && dropName ? dropMetadata(s.labels) : s.labels;
       const ss: Series = { metric, floats: [], dropName };
@@ -536,7 +550,7 @@ export class Evaluator {
         // With @, the window is the same at every step: read it once.
         if (ts === this.startTimestamp || vs.timestamp === null) {
           const maxt = ts - offset;
-          this.matrixIterSlice(cursor, maxt - selRange, maxt, floats);
+          this.matrixIterSlice(cursor, maxt - selRange, maxt, floats, pool);
         }
         if (floats.length === 0) continue;
         (inMatrix[0] as Series).floats = floats;

@@ -192,3 +192,36 @@ describe('metrics', () => {
     expect(text).toContain('prometheus_engine_query_duration_seconds_count{slice="inner_eval"} 1');
   });
 });
+
+describe('aggregation over a range', () => {
+  // 300 groups × 300 steps is more (group, step) cells than the aggregation keeps at once, so
+  // the range is aggregated in blocks of steps; every step must still be the instant query's.
+  it('gives at every step what the instant query at that step gives, across blocks of steps', async () => {
+    const app = db.appender();
+    for (let g = 0; g < 300; g++) {
+      for (let k = 0; k < 2; k++) {
+        const labels = { __name__: 'cells', g: String(g), k: String(k) };
+        for (let i = 0; i < 300; i++) {
+          // Gaps and uneven values: groups come and go between steps, and sums need Kahan's care.
+          if ((g + i) % 11 === k) continue;
+          app.append(labels, i * 15_000, g * 0.1 + i * 1.7 + k * 1e15);
+        }
+      }
+    }
+    await app.commit();
+    const engine = new PromQLEngine({ lookbackDeltaMs: 10_000 });
+    for (const op of ['sum', 'avg', 'count', 'min', 'max', 'group', 'stddev', 'stdvar'] as const) {
+      const expr = () => agg(op, sel('cells'), { by: ['g'] });
+      const res = await engine.exec(db, '', expr(), 0, 299 * 15_000, 15_000);
+      if (res.value.resultType !== 'matrix') throw new Error(`not a matrix: ${res.value.resultType}`);
+      const byGroup = new Map(res.value.result.map((s) => [s.metric.g, s.floats]));
+      for (const i of [0, 1, 100, 217, 218, 219, 250, 299]) {
+        const t = i * 15_000;
+        const want = await instant(engine, expr(), t);
+        const byG = (a: { g?: string }, b: { g?: string }) => Number(a.g) - Number(b.g);
+        const got = [...byGroup].flatMap(([g, floats]) => floats.filter((p) => p.t === t).map((p) => ({ g, f: p.f })));
+        expect(got.sort(byG), `${op} at step ${i}`).toEqual(want.map((s) => ({ g: s.metric.g, f: s.f })).sort(byG));
+      }
+    }
+  });
+});

@@ -21,7 +21,7 @@ import {
 } from './ast.js';
 import { ExecutionError, QueryError, TooManySamplesError } from './errors.js';
 import { FUNCTIONS, type EvalNodeHelper, labelsForAbsent, stringOf } from './functions/index.js';
-import { dropMetadata, goQuote, isValidLabelName, labelsKey, METRIC_NAME, setLabel } from './labels.js';
+import { dropMetadata, goQuote, isValidLabelName, labelsKey, METRIC_NAME, sameMetadata, setLabel } from './labels.js';
 import { compileRegex, expandTemplate, RegexError } from '../regex/index.js';
 import { evalAggregation, evalCountValues, type FParams, newFParams } from './aggregation.js';
 import {
@@ -527,6 +527,10 @@ export class Evaluator {
     const dropName = name !== 'last_over_time';
     const floats: FPoint[] = [];
     const pool = new PointPool();
+    let checkedName = '';
+    let counterLike = false;
+    // Whether every series has the first's metadata labels: see the same-labelset check below.
+    let sameMeta = true;
     for (const s of series) {
       // checkpoint() without its promise when there is no turn to give: once per series adds up.
       this.q.check('expression evaluation');
@@ -568,10 +572,18 @@ export class Evaluator {
       this.stats.updatePeak(this.currentSamples);
       if (name === 'rate' || name === 'increase') {
         const metricName = s.labels[METRIC_NAME] ?? '';
-        if (metricName !== '' && ss.floats.length > 0 && !/_(total|sum|count|bucket)$/.test(metricName)) {
-          this.q.annotations.add('info', annotationText.possibleNonCounter(metricName), positionOf(args[0] as Expr));
+        if (metricName !== '' && ss.floats.length > 0) {
+          // Series of one selector mostly share their name: test each name once.
+          if (metricName !== checkedName) {
+            checkedName = metricName;
+            counterLike = /_(total|sum|count|bucket)$/.test(metricName);
+          }
+          if (!counterLike) {
+            this.q.annotations.add('info', annotationText.possibleNonCounter(metricName), positionOf(args[0] as Expr));
+          }
         }
       }
+      if (!sameMeta || !sameMetadata(s.labels, (series[0] as SelectedSeries).labels)) sameMeta = false;
     }
     this.stats.updatePeak(this.currentSamples);
     this.currentSamples -= floats.length;
@@ -591,7 +603,10 @@ export class Evaluator {
       }
       return [{ metric: labelsForAbsent(args[0] as Expr), floats: points, dropName }];
     }
-    if (!this.delayed && containsSameLabelset(mat)) throw sameLabelsetError();
+    // Selected series are distinct label sets; if they all carry the same metadata labels,
+    // dropping those keeps them distinct, and the check (a key per series) has nothing to find.
+    const distinct = !subquery && (!dropName || sameMeta);
+    if (!this.delayed && !distinct && containsSameLabelset(mat)) throw sameLabelsetError();
     return mat;
   }
 

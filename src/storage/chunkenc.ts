@@ -499,7 +499,10 @@ function peek32(buf: Uint8Array, pos: number): number {
   // Reading past a typed array's end is slow in V8, even now and then: the last bytes go apart.
   if (i + 4 >= buf.length) return peek32Tail(buf, i, s);
   const w =
-    ((buf[i] as number) << 24) | ((buf[i + 1] as number) << 16) | ((buf[i + 2] as number) << 8) | (buf[i + 3] as number);
+    ((buf[i] as number) << 24) |
+    ((buf[i + 1] as number) << 16) |
+    ((buf[i + 2] as number) << 8) |
+    (buf[i + 3] as number);
   // A byte shifted right by 8 is 0: no branch for an aligned position.
   return (w << s) | ((buf[i + 4] as number) >>> (8 - s));
 }

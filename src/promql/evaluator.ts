@@ -23,7 +23,14 @@ import { ExecutionError, QueryError, TooManySamplesError } from './errors.js';
 import { FUNCTIONS, type EvalNodeHelper, labelsForAbsent, stringOf } from './functions/index.js';
 import { dropMetadata, goQuote, isValidLabelName, labelsKey, METRIC_NAME, sameMetadata, setLabel } from './labels.js';
 import { compileRegex, expandTemplate, RegexError } from '../regex/index.js';
-import { evalAggregation, evalCountValues, type FParams, newFParams } from './aggregation.js';
+import {
+  CELLWISE,
+  evalAggregation,
+  evalAggregationOfRangeFunction,
+  evalCountValues,
+  type FParams,
+  newFParams,
+} from './aggregation.js';
 import {
   type BinopContext,
   signatureFunc,
@@ -372,8 +379,16 @@ export class Evaluator {
     }
     const originalNumSamples = this.currentSamples;
     const fp: FParams = await newFParams(this, param);
-    const inputMatrix = await this.evalMatrix(e.expr);
-    const result = await evalAggregation(this, e, sortedGrouping, inputMatrix, fp);
+    const fused = CELLWISE.has(e.op) ? this.rangeCallOf(e.expr) : undefined;
+    let result: Matrix;
+    if (fused) {
+      // The call's own check point, as evaluating it would have.
+      await this.q.checkpoint();
+      const { call, args, matrixArgIndex } = fused;
+      result = await evalAggregationOfRangeFunction(this, e, sortedGrouping, (emit) =>
+        this.rangeFunctionOutputs(call, args, matrixArgIndex, undefined, emit),
+      );
+    } else result = await evalAggregation(this, e, sortedGrouping, await this.evalMatrix(e.expr), fp);
     this.currentSamples = originalNumSamples + totalSamples(result);
     this.stats.updatePeak(this.currentSamples);
     return result;
@@ -494,13 +509,74 @@ export class Evaluator {
     }
   }
 
-  /** A function over a range argument: per series, per step, over the sliding window. */
+  /** A function over a range argument: its outputs as a matrix (see `rangeFunctionOutputs`). */
   async evalRangeFunction(
     e: Call,
     args: Expr[],
     matrixArgIndex: number,
     subquery: SubquerySelector | undefined,
   ): Promise<Matrix> {
+    const mat: Matrix = [];
+    await this.rangeFunctionOutputs(e, args, matrixArgIndex, subquery, (metric, dropName, n, ts, fs) => {
+      const floats: FPoint[] = [];
+      for (let i = 0; i < n; i++) floats.push({ t: ts[i] as number, f: fs[i] as number });
+      mat.push({ metric, floats, dropName });
+    });
+    const name = e.func.name;
+    const dropName = name !== 'last_over_time';
+    if (name === 'absent_over_time') {
+      // One series: 1 at every step where no input series had a value.
+      const steps = this.numSteps();
+      for (const s of mat) if (s.floats.length === steps) return [];
+      const found = new Set<number>();
+      for (let i = 0; i < mat.length; i++) {
+        for (const p of (mat[i] as Series).floats) found.add(p.t);
+        if (i > 0 && found.size === steps) return [];
+      }
+      const points: FPoint[] = [];
+      for (let ts = this.startTimestamp; ts <= this.endTimestamp; ts += this.interval) {
+        if (!found.has(ts)) points.push({ t: ts, f: 1 });
+      }
+      return [{ metric: labelsForAbsent(args[0] as Expr), floats: points, dropName }];
+    }
+    return mat;
+  }
+
+  /**
+   * The call `expr` is, if an aggregation may take its outputs as they come
+   * (`rangeFunctionOutputs`): a function over a range selector (not a subquery), other than
+   * those the evaluator treats apart.
+   */
+  rangeCallOf(expr: Expr): { call: Call; args: Expr[]; matrixArgIndex: number } | undefined {
+    const e = unwrapParens(expr);
+    if (e.type !== 'Call') return undefined;
+    const name = e.func.name;
+    if (!FUNCTIONS[name] || ['label_replace', 'label_join', 'info', 'timestamp', 'absent_over_time'].includes(name)) {
+      return undefined;
+    }
+    const args = e.args.map(unwrapParens);
+    // As evalCall finds the range argument: the first range selector or subquery.
+    for (let i = 0; i < args.length; i++) {
+      const a = unwrapArg(args[i] as Expr);
+      if (a.type === 'MatrixSelector') return { call: e, args, matrixArgIndex: i };
+      if (a.type === 'SubqueryExpr') return undefined;
+    }
+    return undefined;
+  }
+
+  /**
+   * A function over a range argument: per series, per step, over the sliding window, each series'
+   * outputs handed to `emit` (in arrays reused for the next series) instead of kept, so an
+   * aggregation over the function need not hold them (see evalAggregationOfRangeFunction). The
+   * samples are counted as if they were kept; the same-labelset check is made here.
+   */
+  async rangeFunctionOutputs(
+    e: Call,
+    args: Expr[],
+    matrixArgIndex: number,
+    subquery: SubquerySelector | undefined,
+    emit: (metric: Labels, dropName: boolean, n: number, ts: Float64Array, fs: Float64Array) => void,
+  ): Promise<void> {
     const name = e.func.name;
     const call = FUNCTIONS[name] as NonNullable<(typeof FUNCTIONS)[string]>;
     const otherArgs: (Matrix | null)[] = [];
@@ -517,7 +593,6 @@ export class Evaluator {
     const sel = unwrapArg(args[matrixArgIndex] as Expr) as MatrixSelector;
     const vs = sel.vectorSelector;
     const series = subquery ? subquery.series : this.seriesOf(vs);
-    const mat: Matrix = [];
     const offset = vs.offset;
     const selRange = sel.range;
     const inMatrix: Matrix = [{ metric: {}, floats: [] }];
@@ -531,6 +606,10 @@ export class Evaluator {
     let counterLike = false;
     // Whether every series has the first's metadata labels: see the same-labelset check below.
     let sameMeta = true;
+    const outT = new Float64Array(this.numSteps());
+    const outF = new Float64Array(outT.length);
+    // The outputs' labels, for the same-labelset check.
+    const outputs: { metric: Labels }[] = [];
     for (const s of series) {
       // checkpoint() without its promise when there is no turn to give: once per series adds up.
       this.q.check('expression evaluation');
@@ -540,7 +619,7 @@ export class Evaluator {
       floats.length = 0;
       const cursor = new WindowCursor(s.iterator());
       const metric = !this.delayed && dropName ? dropMetadata(s.labels) : s.labels;
-      const ss: Series = { metric, floats: [], dropName };
+      let n = 0;
       (inMatrix[0] as Series).metric = s.labels;
       let step = -1;
       for (let ts = this.startTimestamp; ts <= this.endTimestamp; ts += this.interval) {
@@ -562,17 +641,21 @@ export class Evaluator {
         const outVec = call(inArgs, args, enh);
         this.stats.totalSamples += floats.length;
         const out = outVec[0];
-        if (out) ss.floats.push({ t: ts, f: out.f });
+        if (out) {
+          outT[n] = ts;
+          outF[n++] = out.f;
+        }
       }
-      if (ss.floats.length > 0) {
-        if (this.currentSamples + ss.floats.length > this.maxSamples) throw new TooManySamplesError(ENV);
-        mat.push(ss);
-        this.currentSamples += ss.floats.length;
+      if (n > 0) {
+        if (this.currentSamples + n > this.maxSamples) throw new TooManySamplesError(ENV);
+        emit(metric, dropName, n, outT, outF);
+        outputs.push({ metric });
+        this.currentSamples += n;
       }
       this.stats.updatePeak(this.currentSamples);
       if (name === 'rate' || name === 'increase') {
         const metricName = s.labels[METRIC_NAME] ?? '';
-        if (metricName !== '' && ss.floats.length > 0) {
+        if (metricName !== '' && n > 0) {
           // Series of one selector mostly share their name: test each name once.
           if (metricName !== checkedName) {
             checkedName = metricName;
@@ -588,26 +671,12 @@ export class Evaluator {
     this.stats.updatePeak(this.currentSamples);
     this.currentSamples -= floats.length;
 
-    if (name === 'absent_over_time') {
-      // One series: 1 at every step where no input series had a value.
-      const steps = this.numSteps();
-      for (const s of mat) if (s.floats.length === steps) return [];
-      const found = new Set<number>();
-      for (let i = 0; i < mat.length; i++) {
-        for (const p of (mat[i] as Series).floats) found.add(p.t);
-        if (i > 0 && found.size === steps) return [];
-      }
-      const points: FPoint[] = [];
-      for (let ts = this.startTimestamp; ts <= this.endTimestamp; ts += this.interval) {
-        if (!found.has(ts)) points.push({ t: ts, f: 1 });
-      }
-      return [{ metric: labelsForAbsent(args[0] as Expr), floats: points, dropName }];
-    }
     // Selected series are distinct label sets; if they all carry the same metadata labels,
     // dropping those keeps them distinct, and the check (a key per series) has nothing to find.
     const distinct = !subquery && (!dropName || sameMeta);
-    if (!this.delayed && !distinct && containsSameLabelset(mat)) throw sameLabelsetError();
-    return mat;
+    if (name !== 'absent_over_time' && !this.delayed && !distinct && containsSameLabelset(outputs)) {
+      throw sameLabelsetError();
+    }
   }
 
   /** timestamp() of a selector: the samples' own timestamps, not the steps' (upstream's special case). */

@@ -610,6 +610,22 @@ export class Evaluator {
     const outF = new Float64Array(outT.length);
     // The outputs' labels, for the same-labelset check.
     const outputs: { metric: Labels }[] = [];
+    const steps = new RangeSteps(this, {
+      call,
+      args,
+      matrixArgIndex,
+      otherArgs,
+      inArgs,
+      window: inMatrix[0] as Series,
+      enh,
+      floats,
+      pool,
+      offset,
+      range: selRange,
+      fixed: vs.timestamp !== null,
+      outT,
+      outF,
+    });
     for (const s of series) {
       // checkpoint() without its promise when there is no turn to give: once per series adds up.
       this.q.check('expression evaluation');
@@ -619,33 +635,12 @@ export class Evaluator {
       floats.length = 0;
       const cursor = new WindowCursor(s.iterator());
       const metric = !this.delayed && dropName ? dropMetadata(s.labels) : s.labels;
-      let n = 0;
       (inMatrix[0] as Series).metric = s.labels;
-      let step = -1;
-      for (let ts = this.startTimestamp; ts <= this.endTimestamp; ts += this.interval) {
-        step++;
-        if ((step & 255) === 255 && this.q.due()) await this.q.pause();
-        for (let j = 0; j < args.length; j++) {
-          if (j === matrixArgIndex) continue;
-          const other = otherArgs[j] as Matrix;
-          ((inArgs[j] as Vector)[0] as Sample).f = ((other[0] as Series).floats[step] as FPoint).f;
-        }
-        // With @, the window is the same at every step: read it once.
-        if (ts === this.startTimestamp || vs.timestamp === null) {
-          const maxt = ts - offset;
-          this.matrixIterSlice(cursor, maxt - selRange, maxt, floats, pool);
-        }
-        if (floats.length === 0) continue;
-        (inMatrix[0] as Series).floats = floats;
-        enh.ts = ts;
-        const outVec = call(inArgs, args, enh);
-        this.stats.totalSamples += floats.length;
-        const out = outVec[0];
-        if (out) {
-          outT[n] = ts;
-          outF[n++] = out.f;
-        }
+      steps.n = 0;
+      for (let step = steps.run(cursor, 0); step >= 0; step = steps.run(cursor, step)) {
+        if (this.q.due()) await this.q.pause();
       }
+      const n = steps.n;
       if (n > 0) {
         if (this.currentSamples + n > this.maxSamples) throw new TooManySamplesError(ENV);
         emit(metric, dropName, n, outT, outF);
@@ -837,5 +832,79 @@ export class Evaluator {
 
   async evalInfo(args: Expr[]): Promise<Matrix> {
     return evalInfo(this, args);
+  }
+}
+
+/** What `RangeSteps` works with: one range function call's arguments, window and outputs. */
+interface RangeStepsState {
+  call: NonNullable<(typeof FUNCTIONS)[string]>;
+  args: Expr[];
+  matrixArgIndex: number;
+  /** The other arguments' values (one series each, a point per step), null at the range argument. */
+  otherArgs: (Matrix | null)[];
+  /** The call's arguments at a step: the other arguments' sample, and `window` at the range argument. */
+  inArgs: (Vector | Matrix)[];
+  window: Series;
+  enh: EvalNodeHelper;
+  floats: FPoint[];
+  pool: PointPool;
+  offset: number;
+  range: number;
+  /** With @, the window is the same at every step: it is read once. */
+  fixed: boolean;
+  outT: Float64Array;
+  outF: Float64Array;
+}
+
+/**
+ * The steps of a range function over one series: a synchronous loop (an await inside the step
+ * loop made the whole of it a slower, resumable function), run in slices so that the async
+ * caller can yield between them.
+ */
+class RangeSteps {
+  /** Outputs of the current series so far, in `outT`/`outF`. */
+  n = 0;
+
+  constructor(
+    private readonly ev: Evaluator,
+    private readonly st: RangeStepsState,
+  ) {}
+
+  /** Runs up to 256 steps from `step` on; returns the step to go on from, or −1 when all are done. */
+  run(cursor: WindowCursor, step: number): number {
+    const { ev, st } = this;
+    const { args, matrixArgIndex, otherArgs, inArgs, floats, enh, outT, outF } = st;
+    const start = ev.startTimestamp;
+    const end = ev.endTimestamp;
+    const interval = ev.interval;
+    const stop = step + 256;
+    let n = this.n;
+    let k = step;
+    for (let ts = start + k * interval; ts <= end; ts += interval, k++) {
+      if (k === stop) {
+        this.n = n;
+        return k;
+      }
+      for (let j = 0; j < args.length; j++) {
+        if (j === matrixArgIndex) continue;
+        const other = otherArgs[j] as Matrix;
+        ((inArgs[j] as Vector)[0] as Sample).f = ((other[0] as Series).floats[k] as FPoint).f;
+      }
+      if (ts === start || !st.fixed) {
+        const maxt = ts - st.offset;
+        ev.matrixIterSlice(cursor, maxt - st.range, maxt, floats, st.pool);
+      }
+      if (floats.length === 0) continue;
+      st.window.floats = floats;
+      enh.ts = ts;
+      const out = st.call(inArgs, args, enh)[0];
+      ev.stats.totalSamples += floats.length;
+      if (out) {
+        outT[n] = ts;
+        outF[n++] = out.f;
+      }
+    }
+    this.n = n;
+    return -1;
   }
 }

@@ -101,7 +101,13 @@ export interface TestHooks {
   ruleEvalHold?: string;
 }
 
-export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<number> {
+/** What the entry learns of main's progress. */
+export interface EntryHooks {
+  /** Called once the server is ready (the entry lets V8's code cache be written then). */
+  ready?: () => void;
+}
+
+export async function main(early: EarlySignals, hooks: TestHooks = {}, entry: EntryHooks = {}): Promise<number> {
   const parsed = parseFlags(process.argv.slice(2), VERSION);
   if ('exitCode' in parsed) return parsed.exitCode;
   const flags: Flags = parsed.flags;
@@ -668,6 +674,7 @@ export async function main(early: EarlySignals, hooks: TestHooks = {}): Promise<
         if (webHandler.readiness !== 'Stopping') {
           webHandler.setReadiness('Ready');
           log.info('Server is ready to receive web requests.');
+          entry.ready?.();
         }
         await untilCancelled();
       },

@@ -35,7 +35,9 @@ const hooks: TestHooks = {
 
 try {
   const { main } = await import('./main.js');
-  process.exitCode = await main(early, hooks);
+  // The bundle's code cache is worth writing once a run has done all of startup (code-cache.ts).
+  const { markReady } = await import('./code-cache.js');
+  process.exitCode = await main(early, hooks, { ready: markReady });
 } finally {
   // main returned before it listened (a flag error, --help): nothing of ours may stay installed.
   for (const signal of SIGNALS) process.off(signal, hold);

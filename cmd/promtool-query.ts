@@ -214,7 +214,7 @@ function parseGoDuration(text: string): number {
   if (rest === '') throw invalid();
   let total = 0;
   while (rest !== '') {
-    const part = /^(\d*\.?\d*)([a-zµμ]+)/.exec(rest);
+    const part = /^(\d*\.?\d*)([a-z\u00b5\u03bc]+)/.exec(rest);
     if (!part || part[1] === '' || part[1] === '.') throw invalid();
     const unit = DURATION_UNITS[part[2] as string];
     if (unit === undefined)

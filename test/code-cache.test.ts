@@ -5,7 +5,7 @@
  * of its own. Each run is a child process (the cache is written on exit), on the built module.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -27,12 +27,13 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Runs the bundle through the built runBundle in a fresh process; returns what it exported. */
-function run(buildId = 'build1'): { answer: number; where: string } {
+function run(buildId = 'build1', { untilReady = false, ready = false } = {}): { answer: number; where: string } {
   const loader = pathToFileURL(join(ROOT, 'dist/cmd/code-cache.js')).href;
   const bundle = pathToFileURL(join(dir, 'bundle.cjs')).href;
   const script =
-    `import { runBundle } from ${JSON.stringify(loader)};\n` +
-    `const e = runBundle(new URL(${JSON.stringify(bundle)}), ${JSON.stringify(buildId)});\n` +
+    `import { markReady, runBundle } from ${JSON.stringify(loader)};\n` +
+    `const e = runBundle(new URL(${JSON.stringify(bundle)}), ${JSON.stringify(buildId)}, { untilReady: ${untilReady} });\n` +
+    (ready ? 'markReady();\n' : '') +
     'console.log(JSON.stringify({ answer: e.answer, where: e.where }));\n';
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
   expect(r.stderr).toBe('');
@@ -70,6 +71,14 @@ describe('runBundle', () => {
     writeFileSync(cache, Buffer.alloc(good.length, 7));
     expect(run()).toEqual({ answer: 42, where: join(dir, 'x') });
     expect(readFileSync(cache).equals(Buffer.alloc(good.length, 7))).toBe(false);
+  });
+
+  it('with untilReady, leaves the cache to the first run that got ready', () => {
+    const cache = cachePath(join(dir, 'bundle.cjs'), 'build1');
+    expect(run('build1', { untilReady: true })).toEqual({ answer: 42, where: join(dir, 'x') });
+    expect(existsSync(cache)).toBe(false);
+    run('build1', { untilReady: true, ready: true });
+    expect(statSync(cache).size).toBeGreaterThan(0);
   });
 
   it('gives a rebuilt bundle a cache of its own instead of reading the old one', () => {

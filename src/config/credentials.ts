@@ -4,11 +4,15 @@
  * next reload). Shared by the scrape pools, the remote write queues and the notifier.
  */
 import { readFileSync } from 'node:fs';
-import { createSecureContext } from 'node:tls';
+import { createRequire } from 'node:module';
 import { fileError } from './errors.js';
 import type { HTTPClientConfig } from './types.js';
 
 /** The Authorization header as Go's http client would send it; files are read (and trimmed) now. */
+
+/** node:tls, loaded when a client certificate is first checked: it costs ~2 ms at every start. */
+const tlsModule = (): typeof import('node:tls') => createRequire(import.meta.url)('node:tls');
+
 export function authorizationHeader(h: HTTPClientConfig): string | undefined {
   const { basicAuth, authorization } = h;
   if (basicAuth && authorization) {
@@ -67,7 +71,7 @@ export function tlsSettings(h: HTTPClientConfig): TLSSettings | undefined {
     settings.key = readFileFor(tls.keyFile, 'unable to read specified client key');
     try {
       // Go's tls.X509KeyPair checks the pair at load time; so does this.
-      createSecureContext({ cert: settings.cert, key: settings.key });
+      tlsModule().createSecureContext({ cert: settings.cert, key: settings.key });
     } catch (err) {
       throw new Error(
         `unable to use specified client cert (file ${tls.certFile}) & key (file ${tls.keyFile}): ${(err as Error).message}`,

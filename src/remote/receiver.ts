@@ -32,7 +32,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { Appendable, AppendError, Appender, Labels } from '../storage/index.js';
-import { type Int64, toNumber, type V1Request, type V2Request, writeRequestV1, writeRequestV2 } from './schema.js';
+import type { Int64, V1Request, V2Request } from './schema.js';
 import { SNAPPY_CORRUPT, snappyDecodedLength, snappyDecompress } from './snappy.js';
 import { checkWire } from './wirecheck.js';
 
@@ -114,7 +114,9 @@ export function createRemoteWriteReceiver(opts: RemoteWriteReceiverOptions): Rem
         return w.result();
       }
 
-      const type = msgType === PROTO_V1 ? writeRequestV1() : writeRequestV2();
+      // protobufjs and the message types load on the first request, not at startup.
+      const schema = await import('./schema.js');
+      const type = msgType === PROTO_V1 ? schema.writeRequestV1() : schema.writeRequestV2();
       const malformed = checkWire(type, decoded);
       if (malformed !== undefined) {
         const version = msgType === PROTO_V1 ? 'v1' : 'v2';
@@ -444,6 +446,9 @@ interface SymbolEntry {
 }
 
 /** The symbol index at `refs[i]`, or Go's runtime error text for an index out of range. */
+const toNumber = (v: Int64 | undefined | null): number =>
+  v === undefined || v === null ? 0 : typeof v === 'number' ? v : v.toNumber();
+
 function symbolAt(symbols: readonly SymbolEntry[], refs: readonly number[], i: number): number | string {
   if (i >= refs.length) return `runtime error: index out of range [${i}] with length ${refs.length}`;
   const ref = refs[i] as number;

@@ -1,7 +1,8 @@
 /**
  * Remote write's protobuf messages, 1.0 (`prometheus.WriteRequest`) and 2.0
  * (`io.prometheus.write.v2.Request`), loaded by protobufjs from their .proto text on first use
- * (reflection: no generated code). The text is upstream's prompb/types.proto, remote.proto and
+ * (reflection: no generated code). The receiver imports this module on its first request, so a
+ * server that never receives remote write loads neither protobufjs nor the text. The text is upstream's prompb/types.proto, remote.proto and
  * io/prometheus/write/v2/types.proto at v3.5.3 (Apache-2.0, The Prometheus Authors), without the
  * gogoproto options and the messages remote write does not use, with one change: label names,
  * label values and v2 symbols are `bytes` rather than `string`, so the receiver can tell invalid
@@ -189,5 +190,3 @@ export interface V2Request {
   }>;
 }
 
-export const toNumber = (v: Int64 | undefined | null): number =>
-  v === undefined || v === null ? 0 : typeof v === 'number' ? v : v.toNumber();

@@ -4,14 +4,18 @@
  * second. A reload runs while the server serves, so it does that work in a worker thread and
  * takes back only the groups (plain data). The answer is exactly `loadRuleGroups`'s.
  */
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
 import { RuleFileError, type RuleGroup } from './rulefile.js';
 
 type Reply = { groups: RuleGroup[] } | { error: { errors: string[]; ruleFile: boolean } };
 
+/** node:worker_threads, loaded by the first large reload rather than at every start (~1.5 ms). */
+const workerThreads = (): typeof import('node:worker_threads') => createRequire(import.meta.url)('node:worker_threads');
+
 /** `loadRuleGroups(patterns)`, run in a worker thread; rejects with the same RuleFileError. */
 export function loadRuleGroupsInWorker(patterns: readonly string[]): Promise<RuleGroup[]> {
   return new Promise((resolve, reject) => {
+    const { Worker } = workerThreads();
     const worker = new Worker(new URL('./load-worker.js', import.meta.url), { workerData: { patterns } });
     let settled = false;
     worker.once('message', (reply: Reply) => {

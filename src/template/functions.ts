@@ -317,7 +317,7 @@ function title(s: string): string {
   let out = '';
   let prev = '';
   for (const c of s) {
-    const startsWord = !/[\p{L}\p{N}\p{M}'’]/u.test(prev) || prev === '';
+    const startsWord = !/[\p{L}\p{N}\p{M}'\u2019]/u.test(prev) || prev === '';
     out += startsWord && /\p{L}/u.test(c) ? c.toUpperCase() : c;
     prev = c;
   }

@@ -12,10 +12,14 @@
  *    (body.ts's clientErrorAsGo does that for Node's request timeout).
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
-import { createServer as createTLSServer } from 'node:https';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { TLSServerSettings } from './webconfig.js';
+
+
+/** node:https (and with it node:tls), loaded only for a TLS web config: ~2 ms at every start. */
+const httpsModule = (): typeof import('node:https') => createRequire(import.meta.url)('node:https');
 
 export interface ConnectionLimits {
   readTimeoutMs: number;
@@ -41,7 +45,7 @@ export function limitedServer(handler: RequestListener, limits: ConnectionLimits
   const { tls } = limits;
   let server: Server;
   if (tls) {
-    server = createTLSServer({ ...options, ...tls.options }, handler) as unknown as Server;
+    server = httpsModule().createServer({ ...options, ...tls.options }, handler) as unknown as Server;
     // What Node's handshake cannot decide (a certificate required but not verified, allowed
     // SANs) is decided before the first request is read: a refused client gets no answer, as
     // Go's failed handshake gives none.

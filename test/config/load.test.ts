@@ -475,3 +475,32 @@ describe('ConfigError', () => {
     });
   });
 });
+
+describe('reading a file again (a reload)', () => {
+  const A = 'scrape_configs:\n  - job_name: a\n';
+  const B = 'scrape_configs:\n  - job_name: b\n';
+
+  it('answers the same for the same text, and reads a changed text anew', () => {
+    expect(load(A)).toEqual(load(A));
+    expect(load(B).scrapeConfigs.map((c) => c.jobName)).toEqual(['b']);
+    expect(load(A).scrapeConfigs.map((c) => c.jobName)).toEqual(['a']);
+  });
+
+  it('checks an unchanged text again: a refused file is refused every time, with the same error', () => {
+    const bad = 'scrape_configs:\n  - job_name: a\n    scrape_interval: soon\n';
+    expect(errorOf(bad).message).toBe(errorOf(bad).message);
+    expect(load(A).scrapeConfigs).toHaveLength(1);
+  });
+
+  it('expands the environment on every read, even of an unchanged text', () => {
+    const text = 'global:\n  external_labels:\n    where: $MINIPROM_TEST_WHERE\n';
+    process.env.MINIPROM_TEST_WHERE = 'here';
+    try {
+      expect(load(text).global.externalLabels).toEqual({ where: 'here' });
+      process.env.MINIPROM_TEST_WHERE = 'there';
+      expect(load(text).global.externalLabels).toEqual({ where: 'there' });
+    } finally {
+      delete process.env.MINIPROM_TEST_WHERE;
+    }
+  });
+});

@@ -11,7 +11,6 @@
  * signed literal before `^` is a unary minus, as `-2^2` is -4 upstream).
  */
 import type { SyntaxNode } from '@lezer/common';
-import { parser as lezer } from '@prometheus-io/lezer-promql';
 import { parseDuration } from '../../config/index.js';
 import { goParseFloat, goParseInt } from '../../golang/index.js';
 import { compileRegex, RegexError } from '../../regex/index.js';
@@ -30,6 +29,7 @@ import type {
   SubqueryExpr,
   VectorSelector,
 } from '../ast.js';
+import { promqlGrammar } from './grammar.js';
 import { positionOf } from '../ast.js';
 import { ParseError, type ParseErrorDetail } from '../errors.js';
 import { checkAST } from './check.js';
@@ -55,7 +55,7 @@ function parse(query: string, opts: ParseOptions, check: boolean): Expr {
     throw new ParseError(query, [{ start: 0, end: 0, message: 'no expression found in input' }]);
   }
   const { text, unknownFunctions } = lezerText(query, items);
-  const tree = lezer.parse(text);
+  const tree = promqlGrammar().parse(text);
   const firstError = findError(tree.topNode);
   if (firstError !== undefined || lexError) {
     throw new ParseError(query, [explainSyntaxError(query, items, lexError, firstError, literalValue)]);

@@ -29,6 +29,7 @@ import type { ApiSources } from './types.js';
 import { remoteWrite } from './write.js';
 
 export type { ApiHandler, CorsOrigin, Readiness } from './http.js';
+export { methodNotAllowedAnswer } from './http.js';
 export type { ApiRuleGroupView, ApiRuleView } from './rules.js';
 export type { TargetsView } from './targets.js';
 export * from './types.js';

@@ -21,7 +21,7 @@ import {
   setLabel,
 } from './labels.js';
 import { quantile } from './quantile.js';
-import type { Matrix, Sample, Series, Vector } from './value.js';
+import type { FPoint, Matrix, Sample, Series, Vector } from './value.js';
 import { labelsHash } from './xxhash.js';
 
 /** The largest float that converts to an int64 without overflow (upstream's maxInt64). */
@@ -61,30 +61,16 @@ export async function newFParams(ev: Evaluator, expr: Expr | null): Promise<FPar
   return { next: () => (i < floats.length ? (floats[i++] as { f: number }).f : 0), max, min, hasAnyNaN };
 }
 
+/** A group's state at one step, for quantile and the k-operators (see `aggregateByCells` for the rest). */
 interface Group {
   seen: boolean;
-  floatValue: number;
-  floatMean: number;
-  floatKahanC: number;
-  groupCount: number;
-  incrementalMean: boolean;
   heap: Sample[];
   values: number[];
   groupAggrComplete: boolean;
 }
 
 function newGroup(): Group {
-  return {
-    seen: false,
-    floatValue: 0,
-    floatMean: 0,
-    floatKahanC: 0,
-    groupCount: 0,
-    incrementalMean: false,
-    heap: [],
-    values: [],
-    groupAggrComplete: false,
-  };
+  return { seen: false, heap: [], values: [], groupAggrComplete: false };
 }
 
 /** The group of a series: a key of its `by` labels, or of all but the `without` ones and the name. */
@@ -178,6 +164,10 @@ export async function evalAggregation(
       if (params.min < 0) annos.add('warning', annotationText.invalidQuantile(params.min), paramPos);
       break;
   }
+  if (CELLWISE.has(e.op)) {
+    await aggregateByCells(ev, e.op, inputMatrix, result, seriesToResult);
+    return result.filter((s) => s.floats.length > 0);
+  }
   const cursors = new Int32Array(inputMatrix.length);
   for (let ts = ev.startTimestamp; ts <= ev.endTimestamp; ts += ev.interval) {
     const fParam = params.next();
@@ -197,7 +187,7 @@ export async function evalAggregation(
       );
       if (ev.startTimestamp === ev.endTimestamp) return mat;
     } else {
-      aggregation(e, fParam, ts, inputMatrix, cursors, result, seriesToResult, groups);
+      aggregation(fParam, ts, inputMatrix, cursors, result, seriesToResult, groups);
     }
     if (ev.currentSamples > ev.maxSamples) throw new TooManySamplesError('query execution');
   }
@@ -206,9 +196,296 @@ export async function evalAggregation(
   return result;
 }
 
-/** sum, avg, count, min, max, group, stddev, stdvar, quantile at one step. */
-function aggregation(
+/** The operators aggregated cell by cell (see `AggregationCells`): one running value per group and step. */
+export const CELLWISE: ReadonlySet<string> = new Set([
+  'sum',
+  'avg',
+  'count',
+  'min',
+  'max',
+  'group',
+  'stddev',
+  'stdvar',
+]);
+
+/** How many (group, step) cells `aggregateByCells` keeps at a time: a block of steps at once. */
+const CELL_BUDGET = 1 << 16;
+
+/**
+ * The running values of sum, avg, count, min, max, group, stddev or stdvar, one per (group, step)
+ * "cell", in flat typed arrays (`steps` cells per group). Upstream goes step by step over all
+ * series, reading every series' point at that step; feeding cells series by series reads each
+ * series' points together instead, and a range query over many series no longer waits on memory
+ * at every step. Each cell still sees the series in upstream's order, so every running value
+ * (Kahan sums, avg's switch to the incremental mean) comes out exactly as upstream's.
+ */
+export class AggregationCells {
+  #seen: Uint8Array;
+  #value: Float64Array;
+  #mean: Float64Array;
+  #kahanC: Float64Array;
+  #count: Float64Array;
+  #incrementalMean: Uint8Array;
+
+  constructor(
+    readonly op: string,
+    readonly steps: number,
+    groups: number,
+  ) {
+    const cells = Math.max(1, groups) * steps;
+    this.#seen = new Uint8Array(cells);
+    this.#value = new Float64Array(cells);
+    this.#mean = new Float64Array(cells);
+    this.#kahanC = new Float64Array(cells);
+    this.#count = new Float64Array(cells);
+    this.#incrementalMean = new Uint8Array(cells);
+  }
+
+  /** Makes room for `groups` groups (their cells start unseen). */
+  grow(groups: number): void {
+    const cells = groups * this.steps;
+    if (cells <= this.#seen.length) return;
+    const size = Math.max(cells, this.#seen.length * 2);
+    const bigger = <T extends Uint8Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    this.#seen = bigger(this.#seen, (n) => new Uint8Array(n));
+    this.#value = bigger(this.#value, (n) => new Float64Array(n));
+    this.#mean = bigger(this.#mean, (n) => new Float64Array(n));
+    this.#kahanC = bigger(this.#kahanC, (n) => new Float64Array(n));
+    this.#count = bigger(this.#count, (n) => new Float64Array(n));
+    this.#incrementalMean = bigger(this.#incrementalMean, (n) => new Uint8Array(n));
+  }
+
+  /** Forgets every value (for the next block of steps). */
+  clear(): void {
+    this.#seen.fill(0);
+  }
+
+  seen(cell: number): boolean {
+    return this.#seen[cell] === 1;
+  }
+
+  /** Adds the sample `f` into `cell` (upstream's aggregation, for one group at one step). */
+  add(cell: number, f: number): void {
+    const op = this.op;
+    const value = this.#value;
+    const kahanC = this.#kahanC;
+    const count = this.#count;
+    const mean = this.#mean;
+    if (this.#seen[cell] === 0) {
+      this.#seen[cell] = 1;
+      value[cell] = op === 'group' ? 1 : op === 'stdvar' || op === 'stddev' ? (Number.isFinite(f) ? 0 : Number.NaN) : f;
+      mean[cell] = f;
+      kahanC[cell] = 0;
+      this.#incrementalMean[cell] = 0;
+      count[cell] = 1;
+      return;
+    }
+    switch (op) {
+      case 'sum': {
+        // kahanSumInc, inline: its [sum, c] pair per sample cost more than the sum.
+        const sum = value[cell] as number;
+        const t = sum + f;
+        const c0 = kahanC[cell] as number;
+        if (!Number.isFinite(t) && !Number.isNaN(t)) kahanC[cell] = 0;
+        else if (Math.abs(sum) >= Math.abs(f)) kahanC[cell] = c0 + (sum - t + f);
+        else kahanC[cell] = c0 + (f - t + sum);
+        value[cell] = t;
+        break;
+      }
+      case 'avg': {
+        const n = (count[cell] as number) + 1;
+        count[cell] = n;
+        if (this.#incrementalMean[cell] === 0) {
+          const [newV, newC] = kahanSumInc(f, value[cell] as number, kahanC[cell] as number);
+          if (Number.isFinite(newV) || Number.isNaN(newV)) {
+            value[cell] = newV;
+            kahanC[cell] = newC;
+            break;
+          }
+          // The sum would overflow: continue with the incremental mean.
+          this.#incrementalMean[cell] = 1;
+          mean[cell] = (value[cell] as number) / (n - 1);
+          kahanC[cell] = (kahanC[cell] as number) / (n - 1);
+        }
+        const r = (n - 1) / n;
+        const [newMean, newC] = kahanSumInc(f / n, r * (mean[cell] as number), r * (kahanC[cell] as number));
+        mean[cell] = newMean;
+        kahanC[cell] = newC;
+        break;
+      }
+      case 'group':
+        break;
+      case 'max': {
+        const v = value[cell] as number;
+        if (v < f || Number.isNaN(v)) value[cell] = f;
+        break;
+      }
+      case 'min': {
+        const v = value[cell] as number;
+        if (v > f || Number.isNaN(v)) value[cell] = f;
+        break;
+      }
+      case 'count':
+        count[cell] = (count[cell] as number) + 1;
+        break;
+      case 'stdvar':
+      case 'stddev': {
+        const n = (count[cell] as number) + 1;
+        count[cell] = n;
+        const delta = f - (mean[cell] as number);
+        const m = (mean[cell] as number) + delta / n;
+        mean[cell] = m;
+        value[cell] = (value[cell] as number) + delta * (f - m);
+        break;
+      }
+    }
+  }
+
+  /** The aggregate of a seen cell. */
+  result(cell: number): number {
+    const n = this.#count[cell] as number;
+    const f = this.#value[cell] as number;
+    const c = this.#kahanC[cell] as number;
+    switch (this.op) {
+      case 'avg':
+        return this.#incrementalMean[cell] === 1 ? (this.#mean[cell] as number) + c : f / n + c / n;
+      case 'count':
+        return n;
+      case 'stdvar':
+        return f / n;
+      case 'stddev':
+        return Math.sqrt(f / n);
+      case 'sum':
+        return f + c;
+    }
+    return f;
+  }
+
+  /**
+   * Appends group `g`'s seen cells for steps [k0, k1) to `out` as points (cells from `firstCell`
+   * on); true if it had any.
+   */
+  emit(out: Series, firstCell: number, k0: number, k1: number, start: number, interval: number): boolean {
+    let any = false;
+    for (let k = k0; k < k1; k++) {
+      const cell = firstCell + k - k0;
+      if (this.#seen[cell] === 0) continue;
+      any = true;
+      out.floats.push({ t: start + k * interval, f: this.result(cell) });
+    }
+    return any;
+  }
+}
+
+/** sum, avg, count, … (see `AggregationCells`) over every step, a block of steps at a time. */
+async function aggregateByCells(
+  ev: Evaluator,
+  op: string,
+  inputMatrix: Matrix,
+  outputMatrix: Matrix,
+  seriesToResult: Int32Array,
+): Promise<void> {
+  const start = ev.startTimestamp;
+  const interval = ev.interval;
+  const steps = ev.numSteps();
+  const groupCount = outputMatrix.length;
+  const block = Math.max(1, Math.min(steps, Math.floor(CELL_BUDGET / Math.max(groupCount, 1))));
+  const cells = new AggregationCells(op, block, groupCount);
+  const groupSeen = new Uint8Array(groupCount);
+  const cursors = new Int32Array(inputMatrix.length);
+  for (let b0 = 0; b0 < steps; b0 += block) {
+    const b1 = Math.min(steps, b0 + block);
+    const blockEnd = start + (b1 - 1) * interval;
+    cells.clear();
+    await ev.q.checkpoint();
+    for (let si = 0; si < inputMatrix.length; si++) {
+      if ((si & 1023) === 1023 && ev.q.due()) await ev.q.checkpoint();
+      const floats = (inputMatrix[si] as Series).floats;
+      const base = (seriesToResult[si] as number) * block - b0;
+      let lastStep = -1;
+      let c = cursors[si] as number;
+      for (; c < floats.length; c++) {
+        const p = floats[c] as FPoint;
+        if (p.t > blockEnd) break;
+        const k = (p.t - start) / interval;
+        // A point off the steps, or a second one at a step, is passed over as upstream's cursor does.
+        if (k < b0 || k === lastStep || !Number.isInteger(k)) continue;
+        lastStep = k;
+        cells.add(base + k, p.f);
+      }
+      cursors[si] = c;
+    }
+    for (let ri = 0; ri < groupCount; ri++) {
+      if (cells.emit(outputMatrix[ri] as Series, ri * block, b0, b1, start, interval)) groupSeen[ri] = 1;
+    }
+  }
+  // Upstream takes the flag of the input series at the group's index.
+  for (let ri = 0; ri < groupCount; ri++) {
+    if (groupSeen[ri] === 1) (outputMatrix[ri] as Series).dropName = (inputMatrix[ri] as Series).dropName;
+  }
+  if (ev.currentSamples > ev.maxSamples) throw new TooManySamplesError('query execution');
+}
+
+/**
+ * A range function's outputs, series by series (see Evaluator.rangeFunctionOutputs): its labels,
+ * whether its name is to be dropped, and `n` points as times and values (arrays reused between
+ * series).
+ */
+export type RangeOutputs = (
+  emit: (metric: Labels, dropName: boolean, n: number, ts: Float64Array, fs: Float64Array) => void,
+) => Promise<void>;
+
+/**
+ * sum, avg, count, … over a range function (`sum by (job) (rate(x[5m]))`) straight from the
+ * function's outputs, without the matrix between them: the same cells, fed in the same series
+ * order, give the same floats; what goes is a point object per series and step, most of a range
+ * query's garbage. Groups are made as the series with outputs come, in the order upstream's
+ * grouping of the function's matrix makes them.
+ */
+export async function evalAggregationOfRangeFunction(
+  ev: Evaluator,
   e: AggregateExpr,
+  sortedGrouping: string[],
+  outputs: RangeOutputs,
+): Promise<Matrix> {
+  const keyOf = groupingKeyFunc(sortedGrouping, e.without);
+  const groupIndex = new Map<string, number>();
+  const result: Matrix = [];
+  const start = ev.startTimestamp;
+  const interval = ev.interval;
+  const steps = ev.numSteps();
+  const cells = new AggregationCells(e.op, steps, 1);
+  // The flags of the function's output series, for upstream's quirk below.
+  const dropNames: boolean[] = [];
+  await outputs((metric, dropName, n, ts, fs) => {
+    dropNames.push(dropName);
+    const key = keyOf(metric);
+    let g = groupIndex.get(key);
+    if (g === undefined) {
+      g = groupIndex.size;
+      groupIndex.set(key, g);
+      result.push({ metric: groupingLabels(metric, e.without, sortedGrouping), floats: [] });
+      cells.grow(g + 1);
+    }
+    const base = g * steps;
+    for (let i = 0; i < n; i++) cells.add(base + ((ts[i] as number) - start) / interval, fs[i] as number);
+  });
+  // Each step's tempNumSamples check: what the function's outputs hold is already counted.
+  if (ev.currentSamples > ev.maxSamples) throw new TooManySamplesError('query execution');
+  for (let g = 0; g < result.length; g++) {
+    const ss = result[g] as Series;
+    // Upstream takes the flag of the input series at the group's index.
+    if (cells.emit(ss, g * steps, 0, steps, start, interval)) ss.dropName = dropNames[g];
+  }
+  return result.filter((s) => s.floats.length > 0);
+}
+
+/** quantile at one step (the other operators go through `aggregateByCells`). */
+function aggregation(
   q: number,
   ts: number,
   inputMatrix: Matrix,
@@ -217,7 +494,6 @@ function aggregation(
   seriesToResult: Int32Array,
   groups: Group[],
 ): void {
-  const op = e.op;
   for (const g of groups) g.seen = false;
   for (let si = 0; si < inputMatrix.length; si++) {
     const f = nextValue(inputMatrix, cursors, si, ts);
@@ -225,105 +501,14 @@ function aggregation(
     const group = groups[seriesToResult[si] as number] as Group;
     if (!group.seen) {
       group.seen = true;
-      group.floatValue = f;
-      group.floatMean = f;
-      group.floatKahanC = 0;
-      group.incrementalMean = false;
-      group.groupCount = 1;
-      switch (op) {
-        case 'stdvar':
-        case 'stddev':
-          group.floatValue = Number.isFinite(f) ? 0 : Number.NaN;
-          break;
-        case 'quantile':
-          group.values = [f];
-          break;
-        case 'group':
-          group.floatValue = 1;
-          break;
-      }
-      continue;
-    }
-    switch (op) {
-      case 'sum':
-        [group.floatValue, group.floatKahanC] = kahanSumInc(f, group.floatValue, group.floatKahanC);
-        break;
-      case 'avg': {
-        group.groupCount++;
-        if (!group.incrementalMean) {
-          const [newV, newC] = kahanSumInc(f, group.floatValue, group.floatKahanC);
-          if (Number.isFinite(newV) || Number.isNaN(newV)) {
-            group.floatValue = newV;
-            group.floatKahanC = newC;
-            break;
-          }
-          // The sum would overflow: continue with the incremental mean.
-          group.incrementalMean = true;
-          group.floatMean = group.floatValue / (group.groupCount - 1);
-          group.floatKahanC /= group.groupCount - 1;
-        }
-        const r = (group.groupCount - 1) / group.groupCount;
-        [group.floatMean, group.floatKahanC] = kahanSumInc(
-          f / group.groupCount,
-          r * group.floatMean,
-          r * group.floatKahanC,
-        );
-        break;
-      }
-      case 'group':
-        break;
-      case 'max':
-        if (group.floatValue < f || Number.isNaN(group.floatValue)) group.floatValue = f;
-        break;
-      case 'min':
-        if (group.floatValue > f || Number.isNaN(group.floatValue)) group.floatValue = f;
-        break;
-      case 'count':
-        group.groupCount++;
-        break;
-      case 'stdvar':
-      case 'stddev': {
-        group.groupCount++;
-        const delta = f - group.floatMean;
-        group.floatMean += delta / group.groupCount;
-        group.floatValue += delta * (f - group.floatMean);
-        break;
-      }
-      case 'quantile':
-        group.values.push(f);
-        break;
-      default:
-        throw new Error(`expected aggregation operator but got ${op}`);
-    }
+      group.values = [f];
+    } else group.values.push(f);
   }
   for (let ri = 0; ri < groups.length; ri++) {
     const aggr = groups[ri] as Group;
     if (!aggr.seen) continue;
-    let value = aggr.floatValue;
-    switch (op) {
-      case 'avg':
-        value = aggr.incrementalMean
-          ? aggr.floatMean + aggr.floatKahanC
-          : aggr.floatValue / aggr.groupCount + aggr.floatKahanC / aggr.groupCount;
-        break;
-      case 'count':
-        value = aggr.groupCount;
-        break;
-      case 'stdvar':
-        value = aggr.floatValue / aggr.groupCount;
-        break;
-      case 'stddev':
-        value = Math.sqrt(aggr.floatValue / aggr.groupCount);
-        break;
-      case 'quantile':
-        value = quantile(q, aggr.values);
-        break;
-      case 'sum':
-        value = aggr.floatValue + aggr.floatKahanC;
-        break;
-    }
     const ss = outputMatrix[ri] as Series;
-    ss.floats.push({ t: ts, f: value });
+    ss.floats.push({ t: ts, f: quantile(q, aggr.values) });
     // Upstream takes the flag of the input series at the group's index.
     ss.dropName = (inputMatrix[ri] as Series).dropName;
   }

@@ -21,9 +21,16 @@ import {
 } from './ast.js';
 import { ExecutionError, QueryError, TooManySamplesError } from './errors.js';
 import { FUNCTIONS, type EvalNodeHelper, labelsForAbsent, stringOf } from './functions/index.js';
-import { dropMetadata, goQuote, isValidLabelName, labelsKey, METRIC_NAME, setLabel } from './labels.js';
+import { dropMetadata, goQuote, isValidLabelName, labelsKey, METRIC_NAME, sameMetadata, setLabel } from './labels.js';
 import { compileRegex, expandTemplate, RegexError } from '../regex/index.js';
-import { evalAggregation, evalCountValues, type FParams, newFParams } from './aggregation.js';
+import {
+  CELLWISE,
+  evalAggregation,
+  evalAggregationOfRangeFunction,
+  evalCountValues,
+  type FParams,
+  newFParams,
+} from './aggregation.js';
 import {
   type BinopContext,
   signatureFunc,
@@ -37,7 +44,7 @@ import {
 import { evalInfo } from './info.js';
 import { setOffsetForAtModifier } from './preprocess.js';
 import type { QueryContext, SampleStats } from './query-context.js';
-import { LookbackCursor, seriesAsSelected, WindowCursor } from './series-iterators.js';
+import { LookbackCursor, PointPool, seriesAsSelected, WindowCursor } from './series-iterators.js';
 import type { FPoint, Matrix, Sample, Series, StringValue, Vector } from './value.js';
 
 /** Where upstream's evaluator reports running out of samples (its `env`). */
@@ -325,7 +332,7 @@ export class Evaluator {
     for (const s of this.seriesOf(vs)) {
       await this.q.checkpoint();
       const floats: FPoint[] = [];
-      new WindowCursor(s.iterator()).fill(mint, maxt, floats, () => this.countSample());
+      this.countSample(new WindowCursor(s.iterator()).fill(mint, maxt, floats));
       this.stats.totalSamples += floats.length;
       if (floats.length > 0) matrix.push({ metric: s.labels, floats });
     }
@@ -333,20 +340,30 @@ export class Evaluator {
     return matrix;
   }
 
-  /** The points of a window sliding from the previous step's, reusing `floats` (upstream's matrixIterSlice). */
-  matrixIterSlice(cursor: WindowCursor, mint: number, maxt: number, floats: FPoint[]): void {
-    const last = floats[floats.length - 1];
+  /**
+   * The points of a window sliding from the previous step's, reusing `floats` (upstream's
+   * matrixIterSlice): the points that fall out go back to `pool`, and new ones come from it.
+   */
+  matrixIterSlice(cursor: WindowCursor, mint: number, maxt: number, floats: FPoint[], pool: PointPool): void {
+    const n = floats.length;
+    const last = floats[n - 1];
     if (last && last.t > mint) {
       let drop = 0;
       while ((floats[drop] as FPoint).t <= mint) drop++;
-      this.currentSamples -= drop;
-      floats.splice(0, drop);
+      if (drop > 0) {
+        this.currentSamples -= drop;
+        // shift(), not splice (which allocates the removed part) or copyWithin and a new length
+        // (slow generic paths in V8): a window drops a point or two per step.
+        for (let i = 0; i < drop; i++) pool.take(floats.shift() as FPoint);
+      }
     } else {
-      this.currentSamples -= floats.length;
+      this.currentSamples -= n;
+      pool.recycle(floats, 0, n);
       floats.length = 0;
     }
     if (mint === maxt) return;
-    cursor.fill(mint, maxt, floats, () => this.countSample());
+    const added = cursor.fill(mint, maxt, floats, pool);
+    if (added > 0) this.countSample(added);
     this.stats.updatePeak(this.currentSamples);
   }
 
@@ -362,8 +379,16 @@ export class Evaluator {
     }
     const originalNumSamples = this.currentSamples;
     const fp: FParams = await newFParams(this, param);
-    const inputMatrix = await this.evalMatrix(e.expr);
-    const result = await evalAggregation(this, e, sortedGrouping, inputMatrix, fp);
+    const fused = CELLWISE.has(e.op) ? this.rangeCallOf(e.expr) : undefined;
+    let result: Matrix;
+    if (fused) {
+      // The call's own check point, as evaluating it would have.
+      await this.q.checkpoint();
+      const { call, args, matrixArgIndex } = fused;
+      result = await evalAggregationOfRangeFunction(this, e, sortedGrouping, (emit) =>
+        this.rangeFunctionOutputs(call, args, matrixArgIndex, undefined, emit),
+      );
+    } else result = await evalAggregation(this, e, sortedGrouping, await this.evalMatrix(e.expr), fp);
     this.currentSamples = originalNumSamples + totalSamples(result);
     this.stats.updatePeak(this.currentSamples);
     return result;
@@ -484,13 +509,74 @@ export class Evaluator {
     }
   }
 
-  /** A function over a range argument: per series, per step, over the sliding window. */
+  /** A function over a range argument: its outputs as a matrix (see `rangeFunctionOutputs`). */
   async evalRangeFunction(
     e: Call,
     args: Expr[],
     matrixArgIndex: number,
     subquery: SubquerySelector | undefined,
   ): Promise<Matrix> {
+    const mat: Matrix = [];
+    await this.rangeFunctionOutputs(e, args, matrixArgIndex, subquery, (metric, dropName, n, ts, fs) => {
+      const floats: FPoint[] = [];
+      for (let i = 0; i < n; i++) floats.push({ t: ts[i] as number, f: fs[i] as number });
+      mat.push({ metric, floats, dropName });
+    });
+    const name = e.func.name;
+    const dropName = name !== 'last_over_time';
+    if (name === 'absent_over_time') {
+      // One series: 1 at every step where no input series had a value.
+      const steps = this.numSteps();
+      for (const s of mat) if (s.floats.length === steps) return [];
+      const found = new Set<number>();
+      for (let i = 0; i < mat.length; i++) {
+        for (const p of (mat[i] as Series).floats) found.add(p.t);
+        if (i > 0 && found.size === steps) return [];
+      }
+      const points: FPoint[] = [];
+      for (let ts = this.startTimestamp; ts <= this.endTimestamp; ts += this.interval) {
+        if (!found.has(ts)) points.push({ t: ts, f: 1 });
+      }
+      return [{ metric: labelsForAbsent(args[0] as Expr), floats: points, dropName }];
+    }
+    return mat;
+  }
+
+  /**
+   * The call `expr` is, if an aggregation may take its outputs as they come
+   * (`rangeFunctionOutputs`): a function over a range selector (not a subquery), other than
+   * those the evaluator treats apart.
+   */
+  rangeCallOf(expr: Expr): { call: Call; args: Expr[]; matrixArgIndex: number } | undefined {
+    const e = unwrapParens(expr);
+    if (e.type !== 'Call') return undefined;
+    const name = e.func.name;
+    if (!FUNCTIONS[name] || ['label_replace', 'label_join', 'info', 'timestamp', 'absent_over_time'].includes(name)) {
+      return undefined;
+    }
+    const args = e.args.map(unwrapParens);
+    // As evalCall finds the range argument: the first range selector or subquery.
+    for (let i = 0; i < args.length; i++) {
+      const a = unwrapArg(args[i] as Expr);
+      if (a.type === 'MatrixSelector') return { call: e, args, matrixArgIndex: i };
+      if (a.type === 'SubqueryExpr') return undefined;
+    }
+    return undefined;
+  }
+
+  /**
+   * A function over a range argument: per series, per step, over the sliding window, each series'
+   * outputs handed to `emit` (in arrays reused for the next series) instead of kept, so an
+   * aggregation over the function need not hold them (see evalAggregationOfRangeFunction). The
+   * samples are counted as if they were kept; the same-labelset check is made here.
+   */
+  async rangeFunctionOutputs(
+    e: Call,
+    args: Expr[],
+    matrixArgIndex: number,
+    subquery: SubquerySelector | undefined,
+    emit: (metric: Labels, dropName: boolean, n: number, ts: Float64Array, fs: Float64Array) => void,
+  ): Promise<void> {
     const name = e.func.name;
     const call = FUNCTIONS[name] as NonNullable<(typeof FUNCTIONS)[string]>;
     const otherArgs: (Matrix | null)[] = [];
@@ -507,7 +593,6 @@ export class Evaluator {
     const sel = unwrapArg(args[matrixArgIndex] as Expr) as MatrixSelector;
     const vs = sel.vectorSelector;
     const series = subquery ? subquery.series : this.seriesOf(vs);
-    const mat: Matrix = [];
     const offset = vs.offset;
     const selRange = sel.range;
     const inMatrix: Matrix = [{ metric: {}, floats: [] }];
@@ -515,70 +600,75 @@ export class Evaluator {
     const enh: EvalNodeHelper = { ts: 0, annos: this.q.annotations, delayedNameRemoval: this.delayed };
     // last_over_time acts like an offset: it keeps the metric name. Every other one drops it.
     const dropName = name !== 'last_over_time';
-    let floats: FPoint[] = [];
+    const floats: FPoint[] = [];
+    const pool = new PointPool();
+    const checkedNames = new Set<string>();
+    // Whether every series has the first's metadata labels: see the same-labelset check below.
+    let sameMeta = true;
+    const outT = new Float64Array(this.numSteps());
+    const outF = new Float64Array(outT.length);
+    // The outputs' labels, for the same-labelset check.
+    const outputs: { metric: Labels }[] = [];
+    const steps = new RangeSteps(this, {
+      call,
+      args,
+      matrixArgIndex,
+      otherArgs,
+      inArgs,
+      window: inMatrix[0] as Series,
+      enh,
+      floats,
+      pool,
+      offset,
+      range: selRange,
+      fixed: vs.timestamp !== null,
+      outT,
+      outF,
+    });
     for (const s of series) {
-      await this.q.checkpoint();
+      // checkpoint() without its promise when there is no turn to give: once per series adds up.
+      this.q.check('expression evaluation');
+      if (this.q.due()) await this.q.pause();
       this.currentSamples -= floats.length;
-      floats = [];
+      pool.recycle(floats, 0, floats.length);
+      floats.length = 0;
       const cursor = new WindowCursor(s.iterator());
       const metric = !this.delayed && dropName ? dropMetadata(s.labels) : s.labels;
-      const ss: Series = { metric, floats: [], dropName };
       (inMatrix[0] as Series).metric = s.labels;
-      let step = -1;
-      for (let ts = this.startTimestamp; ts <= this.endTimestamp; ts += this.interval) {
-        step++;
-        if ((step & 255) === 255 && this.q.due()) await this.q.pause();
-        for (let j = 0; j < args.length; j++) {
-          if (j === matrixArgIndex) continue;
-          const other = otherArgs[j] as Matrix;
-          ((inArgs[j] as Vector)[0] as Sample).f = ((other[0] as Series).floats[step] as FPoint).f;
-        }
-        // With @, the window is the same at every step: read it once.
-        if (ts === this.startTimestamp || vs.timestamp === null) {
-          const maxt = ts - offset;
-          this.matrixIterSlice(cursor, maxt - selRange, maxt, floats);
-        }
-        if (floats.length === 0) continue;
-        (inMatrix[0] as Series).floats = floats;
-        enh.ts = ts;
-        const outVec = call(inArgs, args, enh);
-        this.stats.totalSamples += floats.length;
-        const out = outVec[0];
-        if (out) ss.floats.push({ t: ts, f: out.f });
+      steps.n = 0;
+      for (let step = steps.run(cursor, 0); step >= 0; step = steps.run(cursor, step)) {
+        if (this.q.due()) await this.q.pause();
       }
-      if (ss.floats.length > 0) {
-        if (this.currentSamples + ss.floats.length > this.maxSamples) throw new TooManySamplesError(ENV);
-        mat.push(ss);
-        this.currentSamples += ss.floats.length;
+      const n = steps.n;
+      if (n > 0) {
+        if (this.currentSamples + n > this.maxSamples) throw new TooManySamplesError(ENV);
+        emit(metric, dropName, n, outT, outF);
+        outputs.push({ metric });
+        this.currentSamples += n;
       }
       this.stats.updatePeak(this.currentSamples);
       if (name === 'rate' || name === 'increase') {
         const metricName = s.labels[METRIC_NAME] ?? '';
-        if (metricName !== '' && ss.floats.length > 0 && !/_(total|sum|count|bucket)$/.test(metricName)) {
-          this.q.annotations.add('info', annotationText.possibleNonCounter(metricName), positionOf(args[0] as Expr));
+        // Each name is tested, and annotated, once: the same message again at the same position
+        // would change nothing, and building it per series was a tenth of such a query.
+        if (metricName !== '' && n > 0 && !checkedNames.has(metricName)) {
+          checkedNames.add(metricName);
+          if (!/_(total|sum|count|bucket)$/.test(metricName)) {
+            this.q.annotations.add('info', annotationText.possibleNonCounter(metricName), positionOf(args[0] as Expr));
+          }
         }
       }
+      if (!sameMeta || !sameMetadata(s.labels, (series[0] as SelectedSeries).labels)) sameMeta = false;
     }
     this.stats.updatePeak(this.currentSamples);
     this.currentSamples -= floats.length;
 
-    if (name === 'absent_over_time') {
-      // One series: 1 at every step where no input series had a value.
-      const steps = this.numSteps();
-      for (const s of mat) if (s.floats.length === steps) return [];
-      const found = new Set<number>();
-      for (let i = 0; i < mat.length; i++) {
-        for (const p of (mat[i] as Series).floats) found.add(p.t);
-        if (i > 0 && found.size === steps) return [];
-      }
-      const points: FPoint[] = [];
-      for (let ts = this.startTimestamp; ts <= this.endTimestamp; ts += this.interval) {
-        if (!found.has(ts)) points.push({ t: ts, f: 1 });
-      }
-      return [{ metric: labelsForAbsent(args[0] as Expr), floats: points, dropName }];
+    // Selected series are distinct label sets; if they all carry the same metadata labels,
+    // dropping those keeps them distinct, and the check (a key per series) has nothing to find.
+    const distinct = !subquery && (!dropName || sameMeta);
+    if (name !== 'absent_over_time' && !this.delayed && !distinct && containsSameLabelset(outputs)) {
+      throw sameLabelsetError();
     }
-    if (!this.delayed && containsSameLabelset(mat)) throw sameLabelsetError();
-    return mat;
   }
 
   /** timestamp() of a selector: the samples' own timestamps, not the steps' (upstream's special case). */
@@ -739,5 +829,79 @@ export class Evaluator {
 
   async evalInfo(args: Expr[]): Promise<Matrix> {
     return evalInfo(this, args);
+  }
+}
+
+/** What `RangeSteps` works with: one range function call's arguments, window and outputs. */
+interface RangeStepsState {
+  call: NonNullable<(typeof FUNCTIONS)[string]>;
+  args: Expr[];
+  matrixArgIndex: number;
+  /** The other arguments' values (one series each, a point per step), null at the range argument. */
+  otherArgs: (Matrix | null)[];
+  /** The call's arguments at a step: the other arguments' sample, and `window` at the range argument. */
+  inArgs: (Vector | Matrix)[];
+  window: Series;
+  enh: EvalNodeHelper;
+  floats: FPoint[];
+  pool: PointPool;
+  offset: number;
+  range: number;
+  /** With @, the window is the same at every step: it is read once. */
+  fixed: boolean;
+  outT: Float64Array;
+  outF: Float64Array;
+}
+
+/**
+ * The steps of a range function over one series: a synchronous loop (an await inside the step
+ * loop made the whole of it a slower, resumable function), run in slices so that the async
+ * caller can yield between them.
+ */
+class RangeSteps {
+  /** Outputs of the current series so far, in `outT`/`outF`. */
+  n = 0;
+
+  constructor(
+    private readonly ev: Evaluator,
+    private readonly st: RangeStepsState,
+  ) {}
+
+  /** Runs up to 256 steps from `step` on; returns the step to go on from, or −1 when all are done. */
+  run(cursor: WindowCursor, step: number): number {
+    const { ev, st } = this;
+    const { args, matrixArgIndex, otherArgs, inArgs, floats, enh, outT, outF } = st;
+    const start = ev.startTimestamp;
+    const end = ev.endTimestamp;
+    const interval = ev.interval;
+    const stop = step + 256;
+    let n = this.n;
+    let k = step;
+    for (let ts = start + k * interval; ts <= end; ts += interval, k++) {
+      if (k === stop) {
+        this.n = n;
+        return k;
+      }
+      for (let j = 0; j < args.length; j++) {
+        if (j === matrixArgIndex) continue;
+        const other = otherArgs[j] as Matrix;
+        ((inArgs[j] as Vector)[0] as Sample).f = ((other[0] as Series).floats[k] as FPoint).f;
+      }
+      if (ts === start || !st.fixed) {
+        const maxt = ts - st.offset;
+        ev.matrixIterSlice(cursor, maxt - st.range, maxt, floats, st.pool);
+      }
+      if (floats.length === 0) continue;
+      st.window.floats = floats;
+      enh.ts = ts;
+      const out = st.call(inArgs, args, enh)[0];
+      ev.stats.totalSamples += floats.length;
+      if (out) {
+        outT[n] = ts;
+        outF[n++] = out.f;
+      }
+    }
+    this.n = n;
+    return -1;
   }
 }

@@ -75,6 +75,11 @@ export function dropMetadata(l: Labels): Labels {
 }
 const droppedCache = new WeakMap<Labels, Labels>();
 
+/** Whether `a` and `b` have the same `__name__`, `__type__` and `__unit__` (each alike, or absent from both). */
+export function sameMetadata(a: Labels, b: Labels): boolean {
+  return a.__name__ === b.__name__ && a.__type__ === b.__type__ && a.__unit__ === b.__unit__;
+}
+
 /** `l` with only `names` kept (upstream's Builder.Keep). */
 export function keepLabels(l: Labels, names: readonly string[]): Labels {
   const out: Record<string, string> = {};

@@ -55,20 +55,53 @@ export class WindowCursor {
   }
 
   /**
-   * Appends to `out` the non-stale samples in `(mint, maxt]` not read before; calls `counted` for
-   * each (the max-samples check). Samples at or before `mint` are passed over.
+   * Appends to `out` the non-stale samples in `(mint, maxt]` not read before, and returns how
+   * many it appended (the caller counts them against max-samples). Samples at or before `mint`
+   * are passed over. Points come from `spare` when it has any (see `PointPool`).
    */
-  fill(mint: number, maxt: number, out: FPoint[], counted: () => void): void {
+  fill(mint: number, maxt: number, out: FPoint[], spare?: PointPool): number {
     const it = this.it;
     if (this.#valid && it.t <= mint) this.#valid = it.seek(mint + 1);
+    let n = 0;
     while (this.#valid && it.t <= maxt) {
       const v = it.v;
       if (!isStaleNaN(v)) {
-        counted();
-        out.push({ t: it.t, f: v });
+        n++;
+        out.push(spare ? spare.point(it.t, v) : { t: it.t, f: v });
       }
       this.#valid = it.next();
     }
+    return n;
+  }
+}
+
+/**
+ * Points a sliding window let go of, handed out again for the samples it reads next: a range
+ * function's window drops a point or two at every step and reads as many, and making a new
+ * object for each sample was a large part of a range query's garbage (upstream reuses its
+ * window's buffer the same way). Only for windows whose points nobody keeps: the functions read
+ * them and return new samples.
+ */
+export class PointPool {
+  readonly #free: FPoint[] = [];
+
+  /** A point holding (t, f): a recycled one when there is one. */
+  point(t: number, f: number): FPoint {
+    const p = this.#free.pop();
+    if (p === undefined) return { t, f };
+    p.t = t;
+    p.f = f;
+    return p;
+  }
+
+  /** Takes back `p`. */
+  take(p: FPoint): void {
+    this.#free.push(p);
+  }
+
+  /** Takes back `points[from, to)`. */
+  recycle(points: readonly FPoint[], from: number, to: number): void {
+    for (let i = from; i < to; i++) this.#free.push(points[i] as FPoint);
   }
 }
 

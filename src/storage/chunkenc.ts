@@ -277,6 +277,98 @@ export class XorReader {
     return f64[0] as number;
   }
 
+  /**
+   * Decodes on to the first sample at or after `t`, staying on the current sample if it already
+   * is; false when the chunk (as far as this reader may read) has none. Much faster per sample
+   * than `next()`: a query reads a chunk from its start to its window this way.
+   */
+  seek(t: number): boolean {
+    if (this.#read > 0 && this.t >= t) return true;
+    while (this.#read < 2) {
+      if (!this.next()) return false;
+      if (this.t >= t) return true;
+    }
+    // The loop works on local variables and stores the state back once: reading 32 bits at a
+    // time (`peek32`), a sample's control bits come out of one word with shifts, not bit by bit.
+    const buf = this.#buf;
+    const count = this.#count;
+    let n = this.#read;
+    let pos = this.#pos;
+    let cur = this.t;
+    let tDelta = this.#tDelta;
+    let vHi = this.#vHi;
+    let vLo = this.#vLo;
+    let leading = this.#leading;
+    let trailing = this.#trailing;
+    while (n < count && cur < t) {
+      // A delta of deltas: '0' (most samples), or up to four 1 bits ended by a 0, then 14, 17 or
+      // 20 bits, or 64 after four 1s.
+      let w = peek32(buf, pos);
+      if (w >= 0) pos += 1;
+      else {
+        const ones = Math.clz32(~w);
+        if (ones === 1) {
+          tDelta += signed((w << 2) >>> 18, 14);
+          pos += 16;
+        } else if (ones === 2) {
+          tDelta += signed((w << 3) >>> 15, 17);
+          pos += 20;
+        } else if (ones === 3) {
+          tDelta += signed((w << 4) >>> 12, 20);
+          pos += 24;
+        } else {
+          // The top half signed: it carries the sign.
+          tDelta += peek32(buf, pos + 4) * TWO_32 + (peek32(buf, pos + 36) >>> 0);
+          pos += 68;
+        }
+      }
+      cur += tDelta;
+      // The value: '0' the same; '10' an XOR in the last window; '11' a new window.
+      w = peek32(buf, pos);
+      if (w >= 0) pos += 1;
+      else {
+        let mbits: number;
+        if ((w & 0x40000000) === 0) {
+          pos += 2;
+          mbits = 64 - leading - trailing;
+        } else {
+          leading = (w << 2) >>> 27;
+          mbits = (w << 7) >>> 26;
+          if (mbits === 0) mbits = 64;
+          trailing = 64 - leading - mbits;
+          pos += 13;
+        }
+        let hi = 0;
+        let lo: number;
+        if (mbits > 32) {
+          hi = peek32(buf, pos) >>> (64 - mbits);
+          lo = peek32(buf, pos + mbits - 32) >>> 0;
+        } else lo = peek32(buf, pos) >>> (32 - mbits);
+        pos += mbits;
+        const s = trailing;
+        if (s >= 32) {
+          hi = s === 32 ? lo : lo << (s - 32);
+          lo = 0;
+        } else if (s > 0) {
+          hi = (hi << s) | (lo >>> (32 - s));
+          lo = lo << s;
+        }
+        vHi = (vHi ^ hi) >>> 0;
+        vLo = (vLo ^ lo) >>> 0;
+      }
+      n++;
+    }
+    this.#read = n;
+    this.#pos = pos;
+    this.t = cur;
+    this.#tDelta = tDelta;
+    this.#vHi = vHi;
+    this.#vLo = vLo;
+    this.#leading = leading;
+    this.#trailing = trailing;
+    return cur >= t;
+  }
+
   /** Decodes the next sample; false when the chunk (as far as this reader may read) is done. */
   next(): boolean {
     const n = this.#read;
@@ -395,4 +487,33 @@ export class XorReader {
       scale *= 0x80;
     }
   }
+}
+
+/**
+ * The 32 bits of `buf` from bit `pos` on, as an int32 (the first bit is the sign bit); bytes past
+ * the end read as zeros (a reader never uses bits past its last sample's).
+ */
+function peek32(buf: Uint8Array, pos: number): number {
+  const i = pos >>> 3;
+  const s = pos & 7;
+  // Reading past a typed array's end is slow in V8, even now and then: the last bytes go apart.
+  if (i + 4 >= buf.length) return peek32Tail(buf, i, s);
+  const w =
+    ((buf[i] as number) << 24) |
+    ((buf[i + 1] as number) << 16) |
+    ((buf[i + 2] as number) << 8) |
+    (buf[i + 3] as number);
+  // A byte shifted right by 8 is 0: no branch for an aligned position.
+  return (w << s) | ((buf[i + 4] as number) >>> (8 - s));
+}
+
+function peek32Tail(buf: Uint8Array, i: number, s: number): number {
+  const at = (k: number) => (k < buf.length ? (buf[k] as number) : 0);
+  const w = (at(i) << 24) | (at(i + 1) << 16) | (at(i + 2) << 8) | at(i + 3);
+  return (w << s) | (at(i + 4) >>> (8 - s));
+}
+
+/** `bits`, the low `n` bits of a delta of deltas, signed (upstream's docs/bstream.md: unsigned past half). */
+function signed(bits: number, n: number): number {
+  return bits > 1 << (n - 1) ? bits - (1 << n) : bits;
 }

@@ -90,8 +90,7 @@ export function hasSampleIn(
     if (c.minT >= lo || c.maxT <= hi) return true;
     // lo and hi both fall between this chunk's first and last sample: look inside.
     const r = new XorReader(c.buf, c.count, c.off);
-    while (r.next()) if (r.t >= lo) return r.t <= hi;
-    return false;
+    return r.seek(lo) && r.t <= hi;
   }
   return false;
 }
@@ -113,6 +112,8 @@ export class ChunksIterator implements SampleIterator {
   #done = false;
   /** Samples before this are skipped: the range's start, raised by `seek`. */
   #from: number;
+  /** Whether the reader may be before #from (a new chunk, or a seek). */
+  #behind = false;
 
   constructor(
     private readonly chunks: readonly ChunkView[],
@@ -130,9 +131,11 @@ export class ChunksIterator implements SampleIterator {
     const r = this.#reader;
     for (;;) {
       if (!this.#active && !this.#nextChunk()) return this.#finish();
-      while (r.next()) {
+      // Behind #from, the reader seeks (its fast loop); after that, every sample is past #from.
+      const more = this.#behind ? r.seek(this.#from) : r.next();
+      this.#behind = false;
+      if (more) {
         const t = r.t;
-        if (t < this.#from) continue;
         if (t > this.hi) return this.#finish();
         this.t = t;
         this.v = r.v;
@@ -146,7 +149,10 @@ export class ChunksIterator implements SampleIterator {
   seek(t: number): boolean {
     if (this.#done) return false;
     if (this.#started && this.t >= t) return true;
-    if (t > this.#from) this.#from = t;
+    if (t > this.#from) {
+      this.#from = t;
+      this.#behind = true;
+    }
     // The current chunk ends before the target: skip to one that may hold it without reading on.
     if (this.#active && (this.#chunk(this.#i) as ChunkView).maxT < t) this.#active = false;
     return this.next();
@@ -164,6 +170,7 @@ export class ChunksIterator implements SampleIterator {
       if (c.maxT < this.#from) continue;
       this.#reader.reset(c.buf, c.count, c.off);
       this.#active = true;
+      this.#behind = c.minT < this.#from;
       return true;
     }
   }

@@ -404,7 +404,7 @@ export class Head {
   }
 
   #select(matchers: readonly Matcher[], mint: number, maxt: number, sorted: boolean): SelectedSeries[] {
-    const hits: Hit[] = [];
+    const hits: HeadSeries[] = [];
     // As upstream, a head whose time range misses the query's contributes nothing.
     if (!this.#overlaps(mint, maxt)) return [];
     for (const series of this.#matching(matchers)) {
@@ -416,14 +416,11 @@ export class Head {
       const n = chunks.length;
       const open = series.open && series.open.count > 0 ? openView(series, series.open) : undefined;
       if (!hasSampleIn(chunks, n, open, lo, hi)) continue; // like upstream, nothing in range: not returned
-      hits.push({ series, chunks, n, open, lo, hi });
+      hits.push(new HeadSeries(series, chunks, n, open, lo, hi));
     }
     // Postings are in ref order, which is creation order: the unsorted answer.
     if (sorted) hits.sort((a, b) => compareSeries(a.series, b.series));
-    return hits.map(({ series, chunks, n, open, lo, hi }) => ({
-      labels: series.labels,
-      iterator: () => new ChunksIterator(chunks, n, open, lo, hi),
-    }));
+    return hits;
   }
 
   /**
@@ -509,12 +506,26 @@ function countIn(c: ChunkView, lo: number, hi: number): number {
   return n;
 }
 
-/** A series `select` found: its chunks as they were, and the range to read. */
-interface Hit {
-  series: MemSeries;
-  chunks: readonly ChunkView[];
-  n: number;
-  open: ChunkView | undefined;
-  lo: number;
-  hi: number;
+/**
+ * A series `select` found: its chunks as they were, and the range to read. One object per series
+ * (a query over 10k series selects 10k of them, and everything it allocates per series is
+ * garbage the collector copies while the query runs).
+ */
+class HeadSeries implements SelectedSeries {
+  constructor(
+    readonly series: MemSeries,
+    readonly chunks: readonly ChunkView[],
+    readonly n: number,
+    readonly open: ChunkView | undefined,
+    readonly lo: number,
+    readonly hi: number,
+  ) {}
+
+  get labels(): Labels {
+    return this.series.labels;
+  }
+
+  iterator(): ChunksIterator {
+    return new ChunksIterator(this.chunks, this.n, this.open, this.lo, this.hi);
+  }
 }

@@ -91,7 +91,7 @@ export interface SelectedSeries {
 export interface Querier {
   /**
    * Series matching every matcher (a missing label reads as `""`) that have at least one sample
-   * in the range. Sorted by label set unless `sorted: false`: then in the order the storage
+   * in the range, each label set once (the engine relies on it). Sorted by label set unless `sorted: false`: then in the order the storage
    * created them, as upstream's head answers `Select(sortSeries=false)` — which the engine asks
    * for, and which decides ties in topk and who limitk keeps. Throws for an invalid regex.
    */

@@ -158,8 +158,12 @@ function decodeSeries(payload: Buffer): Array<[number, Labels]> {
 }
 
 function applySamples(payload: Buffer, on: ReplayHandlers): void {
+  // A DataView, not Buffer's readDoubleBE/readUInt32BE: those validate their arguments and
+  // assemble the double byte by byte in JS, and were a quarter of replay; DataView's getters
+  // compile to a load and a byte swap. (The value's bits, NaN payloads included, come through.)
+  const view = new DataView(payload.buffer, payload.byteOffset, payload.length);
   for (let p = 0; p < payload.length; p += SAMPLE_SIZE)
-    on.sample(payload.readUInt32BE(p), payload.readDoubleBE(p + 4), payload.readDoubleBE(p + 12));
+    on.sample(view.getUint32(p), view.getFloat64(p + 4), view.getFloat64(p + 12));
 }
 
 /**

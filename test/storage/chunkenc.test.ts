@@ -120,6 +120,39 @@ describe('XOR chunk round trips', () => {
     expect(decode(app.buf, 200)).toHaveLength(200);
   });
 
+  it('seeks to the first sample at or after a time, and reads on from there, as reading one by one does', () => {
+    const chunks = [
+      ...fixture.chunks.map((c) => Buffer.from(c.bytes, 'hex')),
+      encode(
+        [-5_000_000_000_000, -4_999_999_999_000, 0, 1, 2, 8194, 8195, 73_731, 598_019, 598_020, 2 ** 52].map(
+          (t, i): [number, string] => [t, bitsOf(i * 1.5)],
+        ),
+      ).bytes(),
+      encode(
+        ['0x7ff0000000000002', '0x8000000000000000', '0x7fefffffffffffff', '0x0000000000000001'].map(
+          (b, i): [number, string] => [i * 15_000, b],
+        ),
+      ).bytes(),
+    ];
+    for (const bytes of chunks) {
+      const all = decode(bytes);
+      const targets = all.flatMap(([t]) => [t - 1, t, t + 1]);
+      for (const target of [Number.NEGATIVE_INFINITY, ...targets, Number.POSITIVE_INFINITY]) {
+        // From the start, and from a reader already a few samples in (it never moves back).
+        for (const before of [0, 1, 2, 5].filter((n) => n <= all.length)) {
+          const r = new XorReader(bytes);
+          for (let i = 0; i < before; i++) r.next();
+          const first = all.findIndex(([t]) => t >= target);
+          const from = first < 0 ? -1 : Math.max(before - 1, first);
+          const want = from < 0 ? [] : all.slice(from);
+          const got: Array<[number, string]> = [];
+          if (r.seek(target)) for (got.push([r.t, bitsOf(r.v)]); r.next(); ) got.push([r.t, bitsOf(r.v)]);
+          expect(got, `seek(${target}) after ${before}`).toEqual(want);
+        }
+      }
+    }
+  });
+
   it('reads an empty chunk as no samples', () => {
     expect(decode(new XorAppender().bytes())).toEqual([]);
   });

@@ -34,4 +34,24 @@ describe('staleness markers in the TSDB', () => {
     await db.close();
     expect(stale).toEqual(Array(40).fill(true));
   });
+
+  it('reads back a marker replayed from the WAL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'miniprom-stale-'));
+    dirs.push(dir);
+    const logger = pino({ level: 'silent' });
+    const first = await openTSDB({ dir, logger, retentionMs: 0 });
+    for (let round = 0; round < 50; round++) {
+      const app = first.appender();
+      for (let s = 0; s < 40; s++) app.append({ __name__: `m${s}` }, round * 1000, round === 49 ? STALE_NAN : round);
+      await app.commit();
+    }
+    await first.close();
+    const db = await openTSDB({ dir, logger, retentionMs: 0 });
+    const stale: boolean[] = [];
+    for (const series of db.querier(48_000, 49_000).select([{ type: '=~', name: '__name__', value: 'm.*' }])) {
+      for (const it = series.iterator(); it.next(); ) stale.push(isStaleNaN(it.v));
+    }
+    await db.close();
+    expect(stale).toEqual(Array.from({ length: 40 }, () => [false, true]).flat());
+  });
 });

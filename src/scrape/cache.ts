@@ -7,15 +7,18 @@
  * storage finds its series by.
  *
  * Lookups take the text as a range of the body, so a known series costs no string of its own:
- * entries are found by a hash of the range (FNV-1a over its UTF-16 code units, the same whether
- * the parser computes it as it scans or `hashRange` does), then compared in place.
+ * entries are found by a hash of the range, then compared in place. The text format's scanner
+ * reads the body's bytes, the OpenMetrics one a decoded text: a cache holds the keys of one kind
+ * (the scrape loop empties it when the format changes), hashed by FNV-1a over the bytes
+ * (`hashBytes`) or over the UTF-16 code units (`hashRange`), the same whether the parser computes
+ * it as it scans or the function does.
  */
 import type { Labels } from '../storage/index.js';
 
 /** One known series. */
 export interface CacheEntry {
-  /** The series text. */
-  readonly key: string;
+  /** The series text: its bytes (text format) or its decoded text (OpenMetrics). */
+  readonly key: Uint8Array | string;
   readonly hash: number;
   /** Its final labels (frozen), or null when metric relabeling drops it. */
   readonly labels: Labels | null;
@@ -27,6 +30,13 @@ export interface CacheEntry {
   tracked: number;
   /** It was in the last successful scrape (else it is new: `scrape_series_added` counts it). */
   inLast: boolean;
+  /**
+   * The series that came after it in the last scrape that saw it: the parser compares the next
+   * line with that one first (expositions keep their order from scrape to scrape).
+   */
+  after: CacheEntry | undefined;
+  /** It has left the cache: an `after` that still points to it must not be taken. */
+  dead: boolean;
 }
 
 const FNV_OFFSET = 0x811c9dc5 | 0;
@@ -49,6 +59,13 @@ export function hashEnd(h: number): number {
   return h & HASH_MASK;
 }
 
+/** The hash of `b[start, end)`. */
+export function hashBytes(b: Uint8Array, start: number, end: number): number {
+  let h = FNV_OFFSET;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ (b[i] as number), FNV_PRIME);
+  return h & HASH_MASK;
+}
+
 /** The hash of `text.slice(start, end)`, without making that string. */
 export function hashRange(text: string, start: number, end: number): number {
   let h = FNV_OFFSET;
@@ -64,17 +81,40 @@ export class SeriesCache {
     return this.#size;
   }
 
-  /** The entry for the series text `text.slice(start, end)`, whose hash is `hash`. */
-  find(text: string, start: number, end: number, hash: number): CacheEntry | undefined {
+  /** The entry for the series bytes `b[start, end)`, whose hash (hashBytes) is `hash`. */
+  find(b: Uint8Array, start: number, end: number, hash: number): CacheEntry | undefined {
     const length = end - start;
     for (let e = this.#table.get(hash); e !== undefined; e = e.next) {
-      if (e.key.length === length && text.startsWith(e.key, start)) return e;
+      const key = e.key;
+      if (key.length !== length || typeof key === 'string') continue;
+      let k = 0;
+      while (k < length && b[start + k] === key[k]) k++;
+      if (k === length) return e;
     }
     return undefined;
   }
 
+  /** The entry for the series text `text.slice(start, end)`, whose hash (hashRange) is `hash`. */
+  findText(text: string, start: number, end: number, hash: number): CacheEntry | undefined {
+    const length = end - start;
+    for (let e = this.#table.get(hash); e !== undefined; e = e.next) {
+      if (typeof e.key === 'string' && e.key.length === length && text.startsWith(e.key, start)) return e;
+    }
+    return undefined;
+  }
+
+  /** The entry whose key is `key` (of the kind this cache holds; of the other, none). */
+  findKey(key: Uint8Array | string): CacheEntry | undefined {
+    return typeof key === 'string'
+      ? this.findText(key, 0, key.length, hashRange(key, 0, key.length))
+      : this.find(key, 0, key.length, hashBytes(key, 0, key.length));
+  }
+
+  /** The first series of the last scrape (see CacheEntry.after). */
+  first: CacheEntry | undefined;
+
   /** Adds a series not in the cache; its labels are frozen, as storage keeps them by identity. */
-  add(key: string, hash: number, labels: Labels | null): CacheEntry {
+  add(key: Uint8Array | string, hash: number, labels: Labels | null): CacheEntry {
     const entry: CacheEntry = {
       key,
       hash,
@@ -83,6 +123,8 @@ export class SeriesCache {
       seen: -1,
       tracked: -1,
       inLast: false,
+      after: undefined,
+      dead: false,
     };
     this.#table.set(hash, entry);
     this.#size++;
@@ -110,7 +152,9 @@ export class SeriesCache {
   }
 
   clear(): void {
+    for (const head of this.#table.values()) for (let e: CacheEntry | undefined = head; e; e = e.next) e.dead = true;
     this.#table.clear();
+    this.first = undefined;
     this.#size = 0;
   }
 
@@ -127,6 +171,7 @@ export class SeriesCache {
           else last.next = e;
           last = e;
         } else {
+          e.dead = true;
           this.#size--;
         }
         e = next;

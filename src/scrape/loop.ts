@@ -6,13 +6,13 @@
  */
 import type { Logger } from 'pino';
 import type { ScrapeConfig, ScrapeLimits } from '../config/index.js';
-import { goQuote, UTF8ChunkDecoder } from '../golang/index.js';
+import { decodeUTF8, goQuote } from '../golang/index.js';
 import { requestFailure } from '../httpclient/index.js';
 import type { Appendable, Appender, Labels } from '../storage/index.js';
 import { goDuration, type ScrapeMetrics } from './metrics.js';
 import { chooseParser, type ExpositionFormat } from './mediatype.js';
 import { OpenMetricsScanner } from './openmetrics.js';
-import { type CacheEntry, hashRange, SeriesCache } from './cache.js';
+import { type CacheEntry, hashBytes, hashRange, SeriesCache } from './cache.js';
 import {
   type ExpositionScanner,
   invalidLabelNames,
@@ -113,6 +113,8 @@ export class ScrapeLoop {
    * after a family was last seen, pruned only after a scrape that parsed a non-empty body.
    */
   readonly #metadata = new Map<string, MetaEntry>();
+  /** The last body read: its buffer is the next one's (see readBody). */
+  #buffer: ScrapedBody | undefined;
   /** The scrape count (upstream's cache iteration): every scrape, failed or not, ends one. */
   #iter = 0;
 
@@ -260,7 +262,7 @@ export class ScrapeLoop {
     this.#lastStart = start;
 
     let error = this.forcedError;
-    let body: DecodedBody | undefined;
+    let body: ScrapedBody | undefined;
     if (error === undefined) {
       try {
         body = await this.#fetchBody();
@@ -286,7 +288,7 @@ export class ScrapeLoop {
         reread = this.#cacheFormat !== undefined && format !== this.#cacheFormat;
         this.#cacheFormat = format;
         this.#cache.keepOnly(iter);
-        parsed = body.text.length > 0;
+        parsed = body.bytes.length > 0;
       } catch (err) {
         app.rollback();
         // Stopped while it yielded: this scrape never happened either.
@@ -311,7 +313,7 @@ export class ScrapeLoop {
         // Read in another format, the same series (upstream tracks label sets) may be a new
         // entry now; a series whose text is still there but now means other labels is gone.
         if (!failed && reread) {
-          const now = this.#cache.find(e.key, 0, e.key.length, e.hash);
+          const now = this.#cache.findKey(e.key);
           if (now?.tracked === iter && sameLabels(now.labels as Labels, e.labels as Labels)) continue;
         }
         app.append(e.labels as Labels, scrapeTime, ctx.staleNaN);
@@ -356,7 +358,7 @@ export class ScrapeLoop {
   }
 
   /** GETs the target; resolves to the body, or throws with upstream's wording of what failed. */
-  async #fetchBody(): Promise<DecodedBody> {
+  async #fetchBody(): Promise<ScrapedBody> {
     // The stop signal goes into AbortSignal.any through a per-scrape controller: Node 20 keeps,
     // in each source signal, a reference to every signal combined from it for as long as the
     // source lives, so combining the loop's own long-lived signal would leak one per scrape.
@@ -370,7 +372,7 @@ export class ScrapeLoop {
     }
   }
 
-  async #get(stopSignal: AbortSignal): Promise<DecodedBody> {
+  async #get(stopSignal: AbortSignal): Promise<ScrapedBody> {
     const { url, timeout } = this.target;
     const { cfg } = this.#settings;
     const deadline = AbortSignal.timeout(timeout);
@@ -387,7 +389,8 @@ export class ScrapeLoop {
     }
     try {
       if (res.status !== 200) throw new Error(`server returned HTTP status ${res.status} ${res.statusText}`);
-      return await readBody(res, cfg.bodySizeLimit);
+      this.#buffer = await readBody(res, cfg.bodySizeLimit, this.#buffer);
+      return this.#buffer;
     } catch (err) {
       if (deadline.aborted && !stopSignal.aborted) throw new Error(DEADLINE);
       throw err;
@@ -407,7 +410,7 @@ export class ScrapeLoop {
    */
   async #appendSamples(
     app: Appender,
-    { text: body, valid, contentType }: DecodedBody,
+    body: ScrapedBody,
     scrapeTime: number,
     counts: Counts,
     tracked: CacheEntry[],
@@ -416,7 +419,8 @@ export class ScrapeLoop {
   ): Promise<ExpositionFormat | undefined> {
     // An empty body is an empty scrape whatever its Content-Type, as upstream (which looks at
     // the Content-Type only to parse something).
-    if (body.length === 0) return this.#cacheFormat;
+    const { bytes, contentType } = body;
+    if (bytes.length === 0) return this.#cacheFormat;
     const { cfg, relabel } = this.#settings;
     const { format, warning } = chooseParser(contentType, cfg.fallbackScrapeProtocol);
     if (warning !== undefined) {
@@ -438,15 +442,23 @@ export class ScrapeLoop {
     const sampleLimit = cfg.sampleLimit;
     let overLimit = false;
 
-    const scanner: ExpositionScanner =
-      format === 'openmetrics'
-        ? new OpenMetricsScanner(body, { validUTF8: valid })
-        : new TextScanner(body, { validUTF8: valid });
+    // The text format is read from the bytes; OpenMetrics from their decoded text.
+    const text = format === 'openmetrics' ? decodeUTF8(bytes) : undefined;
+    const scanner: ExpositionScanner = text
+      ? new OpenMetricsScanner(text.text, { validUTF8: text.valid })
+      : new TextScanner(withLineBreak(body));
+    /** The sample before (see CacheEntry.after). */
+    let last: CacheEntry | undefined;
     /** One sample of a series the cache knows (now). The hot path: no allocation, no lookup. */
     const sample = (e: CacheEntry, value: number, timestamp: number | undefined): void => {
       // The same series twice in one exposition: the first sample wins.
       if (e.seen === iter) return;
       e.seen = iter;
+      // The order of this scrape, which the next one expects (see KnownSeries.expected).
+      if (last === undefined) cache.first = e;
+      else last.after = e;
+      last = e;
+      known.expected = e.after;
       const labels = e.labels;
       if (labels === null) return; // dropped by metric_relabel_configs
       counts.postRelabel++;
@@ -465,6 +477,7 @@ export class ScrapeLoop {
     };
     const known: KnownSeries = {
       cache,
+      expected: cache.first,
       hit: (e, value, timestamp) => {
         counts.scraped++;
         sample(e, value, timestamp);
@@ -473,13 +486,24 @@ export class ScrapeLoop {
     /** A sample whose labels the parser read: a series new to the cache, unless the parser could not tell. */
     const visit: SampleVisitor = (scraped, value, timestamp, seriesStart, seriesEnd, seriesHash) => {
       counts.scraped++;
-      const hash = seriesHash ?? hashRange(body, seriesStart, seriesEnd);
-      let e = cache.find(body, seriesStart, seriesEnd, hash);
+      let e: CacheEntry | undefined;
+      let hash: number;
+      if (text) {
+        hash = seriesHash ?? hashRange(text.text, seriesStart, seriesEnd);
+        e = cache.findText(text.text, seriesStart, seriesEnd, hash);
+      } else {
+        hash = seriesHash ?? hashBytes(bytes, seriesStart, seriesEnd);
+        e = cache.find(bytes, seriesStart, seriesEnd, hash);
+      }
       if (e === undefined) {
         const attached = attachTargetLabels(scraped, this.#targetLabels, cfg.honorLabels);
         const labels = metricRelabel ? (metricRelabel(attached, cfg.metricRelabelConfigs) ?? null) : attached;
         if (labels) checkLabels(labels, cfg, this.#ctx.metrics);
-        e = cache.add(body.slice(seriesStart, seriesEnd), hash, labels);
+        // A copy: the body's buffer is the next scrape's too.
+        const key = text
+          ? text.text.slice(seriesStart, seriesEnd)
+          : Uint8Array.prototype.slice.call(bytes, seriesStart, seriesEnd);
+        e = cache.add(key, hash, labels);
       }
       sample(e, value, timestamp);
     };
@@ -606,35 +630,59 @@ function cut(text: string): string {
 }
 
 /**
- * Reads and decodes the body as it arrives (see UTF8ChunkDecoder), giving up as soon as it
- * exceeds `limit` bytes (0: no limit) — the limit exists to protect the server from a huge
- * response, so it must not be read whole first.
+ * Reads the body as it arrives, giving up as soon as it exceeds `limit` bytes (0: no limit) — the
+ * limit exists to protect the server from a huge response, so it must not be read whole first.
+ * The chunks are copied once, into `reuse` when it is large enough (a target's bodies are about
+ * the same size scrape after scrape: the memory is the last scrape's, already paged in), else into
+ * a new buffer with some room to grow (always one byte at least: see withLineBreak).
  */
-async function readBody(res: Response, limit: number): Promise<DecodedBody> {
-  const decoder = new UTF8ChunkDecoder();
+async function readBody(res: Response, limit: number, reuse: ScrapedBody | undefined): Promise<ScrapedBody> {
   // Go's Header.Get: the first value (undici's Headers join repeated ones with ", ").
   const contentType = res.headers.get('content-type')?.split(', ')[0] ?? '';
-  if (!res.body) return { ...decoder.finish(), contentType };
-  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (limit > 0 && size > limit) {
-      await reader.cancel().catch(() => {});
-      throw new Error('body size limit exceeded');
+  if (res.body) {
+    const reader = res.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (limit > 0 && size > limit) {
+        await reader.cancel().catch(() => {});
+        throw new Error('body size limit exceeded');
+      }
+      chunks.push(value);
     }
-    decoder.push(value);
   }
-  return { ...decoder.finish(), contentType };
+  const room = reuse?.buffer;
+  const buffer = room !== undefined && room.length > size ? room : Buffer.allocUnsafeSlow(size + (size >> 3) + 1);
+  let at = 0;
+  for (const chunk of chunks) {
+    buffer.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return { buffer, bytes: buffer.subarray(0, size), contentType };
 }
 
 /**
- * A body as the parser reads it: decoded as Go sees UTF-8 (see src/golang's decodeUTF8), with the
- * Content-Type it came with ('' when there was none), which picks the parser.
+ * The body with the line break the text format's parser appends (upstream's `append(b, '\n')`)
+ * when it has none, written into the byte of room readBody leaves (the parser would copy it all).
  */
-type DecodedBody = { text: string; valid: boolean; contentType: string };
+function withLineBreak({ buffer, bytes }: ScrapedBody): Buffer {
+  const size = bytes.length;
+  if (bytes[size - 1] === LINE_BREAK) return bytes;
+  buffer[size] = LINE_BREAK;
+  return buffer.subarray(0, size + 1);
+}
+
+const LINE_BREAK = 10;
+
+/**
+ * A body as the parser reads it, with the Content-Type it came with ('' when there was none),
+ * which picks the parser. `bytes` are the body's, at the start of `buffer` (which has room for
+ * one byte more, and which the loop's next scrape reuses).
+ */
+type ScrapedBody = { buffer: Buffer; bytes: Buffer; contentType: string };
 
 /**
  * The first delay: until the next moment, on the `now` clock, at which `now mod interval` equals

@@ -1,86 +1,117 @@
 /**
- * The scrape hot path's parts: the series cache (found by a range of the body, without a string
- * of its own), the text scanner skipping the labels of a series the cache knows (and failing on
- * the rest of its line exactly as a full read does), and the quick reading of plain decimals.
+ * The scrape hot path's parts: the series cache (found by a range of the body's bytes, without a
+ * copy of its own), the text scanner skipping the labels of a series the cache knows (and failing
+ * on the rest of its line exactly as a full read does), the series expected next compared before
+ * anything is hashed, and the quick reading of plain decimals.
  */
 import { describe, expect, it } from 'vitest';
-import { hashRange, SeriesCache } from '../../src/scrape/cache.js';
+import { type CacheEntry, hashBytes, hashRange, SeriesCache } from '../../src/scrape/cache.js';
 import { TextScanner } from '../../src/scrape/parser.js';
 
+const bytes = (text: string) => Buffer.from(text);
+/** hashBytes of a whole text's bytes. */
+const hashOf = (text: string) => hashBytes(bytes(text), 0, Buffer.byteLength(text));
+/** Adds `key` (as bytes) to `cache`. */
+const addKey = (cache: SeriesCache, key: string, labels: Record<string, string> | null = { __name__: key }) =>
+  cache.add(bytes(key), hashOf(key), labels);
+const keyText = (e: CacheEntry) => Buffer.from(e.key as Uint8Array).toString();
+
 /** Scans `body` with `cache`: which lines were known (hit) and which were read in full (visit). */
-function scan(body: string, cache: SeriesCache) {
+function scan(body: string, cache: SeriesCache, expected?: CacheEntry) {
   const hits: Array<[string, number, number | undefined]> = [];
   const read: Array<{ labels: Record<string, string>; series: string; hash: number | undefined }> = [];
-  new TextScanner(body).scan(
-    (labels, _value, _timestamp, start, end, hash) => read.push({ labels, series: body.slice(start, end), hash }),
+  const b = bytes(body);
+  new TextScanner(b).scan(
+    (labels, _value, _timestamp, start, end, hash) =>
+      read.push({ labels, series: b.subarray(start, end).toString(), hash }),
     undefined,
     Number.POSITIVE_INFINITY,
-    { cache, hit: (e, value, timestamp) => hits.push([e.key, value, timestamp]) },
+    { cache, expected, hit: (e, value, timestamp) => hits.push([keyText(e), value, timestamp]) },
   );
   return { hits, read };
 }
 
 describe('SeriesCache', () => {
-  it('finds an entry by a range of a text and its hash, comparing the text in place', () => {
+  it('finds an entry by a range of the body and its hash, comparing the bytes in place', () => {
     const cache = new SeriesCache();
-    const key = 'm{a="1"}';
-    const e = cache.add(key, hashRange(key, 0, key.length), { __name__: 'm', a: '1' });
-    const body = `x 1\nm{a="1"} 2\n`;
-    expect(cache.find(body, 4, 12, hashRange(body, 4, 12))).toBe(e);
-    expect(cache.find(body, 4, 11, hashRange(body, 4, 11))).toBeUndefined();
+    const e = addKey(cache, 'm{a="1"}', { __name__: 'm', a: '1' });
+    const body = bytes('x 1\nm{a="1"} 2\n');
+    expect(cache.find(body, 4, 12, hashBytes(body, 4, 12))).toBe(e);
+    expect(cache.find(body, 4, 11, hashBytes(body, 4, 11))).toBeUndefined();
+  });
+
+  it('finds a text key (OpenMetrics) by a range of a text', () => {
+    const cache = new SeriesCache();
+    const key = 'm{a="é"}';
+    const e = cache.add(key, hashRange(key, 0, key.length), { __name__: 'm', a: 'é' });
+    const body = `x 1\nm{a="é"} 2\n`;
+    expect(cache.findText(body, 4, 12, hashRange(body, 4, 12))).toBe(e);
+    expect(cache.findKey(key)).toBe(e);
+    expect(cache.findKey(bytes(key))).toBeUndefined();
   });
 
   it('keeps entries of the same hash apart', () => {
     const cache = new SeriesCache();
-    const a = cache.add('a', 7, null);
-    const b = cache.add('b', 7, { __name__: 'b' });
-    expect(cache.find('a', 0, 1, 7)).toBe(a);
-    expect(cache.find('b', 0, 1, 7)).toBe(b);
-    expect(cache.find('c', 0, 1, 7)).toBeUndefined();
+    const a = cache.add(bytes('a'), 7, null);
+    const b = cache.add(bytes('b'), 7, { __name__: 'b' });
+    expect(cache.find(bytes('a'), 0, 1, 7)).toBe(a);
+    expect(cache.find(bytes('b'), 0, 1, 7)).toBe(b);
+    expect(cache.find(bytes('c'), 0, 1, 7)).toBeUndefined();
   });
 
   it('freezes the labels it keeps: storage may hold them by identity', () => {
-    const e = new SeriesCache().add('m', hashRange('m', 0, 1), { __name__: 'm' });
+    const e = addKey(new SeriesCache(), 'm');
     expect(Object.isFrozen(e.labels)).toBe(true);
   });
 
   it('after a successful scrape keeps only what it saw, marked as in the last scrape', () => {
     const cache = new SeriesCache();
-    const seen = cache.add('a', 1, null);
-    const gone = cache.add('b', 1, null);
+    const seen = cache.add(bytes('a'), 1, null);
+    const gone = cache.add(bytes('b'), 1, null);
     seen.seen = 5;
     gone.seen = 4;
     cache.keepOnly(5);
     expect(cache.size).toBe(1);
-    expect(cache.find('a', 0, 1, 1)).toBe(seen);
+    expect(cache.find(bytes('a'), 0, 1, 1)).toBe(seen);
     expect(seen.inLast).toBe(true);
-    expect(cache.find('b', 0, 1, 1)).toBeUndefined();
+    expect(cache.find(bytes('b'), 0, 1, 1)).toBeUndefined();
+    expect(gone.dead).toBe(true);
   });
 
   it('after a failed scrape forgets the series that scrape added, and keeps the last scrape’s', () => {
     const cache = new SeriesCache();
-    const old = cache.add('a', 1, null);
+    const old = cache.add(bytes('a'), 1, null);
     old.inLast = true;
-    cache.add('b', 2, null);
+    const added = cache.add(bytes('b'), 2, null);
     cache.forgetNew();
     expect(cache.size).toBe(1);
-    expect(cache.find('a', 0, 1, 1)).toBe(old);
+    expect(cache.find(bytes('a'), 0, 1, 1)).toBe(old);
+    expect(added.dead).toBe(true);
+  });
+
+  it('marks every entry dead when emptied, and forgets the first series', () => {
+    const cache = new SeriesCache();
+    const e = addKey(cache, 'a');
+    cache.first = e;
+    cache.clear();
+    expect(e.dead).toBe(true);
+    expect(cache.first).toBeUndefined();
   });
 });
 
 describe('the text scanner with a series cache', () => {
-  it('hands a series it does not know to the visitor with the hash of its text', () => {
+  it('hands a series it does not know to the visitor with the hash of its bytes', () => {
     const body = 'a 1\n  b{x="y"} 2 1000\nc {z="w"} 3\n';
     const { read, hits } = scan(body, new SeriesCache());
     expect(hits).toEqual([]);
     expect(read.map((r) => r.series)).toEqual(['a', '  b{x="y"}', 'c {z="w"}']);
-    for (const r of read) expect(r.hash).toBe(hashRange(r.series, 0, r.series.length));
+    for (const r of read) expect(r.hash).toBe(hashOf(r.series));
   });
 
   it('skips the labels of a series it knows: the entry, the value and the timestamp go to hit', () => {
     const cache = new SeriesCache();
     const first = scan('a 1\nb{x="y",q="a}b"} 2 1000\n', cache);
-    for (const r of first.read) cache.add(r.series, r.hash as number, r.labels);
+    for (const r of first.read) cache.add(bytes(r.series), r.hash as number, r.labels);
     const second = scan('a 5\nb{x="y",q="a}b"} 6 2000\nb{x="z"} 7\n', cache);
     expect(second.hits).toEqual([
       ['a', 5, undefined],
@@ -91,30 +122,65 @@ describe('the text scanner with a series cache', () => {
 
   it('fails the rest of a known line with the errors a full read gives', () => {
     const lines = ['m{a="1"} x\n', 'm{a="1"}{b="2"} 1\n', 'm{a="1"} 1 2 3\n', 'm{a="1"} 1 -5\n'];
-    const errorOf = (body: string, cache: SeriesCache) => {
+    const errorOf = (body: string, cache: SeriesCache, expected?: CacheEntry) => {
       try {
-        scan(body, cache);
+        scan(body, cache, expected);
         return '';
       } catch (err) {
         return (err as Error).message;
       }
     };
     const known = new SeriesCache();
-    const key = 'm{a="1"}';
-    known.add(key, hashRange(key, 0, key.length), { __name__: 'm', a: '1' });
+    const entry = addKey(known, 'm{a="1"}', { __name__: 'm', a: '1' });
     for (const line of lines) {
       const full = errorOf(line, new SeriesCache());
       expect(full).not.toBe('');
       expect(errorOf(line, known), line).toBe(full);
+      expect(errorOf(line, new SeriesCache(), entry), line).toBe(full);
     }
   });
 
   it('never takes a longer or shorter text for a known one', () => {
     const cache = new SeriesCache();
-    for (const key of ['m', 'm{a="1"}']) cache.add(key, hashRange(key, 0, key.length), { __name__: 'm' });
+    for (const key of ['m', 'm{a="1"}']) addKey(cache, key);
     const { hits, read } = scan('mm 1\nm{a="1",b="2"} 2\nm{a="1"} 3\nm 4\n', cache);
     expect(hits.map(([key]) => key)).toEqual(['m{a="1"}', 'm']);
     expect(read.map((r) => r.series)).toEqual(['mm', 'm{a="1",b="2"}']);
+  });
+
+  it('takes the expected series when the line holds exactly its text, before looking in the cache', () => {
+    // The expected entry is in no cache here: only the comparison can find it.
+    const expected = addKey(new SeriesCache(), 'm{a="1"}');
+    const { hits, read } = scan('m{a="1"} 3\n', new SeriesCache(), expected);
+    expect(hits).toEqual([['m{a="1"}', 3, undefined]]);
+    expect(read).toEqual([]);
+  });
+
+  it('never takes the expected series for a longer name, a longer label set, or a name with a label set', () => {
+    for (const [key, line] of [
+      ['m', 'mm 1\n'],
+      ['m', 'm {a="1"} 1\n'],
+      ['m', 'm{a="1"} 1\n'],
+      ['m{a="1"}', 'm{a="1",b="2"} 1\n'],
+      [' m', 'm 1\n'],
+    ] as const) {
+      const expected = addKey(new SeriesCache(), key);
+      const { hits, read } = scan(line, new SeriesCache(), expected);
+      expect(hits, line).toEqual([]);
+      expect(read, line).toHaveLength(1);
+    }
+    // A bare name followed by blanks and the value is the series.
+    const bare = addKey(new SeriesCache(), 'm');
+    expect(scan('m \t 2\n', new SeriesCache(), bare).hits).toEqual([['m', 2, undefined]]);
+  });
+
+  it('never takes an expected series that has left the cache', () => {
+    const cache = new SeriesCache();
+    const gone = addKey(cache, 'm{a="1"}');
+    cache.keepOnly(1);
+    const { hits, read } = scan('m{a="1"} 3\n', cache, gone);
+    expect(hits).toEqual([]);
+    expect(read.map((r) => r.series)).toEqual(['m{a="1"}']);
   });
 });
 

@@ -24,12 +24,15 @@ export interface CacheEntry {
   readonly labels: Labels | null;
   /** The next entry of the same hash. */
   next: CacheEntry | undefined;
-  /** The scrape (iteration) that last saw it: a second sample of it in that scrape is ignored. */
+  /**
+   * The scrape (iteration) that last saw it (see `see`): a second sample of it in that scrape is
+   * ignored. Between scrapes every entry's is the last successful scrape's.
+   */
   seen: number;
+  /** The scrape that added it. */
+  born: number;
   /** The scrape that last appended it at the scrape's time: that scrape watches it for staleness. */
   tracked: number;
-  /** It was in the last successful scrape (else it is new: `scrape_series_added` counts it). */
-  inLast: boolean;
   /**
    * The series that came after it in the last scrape that saw it: the parser compares the next
    * line with that one first (expositions keep their order from scrape to scrape).
@@ -38,6 +41,13 @@ export interface CacheEntry {
   /** It has left the cache: an `after` that still points to it must not be taken. */
   dead: boolean;
 }
+
+/** `see`'s answers. */
+export const SEEN_AGAIN = 0;
+export const KNOWN = 1;
+export const NEW = 2;
+/** The `seen` of an entry no scrape has seen yet (never a scrape's iteration, nor the initial #lastGood). */
+const NEVER = -2;
 
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
@@ -76,6 +86,10 @@ export function hashRange(text: string, start: number, end: number): number {
 export class SeriesCache {
   readonly #table = new Map<number, CacheEntry>();
   #size = 0;
+  /** The last successful scrape (see `succeeded`). */
+  #lastGood = -1;
+  /** How many entries the scrape in progress has seen. */
+  #seenNow = 0;
 
   get size(): number {
     return this.#size;
@@ -120,9 +134,9 @@ export class SeriesCache {
       hash,
       labels: labels === null ? null : Object.freeze(labels),
       next: this.#table.get(hash),
-      seen: -1,
+      seen: NEVER,
+      born: NEVER,
       tracked: -1,
-      inLast: false,
       after: undefined,
       dead: false,
     };
@@ -132,35 +146,61 @@ export class SeriesCache {
   }
 
   /**
-   * After a successful scrape `iter`: the series it saw are the last scrape's; the others are
-   * forgotten (upstream's iterDone with a flush).
+   * Marks `e` seen by scrape `iter`: SEEN_AGAIN when that scrape saw it already, else NEW when it
+   * was not in the last successful scrape (`scrape_series_added` counts it), else KNOWN.
    */
-  keepOnly(iter: number): void {
-    this.#retain((e) => {
-      if (e.seen !== iter) return false;
-      e.inLast = true;
-      return true;
-    });
+  see(e: CacheEntry, iter: number): number {
+    const before = e.seen;
+    if (before === iter) return SEEN_AGAIN;
+    e.seen = iter;
+    this.#seenNow++;
+    if (before === this.#lastGood) return KNOWN;
+    e.born = iter;
+    return NEW;
   }
 
   /**
-   * After a failed scrape: what it added is forgotten, so that the cache holds no more than the
-   * series of the last successful scrape (a target failing with ever new series cannot grow it).
+   * After a successful scrape `iter`: the series it saw are the last scrape's; the others are
+   * forgotten (upstream's iterDone with a flush). When it saw every entry (the usual case: the
+   * same series as last time, maybe more), nothing has to be visited.
    */
-  forgetNew(): void {
-    this.#retain((e) => e.inLast);
+  succeeded(iter: number): void {
+    if (this.#seenNow !== this.#size) this.#retain((e) => e.seen === iter);
+    this.#lastGood = iter;
+    this.#seenNow = 0;
+  }
+
+  /**
+   * After a failed scrape `iter`: what it added is forgotten, so that the cache holds no more than
+   * the series of the last successful scrape (a target failing with ever new series cannot grow
+   * it); those it saw again are the last successful scrape's as before.
+   */
+  failed(iter: number): void {
+    this.#retain((e) => {
+      if (e.seen !== iter) return true;
+      if (e.born === iter) return false;
+      e.seen = this.#lastGood;
+      return true;
+    });
+    this.#seenNow = 0;
   }
 
   clear(): void {
-    for (const head of this.#table.values()) for (let e: CacheEntry | undefined = head; e; e = e.next) e.dead = true;
+    this.#table.forEach((head) => {
+      for (let e: CacheEntry | undefined = head; e; e = e.next) e.dead = true;
+    });
     this.#table.clear();
     this.first = undefined;
     this.#size = 0;
+    this.#seenNow = 0;
   }
 
-  /** Keeps the entries `keep` says yes to (it is called once on each, and may update it). */
+  /**
+   * Keeps the entries `keep` says yes to (it is called once on each, and may update it). By
+   * forEach: a for-of over the Map makes an [key, value] array per entry.
+   */
   #retain(keep: (e: CacheEntry) => boolean): void {
-    for (const [hash, head] of this.#table) {
+    this.#table.forEach((head, hash) => {
       let first: CacheEntry | undefined;
       let last: CacheEntry | undefined;
       for (let e: CacheEntry | undefined = head; e !== undefined; ) {
@@ -178,6 +218,6 @@ export class SeriesCache {
       }
       if (first === undefined) this.#table.delete(hash);
       else if (first !== head) this.#table.set(hash, first);
-    }
+    });
   }
 }

@@ -12,7 +12,7 @@ import type { Appendable, Appender, Labels } from '../storage/index.js';
 import { goDuration, type ScrapeMetrics } from './metrics.js';
 import { chooseParser, type ExpositionFormat } from './mediatype.js';
 import { OpenMetricsScanner } from './openmetrics.js';
-import { type CacheEntry, hashBytes, hashRange, SeriesCache } from './cache.js';
+import { type CacheEntry, hashBytes, hashRange, NEW, SEEN_AGAIN, SeriesCache } from './cache.js';
 import {
   type ExpositionScanner,
   invalidLabelNames,
@@ -287,7 +287,7 @@ export class ScrapeLoop {
         const format = await this.#appendSamples(app, body, scrapeTime, counts, tracked, slices, iter);
         reread = this.#cacheFormat !== undefined && format !== this.#cacheFormat;
         this.#cacheFormat = format;
-        this.#cache.keepOnly(iter);
+        this.#cache.succeeded(iter);
         parsed = body.bytes.length > 0;
       } catch (err) {
         app.rollback();
@@ -299,7 +299,7 @@ export class ScrapeLoop {
         tracked.length = 0;
         counts.seriesAdded = 0;
         error = message(err);
-        this.#cache.forgetNew();
+        this.#cache.failed(iter);
       }
     }
 
@@ -452,8 +452,8 @@ export class ScrapeLoop {
     /** One sample of a series the cache knows (now). The hot path: no allocation, no lookup. */
     const sample = (e: CacheEntry, value: number, timestamp: number | undefined): void => {
       // The same series twice in one exposition: the first sample wins.
-      if (e.seen === iter) return;
-      e.seen = iter;
+      const seen = cache.see(e, iter);
+      if (seen === SEEN_AGAIN) return;
       // The order of this scrape, which the next one expects (see KnownSeries.expected).
       if (last === undefined) cache.first = e;
       else last.after = e;
@@ -465,7 +465,7 @@ export class ScrapeLoop {
       // Past the limit the scrape fails, but parsing goes on so that the report counts every sample.
       if (sampleLimit > 0 && counts.postRelabel > sampleLimit) overLimit = true;
       if (overLimit) return;
-      if (!e.inLast) counts.seriesAdded++;
+      if (seen === NEW) counts.seriesAdded++;
       if (honorTimestamps && timestamp !== undefined) {
         // A sample with its own timestamp is not tracked for staleness, as upstream.
         app.append(labels, timestamp, value);

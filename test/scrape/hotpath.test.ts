@@ -5,7 +5,7 @@
  * anything is hashed, and the quick reading of plain decimals.
  */
 import { describe, expect, it } from 'vitest';
-import { type CacheEntry, hashBytes, hashRange, SeriesCache } from '../../src/scrape/cache.js';
+import { type CacheEntry, hashBytes, hashRange, KNOWN, NEW, SEEN_AGAIN, SeriesCache } from '../../src/scrape/cache.js';
 import { TextScanner } from '../../src/scrape/parser.js';
 
 const bytes = (text: string) => Buffer.from(text);
@@ -64,29 +64,49 @@ describe('SeriesCache', () => {
     expect(Object.isFrozen(e.labels)).toBe(true);
   });
 
-  it('after a successful scrape keeps only what it saw, marked as in the last scrape', () => {
+  it('tells a series seen again in a scrape, a new one, and one of the last successful scrape', () => {
     const cache = new SeriesCache();
-    const seen = cache.add(bytes('a'), 1, null);
-    const gone = cache.add(bytes('b'), 1, null);
-    seen.seen = 5;
-    gone.seen = 4;
-    cache.keepOnly(5);
-    expect(cache.size).toBe(1);
-    expect(cache.find(bytes('a'), 0, 1, 1)).toBe(seen);
-    expect(seen.inLast).toBe(true);
-    expect(cache.find(bytes('b'), 0, 1, 1)).toBeUndefined();
-    expect(gone.dead).toBe(true);
+    const a = addKey(cache, 'a');
+    expect(cache.see(a, 0)).toBe(NEW);
+    expect(cache.see(a, 0)).toBe(SEEN_AGAIN);
+    cache.succeeded(0);
+    expect(cache.see(a, 1)).toBe(KNOWN);
   });
 
-  it('after a failed scrape forgets the series that scrape added, and keeps the last scrape’s', () => {
+  it('after a successful scrape keeps only what it saw', () => {
     const cache = new SeriesCache();
-    const old = cache.add(bytes('a'), 1, null);
-    old.inLast = true;
-    const added = cache.add(bytes('b'), 2, null);
-    cache.forgetNew();
+    const seen = addKey(cache, 'a');
+    const gone = addKey(cache, 'b');
+    cache.see(seen, 4);
+    cache.see(gone, 4);
+    cache.succeeded(4);
+    cache.see(seen, 5);
+    cache.succeeded(5);
     expect(cache.size).toBe(1);
-    expect(cache.find(bytes('a'), 0, 1, 1)).toBe(old);
+    expect(cache.findKey(bytes('a'))).toBe(seen);
+    expect(cache.findKey(bytes('b'))).toBeUndefined();
+    expect(gone.dead).toBe(true);
+    expect(cache.see(seen, 6)).toBe(KNOWN);
+  });
+
+  it('after a failed scrape forgets the series that scrape added, and keeps the last scrape’s as they were', () => {
+    const cache = new SeriesCache();
+    const old = addKey(cache, 'a');
+    const unseen = addKey(cache, 'c');
+    cache.see(old, 1);
+    cache.see(unseen, 1);
+    cache.succeeded(1);
+    const added = addKey(cache, 'b');
+    cache.see(old, 2);
+    cache.see(added, 2);
+    cache.failed(2);
+    expect(cache.size).toBe(2);
+    expect(cache.findKey(bytes('a'))).toBe(old);
+    expect(cache.findKey(bytes('b'))).toBeUndefined();
     expect(added.dead).toBe(true);
+    // Still the last successful scrape's: not new to the next one.
+    expect(cache.see(old, 3)).toBe(KNOWN);
+    expect(cache.see(unseen, 3)).toBe(KNOWN);
   });
 
   it('marks every entry dead when emptied, and forgets the first series', () => {
@@ -177,7 +197,7 @@ describe('the text scanner with a series cache', () => {
   it('never takes an expected series that has left the cache', () => {
     const cache = new SeriesCache();
     const gone = addKey(cache, 'm{a="1"}');
-    cache.keepOnly(1);
+    cache.succeeded(1);
     const { hits, read } = scan('m{a="1"} 3\n', cache, gone);
     expect(hits).toEqual([]);
     expect(read.map((r) => r.series)).toEqual(['m{a="1"}']);

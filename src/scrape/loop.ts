@@ -14,6 +14,7 @@ import { chooseParser, type ExpositionFormat } from './mediatype.js';
 import { OpenMetricsScanner } from './openmetrics.js';
 import { type CacheEntry, hashBytes, hashRange, NEW, SEEN_AGAIN, SeriesCache } from './cache.js';
 import {
+  encodeEscaped,
   type ExpositionScanner,
   invalidLabelNames,
   type KnownSeries,
@@ -97,7 +98,9 @@ export class ScrapeLoop {
    * with the same Labels object as last time. It also tells which series are new
    * (`scrape_series_added`). See cache.ts.
    */
-  readonly #cache = new SeriesCache();
+  #cache = new SeriesCache();
+  /** The cache a change of format replaced, until the scrape that changed it has compared (see reread). */
+  #replaced: SeriesCache | undefined;
   /**
    * The format the cache's series texts were read in: the same text means other labels in the
    * other format (OpenMetrics rewrites `le="1"` as `le="1.0"`), so a change of format empties it.
@@ -313,7 +316,7 @@ export class ScrapeLoop {
         // Read in another format, the same series (upstream tracks label sets) may be a new
         // entry now; a series whose text is still there but now means other labels is gone.
         if (!failed && reread) {
-          const now = this.#cache.findKey(e.key);
+          const now = this.#replaced ? this.#cache.findKey(otherKind(this.#replaced.keyOf(e))) : undefined;
           if (now?.tracked === iter && sameLabels(now.labels as Labels, e.labels as Labels)) continue;
         }
         app.append(e.labels as Labels, scrapeTime, ctx.staleNaN);
@@ -325,6 +328,7 @@ export class ScrapeLoop {
       if (err === STOPPED) return;
       throw err;
     }
+    this.#replaced = undefined;
     this.#trackedNext = this.#tracked;
     this.#tracked = tracked;
 
@@ -436,7 +440,11 @@ export class ScrapeLoop {
     }
     const metricRelabel = relabel && cfg.metricRelabelConfigs.length > 0 ? relabel : undefined;
     // The same text is other labels in the other format (OpenMetrics rewrites `le="1"` as `le="1.0"`).
-    if (this.#cacheFormat !== undefined && format !== this.#cacheFormat) this.#cache.clear();
+    if (this.#cacheFormat !== undefined && format !== this.#cacheFormat) {
+      this.#replaced = this.#cache;
+      this.#replaced.clear(true);
+      this.#cache = new SeriesCache();
+    }
     const cache = this.#cache;
     const honorTimestamps = cfg.honorTimestamps;
     const sampleLimit = cfg.sampleLimit;
@@ -447,17 +455,12 @@ export class ScrapeLoop {
     const scanner: ExpositionScanner = text
       ? new OpenMetricsScanner(text.text, { validUTF8: text.valid })
       : new TextScanner(withLineBreak(body));
-    /** The sample before (see CacheEntry.after). */
-    let last: CacheEntry | undefined;
     /** One sample of a series the cache knows (now). The hot path: no allocation, no lookup. */
     const sample = (e: CacheEntry, value: number, timestamp: number | undefined): void => {
       // The same series twice in one exposition: the first sample wins.
       const seen = cache.see(e, iter);
       if (seen === SEEN_AGAIN) return;
-      // The order of this scrape, which the next one expects (see KnownSeries.expected).
-      if (last === undefined) cache.first = e;
-      else last.after = e;
-      last = e;
+      // The series that followed it last time is the one the next line most likely holds.
       known.expected = e.after;
       const labels = e.labels;
       if (labels === null) return; // dropped by metric_relabel_configs
@@ -499,7 +502,6 @@ export class ScrapeLoop {
         const attached = attachTargetLabels(scraped, this.#targetLabels, cfg.honorLabels);
         const labels = metricRelabel ? (metricRelabel(attached, cfg.metricRelabelConfigs) ?? null) : attached;
         if (labels) checkLabels(labels, cfg, this.#ctx.metrics);
-        // A copy: the body's buffer is the next scrape's too.
         const key = text
           ? text.text.slice(seriesStart, seriesEnd)
           : Uint8Array.prototype.slice.call(bytes, seriesStart, seriesEnd);
@@ -518,6 +520,14 @@ export class ScrapeLoop {
     }
     return format;
   }
+}
+
+/**
+ * A series text in the other kind of cache key: the text format's keys are bytes, OpenMetrics'
+ * decoded text (see cache.ts).
+ */
+function otherKind(key: Uint8Array | string): Uint8Array | string {
+  return typeof key === 'string' ? encodeEscaped(key) : decodeUTF8(key).text;
 }
 
 /** Whether two label sets are the same. */

@@ -269,7 +269,7 @@ export class TextScanner implements ExpositionScanner {
       // The series expected here first (the same order as last time is the usual case): one
       // comparison, no hashing. Then the cache, by the hash of the series text.
       let entry = known.expected;
-      knownEnd = entry === undefined ? -1 : knownAt(b, start, entry);
+      knownEnd = entry === undefined ? -1 : knownAt(b, start, entry, known.cache);
       if (knownEnd < 0) {
         knownEnd = this.#seriesEnd(start, i);
         entry = knownEnd < 0 ? undefined : known.cache.find(b, start, knownEnd, this.#hash);
@@ -834,14 +834,10 @@ function withLineBreak(b: Uint8Array): Buffer {
  * that ends in its label set's `}` needs no more: it was read in full once, and reading is left to
  * right, so the same bytes end the series at the same place.
  */
-function knownAt(b: Buffer, start: number, entry: CacheEntry): number {
-  const key = entry.key;
-  if (entry.dead || typeof key === 'string') return -1;
-  const n = key.length;
-  if (start + n > b.length) return -1;
-  for (let k = 0; k < n; k++) if (b[start + k] !== key[k]) return -1;
-  const end = start + n;
-  if (key[n - 1] === CLOSE_BRACE) return end;
+function knownAt(b: Buffer, start: number, entry: CacheEntry, cache: SeriesCache): number {
+  if (entry.dead || entry.text !== undefined || !cache.bytesAt(b, start, entry)) return -1;
+  const end = start + entry.length;
+  if (b[end - 1] === CLOSE_BRACE) return end;
   let c = b[end];
   if (isNameChar(c, true)) return -1;
   let j = end;

@@ -14,7 +14,7 @@ const hashOf = (text: string) => hashBytes(bytes(text), 0, Buffer.byteLength(tex
 /** Adds `key` (as bytes) to `cache`. */
 const addKey = (cache: SeriesCache, key: string, labels: Record<string, string> | null = { __name__: key }) =>
   cache.add(bytes(key), hashOf(key), labels);
-const keyText = (e: CacheEntry) => Buffer.from(e.key as Uint8Array).toString();
+const keyText = (cache: SeriesCache, e: CacheEntry) => Buffer.from(cache.keyOf(e) as Uint8Array).toString();
 
 /** Scans `body` with `cache`: which lines were known (hit) and which were read in full (visit). */
 function scan(body: string, cache: SeriesCache, expected?: CacheEntry) {
@@ -26,7 +26,7 @@ function scan(body: string, cache: SeriesCache, expected?: CacheEntry) {
       read.push({ labels, series: b.subarray(start, end).toString(), hash }),
     undefined,
     Number.POSITIVE_INFINITY,
-    { cache, expected, hit: (e, value, timestamp) => hits.push([keyText(e), value, timestamp]) },
+    { cache, expected, hit: (e, value, timestamp) => hits.push([keyText(cache, e), value, timestamp]) },
   );
   return { hits, read };
 }
@@ -47,6 +47,7 @@ describe('SeriesCache', () => {
     const body = `x 1\nm{a="é"} 2\n`;
     expect(cache.findText(body, 4, 12, hashRange(body, 4, 12))).toBe(e);
     expect(cache.findKey(key)).toBe(e);
+    expect(cache.keyOf(e)).toBe(key);
     expect(cache.findKey(bytes(key))).toBeUndefined();
   });
 
@@ -109,6 +110,36 @@ describe('SeriesCache', () => {
     expect(cache.see(unseen, 3)).toBe(KNOWN);
   });
 
+  it('links the series of a scrape in the order it saw them', () => {
+    const cache = new SeriesCache();
+    const [a, b, c] = ['a', 'b', 'c'].map((k) => addKey(cache, k)) as [CacheEntry, CacheEntry, CacheEntry];
+    for (const e of [b, a, b, c]) cache.see(e, 0);
+    expect(cache.first).toBe(b);
+    expect(b.after).toBe(a);
+    expect(a.after).toBe(c);
+  });
+
+  it('reclaims the keys of series gone once they are most of its memory, and still finds every live one', () => {
+    const cache = new SeriesCache();
+    const key = (i: number) => `series_with_a_long_name{instance="host-${i}",job="node"}`;
+    const entries = Array.from({ length: 5000 }, (_, i) => addKey(cache, key(i)));
+    for (const e of entries) cache.see(e, 0);
+    cache.succeeded(0);
+    const before = cache.arena;
+    // The next scrape sees a tenth of them, backwards.
+    const kept = entries.filter((_, i) => i % 10 === 0).reverse();
+    for (const e of kept) cache.see(e, 1);
+    cache.succeeded(1);
+    expect(cache.arena).not.toBe(before);
+    expect(cache.arena.length).toBeLessThan(before.length / 2);
+    expect(cache.size).toBe(kept.length);
+    for (let i = 0; i < entries.length; i++) {
+      expect(cache.findKey(bytes(key(i)))).toBe(i % 10 === 0 ? entries[i] : undefined);
+    }
+    // In the order last seen: the first kept key is at the arena's start.
+    expect(cache.arena.subarray(0, Buffer.byteLength(key(4990))).toString()).toBe(key(4990));
+  });
+
   it('marks every entry dead when emptied, and forgets the first series', () => {
     const cache = new SeriesCache();
     const e = addKey(cache, 'a');
@@ -151,12 +182,14 @@ describe('the text scanner with a series cache', () => {
       }
     };
     const known = new SeriesCache();
-    const entry = addKey(known, 'm{a="1"}', { __name__: 'm', a: '1' });
+    addKey(known, 'm{a="1"}', { __name__: 'm', a: '1' });
+    const expectedOnly = new SeriesCache();
+    const entry = expectedOnly.add(bytes('m{a="1"}'), 0, { __name__: 'm', a: '1' });
     for (const line of lines) {
       const full = errorOf(line, new SeriesCache());
       expect(full).not.toBe('');
       expect(errorOf(line, known), line).toBe(full);
-      expect(errorOf(line, new SeriesCache(), entry), line).toBe(full);
+      expect(errorOf(line, expectedOnly, entry), line).toBe(full);
     }
   });
 
@@ -169,9 +202,10 @@ describe('the text scanner with a series cache', () => {
   });
 
   it('takes the expected series when the line holds exactly its text, before looking in the cache', () => {
-    // The expected entry is in no cache here: only the comparison can find it.
-    const expected = addKey(new SeriesCache(), 'm{a="1"}');
-    const { hits, read } = scan('m{a="1"} 3\n', new SeriesCache(), expected);
+    // Added under a wrong hash, the entry cannot be found by its text's: only the comparison finds it.
+    const cache = new SeriesCache();
+    const expected = cache.add(bytes('m{a="1"}'), 0, { __name__: 'm' });
+    const { hits, read } = scan('m{a="1"} 3\n', cache, expected);
     expect(hits).toEqual([['m{a="1"}', 3, undefined]]);
     expect(read).toEqual([]);
   });
@@ -184,14 +218,16 @@ describe('the text scanner with a series cache', () => {
       ['m{a="1"}', 'm{a="1",b="2"} 1\n'],
       [' m', 'm 1\n'],
     ] as const) {
-      const expected = addKey(new SeriesCache(), key);
-      const { hits, read } = scan(line, new SeriesCache(), expected);
+      const cache = new SeriesCache();
+      const expected = cache.add(bytes(key), 0, { __name__: 'm' });
+      const { hits, read } = scan(line, cache, expected);
       expect(hits, line).toEqual([]);
       expect(read, line).toHaveLength(1);
     }
     // A bare name followed by blanks and the value is the series.
-    const bare = addKey(new SeriesCache(), 'm');
-    expect(scan('m \t 2\n', new SeriesCache(), bare).hits).toEqual([['m', 2, undefined]]);
+    const cache = new SeriesCache();
+    const bare = cache.add(bytes('m'), 0, { __name__: 'm' });
+    expect(scan('m \t 2\n', cache, bare).hits).toEqual([['m', 2, undefined]]);
   });
 
   it('never takes an expected series that has left the cache', () => {

@@ -7,11 +7,8 @@
  * storage finds its series by.
  *
  * Lookups take the text as a range of the body, so a known series costs no string of its own:
- * entries are found by a hash of the range, then compared in place. The text format's scanner
- * reads the body's bytes, the OpenMetrics one a decoded text: a cache holds the keys of one kind
- * (the scrape loop empties it when the format changes), hashed by FNV-1a over the bytes
- * (`hashBytes`) or over the UTF-16 code units (`hashRange`), the same whether the parser computes
- * it as it scans or the function does.
+ * entries are found by a hash of the range (FNV-1a over the bytes, `hashBytes`, the same whether
+ * the parser computes it as it scans or the function does), then compared in place.
  *
  * Byte keys live in one arena, in the order their series were first seen: a scrape compares its
  * lines with keys one after the other, so the reads go forward through one block of memory (100k
@@ -23,11 +20,9 @@ import type { Labels } from '../storage/index.js';
 
 /** One known series. */
 export interface CacheEntry {
-  /** The series text of an OpenMetrics entry; undefined for a text-format one (bytes in the arena). */
-  readonly text: string | undefined;
-  /** Where a text-format entry's bytes start in the cache's arena (they move when it is compacted). */
+  /** Where the series text's bytes start in the cache's arena (they move when it is compacted). */
   at: number;
-  /** The length of the series text: bytes, or the text's length. */
+  /** The length of the series text in bytes. */
   readonly length: number;
   readonly hash: number;
   /** Its final labels (frozen), or null when metric relabeling drops it. */
@@ -86,13 +81,6 @@ export function hashBytes(b: Uint8Array, start: number, end: number): number {
   return h & HASH_MASK;
 }
 
-/** The hash of `text.slice(start, end)`, without making that string. */
-export function hashRange(text: string, start: number, end: number): number {
-  let h = FNV_OFFSET;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), FNV_PRIME);
-  return h & HASH_MASK;
-}
-
 export class SeriesCache {
   readonly #table = new Map<number, CacheEntry>();
   #size = 0;
@@ -121,7 +109,7 @@ export class SeriesCache {
   }
 
   /**
-   * Whether `b[start, …)` starts with the bytes of `e`, a text-format entry. Four bytes at a time
+   * Whether `b[start, …)` starts with the bytes of `e`. Four bytes at a time
    * through DataViews (TurboFan inlines their loads): twice as fast as byte by byte on 100k keys.
    */
   bytesAt(b: Uint8Array, start: number, e: CacheEntry): boolean {
@@ -144,49 +132,34 @@ export class SeriesCache {
   find(b: Uint8Array, start: number, end: number, hash: number): CacheEntry | undefined {
     const length = end - start;
     for (let e = this.#table.get(hash); e !== undefined; e = e.next) {
-      if (e.length === length && e.text === undefined && this.bytesAt(b, start, e)) return e;
+      if (e.length === length && this.bytesAt(b, start, e)) return e;
     }
     return undefined;
   }
 
-  /** The entry for the series text `text.slice(start, end)`, whose hash (hashRange) is `hash`. */
-  findText(text: string, start: number, end: number, hash: number): CacheEntry | undefined {
-    const length = end - start;
-    for (let e = this.#table.get(hash); e !== undefined; e = e.next) {
-      if (e.text !== undefined && e.length === length && text.startsWith(e.text, start)) return e;
-    }
-    return undefined;
+  /** An entry's series text (a view of the arena, valid until the next add). */
+  keyOf(e: CacheEntry): Uint8Array {
+    return this.#arena.subarray(e.at, e.at + e.length);
   }
 
-  /** An entry's series text, as bytes (a view of the arena, valid until the next add) or text. */
-  keyOf(e: CacheEntry): Uint8Array | string {
-    return e.text ?? this.#arena.subarray(e.at, e.at + e.length);
-  }
-
-  /** The entry whose key is `key` (of the kind this cache holds; of the other, none). */
-  findKey(key: Uint8Array | string): CacheEntry | undefined {
-    return typeof key === 'string'
-      ? this.findText(key, 0, key.length, hashRange(key, 0, key.length))
-      : this.find(key, 0, key.length, hashBytes(key, 0, key.length));
+  /** The entry whose series text is `key`. */
+  findKey(key: Uint8Array): CacheEntry | undefined {
+    return this.find(key, 0, key.length, hashBytes(key, 0, key.length));
   }
 
   /** The first series of the last scrape (see CacheEntry.after). */
   first: CacheEntry | undefined;
 
   /**
-   * Adds a series not in the cache: `key` is its text (OpenMetrics), or its bytes (copied into the
-   * arena). Its labels are frozen, as storage keeps them by identity.
+   * Adds a series not in the cache, by its series text (copied into the arena). Its labels are
+   * frozen, as storage keeps them by identity.
    */
-  add(key: Uint8Array | string, hash: number, labels: Labels | null): CacheEntry {
-    let at = 0;
-    if (typeof key !== 'string') {
-      at = this.#used;
-      if (at + key.length > this.#arena.length) this.#grow(key.length);
-      this.#arena.set(key, at);
-      this.#used = at + key.length;
-    }
+  add(key: Uint8Array, hash: number, labels: Labels | null): CacheEntry {
+    const at = this.#used;
+    if (at + key.length > this.#arena.length) this.#grow(key.length);
+    this.#arena.set(key, at);
+    this.#used = at + key.length;
     const entry: CacheEntry = {
-      text: typeof key === 'string' ? key : undefined,
       at,
       length: key.length,
       hash,
@@ -224,7 +197,7 @@ export class SeriesCache {
     // Only when the chain holds every entry (it does after a successful scrape; anything else
     // would lose keys).
     let n = 0;
-    for (let e = this.first; n < this.#size && e !== undefined && !e.dead && e.text === undefined; e = e.after) n++;
+    for (let e = this.first; n < this.#size && e !== undefined && !e.dead; e = e.after) n++;
     if (n !== this.#size) return;
     const live = this.#used - this.#wasted;
     const arena = Buffer.allocUnsafeSlow(Math.max(live + (live >> 2), 4096));
@@ -325,7 +298,7 @@ export class SeriesCache {
           last = e;
         } else {
           e.dead = true;
-          if (e.text === undefined) this.#wasted += e.length;
+          this.#wasted += e.length;
           this.#size--;
         }
         e = next;

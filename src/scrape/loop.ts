@@ -6,15 +6,14 @@
  */
 import type { Logger } from 'pino';
 import type { ScrapeConfig, ScrapeLimits } from '../config/index.js';
-import { decodeUTF8, goQuote } from '../golang/index.js';
+import { goQuote } from '../golang/index.js';
 import { requestFailure } from '../httpclient/index.js';
 import type { Appendable, Appender, Labels } from '../storage/index.js';
 import { goDuration, type ScrapeMetrics } from './metrics.js';
 import { chooseParser, type ExpositionFormat } from './mediatype.js';
 import { OpenMetricsScanner } from './openmetrics.js';
-import { type CacheEntry, hashBytes, hashRange, NEW, SEEN_AGAIN, SeriesCache } from './cache.js';
+import { type CacheEntry, hashBytes, NEW, SEEN_AGAIN, SeriesCache } from './cache.js';
 import {
-  encodeEscaped,
   type ExpositionScanner,
   invalidLabelNames,
   type KnownSeries,
@@ -316,7 +315,7 @@ export class ScrapeLoop {
         // Read in another format, the same series (upstream tracks label sets) may be a new
         // entry now; a series whose text is still there but now means other labels is gone.
         if (!failed && reread) {
-          const now = this.#replaced ? this.#cache.findKey(otherKind(this.#replaced.keyOf(e))) : undefined;
+          const now = this.#replaced ? this.#cache.findKey(this.#replaced.keyOf(e)) : undefined;
           if (now?.tracked === iter && sameLabels(now.labels as Labels, e.labels as Labels)) continue;
         }
         app.append(e.labels as Labels, scrapeTime, ctx.staleNaN);
@@ -450,11 +449,8 @@ export class ScrapeLoop {
     const sampleLimit = cfg.sampleLimit;
     let overLimit = false;
 
-    // The text format is read from the bytes; OpenMetrics from their decoded text.
-    const text = format === 'openmetrics' ? decodeUTF8(bytes) : undefined;
-    const scanner: ExpositionScanner = text
-      ? new OpenMetricsScanner(text.text, { validUTF8: text.valid })
-      : new TextScanner(withLineBreak(body));
+    const scanner: ExpositionScanner =
+      format === 'openmetrics' ? new OpenMetricsScanner(bytes) : new TextScanner(withLineBreak(body));
     /** One sample of a series the cache knows (now). The hot path: no allocation, no lookup. */
     const sample = (e: CacheEntry, value: number, timestamp: number | undefined): void => {
       // The same series twice in one exposition: the first sample wins.
@@ -489,23 +485,13 @@ export class ScrapeLoop {
     /** A sample whose labels the parser read: a series new to the cache, unless the parser could not tell. */
     const visit: SampleVisitor = (scraped, value, timestamp, seriesStart, seriesEnd, seriesHash) => {
       counts.scraped++;
-      let e: CacheEntry | undefined;
-      let hash: number;
-      if (text) {
-        hash = seriesHash ?? hashRange(text.text, seriesStart, seriesEnd);
-        e = cache.findText(text.text, seriesStart, seriesEnd, hash);
-      } else {
-        hash = seriesHash ?? hashBytes(bytes, seriesStart, seriesEnd);
-        e = cache.find(bytes, seriesStart, seriesEnd, hash);
-      }
+      const hash = seriesHash ?? hashBytes(bytes, seriesStart, seriesEnd);
+      let e = cache.find(bytes, seriesStart, seriesEnd, hash);
       if (e === undefined) {
         const attached = attachTargetLabels(scraped, this.#targetLabels, cfg.honorLabels);
         const labels = metricRelabel ? (metricRelabel(attached, cfg.metricRelabelConfigs) ?? null) : attached;
         if (labels) checkLabels(labels, cfg, this.#ctx.metrics);
-        const key = text
-          ? text.text.slice(seriesStart, seriesEnd)
-          : Uint8Array.prototype.slice.call(bytes, seriesStart, seriesEnd);
-        e = cache.add(key, hash, labels);
+        e = cache.add(bytes.subarray(seriesStart, seriesEnd), hash, labels);
       }
       sample(e, value, timestamp);
     };
@@ -520,14 +506,6 @@ export class ScrapeLoop {
     }
     return format;
   }
-}
-
-/**
- * A series text in the other kind of cache key: the text format's keys are bytes, OpenMetrics'
- * decoded text (see cache.ts).
- */
-function otherKind(key: Uint8Array | string): Uint8Array | string {
-  return typeof key === 'string' ? encodeEscaped(key) : decodeUTF8(key).text;
 }
 
 /** Whether two label sets are the same. */

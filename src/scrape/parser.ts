@@ -531,52 +531,8 @@ export class TextScanner implements ExpositionScanner {
     const b = this.#b;
     const start = this.#tokStart;
     const end = this.#i;
-    // Plain numbers (the usual values: `7`, `0.25`, `4.9351e-05`) are read straight from the
-    // characters: at most 15 digits make an exact integer, and scaling it by an exact power of ten
-    // (10^0 … 10^22) rounds once, as ParseFloat's result does (Clinger's exact fast path, which
-    // every strtod takes first). Anything else goes to goParseFloat.
-    const negative = (b[start] as number) === MINUS;
-    const first = negative ? start + 1 : start;
-    if (end > first && end - first <= 24) {
-      let v = 0;
-      let digits = 0;
-      let point = -1;
-      let k = first;
-      let c = 0;
-      for (; k < end; k++) {
-        c = b[k] as number;
-        if (c >= ZERO && c <= NINE) {
-          v = v * 10 + (c - ZERO);
-          digits++;
-        } else if (c === DOT && point < 0) {
-          point = k;
-        } else {
-          break;
-        }
-      }
-      let scale = point < 0 ? 0 : -(k - point - 1);
-      if (k < end && (c === LOWER_E || c === UPPER_E)) {
-        let e = k + 1;
-        const sign = b[e] as number;
-        if (sign === MINUS || sign === PLUS) e++;
-        let exponent = 0;
-        const from = e;
-        for (; e < end && e - from < 3; e++) {
-          const d = b[e] as number;
-          if (d < ZERO || d > NINE) break;
-          exponent = exponent * 10 + (d - ZERO);
-        }
-        if (e > from) {
-          scale += sign === MINUS ? -exponent : exponent;
-          k = e;
-        }
-      }
-      if (k === end && digits > 0 && digits <= 15 && scale >= -22 && scale <= 22) {
-        if (scale > 0) v *= POWERS_OF_TEN[scale] as number;
-        else if (scale < 0) v /= POWERS_OF_TEN[-scale] as number;
-        return negative ? -v : v;
-      }
-    }
+    const fast = plainDecimal(b, start, end);
+    if (fast !== undefined) return fast;
     const text = goText(b, start, end);
     const whole = () => goQuote(goText(b, this.#start, end));
     if (/[pP_]/.test(text)) throw new Error(`unsupported character in float while parsing: ${whole()}`);
@@ -746,14 +702,56 @@ export class TextScanner implements ExpositionScanner {
 }
 
 /**
- * `%q` of upstream's byte slice `b[from, to)`, where `to` is one byte past a token: when that last
- * character is not ASCII, Go's slice holds only its first byte, shown as `\xNN`.
+ * The number the token `b[start, end)` spells when it is a plain decimal, else undefined (then
+ * goParseFloat decides). Plain numbers (the usual values: `7`, `0.25`, `4.9351e-05`) are read
+ * straight from the bytes: at most 15 digits make an exact integer, and scaling it by an exact
+ * power of ten (10^0 … 10^22) rounds once, as ParseFloat's result does (Clinger's exact fast path,
+ * which every strtod takes first).
  */
-export function quoteCut(b: string, from: number, to: number): string {
-  const last = b.charCodeAt(to - 1);
-  if (to <= from || last < 0x80 || (last >= 0xdc80 && last <= 0xdcff)) return goQuote(b.slice(from, to));
-  const firstByte = Buffer.from(String.fromCodePoint(b.codePointAt(to - 1) as number))[0] as number;
-  return `${goQuote(b.slice(from, to - 1)).slice(0, -1)}\\x${firstByte.toString(16)}"`;
+export function plainDecimal(b: Uint8Array, start: number, end: number): number | undefined {
+  const negative = (b[start] as number) === MINUS;
+  const first = negative ? start + 1 : start;
+  if (end > first && end - first <= 24) {
+    let v = 0;
+    let digits = 0;
+    let point = -1;
+    let k = first;
+    let c = 0;
+    for (; k < end; k++) {
+      c = b[k] as number;
+      if (c >= ZERO && c <= NINE) {
+        v = v * 10 + (c - ZERO);
+        digits++;
+      } else if (c === DOT && point < 0) {
+        point = k;
+      } else {
+        break;
+      }
+    }
+    let scale = point < 0 ? 0 : -(k - point - 1);
+    if (k < end && (c === LOWER_E || c === UPPER_E)) {
+      let e = k + 1;
+      const sign = b[e] as number;
+      if (sign === MINUS || sign === PLUS) e++;
+      let exponent = 0;
+      const from = e;
+      for (; e < end && e - from < 3; e++) {
+        const d = b[e] as number;
+        if (d < ZERO || d > NINE) break;
+        exponent = exponent * 10 + (d - ZERO);
+      }
+      if (e > from) {
+        scale += sign === MINUS ? -exponent : exponent;
+        k = e;
+      }
+    }
+    if (k === end && digits > 0 && digits <= 15 && scale >= -22 && scale <= 22) {
+      if (scale > 0) v *= POWERS_OF_TEN[scale] as number;
+      else if (scale < 0) v /= POWERS_OF_TEN[-scale] as number;
+      return negative ? -v : v;
+    }
+  }
+  return undefined;
 }
 
 /** Upstream's helpReplacer: `\\` and `\n` only. */
@@ -815,12 +813,17 @@ export function encodeEscaped(text: string): Buffer {
   return Buffer.concat(parts);
 }
 
+/** `b` as a Buffer (a view of the same memory). */
+export function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
 /**
  * The body as a Buffer that ends with a line break, as upstream appends one: `b` itself when it
  * ends with one (no copy; a Uint8Array is viewed as a Buffer), else a copy with it.
  */
 function withLineBreak(b: Uint8Array): Buffer {
-  const buf = Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  const buf = asBuffer(b);
   if (buf.length > 0 && buf[buf.length - 1] === LF) return buf;
   const out = Buffer.allocUnsafe(buf.length + 1);
   buf.copy(out);
@@ -835,7 +838,7 @@ function withLineBreak(b: Uint8Array): Buffer {
  * right, so the same bytes end the series at the same place.
  */
 function knownAt(b: Buffer, start: number, entry: CacheEntry, cache: SeriesCache): number {
-  if (entry.dead || entry.text !== undefined || !cache.bytesAt(b, start, entry)) return -1;
+  if (entry.dead || !cache.bytesAt(b, start, entry)) return -1;
   const end = start + entry.length;
   if (b[end - 1] === CLOSE_BRACE) return end;
   let c = b[end];

@@ -5,7 +5,8 @@
  * anything is hashed, and the quick reading of plain decimals.
  */
 import { describe, expect, it } from 'vitest';
-import { type CacheEntry, hashBytes, hashRange, KNOWN, NEW, SEEN_AGAIN, SeriesCache } from '../../src/scrape/cache.js';
+import { type CacheEntry, hashBytes, KNOWN, NEW, SEEN_AGAIN, SeriesCache } from '../../src/scrape/cache.js';
+import { OpenMetricsScanner } from '../../src/scrape/openmetrics.js';
 import { TextScanner } from '../../src/scrape/parser.js';
 
 const bytes = (text: string) => Buffer.from(text);
@@ -38,17 +39,6 @@ describe('SeriesCache', () => {
     const body = bytes('x 1\nm{a="1"} 2\n');
     expect(cache.find(body, 4, 12, hashBytes(body, 4, 12))).toBe(e);
     expect(cache.find(body, 4, 11, hashBytes(body, 4, 11))).toBeUndefined();
-  });
-
-  it('finds a text key (OpenMetrics) by a range of a text', () => {
-    const cache = new SeriesCache();
-    const key = 'm{a="é"}';
-    const e = cache.add(key, hashRange(key, 0, key.length), { __name__: 'm', a: 'é' });
-    const body = `x 1\nm{a="é"} 2\n`;
-    expect(cache.findText(body, 4, 12, hashRange(body, 4, 12))).toBe(e);
-    expect(cache.findKey(key)).toBe(e);
-    expect(cache.keyOf(e)).toBe(key);
-    expect(cache.findKey(bytes(key))).toBeUndefined();
   });
 
   it('keeps entries of the same hash apart', () => {
@@ -237,6 +227,69 @@ describe('the text scanner with a series cache', () => {
     const { hits, read } = scan('m{a="1"} 3\n', cache, gone);
     expect(hits).toEqual([]);
     expect(read.map((r) => r.series)).toEqual(['m{a="1"}']);
+  });
+});
+
+describe('the OpenMetrics scanner with an expected series', () => {
+  /** Scans an OpenMetrics `body` expecting `key` first (an entry found by nothing else: wrong hash). */
+  function scanOM(body: string, key: string) {
+    const cache = new SeriesCache();
+    const expected = cache.add(bytes(key), 0, { __name__: 'm' });
+    const hits: Array<[number, number | undefined]> = [];
+    const read: string[] = [];
+    const b = bytes(body);
+    new OpenMetricsScanner(b).scan(
+      (_labels, _value, _timestamp, start, end) => read.push(b.subarray(start, end).toString()),
+      undefined,
+      Number.POSITIVE_INFINITY,
+      { cache, expected, hit: (_e, value, timestamp) => hits.push([value, timestamp]) },
+    );
+    return { hits, read };
+  }
+  const errorOf = (f: () => unknown) => {
+    try {
+      f();
+      return '';
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+
+  it('skips the labels of the expected series: value, timestamp (seconds) and exemplar are read', () => {
+    const { hits, read } = scanOM('m{a="1"} 2.5 1.5 # {t="x"} 1\n# EOF\n', 'm{a="1"}');
+    expect(hits).toEqual([[2.5, 1500]]);
+    expect(read).toEqual([]);
+  });
+
+  it('reads any other series in full', () => {
+    for (const [key, line] of [
+      ['m', 'mm 1\n'],
+      ['m', 'm{a="1"} 1\n'],
+      ['m{a="1"}', 'm{a="1",b="2"} 1\n'],
+    ] as const) {
+      const { hits, read } = scanOM(`${line}# EOF\n`, key);
+      expect(hits, line).toEqual([]);
+      expect(read, line).toHaveLength(1);
+    }
+    expect(scanOM('m 3\n# EOF\n', 'm').hits).toEqual([[3, undefined]]);
+  });
+
+  it('fails the rest of an expected line with the errors a full read gives', () => {
+    for (const line of [
+      'm{a="1"}  1\n',
+      'm{a="1"} x_1\n',
+      'm{a="1"} 1 # {t="x"}\n',
+      'm{a="1"} 1 1 2\n',
+      'm{a="1"} 1',
+    ]) {
+      const body = `${line}# EOF\n`;
+      const full = errorOf(() => new OpenMetricsScanner(body).scan(() => {}, undefined, Number.POSITIVE_INFINITY));
+      expect(full, line).not.toBe('');
+      expect(
+        errorOf(() => scanOM(body, 'm{a="1"}')),
+        line,
+      ).toBe(full);
+    }
   });
 });
 

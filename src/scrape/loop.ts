@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import type { ScrapeConfig, ScrapeLimits } from '../config/index.js';
 import { goQuote } from '../golang/index.js';
-import { requestFailure } from '../httpclient/index.js';
+import { nodeBody, requestFailure } from '../httpclient/index.js';
 import type { Appendable, Appender, Labels } from '../storage/index.js';
 import { goDuration, type ScrapeMetrics } from './metrics.js';
 import { chooseParser, type ExpositionFormat } from './mediatype.js';
@@ -633,17 +633,30 @@ async function readBody(res: Response, limit: number, reuse: ScrapedBody | undef
   const contentType = res.headers.get('content-type')?.split(', ')[0] ?? '';
   const chunks: Uint8Array[] = [];
   let size = 0;
-  if (res.body) {
+  const take = (chunk: Uint8Array) => {
+    size += chunk.byteLength;
+    if (limit > 0 && size > limit) return false;
+    chunks.push(chunk);
+    return true;
+  };
+  // This client's answers: straight from the Node stream (no web stream adapters per chunk).
+  const stream = nodeBody(res);
+  if (stream) {
+    for await (const chunk of stream) {
+      if (!take(chunk)) {
+        stream.destroy();
+        throw new Error('body size limit exceeded');
+      }
+    }
+  } else if (res.body) {
     const reader = res.body.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      size += value.byteLength;
-      if (limit > 0 && size > limit) {
+      if (!take(value)) {
         await reader.cancel().catch(() => {});
         throw new Error('body size limit exceeded');
       }
-      chunks.push(value);
     }
   }
   const room = reuse?.buffer;

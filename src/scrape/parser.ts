@@ -161,8 +161,11 @@ type Token =
   | typeof T_TIMESTAMP
   | typeof T_VALUE;
 
-/** Parses a whole exposition into samples; throws upstream's error for the first invalid entry. */
-export function parseTextFormat(body: string): ParsedSample[] {
+/**
+ * Parses a whole exposition (its bytes, or a text as TextScanner takes one) into samples; throws
+ * upstream's error for the first invalid entry.
+ */
+export function parseTextFormat(body: string | Uint8Array): ParsedSample[] {
   const out: ParsedSample[] = [];
   scanTextFormat(body, (labels, value, timestamp) => {
     // Only add `timestamp` when present, so a sample without one has no such key at all.
@@ -180,7 +183,7 @@ export function parseTextFormat(body: string): ParsedSample[] {
  * label value is the same as the label being absent (upstream's head drops them too), and
  * dropping it here keeps `a{b=""}` and `a` the same series everywhere downstream.
  */
-export function scanTextFormat(body: string, visit: SampleVisitor, meta?: MetadataVisitor): void {
+export function scanTextFormat(body: string | Uint8Array, visit: SampleVisitor, meta?: MetadataVisitor): void {
   new TextScanner(body).scan(visit, meta, Number.POSITIVE_INFINITY);
 }
 

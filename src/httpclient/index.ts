@@ -15,7 +15,7 @@
  * request, not at startup, to keep the time to ready lean.
  */
 import { STATUS_CODES } from 'node:http';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import type { TLSSettings } from '../config/index.js';
 

@@ -649,7 +649,7 @@ function cut(text: string): string {
 /**
  * Reads the body as it arrives, giving up as soon as it exceeds `limit` bytes (0: no limit) — the
  * limit exists to protect the server from a huge response, so it must not be read whole first.
- * The chunks are copied once, into `reuse` when it is large enough (a target's bodies are about
+ * The chunks are copied once, into `reuse` when the body fits it (a target's bodies are about
  * the same size scrape after scrape: the memory is the last scrape's, already paged in), else into
  * a new buffer with some room to grow (always one byte at least: see withLineBreak).
  */
@@ -685,7 +685,10 @@ async function readBody(res: Response, limit: number, reuse: ScrapedBody | undef
     }
   }
   const room = reuse?.buffer;
-  const buffer = room !== undefined && room.length > size ? room : Buffer.allocUnsafeSlow(size + (size >> 3) + 1);
+  // Reused while the body fits and fills more than a quarter of it: a target whose answers
+  // shrank for good does not keep its largest buffer.
+  const fits = room !== undefined && room.length > size && size >= room.length >> 2;
+  const buffer = fits ? room : Buffer.allocUnsafeSlow(size + (size >> 3) + 1);
   let at = 0;
   for (const chunk of chunks) {
     buffer.set(chunk, at);

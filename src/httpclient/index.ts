@@ -109,6 +109,10 @@ function toResponse(res: import('undici').Dispatcher.ResponseData): Response {
     gunzip.on('error', () => body.destroy());
     stream = body.pipe(gunzip);
   }
+  // Errors reach whoever reads (the web stream's pull, or nodeBody's reader, each listens while
+  // it reads); one that comes when nobody does (undici's abort error when an unread body is
+  // cancelled, a reset after the last read) must not become an uncaught exception.
+  stream.on('error', () => {});
   const response = new Response(lazyWebStream(stream), {
     status: statusCode,
     statusText: STATUS_CODES[statusCode] ?? '',

@@ -52,10 +52,10 @@ export interface ParsedSample {
 }
 
 /**
- * Called once per sample by `scanTextFormat`. `body.slice(seriesStart, seriesEnd)` is the line's
- * text from its start to the end of its label set: the scrape loop keys its staleness
- * bookkeeping on it, as upstream's scrape cache does, instead of building a canonical key from the
- * labels. It is passed as offsets so that callers who do not need it allocate nothing for it.
+ * Called once per sample by `scanTextFormat`. Bytes `seriesStart` to `seriesEnd` of the body are
+ * the line's text from its start to the end of its label set: the scrape loop keys its series
+ * cache on them, as upstream's scrape cache does, instead of building a canonical key from the
+ * labels. They are passed as offsets so that callers who do not need them allocate nothing.
  */
 export type SampleVisitor = (
   labels: Record<string, string>,
@@ -63,7 +63,7 @@ export type SampleVisitor = (
   timestamp: number | undefined,
   seriesStart: number,
   seriesEnd: number,
-  /** hashRange of the series text, when the scanner computed it (see KnownSeries). */
+  /** hashBytes of the series text, when the scanner computed it (see KnownSeries). */
   seriesHash?: number,
 ) => void;
 
@@ -901,11 +901,13 @@ function isNameChar(c: number | undefined, colon: boolean): boolean {
   return isNameStart(c, colon) || (c >= ZERO && c <= NINE);
 }
 
-/** A character of a value token (`[^{ \t\n]`, and not NUL, as upstream's lexer has it). */
+/**
+ * A byte of a value token (`[^{ \t\n]`, and not NUL, as upstream's lexer has it). Past the end
+ * of the body, where a read gives undefined, none of these classes holds.
+ */
 function isValueChar(c: number | undefined): boolean {
   if (c === undefined) return false;
   if (c > SPACE) return c !== OPEN_BRACE;
-  // Past the end charCodeAt gives NaN, which every comparison refuses.
   return c > NUL && c !== SPACE && c !== TAB && c !== LF;
 }
 

@@ -256,7 +256,8 @@ async function parserBench() {
   const body = (n) => {
     const lines = [];
     for (let i = 0; i < n; i++) lines.push(`http_requests_total{method="get",code="200",handler="/api/v1/q${i % 100}"} ${i}`);
-    return lines.join('\n');
+    // Bytes, as a scrape hands them to the parser.
+    return Buffer.from(lines.join('\n'));
   };
   const best = (text) => {
     let ms = Number.POSITIVE_INFINITY;

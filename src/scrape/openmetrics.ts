@@ -19,15 +19,21 @@
  * `_created` series are samples like any other: upstream skips them only when created-timestamp
  * ingestion (a feature flag, off by default) asks it to.
  *
- * The body is a JavaScript string in which each invalid UTF-8 byte is escaped as a lone surrogate
- * (see src/golang's decodeUTF8); every byte of 0x80 and above falls in the same character classes
- * of upstream's lexer, so reading characters instead of bytes changes no verdict.
+ * It reads the body's bytes, as upstream's lexer does (and as the text format's TextScanner does,
+ * for the same reasons); texts taken out of it are decoded as Go sees them. A series the scrape
+ * cache expects at a line's start (see KnownSeries) is compared in place and its labels are not
+ * read again.
  */
-import { goFormatFloat, goParseFloat, goQuote, hasInvalidUTF8 } from '../golang/index.js';
+import { isUtf8 } from 'node:buffer';
+import { goFormatFloat, goParseFloat, goQuote } from '../golang/index.js';
 import {
+  asBuffer,
+  encodeEscaped,
   type ExpositionScanner,
+  goText,
+  type KnownSeries,
   type MetadataVisitor,
-  quoteCut,
+  plainDecimal,
   SampleLabels,
   type SampleVisitor,
   unescapeLabel,
@@ -107,7 +113,7 @@ const METRIC_TYPES: ReadonlySet<string> = new Set([
  * invalid entry, after `visit` has seen the samples before it.
  */
 export class OpenMetricsScanner implements ExpositionScanner {
-  readonly #b: string;
+  readonly #b: Buffer;
   readonly #n: number;
   /** Only a body with invalid bytes needs its label values and HELP texts checked. */
   readonly #checkUTF8: boolean;
@@ -122,32 +128,54 @@ export class OpenMetricsScanner implements ExpositionScanner {
   /** The type of the last TYPE line, which decides whether `le` and `quantile` values are rewritten. */
   #type = 'unknown';
 
+  /** The sample just read (#sampleRest). */
+  #value = 0;
+  #timestampMs: number | undefined;
+
   /** The current sample's labels, as TextScanner keeps them. */
   readonly #sampleLabels = new SampleLabels();
 
   /**
-   * `validUTF8`: whether the body came from valid UTF-8 (decodeUTF8 tells); when not given, the
-   * body is searched for escaped invalid bytes.
+   * `body`: the exposition's bytes, or a text (tests) whose invalid bytes are escaped as
+   * src/golang's decodeUTF8 leaves them. `validUTF8`: whether the bytes are valid UTF-8, when the
+   * caller knows; otherwise they are checked.
    */
-  constructor(body: string, opts: { validUTF8?: boolean } = {}) {
-    this.#b = body;
-    this.#n = body.length;
-    this.#checkUTF8 = opts.validUTF8 === undefined ? hasInvalidUTF8(body) : !opts.validUTF8;
+  constructor(body: string | Uint8Array, opts: { validUTF8?: boolean } = {}) {
+    this.#b = asBuffer(typeof body === 'string' ? encodeEscaped(body) : body);
+    this.#n = this.#b.length;
+    this.#checkUTF8 = opts.validUTF8 === undefined ? !isUtf8(this.#b) : !opts.validUTF8;
   }
 
   get done(): boolean {
     return this.#done;
   }
 
-  scan(visit: SampleVisitor, meta: MetadataVisitor | undefined, budget: number): boolean {
-    for (let entries = 0; !this.#done && entries < budget; entries++) this.#entry(visit, meta);
+  scan(visit: SampleVisitor, meta: MetadataVisitor | undefined, budget: number, known?: KnownSeries): boolean {
+    for (let entries = 0; !this.#done && entries < budget; entries++) this.#entry(visit, meta, known);
     return this.#done;
   }
 
   /** One entry (upstream's Next). */
-  #entry(visit: SampleVisitor, meta: MetadataVisitor | undefined): void {
+  #entry(visit: SampleVisitor, meta: MetadataVisitor | undefined, known: KnownSeries | undefined): void {
     const b = this.#b;
     this.#start = this.#i;
+    // The series expected here (see KnownSeries): when the line starts with exactly its text,
+    // its labels are not read again; the value, timestamp and exemplar are, by the same code as
+    // below, so that they fail alike. Only this comparison: a line that differs is read in full
+    // (and the scrape loop still finds its series in the cache by hash, skipping relabeling).
+    const expected = known?.expected;
+    if (expected !== undefined && this.#state === State.Init && !expected.dead) {
+      const end = this.#start + expected.length;
+      // The series ends there: at its label set's `}`, or a bare name's value blank (a longer
+      // name or a label set would go on).
+      if (known?.cache.bytesAt(b, this.#start, expected) && (b[end - 1] === CLOSE_BRACE || b[end] === SPACE)) {
+        this.#i = end;
+        this.#state = State.Value;
+        this.#sampleRest(this.#lex());
+        known.hit(expected, this.#value, this.#timestampMs);
+        return;
+      }
+    }
     const t = this.#lex();
     switch (t) {
       case 'EOFWORD':
@@ -163,20 +191,20 @@ export class OpenMetricsScanner implements ExpositionScanner {
         if (t2 !== 'MNAME') throw this.#parseError(`expected metric name after ${t}`, t2);
         let mStart = this.#tokStart;
         let mEnd = this.#i;
-        if (b.charCodeAt(mStart) === QUOTE && b.charCodeAt(mEnd - 1) === QUOTE) {
+        if (b[mStart] === QUOTE && b[mEnd - 1] === QUOTE) {
           mStart++;
           mEnd--;
         }
-        const metric = b.slice(mStart, mEnd);
+        const metric = goText(b, mStart, mEnd);
         if (this.#lex() !== 'TEXT') throw new Error(`expected text in ${t}`);
         // The token is the blank, the text and the line break.
-        const text = this.#i - this.#tokStart > 1 ? b.slice(this.#tokStart + 1, this.#i - 1) : '';
+        const text = this.#i - this.#tokStart > 1 ? goText(b, this.#tokStart + 1, this.#i - 1) : '';
         if (t === 'TYPE') {
           if (!METRIC_TYPES.has(text)) throw new Error(`invalid metric type ${goQuote(text)}`);
           this.#type = text;
           meta?.('type', metric, text);
         } else if (t === 'HELP') {
-          if (this.#checkUTF8 && hasInvalidUTF8(text)) {
+          if (this.#checkUTF8 && !isUtf8(b.subarray(this.#tokStart + 1, Math.max(this.#tokStart + 1, this.#i - 1)))) {
             throw new Error(`help text ${goQuote(text)} is not a valid utf8 string`);
           }
           // OpenMetrics escapes HELP as label values are escaped.
@@ -196,14 +224,14 @@ export class OpenMetricsScanner implements ExpositionScanner {
         if (metric === undefined) {
           // Upstream checks this only once it has read the next token.
           this.#lex();
-          throw new Error(`metric name not set while parsing: ${goQuote(b.slice(this.#start, this.#i))}`);
+          throw new Error(`metric name not set while parsing: ${goQuote(goText(b, this.#start, this.#i))}`);
         }
         this.#sample(visit, metric, seriesEnd, this.#lex());
         return;
       }
       case 'MNAME': {
         this.#sampleLabels.reset();
-        const metric = unescapeLabel(b.slice(this.#tokStart, this.#i));
+        const metric = unescapeLabel(goText(b, this.#tokStart, this.#i));
         let seriesEnd = this.#i;
         let t2 = this.#lex();
         if (t2 === 'BOPEN') {
@@ -224,6 +252,12 @@ export class OpenMetricsScanner implements ExpositionScanner {
    * sample itself to `visit`.
    */
   #sample(visit: SampleVisitor, metric: string, seriesEnd: number, t: Token): void {
+    this.#sampleRest(t);
+    visit(this.#sampleLabels.build(metric), this.#value, this.#timestampMs, this.#start, seriesEnd);
+  }
+
+  /** A sample's line from its value token `t` on: its value and timestamp into #value and #timestampMs. */
+  #sampleRest(t: Token): void {
     const value = this.#float(t, 'metric');
     let timestamp: number | undefined;
     const t2 = this.#lex();
@@ -245,7 +279,8 @@ export class OpenMetricsScanner implements ExpositionScanner {
       // Any other token ends the sample without complaint, as upstream: the lexer stays where it
       // stopped, and the next entry starts there (and fails).
     }
-    visit(this.#sampleLabels.build(metric), value, timestamp, this.#start, seriesEnd);
+    this.#value = value;
+    this.#timestampMs = timestamp;
   }
 
   /** An exemplar, after its ` # {` (upstream's parseComment): checked, then dropped. */
@@ -288,24 +323,24 @@ export class OpenMetricsScanner implements ExpositionScanner {
         // stripped, quotes or not, as upstream does).
         if (exemplar) throw this.#parseError('expected label name', t);
         if (named || metric !== undefined) {
-          throw new Error(`metric name already set while parsing: ${goQuote(b.slice(this.#start, this.#i))}`);
+          throw new Error(`metric name already set while parsing: ${goQuote(goText(b, this.#start, this.#i))}`);
         }
-        metric = unescapeLabel(b.slice(nameStart + 1, Math.max(nameStart + 1, nameEnd - 1)));
+        metric = unescapeLabel(goText(b, nameStart + 1, Math.max(nameStart + 1, nameEnd - 1)));
         if (t === 'BCLOSE') return metric;
         t = this.#lex();
         continue;
       }
-      const quoted = b.charCodeAt(nameStart) === QUOTE;
-      const name = quoted ? b.slice(nameStart + 1, nameEnd - 1) : b.slice(nameStart, nameEnd);
+      const quoted = b[nameStart] === QUOTE;
+      const name = quoted ? goText(b, nameStart + 1, nameEnd - 1) : goText(b, nameStart, nameEnd);
       if (t !== 'EQUAL') throw this.#parseError('expected equal', t);
       t = this.#lex();
       if (t !== 'LVALUE') throw this.#parseError('expected label value', t);
-      if (this.#checkUTF8 && hasInvalidUTF8(b, this.#tokStart, this.#i)) {
-        throw new Error(`invalid UTF-8 label value: ${goQuote(b.slice(this.#tokStart, this.#i))}`);
+      if (this.#checkUTF8 && !isUtf8(b.subarray(this.#tokStart, this.#i))) {
+        throw new Error(`invalid UTF-8 label value: ${goQuote(goText(b, this.#tokStart, this.#i))}`);
       }
       if (!exemplar) {
         const label = unescapeLabel(name);
-        const value = unescapeLabel(b.slice(this.#tokStart + 1, this.#i - 1));
+        const value = unescapeLabel(goText(b, this.#tokStart + 1, this.#i - 1));
         this.#sampleLabels.add(label, normalizeFloat(this.#type, label, value));
       }
       t = this.#lex();
@@ -330,8 +365,10 @@ export class OpenMetricsScanner implements ExpositionScanner {
   /** The current token less its leading blank: Go's ParseFloat, without `p`, `P` or `_`. */
   #parseFloat(): number {
     const b = this.#b;
-    const text = b.slice(this.#tokStart + 1, this.#i);
-    const where = () => ` while parsing: ${goQuote(b.slice(this.#start, this.#i))}`;
+    const fast = plainDecimal(b, this.#tokStart + 1, this.#i);
+    if (fast !== undefined) return fast;
+    const text = goText(b, this.#tokStart + 1, this.#i);
+    const where = () => ` while parsing: ${goQuote(goText(b, this.#start, this.#i))}`;
     if (/[pP_]/.test(text)) throw new Error(`unsupported character in float${where()}`);
     const v = goParseFloat(text);
     if (typeof v !== 'number') {
@@ -344,7 +381,7 @@ export class OpenMetricsScanner implements ExpositionScanner {
   #parseError(expected: string, tok: Token): Error {
     const e = Math.min(this.#i + 1, this.#n);
     return new Error(
-      `${expected}, got ${quoteCut(this.#b, this.#tokStart, e)} (${goQuote(tok)}) while parsing: ${quoteCut(this.#b, this.#start, e)}`,
+      `${expected}, got ${goQuote(goText(this.#b, this.#tokStart, e))} (${goQuote(tok)}) while parsing: ${goQuote(goText(this.#b, this.#start, e))}`,
     );
   }
 
@@ -358,12 +395,12 @@ export class OpenMetricsScanner implements ExpositionScanner {
     const b = this.#b;
     const n = this.#n;
     if (++this.#i >= n) return 0;
-    let c = b.charCodeAt(this.#i);
+    let c = b[this.#i] as number;
     const state = this.#state;
     if (c === 0 && (state === State.LValue || state === State.Meta2 || state === State.Comment)) {
       while (c === 0) {
         if (++this.#i >= n) return 0;
-        c = b.charCodeAt(this.#i);
+        c = b[this.#i] as number;
       }
     }
     return c;
@@ -396,7 +433,7 @@ export class OpenMetricsScanner implements ExpositionScanner {
    */
   #lex(): Token {
     if (this.#i >= this.#n) return 'EOF';
-    let c = this.#b.charCodeAt(this.#i);
+    let c = this.#b[this.#i] as number;
     this.#tokStart = this.#i;
     for (;;) {
       switch (this.#state) {

@@ -2,10 +2,10 @@
 // no-op appender) on a 100k-series ~10.8 MB text body. Prints scrape_duration_seconds per scrape.
 //   npm run build && node test/scrape-bench/loop100k.mjs [repo root] [scrapes=6]
 // (a measurement, not a test: vitest runs *.test.ts only)
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTarget100k } from './target100k.mjs';
-const root = process.argv[2] ?? fileURLToPath(new URL('../..', import.meta.url));
+const root = resolve(process.argv[2] ?? fileURLToPath(new URL('../..', import.meta.url)));
 const SCRAPES = Number(process.argv[3] ?? 6);
 const { createScrapeManager } = await import(join(root, 'dist/src/scrape/index.js'));
 const { pino } = await import(join(root, 'node_modules/pino/pino.js'));

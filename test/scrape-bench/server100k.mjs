@@ -1,17 +1,19 @@
 // One scrape of a 100k-series, ~10.8 MB text body: scrape_duration_seconds of the first scrape
 // (every series new) and of later ones (steady state), for miniprom and Prometheus 3.5.
 //   npm run build && node test/scrape-bench/server100k.mjs [repo root] [miniprom|prometheus] [scrapes=6]
+// MINIPROM_NODE_ARGS adds node flags to miniprom's command line (to profile the server:
+// MINIPROM_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'; NODE_OPTIONS refuses --cpu-prof).
 // (a measurement, not a test: vitest runs *.test.ts only)
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startTarget100k } from './target100k.mjs';
 const argv = process.argv.slice(2);
 const root =
   argv[0] && !['miniprom', 'prometheus'].includes(argv[0])
-    ? argv.shift()
+    ? resolve(argv.shift())
     : fileURLToPath(new URL('../..', import.meta.url));
 const which = argv[0] ?? 'miniprom';
 const SCRAPES = Number(argv[1] ?? 6);
@@ -33,7 +35,11 @@ const args = [
 const child =
   which === 'prometheus'
     ? spawn(findPeer('prometheus').path, args, { stdio: 'ignore' })
-    : spawn(process.execPath, [join(root, 'dist/cmd/prometheus.js'), ...args], { stdio: 'ignore' });
+    : spawn(
+        process.execPath,
+        [...(process.env.MINIPROM_NODE_ARGS ?? '').split(' ').filter(Boolean), join(root, 'dist/cmd/prometheus.js'), ...args],
+        { stdio: 'ignore' },
+      );
 const base = `http://127.0.0.1:${port}`;
 const durations = [];
 let lastT = 0;

@@ -583,6 +583,69 @@ describe('the scrape cache (issue 17)', () => {
     expect(named(after, 'm').map((s) => s.labels.a)).toEqual(['y']);
   });
 
+  it('reads each scrape right whatever its order, size or format, in the one body buffer the target reuses', async () => {
+    const lines = (n: number, from = 0) =>
+      Array.from({ length: n }, (_, i) => `m{i="${from + i}"} ${from + i}\n`).join('');
+    const t = await serve(lines(50));
+    const rec = recorder();
+    await start(rec, config(job('app')), new Map([['app', groups(t.address)]]));
+    await nextScrape(rec);
+    // Reversed, shorter, with a series new in the middle and no final line break.
+    t.set(`m{i="2"} 20\nm{i="new"} 7\nm{i="1"} 10\nm{i="0"} 0`);
+    const second = await nextScrape(rec);
+    expect(
+      named(second, 'm')
+        .filter((s) => !isStale(s.v))
+        .map((s) => [s.labels.i, s.v]),
+    ).toEqual([
+      ['2', 20],
+      ['new', 7],
+      ['1', 10],
+      ['0', 0],
+    ]);
+    expect(value(second, 'scrape_series_added')).toBe(1);
+    expect(named(second, 'm').filter((s) => isStale(s.v))).toHaveLength(47);
+    // Longer than any body before: a bigger buffer.
+    t.set(lines(400, 2));
+    const third = await nextScrape(rec);
+    expect(named(third, 'm').filter((s) => !isStale(s.v))).toHaveLength(400);
+    // m{i="2"} was in the last scrape; 3 … 401 were not.
+    expect(value(third, 'scrape_series_added')).toBe(399);
+  });
+
+  it('keeps the series whose labels a change of format keeps, and marks stale those it changes', async () => {
+    const text = '# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 2\nh_count 2\nh_sum 3\n';
+    const om = `${text}# EOF\n`;
+    const t = await serve(text);
+    const rec = recorder();
+    await start(rec, config(job('app')), new Map([['app', groups(t.address)]]));
+    await nextScrape(rec);
+    t.set((_req, res) =>
+      res.writeHead(200, { 'Content-Type': 'application/openmetrics-text; version=1.0.0; charset=utf-8' }).end(om),
+    );
+    const switched = await nextScrape(rec);
+    // OpenMetrics reads le="1" as le="1.0": another series; the others are the same series.
+    const buckets = named(switched, 'h_bucket').map((s) => [s.labels.le, isStale(s.v) ? 'stale' : s.v]);
+    expect(buckets).toEqual(
+      expect.arrayContaining([
+        ['1.0', 1],
+        ['+Inf', 2],
+        ['1', 'stale'],
+      ]),
+    );
+    expect(buckets).toHaveLength(3);
+    expect(named(switched, 'h_count').map((s) => s.v)).toEqual([2]);
+    t.set(text);
+    const back = await nextScrape(rec);
+    expect(named(back, 'h_bucket').map((s) => [s.labels.le, isStale(s.v) ? 'stale' : s.v])).toEqual(
+      expect.arrayContaining([
+        ['1', 1],
+        ['+Inf', 2],
+        ['1.0', 'stale'],
+      ]),
+    );
+  });
+
   it('counts a series as added again after a failed scrape forgot it, and still enforces sample_limit on known series', async () => {
     const t = await serve('a 1\n');
     const rec = recorder();

@@ -120,40 +120,6 @@ export function decodeUTF8(bytes: Uint8Array): { text: string; valid: boolean } 
 
 const strictUTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/**
- * decodeUTF8 for bytes that arrive in chunks: each chunk is decoded as it comes (a large body's
- * decoding then happens between reads, not in one block at the end), the result is the same.
- */
-export class UTF8ChunkDecoder {
-  readonly #decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-  readonly #chunks: Uint8Array[] = [];
-  readonly #parts: string[] = [];
-  #valid = true;
-
-  push(chunk: Uint8Array): void {
-    this.#chunks.push(chunk);
-    if (!this.#valid) return;
-    try {
-      this.#parts.push(this.#decoder.decode(chunk, { stream: true }));
-    } catch {
-      this.#valid = false; // decoded with the escapes at the end, from the bytes kept
-      this.#parts.length = 0;
-    }
-  }
-
-  finish(): { text: string; valid: boolean } {
-    if (this.#valid) {
-      try {
-        this.#parts.push(this.#decoder.decode());
-        return { text: this.#parts.join(''), valid: true };
-      } catch {
-        // a sequence cut off at the very end
-      }
-    }
-    return decodeUTF8(Buffer.concat(this.#chunks));
-  }
-}
-
 /** The slow path of decodeUTF8, for input that has invalid bytes: utf8.DecodeRune's rules, byte by byte. */
 function decodeEscaping(b: Uint8Array): string {
   const parts: string[] = [];

@@ -3,7 +3,8 @@
  * text in the exposition (`name{label="value",…}` as written), with the final labels it was given
  * — target labels attached, metric relabeling applied, limits checked — or `null` when metric
  * relabeling dropped it. A series seen before skips all of that (and the parser skips reading its
- * labels): its sample goes to storage with the same frozen Labels object as last time, which
+ * labels): its sample goes to storage with the same frozen Labels object as last time, and with
+ * the entry itself as the holder of storage's reference to its series (upstream's ref), which
  * storage finds its series by.
  *
  * Lookups take the text as a range of the body, so a known series costs no string of its own:
@@ -16,10 +17,14 @@
  * and ~100 bytes each of buffer objects). Keys of entries that left the cache are reclaimed by
  * copying the live ones, in the last scrape's order, once they are more than half of it.
  */
-import type { Labels } from '../storage/index.js';
+import type { Labels, SeriesRefHolder } from '../storage/index.js';
 
-/** One known series. */
-export interface CacheEntry {
+/**
+ * One known series. It is also storage's reference holder for it (SeriesRefHolder,
+ * upstream's ref in its scrapeCache entries): each append passes the entry, and storage finds the
+ * series again without hashing its labels.
+ */
+export interface CacheEntry extends SeriesRefHolder {
   /** Where the series text's bytes start in the cache's arena (they move when it is compacted). */
   at: number;
   /** The length of the series text in bytes. */
@@ -152,7 +157,7 @@ export class SeriesCache {
 
   /**
    * Adds a series not in the cache, by its series text (copied into the arena). Its labels are
-   * frozen, as storage keeps them by identity.
+   * frozen: they are handed to storage with the entry every scrape, and must not change.
    */
   add(key: Uint8Array, hash: number, labels: Labels | null): CacheEntry {
     const at = this.#used;
@@ -170,6 +175,8 @@ export class SeriesCache {
       tracked: -1,
       after: undefined,
       dead: false,
+      seriesRef: undefined,
+      seriesRefOwner: undefined,
     };
     this.#table.set(hash, entry);
     this.#size++;

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { ScrapeConfig, ScrapeLimits } from '../config/index.js';
 import { goQuote } from '../golang/index.js';
 import { nodeBody, requestFailure } from '../httpclient/index.js';
-import type { Appendable, Appender, Labels } from '../storage/index.js';
+import type { Appendable, Appender, Labels, SeriesRefHolder } from '../storage/index.js';
 import { goDuration, type ScrapeMetrics } from './metrics.js';
 import { chooseParser, type ExpositionFormat, type ParserChoice } from './mediatype.js';
 import { OpenMetricsScanner } from './openmetrics.js';
@@ -86,6 +86,11 @@ export class ScrapeLoop {
   readonly #headers: Record<string, string>;
   /** The report series' label sets, built once: they are the same on every scrape. */
   readonly #reportLabels: Labels[];
+  /** Storage's references to the report series (see SeriesRefHolder), one per label set. */
+  readonly #reportRefs: SeriesRefHolder[] = REPORT_SERIES.map(() => ({
+    seriesRef: undefined,
+    seriesRefOwner: undefined,
+  }));
   /** The target labels to attach, sorted by name (the order upstream resolves clashes in). */
   readonly #targetLabels: Array<[string, string]>;
   /** The `interval` label of prometheus_target_interval_length_seconds. */
@@ -232,8 +237,10 @@ export class ScrapeLoop {
     if (!markStale || this.#lastScrape === undefined || this.#ctx.shuttingDown()) return;
     const app = this.#ctx.appendable.appender();
     const t = this.#ctx.now();
-    for (const e of this.#tracked) app.append(e.labels as Labels, t, this.#ctx.staleNaN);
-    for (const labels of this.#reportLabels) app.append(labels, t, this.#ctx.staleNaN);
+    for (const e of this.#tracked) app.append(e.labels as Labels, t, this.#ctx.staleNaN, e);
+    this.#reportLabels.forEach((labels, i) => {
+      app.append(labels, t, this.#ctx.staleNaN, this.#reportRefs[i]);
+    });
     try {
       await app.commit();
     } catch (err) {
@@ -332,7 +339,7 @@ export class ScrapeLoop {
           const now = this.#replaced ? this.#cache.findKey(this.#replaced.keyOf(e)) : undefined;
           if (now?.tracked === iter && sameLabels(now.labels as Labels, e.labels as Labels)) continue;
         }
-        app.append(e.labels as Labels, scrapeTime, ctx.staleNaN);
+        app.append(e.labels as Labels, scrapeTime, ctx.staleNaN, e);
         const pause = slices.tick();
         if (pause) await pause; // (not `await` every time: each await is a turn of its own)
       }
@@ -353,11 +360,12 @@ export class ScrapeLoop {
       Labels,
       Labels,
     ];
-    app.append(up, scrapeTime, error === undefined ? 1 : 0);
-    app.append(durationSeries, scrapeTime, duration);
-    app.append(scraped, scrapeTime, counts.scraped);
-    app.append(postRelabel, scrapeTime, counts.postRelabel);
-    app.append(added, scrapeTime, counts.seriesAdded);
+    const refs = this.#reportRefs;
+    app.append(up, scrapeTime, error === undefined ? 1 : 0, refs[0]);
+    app.append(durationSeries, scrapeTime, duration, refs[1]);
+    app.append(scraped, scrapeTime, counts.scraped, refs[2]);
+    app.append(postRelabel, scrapeTime, counts.postRelabel, refs[3]);
+    app.append(added, scrapeTime, counts.seriesAdded, refs[4]);
 
     // The target's health is this scrape's outcome, set before committing as upstream does:
     // a storage problem is the server's, not the target's.
@@ -496,9 +504,9 @@ export class ScrapeLoop {
       if (seen === NEW) counts.seriesAdded++;
       if (honorTimestamps && timestamp !== undefined) {
         // A sample with its own timestamp is not tracked for staleness, as upstream.
-        app.append(labels, timestamp, value);
+        app.append(labels, timestamp, value, e);
       } else {
-        app.append(labels, scrapeTime, value);
+        app.append(labels, scrapeTime, value, e);
         e.tracked = iter;
         tracked.push(e);
       }

@@ -21,7 +21,7 @@ import { CHUNK_RANGE_MS, Head, MemSeries, SeriesTable } from './head.js';
 import { hashLabels, withoutEmpty } from './labels.js';
 import { acquireLock } from './lock.js';
 import { type StorageMetrics, storageMetrics } from './metrics.js';
-import type { Appender, AppendError, Labels, Matcher, Querier, Queryable, Storage } from './types.js';
+import type { Appender, AppendError, Labels, Matcher, Querier, Queryable, SeriesRefHolder, Storage } from './types.js';
 import { headStatus, type TSDBStatus } from './status.js';
 import { type Stone, Tombstones } from './tombstones.js';
 import {
@@ -377,7 +377,7 @@ class HeadAppender implements Appender {
     private readonly commitBatch: (series: MemSeries[], ts: number[], vs: Float64Column) => Promise<void>,
   ) {}
 
-  append(labels: Labels, t: number, v: number): AppendError | undefined {
+  append(labels: Labels, t: number, v: number, ref?: SeriesRefHolder): AppendError | undefined {
     const { head } = this;
     if (head.keepSamples) {
       // An empty head takes its bound from the first sample, as upstream's initAppender does.
@@ -387,14 +387,19 @@ class HeadAppender implements Appender {
         return OUT_OF_BOUNDS;
       }
     }
-    // The very object appended before (the scrape cache hands the same frozen one each scrape):
-    // its series by identity, no hashing or comparing. Otherwise by label hash, as always.
-    let s = head.byObject(labels);
+    // The series this holder was found to be (the scrape cache passes each entry, every scrape),
+    // unless retention has dropped it since: no hashing or comparing. Otherwise by label hash. A
+    // series new to the head is remembered once a later append finds it adopted.
+    let s = ref?.seriesRefOwner === head ? (ref.seriesRef as MemSeries) : undefined;
+    if (s?.removed) s = undefined;
     let hash = 0;
     if (!s) {
       hash = hashLabels(labels);
       s = head.get(labels, hash);
-      if (s) head.remember(labels, s);
+      if (s && ref) {
+        ref.seriesRef = s;
+        ref.seriesRefOwner = head;
+      }
     }
     if (s) {
       if (t <= s.lastT) {

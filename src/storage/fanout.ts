@@ -27,9 +27,10 @@ export function fanoutStorage(primary: Storage, secondary: CommitListener): Stor
       const local = primary.appender();
       const batch: CommittedSample[] | undefined = secondary.wantsSamples ? [] : undefined;
       return {
-        append(labels, t, v) {
+        append(labels, t, v, ref) {
           // A sample local storage refused goes nowhere, as upstream's fanout stops at the primary's error.
-          const refused = local.append(labels, t, v);
+          // The series reference is local storage's (upstream's fanout returns the primary's ref).
+          const refused = local.append(labels, t, v, ref);
           if (refused) return refused;
           batch?.push({ labels, t, v });
           return undefined;

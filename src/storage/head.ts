@@ -160,8 +160,6 @@ export class Head {
   #chunks = 0;
   readonly #slabs = new ChunkSlabs();
   readonly #regions = new OpenRegions();
-  /** Series by the label objects appended for them (see `byObject`). */
-  readonly #byObject = new WeakMap<Labels, MemSeries>();
   readonly #symbols = new SymbolTable();
   /** The oldest and newest sample times in the head; +∞ and −∞ while it has none. */
   #minT = Number.POSITIVE_INFINITY;
@@ -195,21 +193,6 @@ export class Head {
 
   get(labels: Labels, hash: number): MemSeries | undefined {
     return this.#series.get(labels, hash);
-  }
-
-  /**
-   * The head series an earlier append found for this very object, if it is still in the head.
-   * Only frozen objects are remembered: the language guarantees their labels cannot have
-   * changed since (the scrape cache freezes what it hands out every scrape).
-   */
-  byObject(labels: Labels): MemSeries | undefined {
-    const s = this.#byObject.get(labels);
-    return s && !s.removed ? s : undefined;
-  }
-
-  /** Remembers that `labels` (if frozen) is series `s`'s label set, for `byObject`. */
-  remember(labels: Labels, s: MemSeries): void {
-    if (Object.isFrozen(labels)) this.#byObject.set(labels, s);
   }
 
   /**

@@ -27,12 +27,25 @@ export interface Appender {
    * stored once). The check is against what is committed; a batch's own samples out of order
    * among themselves are dropped at commit, as upstream's Commit drops them.
    */
+  //
+  // `ref`, when given, is where storage keeps what it found `labels` to be (upstream's SeriesRef,
+  // which Append returns and the scrape cache hands back next time): the next append with the same
+  // holder finds its series without hashing or comparing the labels. The holder's fields are
+  // storage's to read and write; a caller passes one holder with one label set, always.
   // `void` too: an appender that never refuses (a test double) need not say `return undefined`.
   // biome-ignore lint/suspicious/noConfusingVoidType: that is exactly the point of it here
-  append(labels: Labels, t: number, v: number): AppendError | undefined | void;
+  append(labels: Labels, t: number, v: number, ref?: SeriesRefHolder): AppendError | undefined | void;
   /** Writes the batch to the WAL, then makes it visible. */
   commit(): Promise<void>;
   rollback(): void;
+}
+
+/** Where an appender may keep a series reference for its caller (see Appender.append). */
+export interface SeriesRefHolder {
+  /** The series, as the storage that wrote it knows it. */
+  seriesRef: unknown;
+  /** Which storage wrote `seriesRef`: another one's is ignored. */
+  seriesRefOwner: unknown;
 }
 
 export interface Appendable {

@@ -27,6 +27,7 @@ import {
   type Matcher,
   openAgentStorage,
   openTSDB,
+  type SeriesRefHolder,
   STALE_NAN,
   type Storage,
 } from '../../src/storage/index.js';
@@ -579,24 +580,36 @@ describe('head: retention and select', () => {
     }
   });
 
-  it('finds the series of a frozen label object appended again, also after retention removed it', async () => {
+  it("keeps a series reference in the caller's holder, and finds the series again after retention removed it", async () => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     try {
       let now = 100 * DAY;
       const db = await open({ now: () => now, retentionMs: DAY });
-      // The scrape cache hands the same frozen object every scrape: appended by reference.
-      const a = Object.freeze(up('a'));
-      await write(db, [[a, now - 2000, 1]]);
-      await write(db, [[a, now - 1000, 2]]);
-      expect(db.stats()).toEqual({ series: 1, samples: 2 });
-      // An equal but different object is the same series, found by its labels.
-      await write(db, [[up('a'), now, 3]]);
+      // The scrape cache passes each entry as the holder of storage's reference, every scrape.
+      const holder: SeriesRefHolder = { seriesRef: undefined, seriesRefOwner: undefined };
+      const append = async (labels: Labels, t: number, v: number, ref: SeriesRefHolder = holder) => {
+        const app = db.appender();
+        expect(app.append(labels, t, v, ref)).toBeUndefined();
+        await app.commit();
+      };
+      await append(up('a'), now - 2000, 1);
+      // A series new to the head is remembered once an append finds it adopted.
+      expect(holder.seriesRef).toBeUndefined();
+      await append(up('a'), now - 1000, 2);
+      const found = holder.seriesRef;
+      expect(found).toBeDefined();
+      await append(up('a'), now - 500, 3);
+      expect(holder.seriesRef).toBe(found);
       expect(db.stats()).toEqual({ series: 1, samples: 3 });
+      // Another storage's reference is not taken for one of ours.
+      const foreign: SeriesRefHolder = { seriesRef: found, seriesRefOwner: {} };
+      await append(up('b'), now - 500, 9, foreign);
+      expect(db.stats()).toEqual({ series: 2, samples: 4 });
       now += 2 * DAY;
       vi.advanceTimersByTime(60_000);
       await vi.waitFor(() => expect(db.stats()).toEqual({ series: 0, samples: 0 }));
-      // The object still maps to the removed series: the append must make a new one instead.
-      await write(db, [[a, now, 4]]);
+      // The holder still names the removed series: the append must make a new one instead.
+      await append(up('a'), now, 4);
       expect(db.stats()).toEqual({ series: 1, samples: 1 });
       expect(selectAll(db, ALL, 0, now)).toEqual([{ labels: up('a'), samples: [{ t: now, v: 4 }] }]);
       await db.close();

@@ -60,7 +60,8 @@ function held() {
 
 /**
  * The series' labels, built as a parser builds them (each string its own heap string), frozen and
- * handed to every append as the scrape cache hands them.
+ * handed to every append as the scrape cache hands them: with a holder of storage's reference to
+ * the series (`refHolders`), as each cache entry is.
  */
 function labelSets(n) {
   return Array.from({ length: n }, (_, i) =>
@@ -72,6 +73,9 @@ function labelSets(n) {
   );
 }
 
+/** One reference holder per label set (storage's SeriesRefHolder; builds before it ignore it). */
+const refHolders = (labels) => labels.map((l) => ({ seriesRef: undefined, seriesRefOwner: undefined, labels: l }));
+
 /** A counter's value at scrape `k` for series `i`: integer increments, as most counters have. */
 const value = (i, k) => ((i % 7) + 1) * k + (i % 3 === 0 ? k * 0.25 : 0);
 
@@ -79,6 +83,7 @@ async function ingest(dir, start) {
   const before = held();
   const db = await openTSDB({ dir, logger, retentionMs: 0 });
   let labels = labelSets(SERIES);
+  let refs = refHolders(labels);
   const t0 = cpu();
   let appendMs = 0;
   for (let k = 0; k < SAMPLES; k++) {
@@ -86,12 +91,13 @@ async function ingest(dir, start) {
     const a0 = cpu();
     const app = db.appender();
     if (FRESH) for (let i = 0; i < SERIES; i++) app.append({ ...labels[i] }, t, value(i, k));
-    else for (let i = 0; i < SERIES; i++) app.append(labels[i], t, value(i, k));
+    else for (let i = 0; i < SERIES; i++) app.append(refs[i].labels, t, value(i, k), refs[i]);
     appendMs += cpu() - a0;
     await app.commit();
   }
   const totalMs = cpu() - t0;
   labels = undefined; // the head keeps what it needs; the caller's objects go
+  refs = undefined;
   const after = held();
   return { db, totalMs, appendMs, perSeries: (after.js - before.js) / SERIES, rssPerSeries: (after.rss - before.rss) / SERIES };
 }

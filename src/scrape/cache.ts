@@ -30,8 +30,11 @@ export interface CacheEntry extends SeriesRefHolder {
   /** The length of the series text in bytes. */
   readonly length: number;
   readonly hash: number;
-  /** Its final labels (frozen), or null when metric relabeling drops it. */
-  readonly labels: Labels | null;
+  /**
+   * Its final labels (frozen), or null when metric relabeling drops it. Once storage has found its
+   * series, storage's own equal label set (see SeriesRefHolder.labels): either never changes.
+   */
+  labels: Labels | null;
   /** The next entry of the same hash. */
   next: CacheEntry | undefined;
   /**

@@ -90,6 +90,7 @@ export class ScrapeLoop {
   readonly #reportRefs: SeriesRefHolder[] = REPORT_SERIES.map(() => ({
     seriesRef: undefined,
     seriesRefOwner: undefined,
+    labels: null,
   }));
   /** The target labels to attach, sorted by name (the order upstream resolves clashes in). */
   readonly #targetLabels: Array<[string, string]>;

@@ -399,6 +399,10 @@ class HeadAppender implements Appender {
       if (s && ref) {
         ref.seriesRef = s;
         ref.seriesRefOwner = head;
+        // The head's equal label set, kept by the caller instead of its own copy (a scrape
+        // cache of 100k series held a second set of label strings); not if the head dropped an
+        // empty label, so that the caller's labels stay exactly what it appended.
+        if (ref.labels === labels && Object.keys(labels).length === s.size) ref.labels = s.labels;
       }
     }
     if (s) {

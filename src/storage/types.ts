@@ -46,6 +46,12 @@ export interface SeriesRefHolder {
   seriesRef: unknown;
   /** Which storage wrote `seriesRef`: another one's is ignored. */
   seriesRefOwner: unknown;
+  /**
+   * The label set appended with this holder, when the caller keeps it there (null otherwise).
+   * Storage may replace it with an equal label set it holds anyway (the head's, its strings
+   * interned), so the caller does not keep a second copy of every series' labels.
+   */
+  labels: Labels | null;
 }
 
 export interface Appendable {

@@ -586,7 +586,7 @@ describe('head: retention and select', () => {
       let now = 100 * DAY;
       const db = await open({ now: () => now, retentionMs: DAY });
       // The scrape cache passes each entry as the holder of storage's reference, every scrape.
-      const holder: SeriesRefHolder = { seriesRef: undefined, seriesRefOwner: undefined };
+      const holder: SeriesRefHolder = { seriesRef: undefined, seriesRefOwner: undefined, labels: null };
       const append = async (labels: Labels, t: number, v: number, ref: SeriesRefHolder = holder) => {
         const app = db.appender();
         expect(app.append(labels, t, v, ref)).toBeUndefined();
@@ -602,7 +602,7 @@ describe('head: retention and select', () => {
       expect(holder.seriesRef).toBe(found);
       expect(db.stats()).toEqual({ series: 1, samples: 3 });
       // Another storage's reference is not taken for one of ours.
-      const foreign: SeriesRefHolder = { seriesRef: found, seriesRefOwner: {} };
+      const foreign: SeriesRefHolder = { seriesRef: found, seriesRefOwner: {}, labels: null };
       await append(up('b'), now - 500, 9, foreign);
       expect(db.stats()).toEqual({ series: 2, samples: 4 });
       now += 2 * DAY;
@@ -616,6 +616,25 @@ describe('head: retention and select', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it("gives the caller the head's equal label set to keep instead of its own copy", async () => {
+    const db = await open();
+    const mine = Object.freeze(up('a'));
+    const holder: SeriesRefHolder = { seriesRef: undefined, seriesRefOwner: undefined, labels: mine };
+    for (const t of [1000, 2000]) {
+      const app = db.appender();
+      app.append(holder.labels as Labels, t, 1, holder);
+      await app.commit();
+    }
+    expect(holder.labels).not.toBe(mine);
+    expect(holder.labels).toEqual(mine);
+    // The label set it now keeps finds the same series.
+    const app = db.appender();
+    expect(app.append(holder.labels as Labels, 3000, 1, holder)).toBeUndefined();
+    await app.commit();
+    expect(db.stats()).toEqual({ series: 1, samples: 3 });
+    await db.close();
   });
 
   it('takes a new retention time from the config at runtime, and refuses settings it cannot honour', async () => {

@@ -84,14 +84,11 @@ export class ScrapeLoop {
   /** The request in flight, which stop() aborts. */
   #request: AbortController | undefined;
   readonly #headers: Record<string, string>;
-  /** The report series' label sets, built once: they are the same on every scrape. */
-  readonly #reportLabels: Labels[];
-  /** Storage's references to the report series (see SeriesRefHolder), one per label set. */
-  readonly #reportRefs: SeriesRefHolder[] = REPORT_SERIES.map(() => ({
-    seriesRef: undefined,
-    seriesRefOwner: undefined,
-    labels: null,
-  }));
+  /**
+   * The report series, built once (they are the same on every scrape): each label set with
+   * storage's reference to its series (see SeriesRefHolder), as the cache keeps its entries.
+   */
+  readonly #report: SeriesRefHolder[];
   /** The target labels to attach, sorted by name (the order upstream resolves clashes in). */
   readonly #targetLabels: Array<[string, string]>;
   /** The `interval` label of prometheus_target_interval_length_seconds. */
@@ -151,7 +148,11 @@ export class ScrapeLoop {
       'X-Prometheus-Scrape-Timeout-Seconds': String(target.timeout / 1000),
       ...(settings.authorization ? { Authorization: settings.authorization } : {}),
     };
-    this.#reportLabels = REPORT_SERIES.map((name) => Object.freeze({ ...target.labels, __name__: name }));
+    this.#report = REPORT_SERIES.map((name) => ({
+      labels: Object.freeze({ ...target.labels, __name__: name }),
+      seriesRef: undefined,
+      seriesRefOwner: undefined,
+    }));
     this.#targetLabels = Object.entries(target.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     this.#intervalLabel = goDuration(target.interval);
   }
@@ -239,9 +240,7 @@ export class ScrapeLoop {
     const app = this.#ctx.appendable.appender();
     const t = this.#ctx.now();
     for (const e of this.#tracked) app.append(e.labels as Labels, t, this.#ctx.staleNaN, e);
-    this.#reportLabels.forEach((labels, i) => {
-      app.append(labels, t, this.#ctx.staleNaN, this.#reportRefs[i]);
-    });
+    for (const r of this.#report) app.append(r.labels as Labels, t, this.#ctx.staleNaN, r);
     try {
       await app.commit();
     } catch (err) {
@@ -354,19 +353,11 @@ export class ScrapeLoop {
     this.#tracked = tracked;
 
     const duration = (performance.now() - start) / 1000;
-    const [up, durationSeries, scraped, postRelabel, added] = this.#reportLabels as [
-      Labels,
-      Labels,
-      Labels,
-      Labels,
-      Labels,
-    ];
-    const refs = this.#reportRefs;
-    app.append(up, scrapeTime, error === undefined ? 1 : 0, refs[0]);
-    app.append(durationSeries, scrapeTime, duration, refs[1]);
-    app.append(scraped, scrapeTime, counts.scraped, refs[2]);
-    app.append(postRelabel, scrapeTime, counts.postRelabel, refs[3]);
-    app.append(added, scrapeTime, counts.seriesAdded, refs[4]);
+    // In REPORT_SERIES's order.
+    const values = [error === undefined ? 1 : 0, duration, counts.scraped, counts.postRelabel, counts.seriesAdded];
+    this.#report.forEach((r, i) => {
+      app.append(r.labels as Labels, scrapeTime, values[i] as number, r);
+    });
 
     // The target's health is this scrape's outcome, set before committing as upstream does:
     // a storage problem is the server's, not the target's.

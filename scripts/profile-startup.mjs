@@ -8,15 +8,12 @@
 // the code cache, as a first run does. `npm run build` first.
 //
 //   node scripts/profile-startup.mjs [runs]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { http } from './bench-proc.mjs';
-import { freePort } from './free-port.mjs';
+import { startServer } from './bench-proc.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const RUNS = Number(process.argv[2] ?? 10);
@@ -25,34 +22,19 @@ const BUNDLE = join(root, 'dist/cmd/main.cjs');
 const WRAPPER = '(function (exports, require, module, __filename, __dirname) {'.length;
 const map = new SourceMap(JSON.parse(readFileSync(`${BUNDLE}.map`, 'utf8')));
 
-const work = mkdtempSync(join(tmpdir(), 'miniprom-profile-'));
 const config = `global:\n  scrape_interval: 1s\nscrape_configs:\n${Array.from(
   { length: 10 },
   (_, i) => `  - job_name: bench-${i}\n    static_configs:\n      - targets: ['127.0.0.1:9']\n`,
 ).join('')}`;
-writeFileSync(join(work, 'bench.yml'), config);
+const profiles = mkdtempSync(join(tmpdir(), 'miniprom-profile-'));
 
-/** One start to ready and a SIGTERM; with `profileDir`, under --cpu-prof. */
-async function start(profileDir) {
-  const port = await freePort();
-  const flags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=250'] : [];
-  const data = mkdtempSync(join(work, 'data-'));
-  const child = spawn(
-    process.execPath,
-    [...flags, join(root, 'dist/cmd/prometheus.js'), '--config.file=bench.yml', `--web.listen-address=127.0.0.1:${port}`, `--storage.tsdb.path=${data}`],
-    { cwd: work, stdio: 'ignore' },
-  );
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  for (;;) {
-    try {
-      if ((await http(`http://127.0.0.1:${port}/-/ready`)).status === 200) break;
-    } catch {
-      // Not listening yet.
-    }
-    await sleep(2);
-  }
-  child.kill('SIGTERM');
-  await exited;
+/** One start to ready and a SIGTERM (bench-proc's startServer); with `profile`, under --cpu-prof. */
+async function start(profile) {
+  const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`, '--cpu-prof-interval=250'] : [];
+  const server = { name: 'miniprom', command: process.execPath, args: [...flags, join(root, 'dist/cmd/prometheus.js')], prometheus: true };
+  const s = await startServer(server, { config });
+  await s.stop();
+  await s.dispose();
 }
 
 /** The package (node_modules/<name>) or our source file a profile frame's code comes from. */
@@ -66,9 +48,8 @@ function origin(frame) {
   return /\/(src|cmd)\//.test(source) ? source.replace(/^.*?\/(src|cmd)\//, '$1/') : '(bundle helpers)';
 }
 
-await start(); // writes the code cache
-const profiles = join(work, 'profiles');
-for (let i = 0; i < RUNS; i++) await start(profiles);
+await start(false); // writes the code cache
+for (let i = 0; i < RUNS; i++) await start(true);
 
 // Each sample is charged to its phase (main() up to ready, or the bundle's top-level code, or
 // neither) and to the origin of its innermost frame (self time) and of every frame (total time).
@@ -99,4 +80,4 @@ console.log(`CPU of one start to ready and stop, mean of ${RUNS} profiled runs (
 console.log(`\nmain() until ready (and what it awaits synchronously): ${ms(totals.main).trim()} ms, by where the time is spent\n${top(phases.main, 12)}`);
 console.log(`\nthe bundle's top-level code and its asynchronous work: ${ms(totals.load).trim()} ms\n${top(phases.load, 12)}`);
 console.log(`\neverything else (Node's bootstrap, loading the bundle and its code cache, GC, idle): ${ms(totals.other).trim()} ms\n${top(phases.other, 10)}`);
-rmSync(work, { recursive: true, force: true });
+rmSync(profiles, { recursive: true, force: true });
